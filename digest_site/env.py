@@ -1,0 +1,119 @@
+"""Strict readers for settings that come from the environment.
+
+Each reader returns a typed value or raises ImproperlyConfigured naming the
+variable, so a bad value stops start-up with a message an operator can act on.
+Secrets can also come from a file: `NAME_FILE=/run/secrets/name`.
+"""
+
+import datetime as dt
+import os
+import re
+import zoneinfo
+
+from django.core.exceptions import ImproperlyConfigured
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def _raw(name: str) -> str | None:
+    file_path = os.environ.get(f"{name}_FILE")
+    if file_path:
+        try:
+            with open(file_path, encoding="utf-8") as secret_file:
+                return secret_file.read().strip()
+        except OSError as exc:
+            raise ImproperlyConfigured(f"{name}_FILE: cannot read {file_path}: {exc.strerror}") from exc
+    return os.environ.get(name)
+
+
+def env_str(name: str, default: str = "") -> str:
+    value = _raw(name)
+    return default if value is None else value.strip()
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = _raw(name)
+    if value is None:
+        return default
+    lowered = value.strip().lower()
+    if lowered in _TRUE:
+        return True
+    if lowered in _FALSE:
+        return False
+    raise ImproperlyConfigured(f"{name} must be true or false (1/0, yes/no, on/off), not {value!r}")
+
+
+def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
+    value = _raw(name)
+    if value is None or not value.strip():
+        return default
+    try:
+        number = int(value.strip())
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}") from None
+    if minimum is not None and number < minimum:
+        raise ImproperlyConfigured(f"{name} must be at least {minimum}, not {number}")
+    return number
+
+
+def env_float(name: str, default: float, *, minimum: float | None = None) -> float:
+    value = _raw(name)
+    if value is None or not value.strip():
+        return default
+    try:
+        number = float(value.strip())
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a number, not {value!r}") from None
+    if minimum is not None and number < minimum:
+        raise ImproperlyConfigured(f"{name} must be at least {minimum}, not {number}")
+    return number
+
+
+def env_list(name: str, default: list[str], *, pattern: str | None = None) -> list[str]:
+    """A comma-separated list; blanks dropped, order kept, duplicates removed."""
+    value = _raw(name)
+    if value is None:
+        return list(default)
+    items: list[str] = []
+    for item in (part.strip() for part in value.split(",")):
+        if not item or item in items:
+            continue
+        if pattern and not re.fullmatch(pattern, item):
+            raise ImproperlyConfigured(f"{name}: {item!r} is not valid (expected {pattern})")
+        items.append(item)
+    return items
+
+
+def env_time(name: str, default: str) -> dt.time:
+    value = env_str(name, default)
+    match = re.fullmatch(r"(\d{1,2}):(\d{2})", value)
+    if not match or int(match[1]) > 23 or int(match[2]) > 59:
+        raise ImproperlyConfigured(f"{name} must be a time as HH:MM (24-hour), not {value!r}")
+    return dt.time(int(match[1]), int(match[2]))
+
+
+def env_timezone(name: str, default: str) -> str:
+    value = env_str(name, default)
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ImproperlyConfigured(f"{name} must be an IANA time zone such as Asia/Shanghai, not {value!r}") from None
+    return value
+
+
+def env_dates(name: str) -> list[dt.date]:
+    dates = []
+    for item in env_list(name, []):
+        try:
+            dates.append(dt.date.fromisoformat(item))
+        except ValueError:
+            raise ImproperlyConfigured(f"{name}: {item!r} is not a date as YYYY-MM-DD") from None
+    return dates
+
+
+def env_choice(name: str, default: str, choices: set[str]) -> str:
+    value = env_str(name, default).lower()
+    if value not in choices:
+        raise ImproperlyConfigured(f"{name} must be one of {', '.join(sorted(choices))}, not {value!r}")
+    return value

@@ -1,0 +1,194 @@
+"""Settings for arxiv-digest, read from the environment (see README, "Settings").
+
+Every variable has a safe default except SECRET_KEY outside DEBUG. A bad value
+raises ImproperlyConfigured naming the variable, so start-up stops with a
+message instead of running misconfigured.
+"""
+
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from digest_site.env import (
+    env_bool,
+    env_choice,
+    env_dates,
+    env_float,
+    env_int,
+    env_list,
+    env_str,
+    env_time,
+    env_timezone,
+)
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(env_str("DIGEST_VAR_DIR", str(BASE_DIR / "var")))
+
+DEBUG = env_bool("DEBUG", False)
+
+SECRET_KEY = env_str("SECRET_KEY")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off (or set DEBUG=1 for development)")
+    SECRET_KEY = "development-only-secret-key-do-not-use-in-production"
+
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"] if DEBUG else [])
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [], pattern=r"https?://\S+")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_q",
+    "papers",
+    "translations",
+    "publishing",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "digest_site.urls"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+WSGI_APPLICATION = "digest_site.wsgi.application"
+ASGI_APPLICATION = "digest_site.asgi.application"
+
+# Database: SQLite under var/ unless DATABASE_URL names another (postgres://…).
+_database_url = env_str("DATABASE_URL")
+if _database_url:
+    try:
+        DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=60, conn_health_checks=True)}
+    except (ValueError, dj_database_url.UnknownSchemeError) as exc:
+        raise ImproperlyConfigured(f"DATABASE_URL is not a database URL this project understands: {exc}") from None
+else:
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": VAR_DIR / "db.sqlite3",
+            # Workers and the web process share the file: wait for locks rather than fail,
+            # and take the write lock at BEGIN so two writers never deadlock on upgrade.
+            "OPTIONS": {"timeout": 30, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"},
+        }
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = env_str("LANGUAGE_CODE", "zh-hans")
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = env_timezone("TIME_ZONE", "Asia/Shanghai")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "static"
+
+# Security: strict by default outside DEBUG; a proxy terminating TLS sets the header below.
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if not DEBUG:
+    SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
+    CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", True)
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0, minimum=0)
+    if env_bool("USE_X_FORWARDED_PROTO", False):
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env_choice("LOG_LEVEL", "info", {"debug", "info", "warning", "error"}).upper()},
+}
+
+# --- The digest ---------------------------------------------------------------
+ARXIV_CATEGORY_PATTERN = r"[a-z]+(-[a-z]+)?(\.[A-Za-z]+(-[a-z]+)?)?"
+DIGEST_CATEGORIES = env_list("DIGEST_CATEGORIES", ["cs.SD", "eess.AS"], pattern=ARXIV_CATEGORY_PATTERN)
+if not DIGEST_CATEGORIES:
+    raise ImproperlyConfigured("DIGEST_CATEGORIES must name at least one arXiv category, e.g. cs.SD,eess.AS")
+DIGEST_ANCHOR = env_time("DIGEST_ANCHOR", "08:50")
+DIGEST_TIMEZONE = env_timezone("DIGEST_TIMEZONE", "Asia/Shanghai")
+# How far back each collection looks for papers no day holds yet; covers weekends,
+# holidays, late API visibility and missed runs.
+DIGEST_LOOKBACK_DAYS = env_int("DIGEST_LOOKBACK_DAYS", 7, minimum=1)
+DIGEST_PRIMARY_ONLY = env_bool("DIGEST_PRIMARY_ONLY", False)
+DIGEST_INCLUDE_KEYWORDS = env_list("DIGEST_INCLUDE_KEYWORDS", [])
+DIGEST_EXCLUDE_KEYWORDS = env_list("DIGEST_EXCLUDE_KEYWORDS", [])
+# Which announcements enter a day. Adding replace / replace-cross makes a new
+# version of a paper re-enter the digest; by default it only updates the paper.
+DIGEST_ANNOUNCE_TYPES = env_list(
+    "DIGEST_ANNOUNCE_TYPES", ["new", "cross"], pattern=r"new|cross|replace|replace-cross"
+)
+# arXiv's announcements (20:00 US Eastern, Sunday–Thursday) show up in the API
+# within hours; a fetch this long after one that finds nothing is flagged stale.
+DIGEST_VISIBILITY_GRACE_HOURS = env_float("DIGEST_VISIBILITY_GRACE_HOURS", 4.0, minimum=0)
+# US Eastern dates on which arXiv made no announcement (holidays), YYYY-MM-DD.
+DIGEST_ARXIV_HOLIDAYS = env_dates("DIGEST_ARXIV_HOLIDAYS")
+
+ARXIV_API_URL = env_str("ARXIV_API_URL", "https://export.arxiv.org/api/query")
+ARXIV_RSS_URL = env_str("ARXIV_RSS_URL", "https://rss.arxiv.org/rss")
+ARXIV_API_DELAY = env_float("ARXIV_API_DELAY", 3.0, minimum=0)
+ARXIV_API_PAGE_SIZE = env_int("ARXIV_API_PAGE_SIZE", 200, minimum=1)
+ARXIV_HTTP_TIMEOUT = env_float("ARXIV_HTTP_TIMEOUT", 30.0, minimum=0.1)
+ARXIV_HTTP_RETRIES = env_int("ARXIV_HTTP_RETRIES", 3, minimum=0)
+ARXIV_HTTP_BACKOFF = env_float("ARXIV_HTTP_BACKOFF", 5.0, minimum=0)
+ARXIV_EMPTY_PAGE_RETRIES = env_int("ARXIV_EMPTY_PAGE_RETRIES", 3, minimum=0)
+ARXIV_USER_AGENT = env_str(
+    "ARXIV_USER_AGENT",
+    "arxiv-digest/1.0 (editorial daily digest of new arXiv papers; "
+    + (f"mailto:{env_str('ARXIV_CONTACT_EMAIL')}" if env_str("ARXIV_CONTACT_EMAIL") else "no contact set")
+    + ")",
+)
+
+# --- Background workers (django-q2) ------------------------------------------
+Q_REDIS_URL = env_str("Q_REDIS_URL")
+Q_CLUSTER = {
+    "name": "arxiv-digest",
+    "workers": env_int("Q_WORKERS", 2, minimum=1),
+    "timeout": env_int("Q_TIMEOUT", 600, minimum=1),
+    "retry": env_int("Q_RETRY", 720, minimum=2),
+    "max_attempts": env_int("Q_MAX_ATTEMPTS", 3, minimum=1),
+    "catch_up": False,
+    "label": "Django Q2",
+}
+if Q_CLUSTER["retry"] <= Q_CLUSTER["timeout"]:
+    raise ImproperlyConfigured("Q_RETRY must be greater than Q_TIMEOUT, or tasks run twice")
+if Q_REDIS_URL:
+    Q_CLUSTER["redis"] = Q_REDIS_URL
+else:
+    Q_CLUSTER["orm"] = "default"

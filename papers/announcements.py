@@ -1,0 +1,90 @@
+"""arXiv's announcement calendar, and the check that a fetch saw the latest announcement.
+
+arXiv announces at 20:00 US Eastern, Sunday to Thursday, except on holidays.
+Each announcement carries the submissions received up to 14:00 Eastern that
+weekday (Sunday's carries Thursday 14:00 to Friday 14:00).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from zoneinfo import ZoneInfo
+
+from papers.feeds import FeedPaper
+
+ARXIV_TIMEZONE = ZoneInfo("America/New_York")
+ANNOUNCEMENT_TIME = dt.time(20, 0)
+SUBMISSION_DEADLINE = dt.time(14, 0)
+ANNOUNCEMENT_WEEKDAYS = {6, 0, 1, 2, 3}  # Sunday … Thursday (Monday is 0)
+SEARCH_LIMIT_DAYS = 21
+
+
+def announcement_at(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, ANNOUNCEMENT_TIME, tzinfo=ARXIV_TIMEZONE)
+
+
+def is_announcement_day(day: dt.date, holidays: Iterable[dt.date] = ()) -> bool:
+    return day.weekday() in ANNOUNCEMENT_WEEKDAYS and day not in set(holidays)
+
+
+def announcements_between(
+    start: dt.datetime, end: dt.datetime, holidays: Sequence[dt.date] = ()
+) -> list[dt.datetime]:
+    """Announcement instants in (start, end]."""
+    day = start.astimezone(ARXIV_TIMEZONE).date() - dt.timedelta(days=1)
+    last_day = end.astimezone(ARXIV_TIMEZONE).date()
+    found = []
+    while day <= last_day:
+        moment = announcement_at(day)
+        if is_announcement_day(day, holidays) and start < moment <= end:
+            found.append(moment)
+        day += dt.timedelta(days=1)
+    return found
+
+
+def latest_announcement(before: dt.datetime, holidays: Sequence[dt.date] = ()) -> dt.datetime | None:
+    found = announcements_between(before - dt.timedelta(days=SEARCH_LIMIT_DAYS), before, holidays)
+    return found[-1] if found else None
+
+
+def submission_deadline(announcement: dt.datetime) -> dt.datetime:
+    """The last submission time an announcement carries: 14:00 Eastern that weekday (Friday for Sunday)."""
+    day = announcement.astimezone(ARXIV_TIMEZONE).date()
+    if day.weekday() == 6:
+        day -= dt.timedelta(days=2)
+    return dt.datetime.combine(day, SUBMISSION_DEADLINE, tzinfo=ARXIV_TIMEZONE)
+
+
+def stale_feed_warning(
+    *,
+    papers: Sequence[FeedPaper],
+    as_of: dt.datetime,
+    grace: dt.timedelta,
+    lookback: dt.timedelta,
+    holidays: Sequence[dt.date] = (),
+) -> str:
+    """Say why the papers look older than arXiv's latest announcement, or return "".
+
+    The latest announcement made at least `grace` before `as_of` (and within the
+    look-back) should be in what was fetched: some paper submitted in its batch
+    (API answers), or announced at or after it (announcement feeds). If none is,
+    the source is probably serving yesterday's data.
+    """
+    expected = latest_announcement(as_of - grace, holidays)
+    if expected is None or expected < as_of - lookback:
+        return ""
+    previous = latest_announcement(expected - dt.timedelta(minutes=1), holidays)
+    batch_start = submission_deadline(previous) if previous else expected - dt.timedelta(days=SEARCH_LIMIT_DAYS)
+    batch_end = submission_deadline(expected)
+    for paper in papers:
+        if paper.announced is not None:
+            if paper.announced >= expected:
+                return ""
+        elif batch_start < paper.updated <= batch_end:
+            return ""
+    local = expected.astimezone(ARXIV_TIMEZONE)
+    return (
+        f"arXiv announced new papers on {local:%a %Y-%m-%d %H:%M} US Eastern, but this fetch found none of them; "
+        "the source may be stale. Fetch again later, or add the date to DIGEST_ARXIV_HOLIDAYS if arXiv skipped it."
+    )

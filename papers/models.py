@@ -1,0 +1,132 @@
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+ARXIV_ABS_URL = "https://arxiv.org/abs/{arxiv_id}v{version}"
+ARXIV_PDF_URL = "https://arxiv.org/pdf/{arxiv_id}v{version}"
+
+
+class PaperQuerySet(models.QuerySet):
+    def in_category(self, category: str) -> "PaperQuerySet":
+        """Papers listed in `category`, as primary or cross-list (works on SQLite and PostgreSQL)."""
+        return self.filter(categories__icontains=f'"{category}"')
+
+
+class Paper(models.Model):
+    """One arXiv paper as arXiv last described it: one row per id, holding the latest version seen."""
+
+    arxiv_id = models.CharField(_("arXiv id"), max_length=64, unique=True, help_text=_("Without version"))
+    version = models.PositiveIntegerField(_("version"))
+    title = models.TextField(_("title"))
+    # [{"name": "…", "affiliations": ["…"]}, …] in the order arXiv lists them.
+    authors = models.JSONField(_("authors"), default=list)
+    primary_category = models.CharField(_("primary category"), max_length=32, db_index=True)
+    # Primary first, then cross-lists, in arXiv's order.
+    categories = models.JSONField(_("categories"), default=list)
+    # Codes such as MSC or ACM classes that some entries list beside the categories.
+    other_classes = models.JSONField(_("other classes"), default=list, blank=True)
+    abstract = models.TextField(_("abstract"))
+    comment = models.TextField(_("comment"), blank=True)
+    journal_ref = models.TextField(_("journal reference"), blank=True)
+    doi = models.CharField(_("DOI"), max_length=255, blank=True)
+    license = models.CharField(_("license"), max_length=255, blank=True)
+    published = models.DateTimeField(_("published"), help_text=_("When version 1 was submitted"))
+    updated = models.DateTimeField(_("updated"), help_text=_("When the latest version was submitted"))
+    first_seen_at = models.DateTimeField(_("first seen"), default=timezone.now, editable=False)
+    last_changed_at = models.DateTimeField(_("last changed"), default=timezone.now, editable=False)
+    last_changed_by_run = models.ForeignKey(
+        "papers.FetchRun",
+        verbose_name=_("last changed by fetch"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    objects = PaperQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("paper")
+        verbose_name_plural = _("papers")
+        ordering = ["-published", "-arxiv_id"]
+        indexes = [models.Index(fields=["published"]), models.Index(fields=["updated"])]
+
+    def __str__(self) -> str:
+        return f"{self.versioned_id} {self.title[:80]}"
+
+    @property
+    def versioned_id(self) -> str:
+        return f"{self.arxiv_id}v{self.version}"
+
+    @property
+    def abs_url(self) -> str:
+        return ARXIV_ABS_URL.format(arxiv_id=self.arxiv_id, version=self.version)
+
+    @property
+    def pdf_url(self) -> str:
+        return ARXIV_PDF_URL.format(arxiv_id=self.arxiv_id, version=self.version)
+
+    @property
+    def author_names(self) -> list[str]:
+        return [author["name"] for author in self.authors]
+
+
+class FetchRun(models.Model):
+    """The audit record of one fetch: what was asked, from where, what came back, what was kept."""
+
+    class Source(models.TextChoices):
+        API = "api", _("arXiv API")
+        RSS = "rss", _("arXiv RSS feed")
+        FILE = "file", _("saved file")
+
+    class Status(models.TextChoices):
+        RUNNING = "running", _("running")
+        SUCCEEDED = "succeeded", _("succeeded")
+        FAILED = "failed", _("failed")
+
+    # The only moves a run makes; services check them.
+    TRANSITIONS = {
+        Status.RUNNING: {Status.SUCCEEDED, Status.FAILED},
+        Status.SUCCEEDED: set(),
+        Status.FAILED: set(),
+    }
+
+    digest_date = models.DateField(_("digest date"), db_index=True)
+    window_start = models.DateTimeField(_("window start"))
+    window_end = models.DateTimeField(_("window end"))
+    query_start = models.DateTimeField(_("look-back from"), help_text=_("Start of the range asked of arXiv"))
+    source = models.CharField(_("source"), max_length=8, choices=Source.choices)
+    source_detail = models.TextField(_("source detail"), blank=True, help_text=_("URLs asked or files read"))
+    categories = models.JSONField(_("categories"), default=list)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.RUNNING)
+    fetched = models.PositiveIntegerField(_("fetched"), default=0, help_text=_("Entries received"))
+    kept = models.PositiveIntegerField(_("kept"), default=0, help_text=_("New entries added to the day"))
+    duplicates = models.PositiveIntegerField(
+        _("duplicates"), default=0, help_text=_("Repeated entries, or papers a day already holds")
+    )
+    filtered_out = models.PositiveIntegerField(
+        _("filtered out"), default=0, help_text=_("New papers dropped by category, keyword or announce-type filters")
+    )
+    outside_window = models.PositiveIntegerField(
+        _("outside the window"),
+        default=0,
+        help_text=_("Papers outside the look-back range, or new versions of papers no day holds"),
+    )
+    papers_created = models.PositiveIntegerField(_("papers created"), default=0)
+    papers_updated = models.PositiveIntegerField(_("papers updated"), default=0)
+    warning = models.TextField(_("warning"), blank=True)
+    error = models.TextField(_("error"), blank=True)
+    started_at = models.DateTimeField(_("started at"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("fetch run")
+        verbose_name_plural = _("fetch runs")
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.digest_date} {self.source} {self.status}"
+
+    @property
+    def duration(self):
+        return self.finished_at - self.started_at if self.finished_at else None

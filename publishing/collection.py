@@ -1,0 +1,211 @@
+"""Collecting a digest day: fetch from a source, store the papers, give the day its entries."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import DatabaseError, IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from papers.announcements import stale_feed_warning
+from papers.arxiv_client import ArxivClient
+from papers.feeds import FeedPaper
+from papers.models import FetchRun
+from papers.services import FetchCounts, fetch_run_fail, fetch_run_start, fetch_run_succeed, papers_upsert_from_feed
+from papers.sources import Progress, SourceError, SourceResult, fetch_from_api, fetch_from_rss, read_files
+from publishing.models import DigestDay, Entry, FilteredPaper
+from publishing.selection import Action, SelectionRules, select_paper
+from publishing.services import day_clear_attention, day_flag_attention
+from publishing.windows import DigestWindow, digest_window
+
+logger = logging.getLogger(__name__)
+
+SOURCES = ("api", "rss", "file")
+COLLECT_STEP = "collect"
+
+
+class CollectionError(Exception):
+    """A collection failed; the message is one line, and `run` (if any) records the failure."""
+
+    def __init__(self, message: str, *, run: FetchRun | None = None) -> None:
+        super().__init__(message)
+        self.run = run
+
+
+@dataclass(frozen=True)
+class CollectionResult:
+    day: DigestDay
+    run: FetchRun
+    counts: FetchCounts
+    warning: str
+
+    @property
+    def summary(self) -> str:
+        counts = self.counts
+        line = (
+            f"{self.day.date}: fetched {counts.fetched}, kept {counts.kept} new, "
+            f"{counts.duplicates} already held, {counts.filtered_out} filtered out, "
+            f"{counts.outside_window} outside the window; "
+            f"papers created {counts.papers_created}, updated {counts.papers_updated} "
+            f"(fetch #{self.run.pk}, {self.run.source})"
+        )
+        return f"{line}; WARNING: {self.warning}" if self.warning else line
+
+
+def _fetch(
+    source: str, files: Sequence[str], window: DigestWindow, since: dt.datetime, client, progress
+) -> SourceResult:
+    categories = settings.DIGEST_CATEGORIES
+    if source == "file":
+        return read_files(files, progress=progress)
+    if source == "rss":
+        return fetch_from_rss(categories=categories, client=client, progress=progress)
+    return fetch_from_api(categories=categories, since=since, until=window.end, client=client, progress=progress)
+
+
+def _newest_first(paper: FeedPaper) -> tuple:
+    return (paper.announced or paper.published, paper.arxiv_id)
+
+
+def _assign_papers(*, window: DigestWindow, since: dt.datetime, fetched: SourceResult, run: FetchRun, now) -> tuple:
+    """Store the papers and give the day its new entries; runs inside the fetch's transaction."""
+    latest: dict[str, FeedPaper] = {}
+    for paper in fetched.papers:
+        known = latest.get(paper.arxiv_id)
+        if known is None or (paper.version, paper.updated) > (known.version, known.updated):
+            latest[paper.arxiv_id] = paper
+    repeats = len(fetched.papers) - len(latest)
+
+    upserted = papers_upsert_from_feed(feed_papers=latest.values(), run=run)
+    day, _ = DigestDay.objects.get_or_create(
+        date=window.date, defaults={"window_start": window.start, "window_end": window.end}
+    )
+    day = DigestDay.objects.select_for_update().get(pk=day.pk)
+    if day.status not in DigestDay.OPEN_FOR_COLLECTION:
+        raise CollectionError(f"{window.date} is {day.get_status_display()}; unpublish it before collecting again")
+
+    paper_ids = [paper.pk for paper in upserted.papers.values()]
+    held_versions: dict[int, list[int]] = {}
+    for paper_id, version in Entry.objects.filter(paper_id__in=paper_ids).values_list("paper_id", "paper_version"):
+        held_versions.setdefault(paper_id, []).append(version)
+    filtered_before = set(FilteredPaper.objects.filter(paper_id__in=paper_ids).values_list("paper_id", flat=True))
+    position = (day.entries.aggregate(last=Max("position"))["last"] or 0) + 1
+    rules = SelectionRules.from_settings()
+
+    kept = filtered = duplicates = outside = 0
+    for feed_paper in sorted(latest.values(), key=_newest_first, reverse=True):
+        paper = upserted.papers[feed_paper.arxiv_id]
+        decision = select_paper(
+            feed_paper,
+            held_versions=held_versions.get(paper.pk, ()),
+            filtered_before=paper.pk in filtered_before,
+            range_start=since,
+            range_end=window.end,
+            rules=rules,
+        )
+        if decision.action is Action.KEEP:
+            Entry.objects.create(
+                day=day, paper=paper, paper_version=feed_paper.version, kind=decision.kind, position=position
+            )
+            position += 1
+            kept += 1
+        elif decision.action is Action.FILTER:
+            FilteredPaper.objects.create(day=day, paper=paper, reason=decision.reason[:255])
+            filtered += 1
+        elif decision.action is Action.DUPLICATE:
+            duplicates += 1
+        else:
+            outside += 1
+
+    warning = stale_feed_warning(
+        papers=list(latest.values()),
+        as_of=min(now, window.end),
+        grace=dt.timedelta(hours=settings.DIGEST_VISIBILITY_GRACE_HOURS),
+        lookback=window.end - since,
+        holidays=settings.DIGEST_ARXIV_HOLIDAYS,
+    )
+    if warning:
+        day_flag_attention(day=day, step=COLLECT_STEP, reason=warning)
+    else:
+        day_clear_attention(day=day, step=COLLECT_STEP)
+    day.last_collected_at = now
+    day.save(update_fields=["last_collected_at"])
+    counts = FetchCounts(
+        fetched=len(fetched.papers),
+        kept=kept,
+        duplicates=duplicates + repeats,
+        filtered_out=filtered,
+        outside_window=outside,
+        papers_created=upserted.created,
+        papers_updated=upserted.updated,
+    )
+    return day, counts, warning
+
+
+def day_collect(
+    *,
+    date: dt.date,
+    source: str = "api",
+    files: Sequence[str] = (),
+    client: ArxivClient | None = None,
+    progress: Progress | None = None,
+    now: dt.datetime | None = None,
+) -> CollectionResult:
+    """Fetch the papers for `date` and add those no day holds yet; idempotent.
+
+    The network part runs first, outside any transaction; storing papers,
+    entries and the run's result is then one transaction, so a failure leaves
+    every earlier row as it was and the FetchRun records the error.
+    """
+    if files and source != "file":
+        raise CollectionError("--file reads saved feeds; do not combine it with --source api or rss")
+    if source not in SOURCES:
+        raise CollectionError(f"unknown source {source!r}; choose one of: api, rss (or give --file)")
+    if source == "file" and not files:
+        raise CollectionError("the file source needs at least one --file PATH")
+    existing = DigestDay.objects.filter(date=date).first()
+    if existing is not None and existing.status not in DigestDay.OPEN_FOR_COLLECTION:
+        raise CollectionError(f"{date} is {existing.get_status_display()}; unpublish it before collecting again")
+
+    now = now or timezone.now()
+    window = digest_window(date)
+    since = window.end - dt.timedelta(days=settings.DIGEST_LOOKBACK_DAYS)
+    run = fetch_run_start(
+        digest_date=date,
+        window_start=window.start,
+        window_end=window.end,
+        query_start=since,
+        source=source,
+        categories=settings.DIGEST_CATEGORIES,
+    )
+    detail = ""
+    try:
+        fetched = _fetch(source, files, window, since, client, progress or (lambda received, expected: None))
+        detail = "\n".join(fetched.requests)
+        with transaction.atomic():
+            day, counts, warning = _assign_papers(window=window, since=since, fetched=fetched, run=run, now=now)
+            fetch_run_succeed(run=run, counts=counts, source_detail=detail, warning=warning)
+    except (SourceError, CollectionError) as exc:
+        run.refresh_from_db()
+        fetch_run_fail(run=run, error=str(exc), source_detail=detail)
+        raise CollectionError(str(exc), run=run) from None
+    except IntegrityError as exc:
+        run.refresh_from_db()
+        message = f"another fetch stored the same papers at the same time; run it again ({exc})"
+        fetch_run_fail(run=run, error=message, source_detail=detail)
+        raise CollectionError(message, run=run) from exc
+    except (DatabaseError, Exception) as exc:
+        logger.exception("fetch #%s for %s failed", run.pk, date)
+        message = f"{exc.__class__.__name__}: {exc}"
+        try:
+            run.refresh_from_db()
+            fetch_run_fail(run=run, error=message, source_detail=detail)
+        except DatabaseError:
+            logger.exception("could not record the failure of fetch #%s", run.pk)
+        raise CollectionError(message, run=run) from exc
+    return CollectionResult(day=day, run=run, counts=counts, warning=warning)

@@ -1,0 +1,28 @@
+import json
+
+from django.core.management.base import BaseCommand, CommandError
+
+from publishing.status import day_status
+from publishing.windows import current_digest_date, parse_digest_date
+
+
+class Command(BaseCommand):
+    help = "Describe a digest day: its window, counts and pipeline state."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--date", help="digest date YYYY-MM-DD (default: today's)")
+        parser.add_argument("--json", action="store_true", help="print one JSON object")
+
+    def handle(self, *args, date=None, **options):
+        try:
+            digest_date = parse_digest_date(date) if date else current_digest_date()
+        except ValueError as exc:
+            raise CommandError(f"--date: {exc}") from None
+        status = day_status(digest_date)
+        if options["json"]:
+            self.stdout.write(json.dumps(status, ensure_ascii=False))
+            return
+        for key, value in status.items():
+            if isinstance(value, dict):
+                value = ", ".join(f"{name} {count}" for name, count in value.items()) or "—"
+            self.stdout.write(f"{key:>14}: {'—' if value is None else value}")

@@ -1,0 +1,126 @@
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class DigestDayQuerySet(models.QuerySet):
+    def with_counts(self) -> "DigestDayQuerySet":
+        """Annotate `kept` (the day's entries) and `fetched` (entries plus papers its filters dropped)."""
+        kept = models.Count("entries", distinct=True)
+        filtered = models.Count("filtered_papers", distinct=True)
+        return self.annotate(kept=kept, filtered=filtered, fetched=kept + filtered)
+
+
+class DigestDay(models.Model):
+    """One digest date: its time window, what its fetches found, and where its pipeline stands."""
+
+    class Status(models.TextChoices):
+        COLLECTING = "collecting", _("collecting")
+        DRAFTING = "drafting", _("drafting")
+        IN_REVIEW = "in_review", _("in review")
+        PUBLISHED = "published", _("published")
+        NEEDS_ATTENTION = "needs_attention", _("needs attention")
+
+    # The only moves a day makes; services check them. A step that fails or a feed
+    # that looks stale sends the day to needs_attention; fixing it sends it back.
+    TRANSITIONS = {
+        Status.COLLECTING: {Status.DRAFTING, Status.NEEDS_ATTENTION},
+        Status.DRAFTING: {Status.IN_REVIEW, Status.NEEDS_ATTENTION},
+        Status.IN_REVIEW: {Status.PUBLISHED, Status.NEEDS_ATTENTION},
+        Status.PUBLISHED: {Status.IN_REVIEW},
+        Status.NEEDS_ATTENTION: {Status.COLLECTING, Status.DRAFTING, Status.IN_REVIEW},
+    }
+    # Days a fetch may still add papers to.
+    OPEN_FOR_COLLECTION = {Status.COLLECTING, Status.DRAFTING, Status.IN_REVIEW, Status.NEEDS_ATTENTION}
+
+    date = models.DateField(_("date"), unique=True)
+    window_start = models.DateTimeField(_("window start"))
+    window_end = models.DateTimeField(_("window end"))
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.COLLECTING)
+    attention_reason = models.TextField(_("needs attention because"), blank=True)
+    # The pipeline step that raised the flag, and the status to return to once it is cleared.
+    attention_step = models.CharField(_("flagged by step"), max_length=20, blank=True)
+    status_before_attention = models.CharField(max_length=20, choices=Status.choices, blank=True, editable=False)
+    last_collected_at = models.DateTimeField(_("last collected"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+
+    objects = DigestDayQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("digest day")
+        verbose_name_plural = _("digest days")
+        ordering = ["-date"]
+
+    def __str__(self) -> str:
+        return f"arXiv Daily – {self.date:%Y-%m-%d}"
+
+
+class EntryQuerySet(models.QuerySet):
+    def in_digest_order(self) -> "EntryQuerySet":
+        return self.order_by("day__date", "position", "id")
+
+
+class Entry(models.Model):
+    """A paper's place in a day. Each paper enters the digest once as new or cross-list;
+    a new version enters again only when DIGEST_ANNOUNCE_TYPES asks for replacements."""
+
+    class Kind(models.TextChoices):
+        NEW = "new", _("new")
+        CROSS = "cross", _("cross-list")
+        REPLACE = "replace", _("replacement")
+        REPLACE_CROSS = "replace-cross", _("replacement of a cross-list")
+
+    FIRST_APPEARANCE = (Kind.NEW, Kind.CROSS)
+
+    day = models.ForeignKey(DigestDay, verbose_name=_("day"), on_delete=models.CASCADE, related_name="entries")
+    paper = models.ForeignKey(
+        "papers.Paper", verbose_name=_("paper"), on_delete=models.PROTECT, related_name="digest_entries"
+    )
+    paper_version = models.PositiveIntegerField(_("paper version"), help_text=_("The version that entered the day"))
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    position = models.PositiveIntegerField(_("position"))
+    created_at = models.DateTimeField(_("added"), default=timezone.now, editable=False)
+
+    objects = EntryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("entry")
+        verbose_name_plural = _("entries")
+        ordering = ["day", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["day", "paper"], name="entry_paper_once_per_day"),
+            models.UniqueConstraint(fields=["paper", "paper_version"], name="entry_paper_version_once"),
+            # The database itself guarantees a paper is never new in two days.
+            models.UniqueConstraint(
+                fields=["paper"],
+                condition=Q(kind__in=["new", "cross"]),
+                name="entry_paper_first_appearance_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day.date} #{self.position} {self.paper.arxiv_id}"
+
+
+class FilteredPaper(models.Model):
+    """A paper new to the digest that a day's filters dropped (keywords, primary-only, announce type).
+
+    Recorded once, so the paper counts as fetched for that day only and editors can
+    see what the filters dropped; like an entry, it is not offered to later days.
+    """
+
+    day = models.ForeignKey(DigestDay, verbose_name=_("day"), on_delete=models.CASCADE, related_name="filtered_papers")
+    paper = models.OneToOneField(
+        "papers.Paper", verbose_name=_("paper"), on_delete=models.PROTECT, related_name="filtered_from"
+    )
+    reason = models.CharField(_("reason"), max_length=255)
+    created_at = models.DateTimeField(_("filtered at"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("filtered-out paper")
+        verbose_name_plural = _("filtered-out papers")
+        ordering = ["day", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.day.date} {self.paper.arxiv_id}: {self.reason}"
