@@ -58,14 +58,17 @@ class CollectionResult:
 
 
 def _fetch(
-    source: str, files: Sequence[str], window: DigestWindow, since: dt.datetime, client, progress
+    source: str, files: Sequence[str], window: DigestWindow, since: dt.datetime, now: dt.datetime, client, progress
 ) -> SourceResult:
     categories = settings.DIGEST_CATEGORIES
     if source == "file":
         return read_files(files, progress=progress)
     if source == "rss":
         return fetch_from_rss(categories=categories, client=client, progress=progress)
-    return fetch_from_api(categories=categories, since=since, until=window.end, client=client, progress=progress)
+    # The API lists each paper once, at its latest version's date: asking past the window's
+    # end (up to now, bounded for backfills) still finds papers replaced since the anchor.
+    until = max(window.end, min(now, window.end + (window.end - since)))
+    return fetch_from_api(categories=categories, since=since, until=until, client=client, progress=progress)
 
 
 def _newest_first(paper: FeedPaper) -> tuple:
@@ -185,7 +188,7 @@ def day_collect(
     )
     detail = ""
     try:
-        fetched = _fetch(source, files, window, since, client, progress or (lambda received, expected: None))
+        fetched = _fetch(source, files, window, since, now, client, progress or (lambda received, expected: None))
         detail = "\n".join(fetched.requests)
         with transaction.atomic():
             day, counts, warning = _assign_papers(window=window, since=since, fetched=fetched, run=run, now=now)

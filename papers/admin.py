@@ -1,0 +1,111 @@
+from django.contrib import admin
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+
+from papers.models import FetchRun, Paper
+
+
+class CategoryListFilter(admin.SimpleListFilter):
+    """Any listed category, primary or cross-list (the editor's "what came in under cs.SD?")."""
+
+    title = _("category")
+    parameter_name = "category"
+
+    def lookups(self, request, model_admin):
+        from django.conf import settings
+
+        return [(category, category) for category in settings.DIGEST_CATEGORIES]
+
+    def queryset(self, request, queryset):
+        return queryset.in_category(self.value()) if self.value() else queryset
+
+
+@admin.register(Paper)
+class PaperAdmin(admin.ModelAdmin):
+    list_display = ["arxiv_id", "version", "short_title", "primary_category", "category_list", "published", "updated"]
+    list_filter = [CategoryListFilter, "primary_category", ("published", admin.DateFieldListFilter)]
+    search_fields = ["arxiv_id", "title", "abstract", "authors"]
+    date_hierarchy = "published"
+    ordering = ["-published"]
+    readonly_fields = [
+        "arxiv_id",
+        "version",
+        "links",
+        "author_list",
+        "first_seen_at",
+        "last_changed_at",
+        "last_changed_by_run",
+    ]
+    fieldsets = [
+        (None, {"fields": ["arxiv_id", "version", "links", "title", "author_list", "abstract"]}),
+        (_("Classification"), {"fields": ["primary_category", "categories", "other_classes"]}),
+        (_("Bibliographic"), {"fields": ["comment", "journal_ref", "doi", "license", "published", "updated"]}),
+        (_("Record"), {"fields": ["first_seen_at", "last_changed_at", "last_changed_by_run", "authors"]}),
+    ]
+
+    def has_add_permission(self, request):
+        # Papers come from arXiv, through a fetch; typing one in would bypass the audit trail.
+        return False
+
+    @admin.display(description=_("title"), ordering="title")
+    def short_title(self, paper):
+        return paper.title if len(paper.title) <= 90 else paper.title[:89] + "…"
+
+    @admin.display(description=_("categories"))
+    def category_list(self, paper):
+        return ", ".join(paper.categories)
+
+    @admin.display(description=_("links"))
+    def links(self, paper):
+        return format_html(
+            '<a href="{}" target="_blank" rel="noopener">arXiv {}</a> · <a href="{}" target="_blank" rel="noopener">PDF</a>',
+            paper.abs_url,
+            paper.versioned_id,
+            paper.pdf_url,
+        )
+
+    @admin.display(description=_("authors"))
+    def author_list(self, paper):
+        return format_html_join(
+            ", ",
+            "{}{}",
+            (
+                (author["name"], f" ({'; '.join(author['affiliations'])})" if author.get("affiliations") else "")
+                for author in paper.authors
+            ),
+        )
+
+
+@admin.register(FetchRun)
+class FetchRunAdmin(admin.ModelAdmin):
+    list_display = [
+        "id",
+        "digest_date",
+        "source",
+        "status",
+        "fetched",
+        "kept",
+        "duplicates",
+        "filtered_out",
+        "outside_window",
+        "has_warning",
+        "started_at",
+        "finished_at",
+    ]
+    list_filter = ["status", "source", ("digest_date", admin.DateFieldListFilter)]
+    search_fields = ["error", "warning", "source_detail"]
+    date_hierarchy = "digest_date"
+
+    def get_readonly_fields(self, request, obj=None):
+        # An audit record: shown, never edited.
+        return [field.name for field in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("warning"), boolean=True)
+    def has_warning(self, run):
+        return bool(run.warning)

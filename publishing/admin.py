@@ -1,0 +1,106 @@
+from django.contrib import admin
+from django.db.models import OuterRef, Subquery
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from papers.models import FetchRun
+from publishing.models import DigestDay, Entry, FilteredPaper
+
+
+class EntryInline(admin.TabularInline):
+    model = Entry
+    fields = ["position", "paper_link", "kind", "paper_version", "created_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    ordering = ["position", "id"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("paper")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("paper"))
+    def paper_link(self, entry):
+        url = reverse("admin:papers_paper_change", args=[entry.paper_id])
+        return format_html('<a href="{}">{}</a> {}', url, entry.paper.arxiv_id, entry.paper.title)
+
+
+class FilteredPaperInline(admin.TabularInline):
+    model = FilteredPaper
+    fields = ["paper", "reason", "created_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    verbose_name_plural = _("papers dropped by the filters")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(DigestDay)
+class DigestDayAdmin(admin.ModelAdmin):
+    list_display = ["date", "status", "fetched", "kept", "last_fetch", "window_start", "window_end", "last_collected_at"]
+    list_filter = ["status", ("date", admin.DateFieldListFilter)]
+    date_hierarchy = "date"
+    search_fields = ["date", "attention_reason"]
+    readonly_fields = [
+        "date",
+        "window_start",
+        "window_end",
+        "status",
+        "fetched",
+        "kept",
+        "attention_reason",
+        "attention_step",
+        "last_collected_at",
+        "created_at",
+        "fetch_runs",
+    ]
+    fields = readonly_fields
+    inlines = [EntryInline, FilteredPaperInline]
+
+    def get_queryset(self, request):
+        latest_run = FetchRun.objects.filter(digest_date=OuterRef("date")).order_by("-started_at", "-id")
+        return (
+            super()
+            .get_queryset(request)
+            .with_counts()
+            .annotate(last_fetch_status=Subquery(latest_run.values("status")[:1]))
+        )
+
+    def has_add_permission(self, request):
+        # Days are made by collecting them (fetch_papers / the daily schedule).
+        return False
+
+    @admin.display(description=_("fetched"), ordering="fetched")
+    def fetched(self, day):
+        return day.fetched
+
+    @admin.display(description=_("kept"), ordering="kept")
+    def kept(self, day):
+        return day.kept
+
+    @admin.display(description=_("last fetch"), ordering="last_fetch_status")
+    def last_fetch(self, day):
+        return FetchRun.Status(day.last_fetch_status).label if day.last_fetch_status else "—"
+
+    @admin.display(description=_("fetch runs"))
+    def fetch_runs(self, day):
+        url = reverse("admin:papers_fetchrun_changelist") + f"?digest_date={day.date:%Y-%m-%d}"
+        return format_html('<a href="{}">{}</a>', url, _("All fetches of this day"))
+
+
+@admin.register(Entry)
+class EntryAdmin(admin.ModelAdmin):
+    list_display = ["day", "position", "paper", "kind", "paper_version"]
+    list_filter = ["kind", ("day__date", admin.DateFieldListFilter)]
+    list_select_related = ["day", "paper"]
+    search_fields = ["paper__arxiv_id", "paper__title"]
+    readonly_fields = ["day", "paper", "paper_version", "kind", "position", "created_at"]
+
+    def has_add_permission(self, request):
+        return False

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Set up and run arxiv-digest on the embedded default (SQLite, no server, no network):
+# virtualenv, install, migrate, an admin account, the demo day from demo/, then the site.
+source "$(dirname "$0")/_venv.sh" requirements.txt
+export DEBUG=${DEBUG:-1}
+ADDRESS=${ADDRESS:-127.0.0.1:8000}
+DEMO_DATE=2026-01-09
+
+echo "==> migrating the database (var/db.sqlite3 unless DATABASE_URL is set)"
+.venv/bin/python manage.py migrate --verbosity 0
+.venv/bin/python manage.py demo_admin
+echo "==> collecting the demo day $DEMO_DATE from demo/arxiv-api-demo-$DEMO_DATE.xml"
+.venv/bin/python manage.py fetch_papers --date "$DEMO_DATE" --file "demo/arxiv-api-demo-$DEMO_DATE.xml"
+.venv/bin/python manage.py digest_status --date "$DEMO_DATE"
+echo "==> serving on http://$ADDRESS/admin/ (Ctrl-C to stop)"
+exec .venv/bin/python manage.py runserver "$ADDRESS"

@@ -1,0 +1,87 @@
+"""A real HTTP server on 127.0.0.1 for tests: the code under test talks to it over the network."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+
+@dataclass
+class Reply:
+    status: int = 200
+    body: bytes = b""
+    headers: dict[str, str] = field(default_factory=lambda: {"Content-Type": "application/atom+xml; charset=utf-8"})
+    # Seconds to wait before answering (to provoke client timeouts).
+    delay: float = 0.0
+
+
+@dataclass
+class RecordedRequest:
+    path: str
+    query: dict[str, list[str]]
+    headers: dict[str, str]
+
+
+Handler = Callable[[RecordedRequest], Reply]
+
+
+class LocalServer:
+    """Answers each request with `handler(request)`, or with queued replies in order."""
+
+    def __init__(self) -> None:
+        self.requests: list[RecordedRequest] = []
+        self.handler: Handler | None = None
+        self.queue: list[Reply] = []
+        self._stop = threading.Event()
+        server = self
+
+        class _RequestHandler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+                parts = urlsplit(self.path)
+                request = RecordedRequest(
+                    path=parts.path, query=parse_qs(parts.query), headers={k: v for k, v in self.headers.items()}
+                )
+                server.requests.append(request)
+                reply = server._reply_for(request)
+                if reply.delay:
+                    server._stop.wait(reply.delay)
+                try:
+                    self.send_response(reply.status)
+                    for name, value in reply.headers.items():
+                        self.send_header(name, value)
+                    self.send_header("Content-Length", str(len(reply.body)))
+                    self.end_headers()
+                    self.wfile.write(reply.body)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+
+            def log_message(self, format, *args) -> None:
+                pass
+
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _RequestHandler)
+        self._httpd.daemon_threads = True
+        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def _reply_for(self, request: RecordedRequest) -> Reply:
+        if self.queue:
+            return self.queue.pop(0)
+        if self.handler is not None:
+            return self.handler(request)
+        return Reply(status=404, body=b"no reply configured", headers={"Content-Type": "text/plain"})
+
+    def start(self) -> LocalServer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._httpd.shutdown()
+        self._httpd.server_close()

@@ -1,0 +1,65 @@
+import datetime as dt
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from digest_site import env
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def start_up(tmp_path, **variables) -> subprocess.CompletedProcess:
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("DIGEST_", "DATABASE_URL", "SECRET_KEY", "DEBUG"))}
+    base.update(DIGEST_VAR_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="digest_site.settings")
+    base.update(variables)
+    return subprocess.run(
+        [sys.executable, str(REPO_ROOT / "manage.py"), "check"], env=base, cwd=REPO_ROOT, capture_output=True, text=True
+    )
+
+
+@pytest.mark.parametrize(
+    "variables, named",
+    [
+        ({"DEBUG": "1", "DIGEST_ANCHOR": "25:00"}, "DIGEST_ANCHOR"),
+        ({"DEBUG": "1", "DIGEST_TIMEZONE": "Mars/Olympus"}, "DIGEST_TIMEZONE"),
+        ({"DEBUG": "1", "DIGEST_CATEGORIES": "cs.SD, not a category"}, "DIGEST_CATEGORIES"),
+        ({"DEBUG": "maybe"}, "DEBUG"),
+        ({"DEBUG": "0"}, "SECRET_KEY"),
+        ({"DEBUG": "1", "DATABASE_URL": "nosuchdb://x"}, "DATABASE_URL"),
+        ({"DEBUG": "1", "ARXIV_API_DELAY": "soon"}, "ARXIV_API_DELAY"),
+        ({"DEBUG": "1", "DIGEST_ARXIV_HOLIDAYS": "2026-12-25,christmas"}, "DIGEST_ARXIV_HOLIDAYS"),
+        ({"DEBUG": "1", "Q_TIMEOUT": "900", "Q_RETRY": "600"}, "Q_RETRY"),
+    ],
+)
+def test_bad_value_stops_start_up_naming_the_variable(tmp_path, variables, named):
+    result = start_up(tmp_path, **variables)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr and named in result.stderr.splitlines()[-1]
+
+
+def test_defaults_start_with_sqlite_under_var_and_the_reference_digest(tmp_path):
+    result = start_up(tmp_path, DEBUG="1")
+    assert result.returncode == 0, result.stderr
+
+
+def test_secret_can_come_from_a_file(tmp_path, monkeypatch):
+    secret = tmp_path / "secret"
+    secret.write_text("s3cret\n")
+    monkeypatch.setenv("SECRET_KEY_FILE", str(secret))
+    assert env.env_str("SECRET_KEY") == "s3cret"
+
+
+def test_helpers_parse_and_refuse(monkeypatch):
+    monkeypatch.setenv("X_LIST", " cs.SD, eess.AS ,cs.SD,,")
+    assert env.env_list("X_LIST", []) == ["cs.SD", "eess.AS"]
+    monkeypatch.setenv("X_TIME", "8:05")
+    assert env.env_time("X_TIME", "08:50") == dt.time(8, 5)
+    monkeypatch.setenv("X_INT", "-3")
+    with pytest.raises(ImproperlyConfigured, match="X_INT must be at least 0"):
+        env.env_int("X_INT", 1, minimum=0)
+    monkeypatch.setenv("X_BOOL", "yes")
+    assert env.env_bool("X_BOOL", False) is True
