@@ -22,7 +22,7 @@ class CategoryListFilter(admin.SimpleListFilter):
 
 @admin.register(Paper)
 class PaperAdmin(admin.ModelAdmin):
-    list_display = ["arxiv_id", "version", "short_title", "primary_category", "category_list", "published", "updated"]
+    list_display = ["versioned_id", "title", "category_list", "published"]
     list_filter = [CategoryListFilter, "primary_category", ("published", admin.DateFieldListFilter)]
     search_fields = ["arxiv_id", "title", "abstract", "authors"]
     date_hierarchy = "published"
@@ -43,15 +43,22 @@ class PaperAdmin(admin.ModelAdmin):
         (_("Record"), {"fields": ["first_seen_at", "last_changed_at", "last_changed_by_run", "authors"]}),
     ]
 
+    # Papers are what arXiv gave us, stored by fetches: shown, never typed in or edited here
+    # (a later fetch would silently undo an edit).
     def has_add_permission(self, request):
-        # Papers come from arXiv, through a fetch; typing one in would bypass the audit trail.
         return False
 
-    @admin.display(description=_("title"), ordering="title")
-    def short_title(self, paper):
-        return paper.title if len(paper.title) <= 90 else paper.title[:89] + "…"
+    def has_change_permission(self, request, obj=None):
+        return False
 
-    @admin.display(description=_("categories"))
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("arXiv id"), ordering="arxiv_id")
+    def versioned_id(self, paper):
+        return paper.versioned_id
+
+    @admin.display(description=_("categories"), ordering="primary_category")
     def category_list(self, paper):
         return ", ".join(paper.categories)
 

@@ -31,9 +31,10 @@ ATOM_NS = "{http://www.w3.org/2005/Atom}"
 ARXIV_NS = "{http://arxiv.org/schemas/atom}"
 
 # New-style ids (0704.0001 onwards, 5 digits since 1501) and old-style ids
-# (archive[.SUBJECT]/YYMMNNN), each optionally followed by a version.
-NEW_STYLE_ID = r"\d{4}\.\d{4,5}"
-OLD_STYLE_ID = r"[a-z]+(?:-[a-z]+)?(?:\.[A-Z]{2})?/\d{7}"
+# (archive[.SUBJECT]/YYMMNNN), each optionally followed by a version. The
+# lookarounds stop a longer run of digits or letters from yielding a wrong id.
+NEW_STYLE_ID = r"(?<!\d)\d{4}\.\d{4,5}(?!\d)"
+OLD_STYLE_ID = r"(?<![A-Za-z.-])[a-z]+(?:-[a-z]+)?(?:\.[A-Z]{2})?/\d{7}(?!\d)"
 ARXIV_ID_RE = re.compile(rf"(?P<id>{NEW_STYLE_ID}|{OLD_STYLE_ID})(?:v(?P<version>\d+))?")
 CATEGORY_RE = re.compile(r"[a-z]+(?:-[a-z]+)?(?:\.[A-Za-z]+(?:-[a-z]+)?)?")
 ANNOUNCE_TYPES = ("new", "cross", "replace", "replace-cross")
@@ -41,7 +42,10 @@ ANNOUNCE_TYPES = ("new", "cross", "replace", "replace-cross")
 _RSS_DESCRIPTION_RE = re.compile(
     r"^\s*arXiv:(?P<ref>\S+)\s+Announce Type:\s*(?P<type>[\w-]+)\s*(?:Abstract:)?\s*", re.S
 )
-_RDF_TITLE_RE = re.compile(r"\s*\(arXiv:(?P<ref>\S+)\s+\[(?P<primary>[^\]]+)\](?P<updated>\s+UPDATED)?\)\s*$")
+_RDF_TITLE_RE = re.compile(
+    r"\s*\(arXiv:(?P<ref>\S+)\s+\[(?P<primary>[^\]]+)\](?:\s+(?P<flag>UPDATED|CROSS LISTED))?\)\s*$"
+)
+_RDF_ANNOUNCE_TYPES = {None: "", "UPDATED": "replace", "CROSS LISTED": "cross"}
 
 
 class FeedError(Exception):
@@ -87,20 +91,29 @@ class ParsedFeed:
 
 
 def split_arxiv_id(text: str) -> tuple[str, int | None]:
-    """`2601.05011v2` → ("2601.05011", 2); `hep-th/9901001` → ("hep-th/9901001", None)."""
+    """`2601.05011v2` → ("2601.05011", 2); `math.AG/0601001` → ("math/0601001", None).
+
+    Old-style ids sometimes carry the subject class (`math.AG/…`); arXiv's
+    canonical id is the archive alone, so it is dropped to keep one id per paper.
+    """
     match = ARXIV_ID_RE.search(text)
     if not match:
         raise FeedError(f"no arXiv identifier in {text!r}")
     version = match["version"]
-    return match["id"], int(version) if version else None
+    return re.sub(r"^([a-z-]+)\.[A-Z]{2}/", r"\1/", match["id"]), int(version) if version else None
+
+
+# arXiv marks a new paragraph of an abstract by a line indented with spaces (hard-wrapped
+# lines of the legacy API start at the margin); a blank line is a break too.
+_PARAGRAPH_BREAK_RE = re.compile(r"\n[ \t]*\n|\n(?=[ \t]{2}|\t)")
 
 
 def clean_text(text: str | None) -> str:
-    """Repair double-encoded UTF-8 and collapse wrapped lines; blank lines stay paragraph breaks."""
+    """Repair double-encoded UTF-8 and join wrapped lines; paragraph breaks become blank lines."""
     if not text:
         return ""
-    text = ftfy.fix_encoding(text)
-    paragraphs = re.split(r"\n[ \t]*\n", text.strip())
+    text = ftfy.fix_encoding(text).replace("\r\n", "\n").replace("\r", "\n")
+    paragraphs = _PARAGRAPH_BREAK_RE.split(text.strip())
     return "\n\n".join(" ".join(paragraph.split()) for paragraph in paragraphs if paragraph.strip())
 
 
@@ -143,11 +156,19 @@ def _split_categories(terms) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return tuple(categories), tuple(other)
 
 
+_NAME_SUFFIXES = {"jr", "jr.", "sr", "sr.", "ii", "iii", "iv"}
+
+
 def _split_author_list(names: str) -> tuple[FeedAuthor, ...]:
-    """The announcement feeds give all authors as one string: "A, B and C"."""
-    names = clean_line(names)
-    parts = re.split(r",\s*|\s+and\s+", names)
-    return tuple(FeedAuthor(name=part.strip()) for part in parts if part.strip())
+    """The announcement feeds give all authors as one string: "A, B, and C"; "Smith, Jr." is one name."""
+    parts = [part.strip() for part in re.split(r",\s*(?:and\s+)?|\s+and\s+", clean_line(names)) if part.strip()]
+    authors: list[str] = []
+    for part in parts:
+        if authors and part.casefold() in _NAME_SUFFIXES:
+            authors[-1] = f"{authors[-1]}, {part}"
+        else:
+            authors.append(part)
+    return tuple(FeedAuthor(name=name) for name in authors)
 
 
 def _looks_like_html(content: bytes) -> bool:
@@ -156,8 +177,9 @@ def _looks_like_html(content: bytes) -> bool:
 
 
 def _first_text(content: bytes) -> str:
-    text = " ".join(html_to_text(content[:4096].decode("utf-8", "replace")).split())
-    return text[:120]
+    extractor = _TextExtractor()
+    extractor.feed(content[:4096].decode("utf-8", "replace"))
+    return " ".join(" ".join(extractor.parts).split())[:120]
 
 
 def _atom_authors_by_entry_id(content: bytes) -> dict[str, tuple[FeedAuthor, ...]]:
@@ -190,6 +212,8 @@ def parse_feed(content: bytes) -> ParsedFeed:
     # Bytes, never str: feedparser treats a str as a URL or file name to open.
     parsed = feedparser.parse(bytes(content), sanitize_html=False, resolve_relative_uris=False)
     if not parsed.version:
+        if b"<OAI-PMH" in content[:4096]:
+            raise FeedError("an OAI-PMH harvest is not supported; save an arXiv API answer or RSS/Atom feed")
         if _looks_like_html(content):
             raise FeedError(f"got an HTML page instead of a feed: {_first_text(content)!r}")
         if parsed.bozo:
@@ -275,7 +299,7 @@ def _api_paper(entry, authors_by_id, position: int) -> FeedPaper:
         abstract=clean_text(entry.get("summary")),
         published=published,
         updated=updated,
-        comment=clean_text(entry.get("arxiv_comment")),
+        comment=clean_line(entry.get("arxiv_comment")),
         journal_ref=clean_line(entry.get("arxiv_journal_ref")),
         doi=clean_line(entry.get("arxiv_doi")),
         other_classes=other_classes,
@@ -360,6 +384,6 @@ def _rdf_paper(entry, feed_date, position: int) -> FeedPaper:
         abstract=clean_text(html_to_text(entry.get("summary", ""))),
         published=announced,
         updated=announced,
-        announce_type="replace" if suffix["updated"] else "",
+        announce_type=_RDF_ANNOUNCE_TYPES[suffix["flag"]],
         announced=announced,
     )

@@ -14,7 +14,6 @@ class EntryInline(admin.TabularInline):
     readonly_fields = fields
     extra = 0
     can_delete = False
-    show_change_link = True
     ordering = ["position", "id"]
 
     def get_queryset(self, request):
@@ -72,8 +71,15 @@ class DigestDayAdmin(admin.ModelAdmin):
             .annotate(last_fetch_status=Subquery(latest_run.values("status")[:1]))
         )
 
+    # Days are made and changed by the pipeline (fetch_papers, the schedule, later the
+    # review and publish services), not by editing rows here.
     def has_add_permission(self, request):
-        # Days are made by collecting them (fetch_papers / the daily schedule).
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False
 
     @admin.display(description=_("fetched"), ordering="fetched")
@@ -103,4 +109,10 @@ class EntryAdmin(admin.ModelAdmin):
     readonly_fields = ["day", "paper", "paper_version", "kind", "position", "created_at"]
 
     def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False

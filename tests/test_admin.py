@@ -1,0 +1,79 @@
+"""The admin pages editors use to look at papers, fetches and days."""
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from django.urls import reverse
+
+from papers.models import FetchRun, Paper
+from publishing.collection import day_collect
+from publishing.models import DigestDay, Entry
+
+DEMO_FEED = Path(__file__).resolve().parents[1] / "demo" / "arxiv-api-demo-2026-01-09.xml"
+
+
+@pytest.fixture
+def collected_demo_day(db):
+    return day_collect(date=dt.date(2026, 1, 9), source="file", files=[str(DEMO_FEED)])
+
+
+@pytest.mark.parametrize(
+    "url_name",
+    ["admin:papers_paper_changelist", "admin:papers_fetchrun_changelist", "admin:publishing_digestday_changelist",
+     "admin:publishing_entry_changelist"],
+)
+def test_changelists_render(admin_client, collected_demo_day, url_name):
+    response = admin_client.get(reverse(url_name))
+    assert response.status_code == 200
+
+
+def test_day_page_shows_counts_entries_and_links_to_its_fetches(admin_client, collected_demo_day):
+    day = DigestDay.objects.get()
+    response = admin_client.get(reverse("admin:publishing_digestday_change", args=[day.pk]))
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert "Phase-Aware Diffusion Vocoding for Low-Latency Speech Synthesis" in content
+    assert "?digest_date=2026-01-09" in content
+    runs = admin_client.get(reverse("admin:papers_fetchrun_changelist") + "?digest_date=2026-01-09")
+    assert runs.status_code == 200
+    assert runs.context["cl"].result_count == 1
+
+
+def test_paper_page_shows_versioned_links_and_affiliations(admin_client, collected_demo_day):
+    paper = Paper.objects.get(arxiv_id="2601.90008")
+    content = admin_client.get(reverse("admin:papers_paper_change", args=[paper.pk])).content.decode()
+    assert 'href="https://arxiv.org/abs/2601.90008v1"' in content
+    assert 'href="https://arxiv.org/pdf/2601.90008v1"' in content
+    assert "Lin Qiao (Demo University)" in content
+
+
+def test_paper_list_filters_by_any_category_including_cross_lists(admin_client, collected_demo_day):
+    url = reverse("admin:papers_paper_changelist")
+    listed = admin_client.get(url, {"category": "cs.SD"}).context["cl"].result_list
+    ids = {paper.arxiv_id for paper in listed}
+    assert "2601.90007" in ids  # primary cs.CL, cross-listed to cs.SD
+    assert "2601.90006" not in ids  # eess.AS and cs.LG only
+
+
+def test_paper_search_finds_titles_and_authors(admin_client, collected_demo_day):
+    url = reverse("admin:papers_paper_changelist")
+    assert [p.arxiv_id for p in admin_client.get(url, {"q": "Kowalski"}).context["cl"].result_list] == ["2601.90008"]
+    assert [p.arxiv_id for p in admin_client.get(url, {"q": "folk music"}).context["cl"].result_list] == ["2601.90005"]
+
+
+def test_fetch_runs_are_read_only_records(admin_client, collected_demo_day):
+    run = FetchRun.objects.get()
+    page = admin_client.get(reverse("admin:papers_fetchrun_change", args=[run.pk]))
+    assert page.status_code == 200
+    admin_client.post(reverse("admin:papers_fetchrun_change", args=[run.pk]), {"status": "failed"})
+    run.refresh_from_db()
+    assert run.status == FetchRun.Status.SUCCEEDED
+    assert admin_client.get(reverse("admin:papers_fetchrun_add")).status_code == 403
+
+
+def test_day_list_filters_by_status(admin_client, collected_demo_day):
+    url = reverse("admin:publishing_digestday_changelist")
+    assert admin_client.get(url, {"status__exact": "collecting"}).context["cl"].result_count == 1
+    assert admin_client.get(url, {"status__exact": "published"}).context["cl"].result_count == 0
+    assert Entry.objects.count() == 6
