@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import email.utils
 import logging
+import math
+import threading
 import time
 from collections.abc import Callable
 
@@ -19,6 +21,11 @@ logger = logging.getLogger(__name__)
 
 RETRYABLE_STATUSES = {429, 500, 502, 503, 504}
 MAX_RETRY_AFTER_SECONDS = 300.0
+
+# When the last request to arXiv left, per clock: shared by every client of this process
+# (same clock), so two fetches in one worker still keep arXiv's delay between them.
+_last_request_at: dict = {}
+_last_request_lock = threading.Lock()
 
 
 class ArxivHTTPError(Exception):
@@ -35,9 +42,11 @@ def _retry_after_seconds(response: httpx.Response) -> float | None:
     if not value:
         return None
     try:
-        return min(max(float(value), 0.0), MAX_RETRY_AFTER_SECONDS)
+        seconds = float(value)
     except ValueError:
         pass
+    else:
+        return min(max(seconds, 0.0), MAX_RETRY_AFTER_SECONDS) if math.isfinite(seconds) else None
     try:
         moment = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):
@@ -64,7 +73,6 @@ class ArxivClient:
         self.delay = settings.ARXIV_API_DELAY if delay is None else delay
         self._sleep = sleep
         self._clock = clock
-        self._last_request_at: float | None = None
         self.requests_made = 0
         self._http = httpx.Client(
             headers={"User-Agent": self.user_agent, "Accept": "application/atom+xml, application/rss+xml, */*"},
@@ -82,11 +90,13 @@ class ArxivClient:
         self.close()
 
     def _wait_politely(self) -> None:
-        if self._last_request_at is None or self.delay <= 0:
-            return
-        remaining = self.delay - (self._clock() - self._last_request_at)
-        if remaining > 0:
-            self._sleep(remaining)
+        """Sleep until `delay` seconds have passed since the last request, then claim the slot."""
+        with _last_request_lock:
+            last = _last_request_at.get(self._clock)
+            remaining = 0.0 if last is None or self.delay <= 0 else self.delay - (self._clock() - last)
+            if remaining > 0:
+                self._sleep(remaining)
+            _last_request_at[self._clock] = self._clock()
 
     def get(self, url: str, params: dict | None = None) -> bytes:
         """GET `url`; retry 429, 5xx, timeouts and connection errors with backoff; return the body."""
@@ -94,7 +104,6 @@ class ArxivClient:
         attempts = self.retries + 1
         for attempt in range(1, attempts + 1):
             self._wait_politely()
-            self._last_request_at = self._clock()
             self.requests_made += 1
             try:
                 response = self._http.get(url, params=params)

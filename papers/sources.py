@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import httpx
 from django.conf import settings
 
 from papers.arxiv_client import ArxivClient, ArxivHTTPError
@@ -62,7 +63,8 @@ def _http_error_message(exc: ArxivHTTPError) -> str:
         try:
             parse_feed(exc.body)
         except FeedError as feed_error:
-            if "error" in str(feed_error).lower() and "HTML" not in str(feed_error):
+            # Only an error arXiv wrote (API error entry, RSS error feed); not e.g. "malformed XML: syntax error".
+            if str(feed_error).startswith(("arXiv API error:", "arXiv RSS error:")):
                 return f"{exc} — {feed_error}"
     return str(exc)
 
@@ -104,13 +106,15 @@ def fetch_from_api(
                 content = client.get(settings.ARXIV_API_URL, params=params)
             except ArxivHTTPError as exc:
                 raise SourceError(_http_error_message(exc)) from None
-            page_url = f"{settings.ARXIV_API_URL}?search_query={query}&start={start}&max_results={page_size}"
+            page_url = str(httpx.URL(settings.ARXIV_API_URL, params=params))
             if page_url not in result.requests:
                 result.requests.append(page_url)
-            page = _parse_or_explain(content, f"arXiv API page at start={start}")
+            # A blank 200 answer is another form of arXiv's empty-page glitch: asked again below.
+            page = _parse_or_explain(content, f"arXiv API page at start={start}") if content.strip() else ParsedFeed("api")
             if page.format != "api":
                 raise SourceError(f"arXiv API page at start={start}: expected an API answer, got a {page.format} feed")
-            total = page.total_results if page.total_results is not None else (total or 0)
+            # Keep the largest total seen: a glitching empty page may claim totalResults 0.
+            total = max(total or 0, page.total_results or 0)
             if not page.papers:
                 if start < total:
                     if empty_retries_left == 0:

@@ -63,7 +63,7 @@ class LocalServer:
 
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _RequestHandler)
         self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 
     @property
     def url(self) -> str:
