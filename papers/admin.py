@@ -27,20 +27,12 @@ class PaperAdmin(admin.ModelAdmin):
     search_fields = ["arxiv_id", "title", "abstract", "authors"]
     date_hierarchy = "published"
     ordering = ["-published"]
-    readonly_fields = [
-        "arxiv_id",
-        "version",
-        "links",
-        "author_list",
-        "first_seen_at",
-        "last_changed_at",
-        "last_changed_by_run",
-    ]
+    readonly_fields = ["links", "author_list", "category_list", "other_class_list"]
     fieldsets = [
         (None, {"fields": ["arxiv_id", "version", "links", "title", "author_list", "abstract"]}),
-        (_("Classification"), {"fields": ["primary_category", "categories", "other_classes"]}),
+        (_("Classification"), {"fields": ["primary_category", "category_list", "other_class_list"]}),
         (_("Bibliographic"), {"fields": ["comment", "journal_ref", "doi", "license", "published", "updated"]}),
-        (_("Record"), {"fields": ["first_seen_at", "last_changed_at", "last_changed_by_run", "authors"]}),
+        (_("Record"), {"fields": ["first_seen_at", "last_changed_at", "last_changed_by_run"]}),
     ]
 
     # Papers are what arXiv gave us, stored by fetches: shown, never typed in or edited here
@@ -61,6 +53,10 @@ class PaperAdmin(admin.ModelAdmin):
     @admin.display(description=_("categories"), ordering="primary_category")
     def category_list(self, paper):
         return ", ".join(paper.categories)
+
+    @admin.display(description=_("other classes"))
+    def other_class_list(self, paper):
+        return ", ".join(paper.other_classes) or "—"
 
     @admin.display(description=_("links"))
     def links(self, paper):

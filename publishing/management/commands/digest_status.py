@@ -24,5 +24,5 @@ class Command(BaseCommand):
             return
         for key, value in status.items():
             if isinstance(value, dict):
-                value = ", ".join(f"{name} {count}" for name, count in value.items()) or "—"
+                value = ", ".join(f"{name} {item}" for name, item in value.items() if item is not None) or "—"
             self.stdout.write(f"{key:>14}: {'—' if value is None else value}")
