@@ -202,7 +202,7 @@ def day_collect(
         message = f"another fetch stored the same papers at the same time; run it again ({exc})"
         fetch_run_fail(run=run, error=message, source_detail=detail)
         raise CollectionError(message, run=run) from exc
-    except (DatabaseError, Exception) as exc:
+    except Exception as exc:  # anything else (a bug, the database): still recorded on the run
         logger.exception("fetch #%s for %s failed", run.pk, date)
         message = f"{exc.__class__.__name__}: {exc}"
         try:
