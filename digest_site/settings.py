@@ -179,7 +179,8 @@ ARXIV_USER_AGENT = env_str(
 Q_REDIS_URL = env_str("Q_REDIS_URL")
 Q_CLUSTER = {
     "name": "arxiv-digest",
-    "workers": env_int("Q_WORKERS", 2, minimum=1),
+    # One worker per concurrent LLM call by default.
+    "workers": env_int("Q_WORKERS", env_int("DIGEST_LLM_CONCURRENCY", 4, minimum=1), minimum=1),
     "timeout": env_int("Q_TIMEOUT", 600, minimum=1),
     "retry": env_int("Q_RETRY", 720, minimum=2),
     "max_attempts": env_int("Q_MAX_ATTEMPTS", 3, minimum=1),
@@ -192,3 +193,23 @@ if Q_REDIS_URL:
     Q_CLUSTER["redis"] = Q_REDIS_URL
 else:
     Q_CLUSTER["orm"] = "default"
+
+# --- Machine drafts (LLM) ---------------------------------------------------------
+# Any OpenAI-compatible server: OpenAI, DeepSeek, Qwen (DashScope), vLLM, Ollama, ...
+OPENAI_API_KEY = env_str("OPENAI_API_KEY")
+OPENAI_BASE_URL = env_str("OPENAI_BASE_URL")
+DIGEST_LLM_MODEL = env_str("DIGEST_LLM_MODEL")
+DIGEST_LLM_TIMEOUT = env_float("DIGEST_LLM_TIMEOUT", 120.0, minimum=1)
+DIGEST_LLM_CONCURRENCY = env_int("DIGEST_LLM_CONCURRENCY", 4, minimum=1)
+# Retries of 429, 5xx, timeouts and connection errors (the openai client backs off, honouring Retry-After).
+DIGEST_LLM_RETRIES = env_int("DIGEST_LLM_RETRIES", 3, minimum=0)
+# json_schema (strict structured output) or json_object, for servers without json_schema.
+DIGEST_LLM_RESPONSE_FORMAT = env_choice("DIGEST_LLM_RESPONSE_FORMAT", "json_schema", {"json_schema", "json_object"})
+DIGEST_LLM_TEMPERATURE = env_float("DIGEST_LLM_TEMPERATURE", 0.2, minimum=0)
+# The prompt templates used for new drafts: translations/prompts/<version>/.
+DIGEST_PROMPT_VERSION = env_str("DIGEST_PROMPT_VERSION", "draft-v1")
+# Full text for grounding: arXiv's HTML rendering, else the PDF; cut to a budget of characters.
+DIGEST_FULLTEXT = env_bool("DIGEST_FULLTEXT", True)
+DIGEST_FULLTEXT_CHARS = env_int("DIGEST_FULLTEXT_CHARS", 60000, minimum=1000)
+ARXIV_HTML_URL = env_str("ARXIV_HTML_URL", "https://arxiv.org/html")
+ARXIV_PDF_URL = env_str("ARXIV_PDF_URL", "https://arxiv.org/pdf")

@@ -27,7 +27,8 @@ class DigestDay(models.Model):
     TRANSITIONS = {
         Status.COLLECTING: {Status.DRAFTING, Status.NEEDS_ATTENTION},
         Status.DRAFTING: {Status.IN_REVIEW, Status.NEEDS_ATTENTION},
-        Status.IN_REVIEW: {Status.PUBLISHED, Status.NEEDS_ATTENTION},
+        # Back to drafting when late papers arrive or an editor asks for new drafts.
+        Status.IN_REVIEW: {Status.PUBLISHED, Status.NEEDS_ATTENTION, Status.DRAFTING},
         Status.PUBLISHED: {Status.IN_REVIEW},
         Status.NEEDS_ATTENTION: {Status.COLLECTING, Status.DRAFTING, Status.IN_REVIEW},
     }

@@ -4,9 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.db.models import Sum
+
 from papers.models import FetchRun
 from publishing.models import DigestDay
+from publishing.pipeline import day_drafts
 from publishing.windows import digest_timezone, digest_window
+from translations.llm import LLMConfig
+from translations.models import MachineDraft
+
+# A day's paper with no machine draft at all (e.g. no LLM configured yet).
+DRAFT_MISSING = "missing"
 
 NOT_COLLECTED = "not_collected"
 
@@ -15,8 +23,24 @@ def _local_iso(moment: dt.datetime | None) -> str | None:
     return moment.astimezone(digest_timezone()).isoformat() if moment else None
 
 
+def _draft_counts(day: DigestDay | None) -> tuple[dict, dict]:
+    counts = {status: 0 for status in MachineDraft.Status.values} | {DRAFT_MISSING: 0}
+    tokens = {"input": 0, "output": 0}
+    if day is None:
+        return counts, tokens
+    drafts = day_drafts(day)
+    for draft in drafts.values():
+        counts[draft.status if draft else DRAFT_MISSING] += 1
+    totals = MachineDraft.objects.filter(paper_id__in=list(drafts)).aggregate(
+        input=Sum("input_tokens"), output=Sum("output_tokens")
+    )
+    return counts, {name: total or 0 for name, total in totals.items()}
+
+
 def day_status(date: dt.date) -> dict:
     day = DigestDay.objects.with_counts().filter(date=date).first()
+    drafts, tokens = _draft_counts(day)
+    llm_problem = LLMConfig.from_settings().problem
     window = (day.window_start, day.window_end) if day else (digest_window(date).start, digest_window(date).end)
     last_run = FetchRun.objects.filter(digest_date=date).order_by("-started_at", "-id").first()
     return {
@@ -27,6 +51,9 @@ def day_status(date: dt.date) -> dict:
         "fetched": day.fetched if day else 0,
         "kept": day.kept if day else 0,
         "attention": (day.attention_reason or None) if day else None,
+        "drafts": drafts,
+        "tokens": tokens,
+        "llm": {"configured": not llm_problem, "problem": llm_problem or None},
         "last_fetch": None
         if last_run is None
         else {

@@ -11,6 +11,13 @@ echo "==> migrating the database (var/db.sqlite3 unless DATABASE_URL is set)"
 .venv/bin/python manage.py demo_admin
 echo "==> collecting the demo day $DEMO_DATE from demo/arxiv-api-demo-$DEMO_DATE.xml"
 .venv/bin/python manage.py fetch_papers --date "$DEMO_DATE" --file "demo/arxiv-api-demo-$DEMO_DATE.xml"
+if [ -n "${DIGEST_LLM_MODEL:-}" ]; then
+  echo "==> drafting with $DIGEST_LLM_MODEL at ${OPENAI_BASE_URL:-OpenAI}"
+else
+  echo "==> no LLM configured (DIGEST_LLM_MODEL unset): loading the hand-written demo drafts"
+  .venv/bin/python manage.py load_demo_drafts --file "demo/drafts-$DEMO_DATE.json"
+fi
+.venv/bin/python manage.py translate_day --date "$DEMO_DATE" --sync
 .venv/bin/python manage.py digest_status --date "$DEMO_DATE"
 echo "==> serving on http://$ADDRESS/admin/ (Ctrl-C to stop)"
 exec .venv/bin/python manage.py runserver "$ADDRESS"

@@ -23,6 +23,8 @@ class RecordedRequest:
     path: str
     query: dict[str, list[str]]
     headers: dict[str, str]
+    method: str = "GET"
+    body: bytes = b""
 
 
 Handler = Callable[[RecordedRequest], Reply]
@@ -40,9 +42,19 @@ class LocalServer:
 
         class _RequestHandler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+                self._answer(b"")
+
+            def do_POST(self) -> None:  # noqa: N802
+                self._answer(self.rfile.read(int(self.headers.get("Content-Length") or 0)))
+
+            def _answer(self, body: bytes) -> None:
                 parts = urlsplit(self.path)
                 request = RecordedRequest(
-                    path=parts.path, query=parse_qs(parts.query), headers={k: v for k, v in self.headers.items()}
+                    path=parts.path,
+                    query=parse_qs(parts.query),
+                    headers={k: v for k, v in self.headers.items()},
+                    method=self.command,
+                    body=body,
                 )
                 server.requests.append(request)
                 reply = server._reply_for(request)

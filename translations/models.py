@@ -1,0 +1,129 @@
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class MachineDraftQuerySet(models.QuerySet):
+    def latest_per_paper(self) -> "MachineDraftQuerySet":
+        """The newest draft of each paper (a paper's current machine draft)."""
+        newer = MachineDraft.objects.filter(paper_id=models.OuterRef("paper_id"), id__gt=models.OuterRef("id"))
+        return self.filter(~models.Exists(newer))
+
+    def active(self) -> "MachineDraftQuerySet":
+        return self.filter(status__in=MachineDraft.ACTIVE)
+
+
+class MachineDraft(models.Model):
+    """One LLM attempt at a paper's Chinese draft. Kept for good: drafting again adds a new one."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        RUNNING = "running", _("running")
+        SUCCEEDED = "succeeded", _("succeeded")
+        FAILED = "failed", _("failed")
+
+    # The only moves a draft makes; services check them. A running draft whose worker died
+    # (its lease ran out) is claimed again: running -> running.
+    TRANSITIONS = {
+        Status.QUEUED: {Status.RUNNING, Status.FAILED},
+        Status.RUNNING: {Status.RUNNING, Status.SUCCEEDED, Status.FAILED},
+        Status.SUCCEEDED: set(),
+        Status.FAILED: set(),
+    }
+    ACTIVE = (Status.QUEUED, Status.RUNNING)
+    FINISHED = (Status.SUCCEEDED, Status.FAILED)
+
+    class TextSource(models.TextChoices):
+        HTML = "html", _("full text (arXiv HTML)")
+        PDF = "pdf", _("full text (PDF)")
+        ABSTRACT = "abstract", _("abstract only")
+
+    paper = models.ForeignKey(
+        "papers.Paper", verbose_name=_("paper"), on_delete=models.PROTECT, related_name="machine_drafts"
+    )
+    paper_version = models.PositiveIntegerField(_("paper version"))
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.QUEUED)
+    title_zh = models.TextField(_("Chinese title"), blank=True)
+    abstract_zh = models.TextField(_("Chinese abstract"), blank=True)
+    background_md = models.TextField(_("background and prior-work problems"), blank=True)
+    method_md = models.TextField(_("method"), blank=True)
+    results_md = models.TextField(_("tasks and results"), blank=True)
+    # [{"kind": "glossary" | "number", "message": "…"}]: what an editor should check.
+    warnings = models.JSONField(_("warnings"), default=list, blank=True)
+    model_name = models.CharField(_("model"), max_length=200, blank=True)
+    endpoint_host = models.CharField(_("endpoint host"), max_length=255, blank=True)
+    prompt_version = models.CharField(_("prompt version"), max_length=50, blank=True)
+    input_tokens = models.PositiveIntegerField(_("input tokens"), default=0)
+    output_tokens = models.PositiveIntegerField(_("output tokens"), default=0)
+    latency_ms = models.PositiveIntegerField(_("latency (ms)"), null=True, blank=True)
+    text_source = models.CharField(_("source used"), max_length=16, choices=TextSource.choices, blank=True)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    error = models.TextField(_("error"), blank=True)
+    created_at = models.DateTimeField(_("queued at"), default=timezone.now, editable=False)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    objects = MachineDraftQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("machine draft")
+        verbose_name_plural = _("machine drafts")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # At most one draft of a paper is queued or running: drafting twice is refused by the database.
+            models.UniqueConstraint(
+                fields=["paper"], condition=Q(status__in=["queued", "running"]), name="draft_one_active_per_paper"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.paper.arxiv_id} {self.status}"
+
+    @property
+    def reading_sections(self) -> list[str]:
+        return [self.background_md, self.method_md, self.results_md]
+
+
+class GlossaryTerm(models.Model):
+    """How the digest renders an English term of art in Chinese; drafts are checked against it."""
+
+    term = models.CharField(_("English term"), max_length=200, unique=True)
+    rendering = models.CharField(
+        _("Chinese rendering"), max_length=200, help_text=_("Required in a draft whenever the paper uses the term")
+    )
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("glossary term")
+        verbose_name_plural = _("glossary terms")
+        ordering = ["term"]
+
+    def __str__(self) -> str:
+        return f"{self.term} → {self.rendering}"
+
+
+class PaperText(models.Model):
+    """The cached full text of one version of a paper, references dropped, as drafting uses it."""
+
+    class Kind(models.TextChoices):
+        HTML = "html", _("arXiv HTML")
+        PDF = "pdf", _("PDF")
+        NONE = "none", _("not available")
+
+    paper = models.ForeignKey("papers.Paper", verbose_name=_("paper"), on_delete=models.CASCADE, related_name="+")
+    paper_version = models.PositiveIntegerField(_("paper version"))
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
+    text = models.TextField(_("text"), blank=True)
+    # Why no text could be had (kind "none"), for the editor.
+    note = models.TextField(_("note"), blank=True)
+    fetched_at = models.DateTimeField(_("fetched at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("paper full text")
+        verbose_name_plural = _("paper full texts")
+        constraints = [models.UniqueConstraint(fields=["paper", "paper_version"], name="paper_text_once_per_version")]
+
+    def __str__(self) -> str:
+        return f"{self.paper.arxiv_id}v{self.paper_version} ({self.kind})"

@@ -1,0 +1,147 @@
+"""A day's pipeline: collect, then draft every entry in the background, then review."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from django.db import models, transaction
+
+from papers.arxiv_client import ArxivClient
+from publishing.collection import CollectionResult, day_collect
+from publishing.models import DigestDay
+from publishing.services import day_clear_attention, day_flag_attention, day_move
+from translations.llm import LLMConfig
+from translations.models import MachineDraft
+from translations.services import draft_enqueue, draft_queue
+
+DRAFT_STEP = "draft"
+
+
+@dataclass
+class DraftingStart:
+    queued: int = 0  # drafts made now
+    active: int = 0  # drafts already queued or running (handed to a worker again; only one can claim)
+    done: int = 0  # papers that already have a successful draft of their version
+    problem: str = ""  # why drafting could not start (no LLM configured)
+    drafts: list[MachineDraft] = field(default_factory=list)
+
+
+def _day_advance(day: DigestDay, to: DigestDay.Status) -> None:
+    """Move the day on; if it is flagged, remember where to go once the flag is cleared."""
+    if day.status == DigestDay.Status.NEEDS_ATTENTION:
+        if day.status_before_attention != to:
+            day.status_before_attention = to
+            day.save(update_fields=["status_before_attention"])
+    elif day.status != to:
+        day_move(day=day, to=to)
+
+
+def day_start_drafting(*, day: DigestDay, force: bool = False, enqueue: bool = True) -> DraftingStart:
+    """Queue a machine draft for every entry that needs one and hand them to the workers.
+
+    With `enqueue=False` the caller runs the returned drafts itself (translate_day --sync).
+    If drafts are needed but no LLM is configured, nothing is queued and the day is
+    flagged with what to configure; a day whose papers are all drafted moves on anyway.
+    """
+    problem = LLMConfig.from_settings().problem
+    start = DraftingStart()
+    with transaction.atomic():
+        day = DigestDay.objects.select_for_update().get(pk=day.pk)
+        papers = [entry.paper for entry in day.entries.select_related("paper").order_by("position")]
+        drafted = {draft.paper_id for draft in MachineDraft.objects.filter(paper__in=papers, status="succeeded")
+                   .filter(paper_version=models.F("paper__version"))}
+        if problem and (force or any(paper.pk not in drafted for paper in papers)):
+            day_flag_attention(day=day, step=DRAFT_STEP, reason=problem)
+            return DraftingStart(problem=problem)
+        for paper in papers:
+            outcome = draft_queue(paper=paper, force=force)
+            if outcome.draft is None:
+                start.done += 1
+                continue
+            start.drafts.append(outcome.draft)
+            if outcome.created:
+                start.queued += 1
+            else:
+                start.active += 1
+            if enqueue:
+                draft_enqueue(draft=outcome.draft)
+        if start.drafts or (start.done and day.status in (DigestDay.Status.COLLECTING, DigestDay.Status.NEEDS_ATTENTION)):
+            if day.attention_step == DRAFT_STEP:
+                day_clear_attention(day=day, step=DRAFT_STEP)
+            _day_advance(day, DigestDay.Status.DRAFTING)
+    day_check_drafting(day=day)
+    return start
+
+
+def day_drafts(day: DigestDay) -> dict[int, MachineDraft | None]:
+    """The latest machine draft of each of the day's papers (None: never drafted)."""
+    paper_ids = list(day.entries.values_list("paper_id", flat=True))
+    latest = {draft.paper_id: draft for draft in MachineDraft.objects.filter(paper_id__in=paper_ids).latest_per_paper()}
+    return {paper_id: latest.get(paper_id) for paper_id in paper_ids}
+
+
+def day_check_drafting(*, day: DigestDay) -> DigestDay:
+    """Once every entry's latest draft has finished: all succeeded → in review; any failed → flagged."""
+    with transaction.atomic():
+        day = DigestDay.objects.select_for_update().get(pk=day.pk)
+        drafting = day.status == DigestDay.Status.DRAFTING or (
+            day.status == DigestDay.Status.NEEDS_ATTENTION and day.status_before_attention == DigestDay.Status.DRAFTING
+        )
+        if not drafting:
+            return day
+        drafts = day_drafts(day)
+        if any(draft is None or draft.status in MachineDraft.ACTIVE for draft in drafts.values()):
+            return day
+        failed = [draft for draft in drafts.values() if draft.status == MachineDraft.Status.FAILED]
+        if failed:
+            names = ", ".join(draft.paper.arxiv_id for draft in failed[:10])
+            day_flag_attention(
+                day=day,
+                step=DRAFT_STEP,
+                reason=f"{len(failed)} machine draft(s) failed ({names}); see Machine drafts, fix the cause "
+                "and use “draft again”",
+            )
+            return day
+        day_clear_attention(day=day, step=DRAFT_STEP)
+        _day_advance(day, DigestDay.Status.IN_REVIEW)
+        return day
+
+
+def days_awaiting_drafts_of(paper_id: int) -> list[DigestDay]:
+    return list(
+        DigestDay.objects.filter(entries__paper_id=paper_id)
+        .filter(status__in=[DigestDay.Status.DRAFTING, DigestDay.Status.NEEDS_ATTENTION])
+        .distinct()
+    )
+
+
+@dataclass(frozen=True)
+class DailyRun:
+    collection: CollectionResult
+    drafting: DraftingStart
+
+    @property
+    def summary(self) -> str:
+        drafting = self.drafting
+        if drafting.problem:
+            return f"{self.collection.summary}\nDrafting not started: {drafting.problem}"
+        return (
+            f"{self.collection.summary}\nDrafting {self.collection.day.date}: {drafting.queued} queued, "
+            f"{drafting.active} already in progress, {drafting.done} already drafted"
+        )
+
+
+def run_daily(
+    *,
+    date: dt.date,
+    source: str = "api",
+    files: Sequence[str] = (),
+    client: ArxivClient | None = None,
+    progress=None,
+) -> DailyRun:
+    """The morning job: collect the day, then queue one drafting task per entry that needs one."""
+    collection = day_collect(date=date, source=source, files=files, client=client, progress=progress)
+    return DailyRun(collection=collection, drafting=day_start_drafting(day=collection.day))
+

@@ -1,0 +1,12 @@
+"""Publishing listens to translations (never the other way round)."""
+
+from django.dispatch import receiver
+
+from publishing.pipeline import day_check_drafting, days_awaiting_drafts_of
+from translations.services import draft_finished
+
+
+@receiver(draft_finished)
+def move_days_on_when_their_drafts_finish(sender, draft, **kwargs) -> None:
+    for day in days_awaiting_drafts_of(draft.paper_id):
+        day_check_drafting(day=day)

@@ -1,0 +1,142 @@
+"""A real django-q2 cluster (ORM broker, separate processes) drafting a whole day."""
+
+import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from django_q.conf import Conf
+
+from papers.models import Paper
+from publishing.models import DigestDay
+from publishing.pipeline import run_daily
+from tests.openai_stub import draft_reply
+from translations.models import MachineDraft
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DEMO_FEED = str(REPO_ROOT / "demo" / "arxiv-api-demo-2026-01-09.xml")
+DEMO_DATE = dt.date(2026, 1, 9)
+
+
+def database_url() -> str:
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{db['NAME']}"
+    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
+    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+class Cluster:
+    """`manage.py qcluster` in its own process group, on the test database."""
+
+    def __init__(self, llm_url: str, **env) -> None:
+        self.env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "tests.settings",
+            "DATABASE_URL": database_url(),
+            "Q_SYNC": "0",
+            "Q_WORKERS": "2",
+            "OPENAI_BASE_URL": f"{llm_url}/v1",
+            "OPENAI_API_KEY": "test-key",
+            "DIGEST_LLM_MODEL": "stub-model",
+            "DIGEST_LLM_RETRIES": "0",
+            **env,
+        }
+        self.process = None
+
+    def start(self) -> "Cluster":
+        self.process = subprocess.Popen(
+            [sys.executable, str(REPO_ROOT / "manage.py"), "qcluster"],
+            env=self.env, cwd=REPO_ROOT, start_new_session=True,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        return self
+
+    def kill(self) -> None:
+        """SIGKILL every process of the cluster: workers die mid-task, nothing is cleaned up."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(10)
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(15)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+def wait_for(condition, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+
+
+def day_status() -> str:
+    return DigestDay.objects.get(date=DEMO_DATE).status
+
+
+@pytest.fixture
+def queued_day(transactional_db, settings, local_server, monkeypatch):
+    """The demo day collected and its drafting tasks in the ORM broker's queue (no cluster yet)."""
+    settings.OPENAI_BASE_URL = f"{local_server.url}/v1"
+    settings.OPENAI_API_KEY = "test-key"
+    settings.DIGEST_LLM_MODEL = "stub-model"
+    monkeypatch.setattr(Conf, "SYNC", False)
+    run_daily(date=DEMO_DATE, source="file", files=[DEMO_FEED])
+    assert day_status() == DigestDay.Status.DRAFTING
+    return local_server
+
+
+@pytest.mark.timeout_sensitive
+def test_cluster_drafts_a_whole_day_and_moves_it_to_review(queued_day):
+    queued_day.handler = lambda request: draft_reply()
+    cluster = Cluster(queued_day.url).start()
+    try:
+        wait_for(lambda: day_status() == DigestDay.Status.IN_REVIEW, 90, "the day to reach review")
+    finally:
+        cluster.stop()
+    assert MachineDraft.objects.filter(status="succeeded").count() == 6
+    assert len(queued_day.requests) == 6
+
+
+@pytest.mark.timeout_sensitive
+def test_worker_killed_mid_task_leaves_the_paper_to_be_drafted_exactly_once(queued_day):
+    slow_paper = Paper.objects.get(arxiv_id="2601.90008")
+    first_call = {"seen": False}
+
+    def answer(request):
+        # The first request never gets its answer in time: the cluster is killed while it waits.
+        if not first_call["seen"]:
+            first_call["seen"] = True
+            return draft_reply(delay=30)
+        return draft_reply()
+
+    queued_day.handler = answer
+    timing = {"Q_TIMEOUT": "4", "Q_RETRY": "6", "Q_WORKERS": "1"}
+    cluster = Cluster(queued_day.url, **timing).start()
+    wait_for(lambda: MachineDraft.objects.filter(status="running").exists(), 60, "a draft to start")
+    running = MachineDraft.objects.get(status="running")
+    cluster.kill()
+    assert MachineDraft.objects.get(pk=running.pk).status == "running", "the killed worker left it running"
+
+    cluster = Cluster(queued_day.url, **timing).start()
+    try:
+        wait_for(lambda: day_status() == DigestDay.Status.IN_REVIEW, 120, "the day to reach review after the restart")
+    finally:
+        cluster.stop()
+
+    per_paper = {paper_id: MachineDraft.objects.filter(paper_id=paper_id) for paper_id in
+                 DigestDay.objects.get(date=DEMO_DATE).entries.values_list("paper_id", flat=True)}
+    assert all(drafts.count() == 1 and drafts.get().status == "succeeded" for drafts in per_paper.values())
+    recovered = MachineDraft.objects.get(pk=running.pk)
+    assert recovered.attempts == 2
+    assert slow_paper.pk in per_paper

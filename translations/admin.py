@@ -1,0 +1,114 @@
+from django.contrib import admin, messages
+from django.db import transaction
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from translations.llm import LLMConfig
+from translations.models import GlossaryTerm, MachineDraft, PaperText
+from translations.services import draft_enqueue, draft_queue
+
+
+@admin.register(MachineDraft)
+class MachineDraftAdmin(admin.ModelAdmin):
+    list_display = [
+        "id", "paper_arxiv_id", "status", "short_error", "warning_count", "text_source", "model_name",
+        "prompt_version", "input_tokens", "output_tokens", "latency_ms", "created_at",
+    ]
+    list_filter = ["status", "text_source", "model_name", "prompt_version", ("created_at", admin.DateFieldListFilter)]
+    list_select_related = ["paper"]
+    search_fields = ["paper__arxiv_id", "paper__title", "error"]
+    date_hierarchy = "created_at"
+    actions = ["draft_again"]
+    fieldsets = [
+        (None, {"fields": ["paper", "paper_version", "status", "error", "warning_list"]}),
+        (_("Chinese draft"), {"fields": ["title_zh", "abstract_zh", "background_md", "method_md", "results_md"]}),
+        (
+            _("Provenance"),
+            {
+                "fields": [
+                    "model_name", "endpoint_host", "prompt_version", "text_source", "input_tokens", "output_tokens",
+                    "latency_ms", "attempts", "created_at", "started_at", "finished_at",
+                ]
+            },
+        ),
+    ]
+    readonly_fields = ["warning_list"]
+
+    def changelist_view(self, request, extra_context=None):
+        problem = LLMConfig.from_settings().problem
+        if problem:
+            self.message_user(request, problem, messages.WARNING)
+        return super().changelist_view(request, extra_context)
+
+    # Drafts are machine output, kept as written: never edited or deleted here.
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_draft_again_permission(self, request):
+        return request.user.has_perm("translations.view_machinedraft")
+
+    @admin.action(description=_("Draft again (adds a new draft, keeps this one)"), permissions=["draft_again"])
+    def draft_again(self, request, queryset):
+        problem = LLMConfig.from_settings().problem
+        if problem:
+            self.message_user(request, problem, messages.ERROR)
+            return
+        queued = 0
+        with transaction.atomic():
+            for paper in {draft.paper for draft in queryset.select_related("paper")}:
+                outcome = draft_queue(paper=paper, force=True)
+                if outcome.draft is not None:
+                    draft_enqueue(draft=outcome.draft)
+                    queued += outcome.created
+        self.message_user(
+            request, ngettext("%d paper queued for drafting.", "%d papers queued for drafting.", queued) % queued
+        )
+
+    @admin.display(description=_("paper"), ordering="paper__arxiv_id")
+    def paper_arxiv_id(self, draft):
+        return draft.paper.arxiv_id
+
+    @admin.display(description=_("error"))
+    def short_error(self, draft):
+        return draft.error if len(draft.error) <= 80 else draft.error[:79] + "…"
+
+    @admin.display(description=_("warnings"))
+    def warning_count(self, draft):
+        return len(draft.warnings) or ""
+
+    @admin.display(description=_("warnings"))
+    def warning_list(self, draft):
+        if not draft.warnings:
+            return "—"
+        return format_html("<ul>{}</ul>", format_html_join("", "<li>{}</li>", ((w["message"],) for w in draft.warnings)))
+
+
+@admin.register(GlossaryTerm)
+class GlossaryTermAdmin(admin.ModelAdmin):
+    list_display = ["term", "rendering", "note"]
+    search_fields = ["term", "rendering", "note"]
+
+
+@admin.register(PaperText)
+class PaperTextAdmin(admin.ModelAdmin):
+    list_display = ["paper", "paper_version", "kind", "length", "fetched_at"]
+    list_filter = ["kind"]
+    search_fields = ["paper__arxiv_id"]
+    list_select_related = ["paper"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("characters"))
+    def length(self, paper_text):
+        return format_html("{}", len(paper_text.text))

@@ -1,0 +1,194 @@
+"""Machine drafts: queue one, claim it, run it, record the outcome. The only code that moves a draft."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+
+import django.dispatch
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from papers.models import Paper
+from translations.checks import glossary_terms_in, missing_glossary_renderings, unverified_numbers
+from translations.fulltext import paper_source_text
+from translations.llm import LLMConfig, LLMError, reply_schema, request_draft
+from translations.models import GlossaryTerm, MachineDraft
+from translations.prompts import PaperMaterial, build_messages, current_prompt_version
+
+logger = logging.getLogger(__name__)
+
+# Sent after a draft reached succeeded or failed; `draft` is the MachineDraft.
+draft_finished = django.dispatch.Signal()
+
+# A worker killed mid-task leaves its draft running; after this many claims it is failed for good.
+MAX_CLAIMS = 3
+
+
+@dataclass(frozen=True)
+class QueueOutcome:
+    draft: MachineDraft | None  # the draft to run (new or already active), or None: nothing to do
+    created: bool
+
+
+def draft_queue(*, paper: Paper, force: bool = False) -> QueueOutcome:
+    """Make a queued draft for the paper's current version, unless one is active or already succeeded.
+
+    An active draft (queued, or running) is returned as is: running it again is harmless,
+    since only one worker can claim it. `force` drafts again even after a success.
+    """
+    active = paper.machine_drafts.active().first()
+    if active is not None:
+        return QueueOutcome(active, created=False)
+    done = paper.machine_drafts.filter(status=MachineDraft.Status.SUCCEEDED, paper_version=paper.version)
+    if not force and done.exists():
+        return QueueOutcome(None, created=False)
+    try:
+        with transaction.atomic():
+            draft = MachineDraft.objects.create(
+                paper=paper, paper_version=paper.version, prompt_version=current_prompt_version()
+            )
+    except IntegrityError:  # another process queued one a moment ago
+        return QueueOutcome(paper.machine_drafts.active().first(), created=False)
+    return QueueOutcome(draft, created=True)
+
+
+def draft_enqueue(*, draft: MachineDraft) -> None:
+    """Hand the draft to the background workers once the current transaction commits."""
+    from django_q.tasks import async_task
+
+    transaction.on_commit(
+        lambda: async_task("translations.tasks.draft_task", draft.pk, task_name=f"draft-{draft.pk}", group="drafts")
+    )
+
+
+def _lease() -> dt.timedelta:
+    # A task is killed after Q_TIMEOUT; a draft running longer than that has lost its worker.
+    return dt.timedelta(seconds=settings.Q_CLUSTER["timeout"])
+
+
+def draft_claim(*, draft_id: int, now: dt.datetime | None = None) -> MachineDraft | None:
+    """Take the draft for this worker: queued, or running with an expired lease. One claimer wins."""
+    now = now or timezone.now()
+    claimable = Q(status=MachineDraft.Status.QUEUED) | Q(status=MachineDraft.Status.RUNNING, started_at__lt=now - _lease())
+    claimed = MachineDraft.objects.filter(claimable, pk=draft_id).update(
+        status=MachineDraft.Status.RUNNING, started_at=now, attempts=F("attempts") + 1
+    )
+    if claimed != 1:
+        return None
+    draft = MachineDraft.objects.select_related("paper").get(pk=draft_id)
+    if draft.attempts > MAX_CLAIMS:
+        _draft_finish(draft, status=MachineDraft.Status.FAILED, error=f"abandoned after {MAX_CLAIMS} attempts whose workers stopped")
+        return None
+    return draft
+
+
+def _draft_finish(draft: MachineDraft, *, status: MachineDraft.Status, **fields) -> bool:
+    """Record the outcome if this worker still holds the draft (same claim); say whether it did."""
+    fields.update(status=status, finished_at=timezone.now())
+    written = MachineDraft.objects.filter(
+        pk=draft.pk, status=MachineDraft.Status.RUNNING, started_at=draft.started_at
+    ).update(**fields)
+    if written != 1:
+        logger.warning("draft #%s was taken over by another worker; this result is dropped", draft.pk)
+        return False
+    for name, value in fields.items():
+        setattr(draft, name, value)
+    draft_finished.send(sender=MachineDraft, draft=draft)
+    return True
+
+
+def _paper_material(paper: Paper, source, glossary) -> PaperMaterial:
+    return PaperMaterial(
+        title=paper.title,
+        authors=", ".join(paper.author_names),
+        categories=", ".join(paper.categories),
+        abstract=paper.abstract,
+        source_kind=source.kind,
+        source_text=source.text,
+        glossary=tuple(glossary),
+    )
+
+
+def draft_run(*, draft_id: int, config: LLMConfig | None = None, client=None) -> MachineDraft | None:
+    """Claim the draft and write it with the LLM; None if another worker has it or it is finished.
+
+    Steps: claim; get the paper's text (full text, else the abstract); pick the glossary
+    terms the paper uses; ask the LLM; check glossary renderings and numbers; record.
+    Every failure ends as a failed draft with its error, never as an exception.
+    """
+    draft = draft_claim(draft_id=draft_id)
+    if draft is None:
+        return None
+    config = config or LLMConfig.from_settings()
+    paper = draft.paper
+    common = {"model_name": config.model, "endpoint_host": config.endpoint_host, "prompt_version": draft.prompt_version}
+    try:
+        source = paper_source_text(paper=paper)
+        paper_text = "\n".join([paper.title, paper.abstract, source.text])
+        glossary = glossary_terms_in(paper_text, GlossaryTerm.objects.values_list("term", "rendering"))
+        schema = reply_schema() if config.response_format == "json_object" else None
+        messages = build_messages(_paper_material(paper, source, glossary), version=draft.prompt_version, schema=schema)
+        answer = request_draft(messages=messages, config=config, client=client)
+    except LLMError as exc:
+        _draft_finish(draft, status=MachineDraft.Status.FAILED, error=str(exc), **common)
+        return draft
+    except Exception as exc:  # a bug or an outage must still leave a visible failed draft
+        logger.exception("draft #%s failed", draft.pk)
+        _draft_finish(draft, status=MachineDraft.Status.FAILED, error=f"{exc.__class__.__name__}: {exc}", **common)
+        return draft
+
+    reply = answer.reply
+    chinese = "\n".join([reply.title_zh, reply.abstract_zh, reply.background, reply.method, reply.results])
+    warnings = missing_glossary_renderings(chinese, glossary) + unverified_numbers(reply.results, paper_text)
+    if source.kind == MachineDraft.TextSource.ABSTRACT:
+        warnings.insert(0, {"kind": "abstract_only", "message": f"仅根据摘要撰写：{source.note}"})
+    _draft_finish(
+        draft,
+        status=MachineDraft.Status.SUCCEEDED,
+        title_zh=reply.title_zh,
+        abstract_zh=reply.abstract_zh,
+        background_md=reply.background,
+        method_md=reply.method,
+        results_md=reply.results,
+        warnings=warnings,
+        input_tokens=answer.input_tokens,
+        output_tokens=answer.output_tokens,
+        latency_ms=answer.latency_ms,
+        text_source=source.kind,
+        error="",
+        **(common | {"model_name": answer.model}),
+    )
+    return draft
+
+
+DEMO_SOURCE = "demo"
+
+
+def draft_record_demo(*, paper: Paper, fields: dict[str, str]) -> MachineDraft | None:
+    """Store a hand-written demo draft as a finished draft, marked as demo data; None if already drafted."""
+    if paper.machine_drafts.filter(status=MachineDraft.Status.SUCCEEDED, paper_version=paper.version).exists():
+        return None
+    now = timezone.now()
+    draft = MachineDraft.objects.create(
+        paper=paper,
+        paper_version=paper.version,
+        status=MachineDraft.Status.SUCCEEDED,
+        title_zh=fields["title_zh"],
+        abstract_zh=fields["abstract_zh"],
+        background_md=fields["background"],
+        method_md=fields["method"],
+        results_md=fields["results"],
+        warnings=[{"kind": "demo", "message": "演示数据：人工撰写的示例译稿，并非模型输出"}],
+        model_name="demo (hand-written)",
+        endpoint_host=DEMO_SOURCE,
+        prompt_version=DEMO_SOURCE,
+        text_source=MachineDraft.TextSource.ABSTRACT,
+        started_at=now,
+        finished_at=now,
+    )
+    draft_finished.send(sender=MachineDraft, draft=draft)
+    return draft

@@ -1,0 +1,8 @@
+"""django-q2 tasks of the translations app: take an id, call the service."""
+
+from translations.services import draft_run
+
+
+def draft_task(draft_id: int) -> str:
+    draft = draft_run(draft_id=draft_id)
+    return "skipped (claimed elsewhere or finished)" if draft is None else f"draft #{draft_id} {draft.status}"
