@@ -80,8 +80,12 @@ def run_once(*, papers: int, concurrency: int, latency: float, date: dt.date, en
             time.sleep(0.05)
         wall = time.monotonic() - started
     finally:
-        os.killpg(cluster.pid, signal.SIGTERM)
-        cluster.wait(30)
+        cluster.terminate()  # the cluster's own shutdown stops its workers
+        try:
+            cluster.wait(30)
+        except subprocess.TimeoutExpired:
+            os.killpg(cluster.pid, signal.SIGKILL)
+            cluster.wait()
     latest = MachineDraft.objects.filter(paper_id__in=paper_ids).latest_per_paper()
     connection.close()
     chat_requests = [r for r in stub.requests if r.path.endswith("/chat/completions")]

@@ -111,6 +111,8 @@ class ArxivClient:
                 problem, wait = f"timed out after {self.timeout:g} s", None
             except httpx.TransportError as exc:
                 problem, wait = f"connection failed ({exc.__class__.__name__}: {exc})", None
+            except httpx.HTTPError as exc:  # e.g. a redirect loop or an undecodable body: not worth retrying
+                raise ArxivHTTPError(f"arXiv request to {shown_url} failed ({exc.__class__.__name__}: {exc})") from None
             else:
                 if response.status_code < 400:
                     return response.content

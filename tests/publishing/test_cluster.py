@@ -5,6 +5,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -48,14 +49,17 @@ class Cluster:
             **env,
         }
         self.process = None
+        self.log = tempfile.NamedTemporaryFile(prefix="qcluster-", suffix=".log", delete=False)
 
     def start(self) -> "Cluster":
         self.process = subprocess.Popen(
             [sys.executable, str(REPO_ROOT / "manage.py"), "qcluster"],
-            env=self.env, cwd=REPO_ROOT, start_new_session=True,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            env=self.env, cwd=REPO_ROOT, start_new_session=True, stdout=self.log, stderr=subprocess.STDOUT,
         )
         return self
+
+    def output(self) -> str:
+        return Path(self.log.name).read_text(errors="replace")[-3000:]
 
     def kill(self) -> None:
         """SIGKILL every process of the cluster: workers die mid-task, nothing is cleaned up."""
@@ -63,21 +67,32 @@ class Cluster:
         self.process.wait(10)
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
+        if self.process is None:
+            return
+        if self.process.poll() is None:
+            self.process.terminate()  # the cluster's own shutdown stops its workers
             try:
                 self.process.wait(15)
             except subprocess.TimeoutExpired:
-                self.kill()
+                pass
+        try:  # and nothing of it may outlive the test, holding the database
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.process.wait(10)
 
 
-def wait_for(condition, timeout: float, what: str) -> None:
+def wait_for(condition, timeout: float, what: str, cluster: "Cluster | None" = None) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():
             return
         time.sleep(0.2)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+    drafts = list(MachineDraft.objects.values_list("paper__arxiv_id", "status", "attempts", "error"))
+    raise AssertionError(
+        f"timed out after {timeout} s waiting for {what}; drafts {drafts}; cluster said:\n"
+        + (cluster.output() if cluster else "")
+    )
 
 
 def day_status() -> str:
@@ -101,7 +116,7 @@ def test_cluster_drafts_a_whole_day_and_moves_it_to_review(queued_day):
     queued_day.handler = lambda request: draft_reply()
     cluster = Cluster(queued_day.url).start()
     try:
-        wait_for(lambda: day_status() == DigestDay.Status.IN_REVIEW, 90, "the day to reach review")
+        wait_for(lambda: day_status() == DigestDay.Status.IN_REVIEW, 90, "the day to reach review", cluster)
     finally:
         cluster.stop()
     assert MachineDraft.objects.filter(status="succeeded").count() == 6
@@ -123,14 +138,14 @@ def test_worker_killed_mid_task_leaves_the_paper_to_be_drafted_exactly_once(queu
     queued_day.handler = answer
     timing = {"Q_TIMEOUT": "4", "Q_RETRY": "6", "Q_WORKERS": "1"}
     cluster = Cluster(queued_day.url, **timing).start()
-    wait_for(lambda: MachineDraft.objects.filter(status="running").exists(), 60, "a draft to start")
+    wait_for(lambda: MachineDraft.objects.filter(status="running").exists(), 60, "a draft to start", cluster)
     running = MachineDraft.objects.get(status="running")
     cluster.kill()
     assert MachineDraft.objects.get(pk=running.pk).status == "running", "the killed worker left it running"
 
     cluster = Cluster(queued_day.url, **timing).start()
     try:
-        wait_for(lambda: day_status() == DigestDay.Status.IN_REVIEW, 120, "the day to reach review after the restart")
+        wait_for(lambda: day_status() == DigestDay.Status.IN_REVIEW, 120, "the day to reach review after the restart", cluster)
     finally:
         cluster.stop()
 
