@@ -89,14 +89,17 @@ if _database_url:
         raise ImproperlyConfigured(f"DATABASE_URL is not a database URL this project understands: {exc}") from None
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
-    DATABASES = {
-        "default": {
-            "ENGINE": "django.db.backends.sqlite3",
-            "NAME": VAR_DIR / "db.sqlite3",
-            # Workers and the web process share the file: wait for locks rather than fail,
-            # and take the write lock at BEGIN so two writers never deadlock on upgrade.
-            "OPTIONS": {"timeout": 30, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"},
-        }
+    DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": VAR_DIR / "db.sqlite3"}}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Workers and the web process share the file: wait for locks rather than fail, take the
+    # write lock at BEGIN so two writers never deadlock on upgrade, and let readers run
+    # beside a writer (WAL).
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 30,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL;",
+        **DATABASES["default"].get("OPTIONS", {}),
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -178,7 +181,8 @@ ARXIV_USER_AGENT = env_str(
 # --- Background workers (django-q2) ------------------------------------------
 Q_REDIS_URL = env_str("Q_REDIS_URL")
 Q_CLUSTER = {
-    "name": "arxiv-digest",
+    # Clusters sharing a queue share a name; tests and benchmarks use their own.
+    "name": env_str("Q_NAME", "arxiv-digest"),
     # One worker per concurrent LLM call by default.
     "workers": env_int("Q_WORKERS", env_int("DIGEST_LLM_CONCURRENCY", 4, minimum=1), minimum=1),
     "timeout": env_int("Q_TIMEOUT", 600, minimum=1),

@@ -63,3 +63,15 @@ def test_helpers_parse_and_refuse(monkeypatch):
         env.env_int("X_INT", 1, minimum=0)
     monkeypatch.setenv("X_BOOL", "yes")
     assert env.env_bool("X_BOOL", False) is True
+
+
+def test_sqlite_from_database_url_gets_the_locking_options_workers_need(tmp_path):
+    """Without them a worker's write fails at once with "database is locked" while another writes."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("DIGEST_", "DATABASE_URL"))}
+    base.update(DEBUG="1", DATABASE_URL=f"sqlite:///{tmp_path}/db.sqlite3", DJANGO_SETTINGS_MODULE="digest_site.settings")
+    result = subprocess.run(
+        [sys.executable, str(REPO_ROOT / "manage.py"), "shell", "-c",
+         "from django.conf import settings; print(sorted(settings.DATABASES['default']['OPTIONS'].items()))"],
+        env=base, cwd=REPO_ROOT, capture_output=True, text=True, check=True,
+    )
+    assert "('timeout', 30)" in result.stdout and "('transaction_mode', 'IMMEDIATE')" in result.stdout

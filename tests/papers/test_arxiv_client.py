@@ -266,3 +266,9 @@ def test_polite_delay_holds_across_clients_of_one_process(local_server, make_cli
     make_client(delay=3).get(local_server.url + "/api/query")
     make_client(delay=3).get(local_server.url + "/api/query")
     assert fake_time.slept == [3]
+
+
+def test_redirect_loop_is_a_clear_error_not_a_crash(local_server, make_client):
+    local_server.handler = lambda request: Reply(status=302, body=b"", headers={"Location": "/api/query"})
+    with pytest.raises(ArxivHTTPError, match="TooManyRedirects"):
+        make_client().get(local_server.url + "/api/query")

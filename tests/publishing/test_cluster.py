@@ -123,6 +123,44 @@ def test_cluster_drafts_a_whole_day_and_moves_it_to_review(queued_day):
     assert len(queued_day.requests) == 6
 
 
+REDIS_URL = "redis://127.0.0.1:6379/15"
+
+
+def redis_or_skip():
+    redis = pytest.importorskip("redis")
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        pytest.skip(f"no Redis at {REDIS_URL} ({exc}); the Redis broker test needs one")
+    return client
+
+
+@pytest.mark.timeout_sensitive
+def test_cluster_with_redis_as_broker_drafts_a_whole_day(transactional_db, settings, local_server, monkeypatch):
+    redis_client = redis_or_skip()
+    queue_name = f"arxiv-digest-test-{os.getpid()}"
+    redis_queue = f"django_q:{queue_name}:q"  # where django-q2's Redis broker keeps the tasks
+    redis_client.delete(redis_queue)
+    settings.OPENAI_BASE_URL = f"{local_server.url}/v1"
+    settings.OPENAI_API_KEY = "test-key"
+    settings.DIGEST_LLM_MODEL = "stub-model"
+    for name, value in {"SYNC": False, "ORM": None, "REDIS": REDIS_URL, "PREFIX": queue_name, "CLUSTER_NAME": queue_name}.items():
+        monkeypatch.setattr(Conf, name, value)
+    local_server.handler = lambda request: draft_reply()
+    run_daily(date=DEMO_DATE, source="file", files=[DEMO_FEED])
+    assert redis_client.llen(redis_queue) == 6, "the tasks wait in Redis, not in the database"
+
+    cluster = Cluster(local_server.url, Q_REDIS_URL=REDIS_URL, Q_NAME=queue_name).start()
+    try:
+        wait_for(lambda: day_status() == DigestDay.Status.IN_REVIEW, 90, "the day to reach review", cluster)
+    finally:
+        cluster.stop()
+        redis_client.delete(redis_queue)
+    assert MachineDraft.objects.filter(status="succeeded").count() == 6
+    assert len(local_server.requests) == 6
+
+
 @pytest.mark.timeout_sensitive
 def test_worker_killed_mid_task_leaves_the_paper_to_be_drafted_exactly_once(queued_day):
     slow_paper = Paper.objects.get(arxiv_id="2601.90008")
