@@ -6,18 +6,32 @@ from django.utils.translation import gettext_lazy as _
 
 from papers.models import FetchRun
 from publishing.models import DigestDay, Entry, FilteredPaper
+from translations.models import MachineDraft
 
 
 class EntryInline(admin.TabularInline):
     model = Entry
-    fields = ["position", "paper_link", "kind", "paper_version", "created_at"]
+    fields = ["position", "paper_link", "kind", "paper_version", "draft_state", "created_at"]
     readonly_fields = fields
     extra = 0
     can_delete = False
     ordering = ["position", "id"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("paper")
+        latest_draft = MachineDraft.objects.filter(paper_id=OuterRef("paper_id")).order_by("-id")
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("paper")
+            .annotate(draft_status=Subquery(latest_draft.values("status")[:1]), draft_id=Subquery(latest_draft.values("id")[:1]))
+        )
+
+    @admin.display(description=_("machine draft"))
+    def draft_state(self, entry):
+        if entry.draft_id is None:
+            return _("needs a translation")
+        url = reverse("admin:translations_machinedraft_change", args=[entry.draft_id])
+        return format_html('<a href="{}">{}</a>', url, MachineDraft.Status(entry.draft_status).label)
 
     def has_add_permission(self, request, obj=None):
         return False

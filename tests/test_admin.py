@@ -77,3 +77,16 @@ def test_day_list_filters_by_status(admin_client, collected_demo_day):
     assert admin_client.get(url, {"status__exact": "collecting"}).context["cl"].result_count == 1
     assert admin_client.get(url, {"status__exact": "published"}).context["cl"].result_count == 0
     assert Entry.objects.count() == 6
+
+
+def test_day_page_marks_entries_needing_a_translation_and_links_drafts(admin_client, collected_demo_day):
+    from translations.services import draft_record_demo
+
+    day = DigestDay.objects.get()
+    paper = Paper.objects.get(arxiv_id="2601.90008")
+    draft = draft_record_demo(paper=paper, fields={"title_zh": "标题", "abstract_zh": "摘要", "background": "背景",
+                                                   "method": "方法", "results": "结果"})
+    page = admin_client.get(reverse("admin:publishing_digestday_change", args=[day.pk]), HTTP_ACCEPT_LANGUAGE="en")
+    content = page.content.decode()
+    assert content.count("needs a translation") == 5
+    assert reverse("admin:translations_machinedraft_change", args=[draft.pk]) in content
