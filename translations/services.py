@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django_q.tasks import async_task
 
 from papers.models import Paper
 from translations.checks import glossary_terms_in, missing_glossary_renderings, unverified_numbers
@@ -58,8 +59,6 @@ def draft_queue(*, paper: Paper, force: bool = False) -> QueueOutcome:
 
 def draft_enqueue(*, draft: MachineDraft) -> None:
     """Hand the draft to the background workers once the current transaction commits."""
-    from django_q.tasks import async_task
-
     transaction.on_commit(
         lambda: async_task("translations.tasks.draft_task", draft.pk, task_name=f"draft-{draft.pk}", group="drafts")
     )
