@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -52,6 +53,7 @@ class DigestDay(models.Model):
         verbose_name = _("digest day")
         verbose_name_plural = _("digest days")
         ordering = ["-date"]
+        permissions = [("publish_day", _("Can publish and unpublish days"))]
 
     def __str__(self) -> str:
         return f"arXiv Daily – {self.date:%Y-%m-%d}"
@@ -60,6 +62,9 @@ class DigestDay(models.Model):
 class EntryQuerySet(models.QuerySet):
     def in_digest_order(self) -> "EntryQuerySet":
         return self.order_by("day__date", "position", "id")
+
+    def approved(self) -> "EntryQuerySet":
+        return self.filter(state=Entry.State.APPROVED)
 
 
 class Entry(models.Model):
@@ -74,6 +79,21 @@ class Entry(models.Model):
 
     FIRST_APPEARANCE = (Kind.NEW, Kind.CROSS)
 
+    class State(models.TextChoices):
+        AWAITING_DRAFT = "awaiting_draft", _("awaiting draft")
+        IN_REVIEW = "in_review", _("in review")
+        APPROVED = "approved", _("approved")
+        REJECTED = "rejected", _("rejected")
+
+    # The only moves an entry makes; publishing.review checks them. An edit after
+    # approval, or reopening, sends an entry back to review.
+    TRANSITIONS = {
+        State.AWAITING_DRAFT: {State.IN_REVIEW, State.REJECTED},
+        State.IN_REVIEW: {State.APPROVED, State.REJECTED},
+        State.APPROVED: {State.IN_REVIEW},
+        State.REJECTED: {State.IN_REVIEW},
+    }
+
     day = models.ForeignKey(DigestDay, verbose_name=_("day"), on_delete=models.CASCADE, related_name="entries")
     paper = models.ForeignKey(
         "papers.Paper", verbose_name=_("paper"), on_delete=models.PROTECT, related_name="digest_entries"
@@ -82,6 +102,18 @@ class Entry(models.Model):
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     position = models.PositiveIntegerField(_("position"))
     created_at = models.DateTimeField(_("added"), default=timezone.now, editable=False)
+    state = models.CharField(_("state"), max_length=20, choices=State.choices, default=State.AWAITING_DRAFT)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("approved by"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    # Exactly the text that was approved: publishing uses this revision, not whatever is newest.
+    approved_revision = models.ForeignKey(
+        "translations.Revision", verbose_name=_("approved revision"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+",
+    )
+    editor_note = models.TextField(_("editor note"), blank=True)
 
     objects = EntryQuerySet.as_manager()
 
@@ -89,6 +121,7 @@ class Entry(models.Model):
         verbose_name = _("entry")
         verbose_name_plural = _("entries")
         ordering = ["day", "position", "id"]
+        permissions = [("review_entry", _("Can approve, reject and reopen entries"))]
         constraints = [
             models.UniqueConstraint(fields=["day", "paper"], name="entry_paper_once_per_day"),
             models.UniqueConstraint(fields=["paper", "paper_version"], name="entry_paper_version_once"),

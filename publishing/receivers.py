@@ -3,6 +3,8 @@
 from django.dispatch import receiver
 
 from publishing.pipeline import day_check_drafting, days_awaiting_drafts_of
+from publishing.review import entries_follow_text
+from translations.revisions import revision_saved
 from translations.services import draft_finished
 
 
@@ -10,3 +12,8 @@ from translations.services import draft_finished
 def move_days_on_when_their_drafts_finish(sender, draft, **kwargs) -> None:
     for day in days_awaiting_drafts_of(draft.paper_id):
         day_check_drafting(day=day)
+
+
+@receiver(revision_saved)
+def entries_follow_their_text(sender, revision, **kwargs) -> None:
+    entries_follow_text(revision=revision)

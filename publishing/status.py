@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Sum
+from django.db.models import Count, Sum
 
 from papers.models import FetchRun
-from publishing.models import DigestDay
+from publishing.models import DigestDay, Entry
 from publishing.pipeline import day_drafts
 from publishing.windows import digest_timezone, digest_window
 from translations.llm import LLMConfig
@@ -37,6 +37,13 @@ def _draft_counts(day: DigestDay | None) -> tuple[dict, dict]:
     return counts, {name: total or 0 for name, total in totals.items()}
 
 
+def _entry_counts(day: DigestDay | None) -> dict:
+    counts = dict.fromkeys(Entry.State.values, 0)
+    if day is not None:
+        counts.update(day.entries.values_list("state").annotate(n=Count("id")).values_list("state", "n"))
+    return counts
+
+
 def day_status(date: dt.date) -> dict:
     day = DigestDay.objects.with_counts().filter(date=date).first()
     drafts, tokens = _draft_counts(day)
@@ -52,6 +59,7 @@ def day_status(date: dt.date) -> dict:
         "kept": day.kept if day else 0,
         "attention": (day.attention_reason or None) if day else None,
         "drafts": drafts,
+        "entries": _entry_counts(day),
         "tokens": tokens,
         "llm": {"configured": not llm_problem, "problem": llm_problem or None},
         "last_fetch": None

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -127,3 +128,56 @@ class PaperText(models.Model):
 
     def __str__(self) -> str:
         return f"{self.paper.arxiv_id}v{self.paper_version} ({self.kind})"
+
+
+class RevisionQuerySet(models.QuerySet):
+    def latest_per_paper(self) -> "RevisionQuerySet":
+        newer = Revision.objects.filter(paper_id=models.OuterRef("paper_id"), number__gt=models.OuterRef("number"))
+        return self.filter(~models.Exists(newer))
+
+
+class Revision(models.Model):
+    """One saved state of a paper's Chinese text. Never changed: every save, restore or adoption adds one.
+
+    Revision 1 is copied from the first successful machine draft (no author); later ones are
+    editors' saves. `number` is the version an edit form was opened on: a save based on an
+    older number is refused (stale form), never merged.
+    """
+
+    TEXT_FIELDS = ("title_zh", "abstract_zh", "background_md", "method_md", "results_md")
+
+    paper = models.ForeignKey("papers.Paper", verbose_name=_("paper"), on_delete=models.PROTECT, related_name="revisions")
+    number = models.PositiveIntegerField(_("number"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("author"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+", help_text=_("Empty for the text copied from a machine draft"),
+    )
+    created_at = models.DateTimeField(_("saved at"), default=timezone.now)
+    title_zh = models.TextField(_("Chinese title"), blank=True)
+    abstract_zh = models.TextField(_("Chinese abstract"), blank=True)
+    background_md = models.TextField(_("background and prior-work problems"), blank=True)
+    method_md = models.TextField(_("method"), blank=True)
+    results_md = models.TextField(_("tasks and results"), blank=True)
+    changed_fields = models.JSONField(_("changed fields"), default=list, blank=True)
+    comment = models.CharField(_("comment"), max_length=500, blank=True)
+    from_draft = models.ForeignKey(
+        MachineDraft, verbose_name=_("from machine draft"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+", help_text=_("The machine draft this revision copied sections from"),
+    )
+    restored_from = models.ForeignKey(
+        "self", verbose_name=_("restored from"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    objects = RevisionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("revision")
+        verbose_name_plural = _("revisions")
+        ordering = ["paper", "-number"]
+        constraints = [models.UniqueConstraint(fields=["paper", "number"], name="revision_number_once_per_paper")]
+
+    def __str__(self) -> str:
+        return f"{self.paper.arxiv_id} r{self.number}"
+
+    def text(self) -> dict[str, str]:
+        return {name: getattr(self, name) for name in self.TEXT_FIELDS}

@@ -19,6 +19,7 @@ from translations.fulltext import paper_source_text
 from translations.llm import LLMConfig, LLMError, reply_schema, request_draft
 from translations.models import GlossaryTerm, MachineDraft
 from translations.prompts import PaperMaterial, build_messages, current_prompt_version
+from translations.revisions import text_start_from_draft
 
 logger = logging.getLogger(__name__)
 
@@ -96,6 +97,7 @@ def _draft_finish(draft: MachineDraft, *, status: MachineDraft.Status, **fields)
         return False
     for name, value in fields.items():
         setattr(draft, name, value)
+    text_start_from_draft(draft=draft)
     draft_finished.send(sender=MachineDraft, draft=draft)
     return True
 
@@ -189,5 +191,6 @@ def draft_record_demo(*, paper: Paper, fields: dict[str, str]) -> MachineDraft |
         started_at=now,
         finished_at=now,
     )
+    text_start_from_draft(draft=draft)
     draft_finished.send(sender=MachineDraft, draft=draft)
     return draft

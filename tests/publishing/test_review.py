@@ -1,0 +1,172 @@
+"""Entry review states, editor revisions, stale edits and roles (the domain under the review admin)."""
+
+import datetime as dt
+import json
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.contrib.admin.models import LogEntry
+from django.contrib.auth.models import Group, User
+from django.core.exceptions import PermissionDenied
+from django.core.management import call_command
+
+from publishing.collection import day_collect
+from publishing.models import Entry
+from publishing.review import ReviewError, entry_approve, entry_reject, entry_reopen
+from translations.models import MachineDraft, Revision
+from translations.revisions import (
+    StaleEdit,
+    revision_adopt_from_draft,
+    revision_restore,
+    revision_save,
+    text_current,
+    text_start_from_draft,
+)
+from translations.services import draft_record_demo
+
+DEMO_FEED = str(Path(__file__).resolve().parents[2] / "demo" / "arxiv-api-demo-2026-01-09.xml")
+DEMO_DRAFTS = Path(__file__).resolve().parents[2] / "demo" / "drafts-2026-01-09.json"
+
+
+@pytest.fixture
+def day(db, django_capture_on_commit_callbacks):
+    result = day_collect(date=dt.date(2026, 1, 9), source="file", files=[DEMO_FEED])
+    return result.day
+
+
+def draft_paper(entry, django_capture_on_commit_callbacks):
+    fields = json.loads(DEMO_DRAFTS.read_text())["drafts"][entry.paper.arxiv_id]
+    with django_capture_on_commit_callbacks(execute=True):
+        draft_record_demo(paper=entry.paper, fields=fields)
+    entry.refresh_from_db()
+    return entry
+
+
+def user_in(group: str, name: str) -> User:
+    user = User.objects.create_user(name, password="pw", is_staff=True)
+    user.groups.add(Group.objects.get(name=group))
+    return User.objects.get(pk=user.pk)  # fresh permission cache
+
+
+@pytest.fixture
+def editor(db):
+    return user_in("Editor", "editor")
+
+
+@pytest.fixture
+def other_editor(db):
+    return user_in("Editor", "other")
+
+
+@pytest.fixture
+def entry(day, django_capture_on_commit_callbacks):
+    return draft_paper(day.entries.get(position=1), django_capture_on_commit_callbacks)
+
+
+def save(entry, user, base, capture, **text):
+    with capture(execute=True):
+        return revision_save(paper=entry.paper, author=user, text=text, base_number=base)
+
+
+def test_entries_wait_for_a_draft_then_go_to_review_with_the_draft_as_revision_one(day, django_capture_on_commit_callbacks):
+    first = day.entries.get(position=1)
+    assert first.state == Entry.State.AWAITING_DRAFT
+    first = draft_paper(first, django_capture_on_commit_callbacks)
+    assert first.state == Entry.State.IN_REVIEW
+    revision = text_current(first.paper)
+    assert revision.number == 1 and revision.author is None and revision.from_draft is not None
+    assert revision.abstract_zh.startswith("基于扩散的神经声码器")
+
+
+def test_approve_reject_reopen_follow_the_allowed_moves_and_are_logged(entry, editor):
+    entry = entry_approve(entry=entry, user=editor, seen_revision=1)
+    assert (entry.state, entry.approved_by, entry.approved_revision.number) == ("approved", editor, 1)
+    with pytest.raises(ReviewError, match="cannot become rejected"):
+        entry_reject(entry=entry, user=editor)
+    entry = entry_reopen(entry=entry, user=editor)
+    assert entry.state == Entry.State.IN_REVIEW and entry.approved_by is None
+    entry = entry_reject(entry=entry, user=editor, note="off topic")
+    assert entry.state == Entry.State.REJECTED and entry.editor_note == "off topic"
+    messages = list(LogEntry.objects.filter(user=editor).order_by("id").values_list("change_message", flat=True))
+    assert messages == ["Approved revision 1", "Reopened for review", "Rejected: off topic"]
+
+
+def test_an_entry_without_text_cannot_be_approved(day, editor):
+    with pytest.raises(ReviewError, match="no text to approve"):
+        entry_approve(entry=day.entries.get(position=2), user=editor)
+
+
+def test_approval_of_text_that_changed_since_it_was_read_is_refused(entry, editor, other_editor, django_capture_on_commit_callbacks):
+    save(entry, other_editor, 1, django_capture_on_commit_callbacks, title_zh="新的标题")
+    with pytest.raises(ReviewError, match="changed since you read it"):
+        entry_approve(entry=entry, user=editor, seen_revision=1)
+    assert Entry.objects.get(pk=entry.pk).state == Entry.State.IN_REVIEW
+
+
+def test_only_editors_may_review(entry, db):
+    outsider = User.objects.create_user("visitor", password="pw", is_staff=True)
+    with pytest.raises(PermissionDenied):
+        entry_approve(entry=entry, user=outsider)
+    with pytest.raises(PermissionDenied):
+        entry_reject(entry=entry, user=None)
+
+
+def test_every_save_is_a_revision_with_author_and_changed_fields(entry, editor, django_capture_on_commit_callbacks):
+    revision = save(entry, editor, 1, django_capture_on_commit_callbacks, abstract_zh="改过的摘要", title_zh="改过的标题")
+    assert (revision.number, revision.author, revision.changed_fields) == (2, editor, ["title_zh", "abstract_zh"])
+    assert revision.method_md == Revision.objects.get(paper=entry.paper, number=1).method_md
+    assert save(entry, editor, 2, django_capture_on_commit_callbacks, abstract_zh="改过的摘要") is None, "no change, no revision"
+
+
+def test_second_editor_saving_a_stale_form_is_refused_and_told_what_changed(
+    entry, editor, other_editor, django_capture_on_commit_callbacks
+):
+    save(entry, editor, 1, django_capture_on_commit_callbacks, method_md="- 编辑一改的方法")
+    with pytest.raises(StaleEdit) as refused:
+        save(entry, other_editor, 1, django_capture_on_commit_callbacks, method_md="- 编辑二改的方法")
+    assert refused.value.changed == ["method_md"] and "editor saved revision 2" in str(refused.value)
+    assert text_current(entry.paper).method_md == "- 编辑一改的方法"
+    assert Revision.objects.filter(paper=entry.paper).count() == 2
+
+
+def test_editing_approved_text_sends_the_entry_back_to_review(entry, editor, django_capture_on_commit_callbacks):
+    entry_approve(entry=entry, user=editor, seen_revision=1)
+    save(entry, editor, 1, django_capture_on_commit_callbacks, results_md="- 新结果")
+    entry.refresh_from_db()
+    assert entry.state == Entry.State.IN_REVIEW and entry.approved_revision is None
+
+
+def test_restoring_an_old_revision_adds_a_new_one(entry, editor, django_capture_on_commit_callbacks):
+    save(entry, editor, 1, django_capture_on_commit_callbacks, abstract_zh="第二版")
+    with django_capture_on_commit_callbacks(execute=True):
+        restored = revision_restore(revision=Revision.objects.get(paper=entry.paper, number=1), author=editor, base_number=2)
+    assert restored.number == 3 and restored.restored_from.number == 1
+    assert restored.abstract_zh == Revision.objects.get(paper=entry.paper, number=1).abstract_zh
+    assert Revision.objects.filter(paper=entry.paper).count() == 3
+
+
+def test_drafting_again_never_replaces_human_text_but_can_be_adopted(entry, editor, django_capture_on_commit_callbacks):
+    save(entry, editor, 1, django_capture_on_commit_callbacks, abstract_zh="编辑写的摘要")
+    redraft = MachineDraft.objects.create(
+        paper=entry.paper, paper_version=1, status="succeeded", abstract_zh="新机器摘要", method_md="- 新机器方法"
+    )
+    assert text_start_from_draft(draft=redraft) is None
+    assert text_current(entry.paper).abstract_zh == "编辑写的摘要"
+    with django_capture_on_commit_callbacks(execute=True):
+        adopted = revision_adopt_from_draft(draft=redraft, fields=["method_md"], author=editor, base_number=2)
+    assert (adopted.method_md, adopted.abstract_zh, adopted.from_draft) == ("- 新机器方法", "编辑写的摘要", redraft)
+
+
+def test_roles_are_created_with_the_right_permissions(db):
+    editor = user_in("Editor", "e")
+    chief = user_in("Chief editor", "c")
+    assert editor.has_perm("publishing.review_entry") and not editor.has_perm("publishing.publish_day")
+    assert chief.has_perm("publishing.review_entry") and chief.has_perm("publishing.publish_day")
+
+
+def test_digest_status_counts_entries_by_state(entry, editor):
+    entry_approve(entry=entry, user=editor)
+    out = StringIO()
+    call_command("digest_status", "--date", "2026-01-09", "--json", stdout=out)
+    assert json.loads(out.getvalue())["entries"] == {"awaiting_draft": 5, "in_review": 0, "approved": 1, "rejected": 0}
