@@ -1,4 +1,8 @@
+from functools import partial
+
 from django.contrib import admin
+from django.shortcuts import redirect
+from django.urls import path
 from django.db.models import OuterRef, Subquery
 from django.urls import reverse
 from django.utils.html import format_html
@@ -6,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from papers.models import FetchRun
 from publishing.models import DigestDay, Entry, FilteredPaper
+from publishing.review_admin import entry_review_view, entry_revisions_view
 from translations.models import MachineDraft
 
 
@@ -116,17 +121,32 @@ class DigestDayAdmin(admin.ModelAdmin):
 
 @admin.register(Entry)
 class EntryAdmin(admin.ModelAdmin):
-    list_display = ["day", "position", "paper", "kind", "paper_version"]
-    list_filter = ["kind", ("day__date", admin.DateFieldListFilter)]
+    list_display = ["day", "position", "paper", "kind", "state", "approved_by", "review_link"]
+    list_filter = ["state", "kind", ("day__date", admin.DateFieldListFilter)]
     list_select_related = ["day", "paper"]
     search_fields = ["paper__arxiv_id", "paper__title"]
-    readonly_fields = ["day", "paper", "paper_version", "kind", "position", "created_at"]
+    readonly_fields = ["day", "paper", "paper_version", "kind", "position", "created_at", "state", "approved_by",
+                       "approved_at", "approved_revision", "editor_note"]
+
+    def get_urls(self):
+        views = [
+            path("<int:entry_id>/review/", self.admin_site.admin_view(partial(entry_review_view, self)),
+                 name="publishing_entry_review"),
+            path("<int:entry_id>/revisions/", self.admin_site.admin_view(partial(entry_revisions_view, self)),
+                 name="publishing_entry_revisions"),
+        ]
+        return views + super().get_urls()
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # Editors work on the review page; the plain change form would bypass revisions.
+        return redirect("admin:publishing_entry_review", object_id)
 
     def has_add_permission(self, request):
         return False
 
-    def has_change_permission(self, request, obj=None):
-        return False
-
     def has_delete_permission(self, request, obj=None):
         return False
+
+    @admin.display(description=_("review"))
+    def review_link(self, entry):
+        return format_html('<a href="{}">{}</a>', reverse("admin:publishing_entry_review", args=[entry.pk]), _("Review"))

@@ -1,0 +1,14 @@
+"""Markdown written by the LLM or editors, turned into HTML that is safe to show (nh3 allow-list)."""
+
+from __future__ import annotations
+
+import markdown
+import nh3
+
+ALLOWED_TAGS = {"p", "ul", "ol", "li", "strong", "em", "b", "i", "code", "pre", "blockquote", "br", "a",
+                "details", "summary", "div", "h2", "h3", "h4", "sub", "sup", "del", "ins", "hr"}
+
+
+def render_markdown_safely(text: str) -> str:
+    html = markdown.markdown(text or "", extensions=["sane_lists"])
+    return nh3.clean(html, tags=ALLOWED_TAGS, url_schemes={"http", "https", "mailto"}, link_rel="noopener nofollow")

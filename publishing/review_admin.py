@@ -1,0 +1,191 @@
+"""The editors' pages in the admin: review one entry (edit, save, approve), and its revision history.
+
+Thin views: they parse the form and call publishing.review / translations.revisions.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.admin.models import CHANGE, LogEntry
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from publishing.models import Entry
+from publishing.rendering import render_markdown_safely
+from publishing.review import ReviewError, entry_approve, entry_reject, entry_reopen
+from translations.diffing import diff_html
+from translations.models import MachineDraft, Revision
+from translations.revisions import StaleEdit, revision_restore, revision_save, text_current
+
+TEXT_LABELS = {
+    "title_zh": gettext_lazy("Chinese title"),
+    "abstract_zh": gettext_lazy("Chinese abstract"),
+    "background_md": gettext_lazy("1) background and prior-work problems"),
+    "method_md": gettext_lazy("2) method"),
+    "results_md": gettext_lazy("3) tasks and results"),
+}
+
+
+class EntryTextForm(forms.Form):
+    title_zh = forms.CharField(label=TEXT_LABELS["title_zh"], required=False, widget=forms.TextInput(attrs={"size": 80}))
+    abstract_zh = forms.CharField(label=TEXT_LABELS["abstract_zh"], required=False, widget=forms.Textarea(attrs={"rows": 8}))
+    background_md = forms.CharField(label=TEXT_LABELS["background_md"], required=False, widget=forms.Textarea(attrs={"rows": 6}))
+    method_md = forms.CharField(label=TEXT_LABELS["method_md"], required=False, widget=forms.Textarea(attrs={"rows": 10}))
+    results_md = forms.CharField(label=TEXT_LABELS["results_md"], required=False, widget=forms.Textarea(attrs={"rows": 6}))
+    comment = forms.CharField(label=gettext_lazy("Comment on this change"), required=False, max_length=500)
+    editor_note = forms.CharField(label=gettext_lazy("Editor note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    # The revision the form was opened on: a save on top of an older one is refused.
+    base_revision = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+    def text(self) -> dict[str, str]:
+        return {name: self.cleaned_data[name].replace("\r\n", "\n") for name in Revision.TEXT_FIELDS}
+
+
+def _next_entry(entry: Entry) -> Entry | None:
+    return entry.day.entries.filter(position__gt=entry.position).order_by("position").first()
+
+
+def entry_review_view(model_admin, request, entry_id: int):
+    entry = get_object_or_404(Entry.objects.select_related("paper", "day"), pk=entry_id)
+    if not model_admin.has_view_permission(request, entry):
+        raise PermissionDenied
+    current = text_current(entry.paper)
+    base_number = current.number if current else 0
+    stale: StaleEdit | None = None
+    if request.method == "POST":
+        if not model_admin.has_change_permission(request, entry):
+            raise PermissionDenied
+        form = EntryTextForm(request.POST)
+        if form.is_valid():
+            try:
+                outcome = _apply(request, entry, form)
+            except StaleEdit as exc:
+                stale = exc
+                form.add_error(None, str(exc))
+            except ReviewError as exc:
+                form.add_error(None, str(exc))
+            else:
+                if outcome:
+                    return outcome
+    else:
+        initial = current.text() if current else {}
+        form = EntryTextForm(initial={**initial, "editor_note": entry.editor_note, "base_revision": base_number})
+
+    latest_draft = entry.paper.machine_drafts.order_by("-id").first()
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "title": _("Review %(arxiv_id)s") % {"arxiv_id": entry.paper.versioned_id},
+        "opts": Entry._meta,
+        "entry": entry,
+        "paper": entry.paper,
+        "form": form,
+        "current": current,
+        "latest_draft": latest_draft,
+        "newer_draft": latest_draft if latest_draft and current and current.from_draft_id != latest_draft.pk
+        and latest_draft.status == MachineDraft.Status.SUCCEEDED else None,
+        "stale_diffs": _diffs(stale.current.paper.revisions.get(number=stale.base_number), stale.current)
+        if stale and stale.base_number else [],
+        "previews": [(TEXT_LABELS[name], render_markdown_safely(getattr(current, name)))
+                     for name in ("background_md", "method_md", "results_md")] if current else [],
+        "next_entry": _next_entry(entry),
+        "can_review": request.user.has_perm("publishing.review_entry"),
+    }
+    return TemplateResponse(request, "admin/publishing/entry_review.html", context)
+
+
+def _apply(request, entry: Entry, form: EntryTextForm):
+    """Save the text (if changed), then do what the pressed button asks; return a redirect or None."""
+    revision = revision_save(
+        paper=entry.paper,
+        author=request.user,
+        text=form.text(),
+        base_number=form.cleaned_data["base_revision"],
+        comment=form.cleaned_data["comment"],
+    )
+    if form.cleaned_data["editor_note"] != entry.editor_note:
+        Entry.objects.filter(pk=entry.pk).update(editor_note=form.cleaned_data["editor_note"])
+    entry.refresh_from_db()
+    seen = revision.number if revision else form.cleaned_data["base_revision"]
+    if "_approve" in request.POST:
+        entry_approve(entry=entry, user=request.user, seen_revision=seen)
+        messages.success(request, _("Approved %(id)s.") % {"id": entry.paper.arxiv_id})
+    elif "_reject" in request.POST:
+        entry_reject(entry=entry, user=request.user, note=form.cleaned_data["editor_note"])
+        messages.success(request, _("Rejected %(id)s.") % {"id": entry.paper.arxiv_id})
+    elif "_reopen" in request.POST:
+        entry_reopen(entry=entry, user=request.user)
+    elif revision:
+        messages.success(request, _("Saved revision %(number)d.") % {"number": revision.number})
+    following = _next_entry(entry)
+    if ("_save_next" in request.POST or "_approve" in request.POST or "_reject" in request.POST) and following:
+        return redirect("admin:publishing_entry_review", following.pk)
+    return redirect("admin:publishing_entry_review", entry.pk)
+
+
+def _diffs(old, new) -> list[tuple[str, object]]:
+    return [
+        (TEXT_LABELS[name], diff_html(getattr(old, name), getattr(new, name)))
+        for name in Revision.TEXT_FIELDS
+        if getattr(old, name) != getattr(new, name)
+    ]
+
+
+def _version(entry: Entry, key: str):
+    """`r3` is revision 3 of the entry's paper; `d12` is machine draft 12 of that paper."""
+    kind, number = key[:1], key[1:]
+    if not number.isdigit():
+        return None
+    if kind == "r":
+        return entry.paper.revisions.filter(number=int(number)).first()
+    if kind == "d":
+        return entry.paper.machine_drafts.filter(pk=int(number)).first()
+    return None
+
+
+def entry_revisions_view(model_admin, request, entry_id: int):
+    entry = get_object_or_404(Entry.objects.select_related("paper", "day"), pk=entry_id)
+    if not model_admin.has_view_permission(request, entry):
+        raise PermissionDenied
+    revisions = list(entry.paper.revisions.select_related("author", "from_draft", "restored_from").order_by("-number"))
+    if request.method == "POST" and "restore" in request.POST:
+        if not model_admin.has_change_permission(request, entry):
+            raise PermissionDenied
+        old = entry.paper.revisions.get(number=int(request.POST["restore"]))
+        try:
+            restored = revision_restore(revision=old, author=request.user, base_number=int(request.POST["base_revision"]))
+        except StaleEdit as exc:
+            messages.error(request, str(exc))
+        else:
+            LogEntry.objects.log_actions(
+                user_id=request.user.pk, queryset=Entry.objects.filter(pk=entry.pk), action_flag=CHANGE,
+                change_message=f"Restored revision {old.number}", single_object=True,
+            )
+            if restored:
+                messages.success(request, _("Revision %(old)d restored as revision %(new)d.") % {"old": old.number, "new": restored.number})
+        return redirect("admin:publishing_entry_revisions", entry.pk)
+
+    newest = f"r{revisions[0].number}" if revisions else ""
+    first_draft = revisions[-1].from_draft if revisions and revisions[-1].from_draft else None
+    a_key = request.GET.get("a") or (f"d{first_draft.pk}" if first_draft else "")
+    b_key = request.GET.get("b") or newest
+    a, b = _version(entry, a_key), _version(entry, b_key)
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "title": _("Revisions of %(arxiv_id)s") % {"arxiv_id": entry.paper.arxiv_id},
+        "opts": Entry._meta,
+        "entry": entry,
+        "revisions": revisions,
+        "drafts": list(entry.paper.machine_drafts.filter(status=MachineDraft.Status.SUCCEEDED).order_by("-id")),
+        "a_key": a_key,
+        "b_key": b_key,
+        "diffs": _diffs(a, b) if a and b else [],
+        "compared": bool(a and b),
+        "base_revision": revisions[0].number if revisions else 0,
+        "review_url": reverse("admin:publishing_entry_review", args=[entry.pk]),
+    }
+    return TemplateResponse(request, "admin/publishing/entry_revisions.html", context)

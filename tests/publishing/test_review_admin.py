@@ -1,0 +1,109 @@
+"""The review and history pages in the admin, through the test client as real editors."""
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import Group, User
+from django.urls import reverse
+
+from publishing.collection import day_collect
+from publishing.models import Entry
+from translations.models import Revision
+from translations.services import draft_record_demo
+
+ROOT = Path(__file__).resolve().parents[2]
+DEMO_DRAFTS = json.loads((ROOT / "demo" / "drafts-2026-01-09.json").read_text())["drafts"]
+
+
+@pytest.fixture
+def entries(db, django_capture_on_commit_callbacks):
+    day = day_collect(date=dt.date(2026, 1, 9), source="file", files=[str(ROOT / "demo" / "arxiv-api-demo-2026-01-09.xml")]).day
+    with django_capture_on_commit_callbacks(execute=True):
+        for entry in day.entries.select_related("paper"):
+            draft_record_demo(paper=entry.paper, fields=DEMO_DRAFTS[entry.paper.arxiv_id])
+    return list(day.entries.order_by("position"))
+
+
+def logged_in(client, group: str | None, name: str):
+    user = User.objects.create_user(name, password="pw", is_staff=True)
+    if group:
+        user.groups.add(Group.objects.get(name=group))
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def editor_client(client, db):
+    return logged_in(client, "Editor", "editor")
+
+
+def form_data(entry, **changes):
+    revision = Revision.objects.filter(paper=entry.paper).order_by("-number").first()
+    data = {name: getattr(revision, name) for name in Revision.TEXT_FIELDS}
+    data.update(base_revision=revision.number, comment="", editor_note="")
+    data.update(changes)
+    return data
+
+
+def review_url(entry):
+    return reverse("admin:publishing_entry_review", args=[entry.pk])
+
+
+def test_review_page_shows_english_beside_the_editable_chinese(editor_client, entries):
+    page = editor_client.get(review_url(entries[0]), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Phase-Aware Diffusion Vocoding" in page and "https://arxiv.org/pdf/2601.90008v1" in page
+    assert "基于扩散的神经声码器" in page and 'name="base_revision"' in page
+    assert "演示数据" in page  # the draft's warning is shown
+
+
+def test_save_and_next_creates_a_revision_and_moves_on(editor_client, entries):
+    response = editor_client.post(review_url(entries[0]), form_data(entries[0], title_zh="改过的标题", _save_next="1"))
+    assert response.status_code == 302 and response["Location"] == review_url(entries[1])
+    revision = Revision.objects.get(paper=entries[0].paper, number=2)
+    assert revision.title_zh == "改过的标题" and revision.author.username == "editor"
+
+
+def test_stale_form_is_refused_showing_what_the_other_editor_changed(client, entries, db):
+    first = logged_in(client.__class__(), "Editor", "first")
+    second = logged_in(client.__class__(), "Editor", "second")
+    opened_by_second = form_data(entries[0])
+    first.post(review_url(entries[0]), form_data(entries[0], method_md="- 第一位编辑的改动", _save="1"))
+    response = second.post(review_url(entries[0]), {**opened_by_second, "method_md": "- 第二位编辑的改动", "_save": "1"},
+                           HTTP_ACCEPT_LANGUAGE="en")
+    page = response.content.decode()
+    assert response.status_code == 200 and "Not saved: first saved revision 2" in page
+    assert "<ins>" in page and "第二位编辑的改动" in page  # their own text is still in the form
+    assert Revision.objects.get(paper=entries[0].paper, number=2).method_md == "- 第一位编辑的改动"
+    assert not Revision.objects.filter(paper=entries[0].paper, number=3).exists()
+
+
+def test_save_and_approve_through_the_page(editor_client, entries):
+    editor_client.post(review_url(entries[0]), form_data(entries[0], abstract_zh="新摘要", _approve="1"))
+    entry = Entry.objects.get(pk=entries[0].pk)
+    assert entry.state == Entry.State.APPROVED and entry.approved_revision.number == 2
+    assert entry.approved_by.username == "editor"
+
+
+def test_staff_without_the_editor_role_cannot_save_or_approve(client, entries):
+    outsider = logged_in(client, None, "visitor")
+    assert outsider.get(review_url(entries[0])).status_code == 403
+    assert outsider.post(review_url(entries[0]), form_data(entries[0], _approve="1")).status_code == 403
+    assert Entry.objects.get(pk=entries[0].pk).state == Entry.State.IN_REVIEW
+
+
+def test_anonymous_visitors_are_sent_to_the_login(client, entries):
+    response = client.get(review_url(entries[0]))
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+def test_history_shows_a_character_diff_and_restores(editor_client, entries):
+    entry = entries[0]
+    editor_client.post(review_url(entry), form_data(entry, title_zh="面向低延迟语音合成的相位扩散声码器", _save="1"))
+    history = reverse("admin:publishing_entry_revisions", args=[entry.pk])
+    page = editor_client.get(history, {"a": "r1", "b": "r2"}).content.decode()
+    assert "<del>感知</del>" in page
+    editor_client.post(history, {"restore": "1", "base_revision": "2"})
+    restored = Revision.objects.get(paper=entry.paper, number=3)
+    assert restored.restored_from.number == 1 and restored.title_zh == DEMO_DRAFTS["2601.90008"]["title_zh"]
