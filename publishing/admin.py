@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from papers.models import FetchRun
 from publishing.models import DigestDay, Entry, FilteredPaper
-from publishing.review_admin import entry_review_view, entry_revisions_view
+from publishing.review_admin import day_review_view, entry_review_view, entry_revisions_view
 from translations.models import MachineDraft
 
 
@@ -43,7 +43,7 @@ class EntryInline(admin.TabularInline):
 
     @admin.display(description=_("paper"))
     def paper_link(self, entry):
-        url = reverse("admin:papers_paper_change", args=[entry.paper_id])
+        url = reverse("admin:publishing_entry_review", args=[entry.pk])
         return format_html('<a href="{}">{}</a> {}', url, entry.paper.arxiv_id, entry.paper.title)
 
 
@@ -61,7 +61,7 @@ class FilteredPaperInline(admin.TabularInline):
 
 @admin.register(DigestDay)
 class DigestDayAdmin(admin.ModelAdmin):
-    list_display = ["date", "status", "fetched", "kept", "last_fetch", "window_start", "window_end", "last_collected_at"]
+    list_display = ["date", "status", "review_link", "fetched", "kept", "last_fetch", "window_start", "window_end"]
     list_filter = ["status", ("date", admin.DateFieldListFilter)]
     date_hierarchy = "date"
     search_fields = ["date", "attention_reason"]
@@ -77,9 +77,19 @@ class DigestDayAdmin(admin.ModelAdmin):
         "last_collected_at",
         "created_at",
         "fetch_runs",
+        "review_link",
     ]
     fields = readonly_fields
     inlines = [EntryInline, FilteredPaperInline]
+
+    def get_urls(self):
+        review = path("<int:day_id>/review/", self.admin_site.admin_view(partial(day_review_view, self)),
+                      name="publishing_digestday_review")
+        return [review, *super().get_urls()]
+
+    @admin.display(description=_("review"))
+    def review_link(self, day):
+        return format_html('<a href="{}">{}</a>', reverse("admin:publishing_digestday_review", args=[day.pk]), _("Review this day"))
 
     def get_queryset(self, request):
         latest_run = FetchRun.objects.filter(digest_date=OuterRef("date")).order_by("-started_at", "-id")

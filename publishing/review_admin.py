@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from publishing.models import Entry
+from publishing.models import DigestDay, Entry
 from publishing.rendering import render_markdown_safely
 from publishing.review import ReviewError, entry_approve, entry_reject, entry_reopen
 from translations.diffing import diff_html
@@ -189,3 +189,58 @@ def entry_revisions_view(model_admin, request, entry_id: int):
         "review_url": reverse("admin:publishing_entry_review", args=[entry.pk]),
     }
     return TemplateResponse(request, "admin/publishing/entry_revisions.html", context)
+
+
+def day_review_view(model_admin, request, day_id: int):
+    """All entries of a day in order, with state and warnings; bulk approve / reject of the ticked ones.
+
+    Each row carries the revision number the editor saw, so a bulk approval of text that
+    changed since is refused for that entry, like a stale form.
+    """
+    day = get_object_or_404(DigestDay, pk=day_id)
+    if not request.user.has_perm("publishing.view_entry"):
+        raise PermissionDenied
+    if request.method == "POST":
+        action = "approve" if "_approve" in request.POST else "reject" if "_reject" in request.POST else None
+        chosen = day.entries.filter(pk__in=request.POST.getlist("entry")).select_related("paper", "day")
+        done, refused = 0, []
+        for entry in chosen:
+            seen = request.POST.get(f"seen-{entry.pk}")
+            try:
+                if action == "approve":
+                    entry_approve(entry=entry, user=request.user, seen_revision=int(seen) if seen else None)
+                elif action == "reject":
+                    entry_reject(entry=entry, user=request.user)
+                done += 1
+            except ReviewError as exc:
+                refused.append(str(exc))
+        if done:
+            messages.success(request, _("%(count)d entries done.") % {"count": done})
+        for reason in refused:
+            messages.error(request, reason)
+        return redirect("admin:publishing_digestday_review", day.pk)
+
+    current_numbers = dict(
+        Revision.objects.filter(paper__digest_entries__day=day).latest_per_paper().values_list("paper_id", "number")
+    )
+    latest_drafts = {
+        draft.paper_id: draft
+        for draft in MachineDraft.objects.filter(paper__digest_entries__day=day).latest_per_paper()
+    }
+    rows = [
+        {
+            "entry": entry,
+            "revision": current_numbers.get(entry.paper_id),
+            "draft": latest_drafts.get(entry.paper_id),
+        }
+        for entry in day.entries.select_related("paper", "approved_by").order_by("position")
+    ]
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "title": _("Review %(day)s") % {"day": day},
+        "opts": DigestDay._meta,
+        "day": day,
+        "rows": rows,
+        "can_review": request.user.has_perm("publishing.review_entry"),
+    }
+    return TemplateResponse(request, "admin/publishing/day_review.html", context)

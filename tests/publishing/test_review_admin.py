@@ -5,6 +5,7 @@ import json
 from pathlib import Path
 
 import pytest
+from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import Group, User
 from django.urls import reverse
 
@@ -107,3 +108,28 @@ def test_history_shows_a_character_diff_and_restores(editor_client, entries):
     editor_client.post(history, {"restore": "1", "base_revision": "2"})
     restored = Revision.objects.get(paper=entry.paper, number=3)
     assert restored.restored_from.number == 1 and restored.title_zh == DEMO_DRAFTS["2601.90008"]["title_zh"]
+
+
+def day_review_url(entries):
+    return reverse("admin:publishing_digestday_review", args=[entries[0].day_id])
+
+
+def test_day_review_lists_entries_in_order_with_state_and_warnings(editor_client, entries):
+    page = editor_client.get(day_review_url(entries)).content.decode()
+    positions = [page.index(entry.paper.title) for entry in entries]
+    assert positions == sorted(positions)
+    assert page.count("演示数据") == 6
+
+
+def test_bulk_approve_records_each_approval_and_refuses_text_changed_since(client, entries, db):
+    first = logged_in(client.__class__(), "Editor", "first")
+    second = logged_in(client.__class__(), "Editor", "second")
+    seen = {f"seen-{entry.pk}": "1" for entry in entries}
+    second.post(review_url(entries[2]), form_data(entries[2], abstract_zh="刚改的", _save="1"))
+
+    first.post(day_review_url(entries), {"entry": [e.pk for e in entries], **seen, "_approve": "1"})
+
+    states = dict(Entry.objects.values_list("pk", "state"))
+    assert states[entries[2].pk] == Entry.State.IN_REVIEW, "changed after the editor looked: not approved"
+    assert [states[e.pk] for e in entries if e != entries[2]] == [Entry.State.APPROVED] * 5
+    assert LogEntry.objects.filter(user__username="first", change_message="Approved revision 1").count() == 5
