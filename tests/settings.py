@@ -19,3 +19,6 @@ Q_CLUSTER = {**Q_CLUSTER, "sync": os.environ.get("Q_SYNC", "1") == "1"}  # noqa:
 # once never share (and corrupt) it.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-db-{os.getpid()}.sqlite3")}  # noqa: F405
+
+# Every request closes its connection, so no thread (the live server's) keeps the test database open.
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405

@@ -80,6 +80,12 @@ class Cluster:
         except ProcessLookupError:
             pass
         self.process.wait(10)
+        if connection.vendor == "postgresql":  # a killed worker's session lingers a moment
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
 
 
 def wait_for(condition, timeout: float, what: str, cluster: "Cluster | None" = None) -> None:

@@ -1,0 +1,86 @@
+"""End to end in a real browser: an Editor reviews the demo day in the admin.
+
+Playwright drives Debian's Chromium (/usr/bin/chromium, installed by .ci/run); the test
+skips, saying why, only where no Chromium can be had.
+"""
+
+import datetime as dt
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import Group, User
+
+from publishing.collection import day_collect
+from publishing.models import Entry
+from translations.models import Revision
+from translations.services import draft_record_demo
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+
+
+@pytest.fixture
+def browser_page():
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"no Chromium at {CHROMIUM} (install Debian's chromium, or set CHROMIUM_PATH)")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (requirements-dev.txt)")
+    # Playwright's event loop runs in this thread; the test's own ORM calls are still synchronous.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync", "--no-first-run"],
+        )
+        page = browser.new_page(locale="en-US")
+        yield page
+        browser.close()
+    del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+
+
+@pytest.fixture
+def demo_day(db):
+    day = day_collect(date=dt.date(2026, 1, 9), source="file", files=[str(ROOT / "demo" / "arxiv-api-demo-2026-01-09.xml")]).day
+    drafts = json.loads((ROOT / "demo" / "drafts-2026-01-09.json").read_text())["drafts"]
+    for entry in day.entries.select_related("paper"):
+        draft_record_demo(paper=entry.paper, fields=drafts[entry.paper.arxiv_id])
+    editor = User.objects.create_user("editor", password="correct horse battery", is_staff=True)
+    editor.groups.add(Group.objects.get(name="Editor"))
+    return day
+
+
+# serialized_rollback: the roles made by a data migration survive other tests' flushes.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_editor_edits_saves_approves_and_sees_the_diff(browser_page, live_server, demo_day):
+    page = browser_page
+    page.goto(f"{live_server.url}/admin/login/")
+    page.fill("#id_username", "editor")
+    page.fill("#id_password", "correct horse battery")
+    page.press("#id_password", "Enter")
+    page.wait_for_url(f"{live_server.url}/admin/")
+
+    page.goto(f"{live_server.url}/admin/publishing/digestday/{demo_day.pk}/review/")
+    page.click("text=Phase-Aware Diffusion Vocoding for Low-Latency Speech Synthesis")
+    abstract = page.locator("#id_abstract_zh")
+    original = abstract.input_value()
+    edited = original.replace("仅需四步去噪", "只需四步去噪")
+    assert edited != original
+    abstract.fill(edited)
+    page.fill("#id_comment", "措辞")
+    page.click("input[name=_save]")
+    page.wait_for_selector("text=Saved revision 2.")
+
+    page.click("input[name=_approve]")
+    page.wait_for_load_state()
+    entry = Entry.objects.get(paper__arxiv_id="2601.90008")
+    assert entry.state == Entry.State.APPROVED and entry.approved_by.username == "editor"
+    assert Revision.objects.get(paper=entry.paper, number=2).abstract_zh == edited
+
+    page.goto(f"{live_server.url}/admin/publishing/entry/{entry.pk}/revisions/?a=r1&b=r2")
+    diff = page.locator("#diff")
+    assert diff.locator("del").first.inner_text() == "仅"
+    assert diff.locator("ins").first.inner_text() == "只"
+    assert "措辞" in page.locator("#revision-list").inner_text()
