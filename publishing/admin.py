@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from papers.models import FetchRun
 from publishing.models import DigestDay, Entry, FilteredPaper
-from publishing.review_admin import day_review_view, entry_review_view, entry_revisions_view
+from publishing.review_admin import day_review_view, entry_review_view, entry_revisions_view, post_editing_view
 from translations.models import MachineDraft
 
 
@@ -85,7 +85,9 @@ class DigestDayAdmin(admin.ModelAdmin):
     def get_urls(self):
         review = path("<int:day_id>/review/", self.admin_site.admin_view(partial(day_review_view, self)),
                       name="publishing_digestday_review")
-        return [review, *super().get_urls()]
+        figures = path("post-editing/", self.admin_site.admin_view(partial(post_editing_view, self)),
+                       name="publishing_post_editing")
+        return [review, figures, *super().get_urls()]
 
     @admin.display(description=_("review"))
     def review_link(self, day):

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from publishing.figures import post_editing_by_day, post_editing_by_model
 from publishing.models import DigestDay, Entry
 from publishing.rendering import render_markdown_safely
 from publishing.review import ReviewError, entry_approve, entry_reject, entry_reopen
@@ -244,3 +245,15 @@ def day_review_view(model_admin, request, day_id: int):
         "can_review": request.user.has_perm("publishing.review_entry"),
     }
     return TemplateResponse(request, "admin/publishing/day_review.html", context)
+
+
+def post_editing_view(model_admin, request):
+    if not request.user.has_perm("publishing.view_entry"):
+        raise PermissionDenied
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "title": _("Post-editing figures"),
+        "opts": DigestDay._meta,
+        "tables": [(_("By day"), post_editing_by_day()), (_("By model and prompt version"), post_editing_by_model())],
+    }
+    return TemplateResponse(request, "admin/publishing/post_editing.html", context)

@@ -10,6 +10,7 @@ from django.contrib.auth.models import Group, User
 from django.urls import reverse
 
 from publishing.collection import day_collect
+from publishing.figures import post_editing_by_day, post_editing_by_model
 from publishing.models import Entry
 from translations.models import Revision
 from translations.services import draft_record_demo
@@ -133,3 +134,18 @@ def test_bulk_approve_records_each_approval_and_refuses_text_changed_since(clien
     assert states[entries[2].pk] == Entry.State.IN_REVIEW, "changed after the editor looked: not approved"
     assert [states[e.pk] for e in entries if e != entries[2]] == [Entry.State.APPROVED] * 5
     assert LogEntry.objects.filter(user__username="first", change_message="Approved revision 1").count() == 5
+
+
+def test_post_editing_figures_count_unchanged_approvals_and_share_changed(editor_client, entries):
+    untouched, edited = entries[0], entries[1]
+    editor_client.post(review_url(untouched), form_data(untouched, _approve="1"))
+    abstract = form_data(edited)["abstract_zh"]
+    editor_client.post(review_url(edited), form_data(edited, abstract_zh=abstract[: len(abstract) // 2], _approve="1"))
+
+    [day] = post_editing_by_day()
+    assert (day.label, day.approved, day.unchanged) == ("2026-01-09", 2, 1)
+    assert 0.01 < day.mean_changed_share < 0.2  # half of one abstract out of two whole entries
+    [model] = post_editing_by_model()
+    assert model.label == "demo (hand-written) · demo" and model.approved == 2
+    page = editor_client.get(reverse("admin:publishing_post_editing")).content.decode()
+    assert "2026-01-09" in page and "50%" in page
