@@ -90,7 +90,7 @@ def _assign_papers(*, window: DigestWindow, since: dt.datetime, fetched: SourceR
     )
     day = DigestDay.objects.select_for_update().get(pk=day.pk)
     if day.status not in DigestDay.OPEN_FOR_COLLECTION:
-        raise CollectionError(f"{window.date} is {day.get_status_display()}; unpublish it before collecting again")
+        raise CollectionError(f"{window.date} is {day.status}; unpublish it before collecting again")
 
     paper_ids = [paper.pk for paper in upserted.papers.values()]
     held_versions: dict[int, list[int]] = {}
@@ -173,7 +173,7 @@ def day_collect(
         raise CollectionError("the file source needs at least one --file PATH")
     existing = DigestDay.objects.filter(date=date).first()
     if existing is not None and existing.status not in DigestDay.OPEN_FOR_COLLECTION:
-        raise CollectionError(f"{date} is {existing.get_status_display()}; unpublish it before collecting again")
+        raise CollectionError(f"{date} is {existing.status}; unpublish it before collecting again")
 
     now = now or timezone.now()
     window = digest_window(date)

@@ -26,7 +26,7 @@ def _require_reviewer(user) -> None:
 def _move(entry: Entry, to: Entry.State) -> None:
     current = Entry.State(entry.state)
     if to not in Entry.TRANSITIONS[current]:
-        raise ReviewError(f"entry {entry.paper.arxiv_id} of {entry.day.date} is {current.label}; it cannot become {to.label}")
+        raise ReviewError(f"entry {entry.paper.arxiv_id} of {entry.day.date} is {current.value}; it cannot become {to.value}")
     entry.state = to
 
 

@@ -16,7 +16,7 @@ def day_move(*, day: DigestDay, to: DigestDay.Status) -> DigestDay:
     if to == current:
         return day
     if to not in DigestDay.TRANSITIONS[current]:
-        raise DayStateError(f"{day.date} is {current.label}; it cannot become {to.label}")
+        raise DayStateError(f"{day.date} is {current.value}; it cannot become {to.value}")
     day.status = to
     day.save(update_fields=["status"])
     return day

@@ -113,7 +113,7 @@ def test_configuring_an_llm_later_then_translate_day_finishes_the_day(llm, setti
     settings.DIGEST_LLM_MODEL = model
 
     out = command("translate_day", "--date", "2026-01-09", "--sync")
-    assert "drafted 6, failed 0" in out and "in review" in out
+    assert "drafted 6, failed 0" in out and "day is in_review" in out
     assert status()["status"] == "in_review"
 
 

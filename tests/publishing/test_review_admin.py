@@ -149,3 +149,10 @@ def test_post_editing_figures_count_unchanged_approvals_and_share_changed(editor
     assert model.label == "demo (hand-written) · demo" and model.approved == 2
     page = editor_client.get(reverse("admin:publishing_post_editing")).content.decode()
     assert "2026-01-09" in page and "50%" in page
+
+
+def test_the_admin_speaks_chinese_to_editors_and_english_on_request(editor_client, entries):
+    chinese = editor_client.get(day_review_url(entries), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "审校状态" in chinese and "通过勾选的条目" in chinese and "审校中" in chinese
+    english = editor_client.get(day_review_url(entries), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Approve the ticked entries" in english and "in review" in english

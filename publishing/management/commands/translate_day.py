@@ -64,5 +64,5 @@ class Command(BaseCommand):
         day = day_check_drafting(day=day)
         self.stdout.write(
             f"{day.date}: drafted {outcomes['succeeded']}, failed {outcomes['failed']}, skipped {outcomes['skipped']} "
-            f"(claimed elsewhere), {start.done} already drafted; day is {day.get_status_display()}"
+            f"(claimed elsewhere), {start.done} already drafted; day is {day.status}"
         )
