@@ -1,6 +1,7 @@
 from functools import partial
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db import transaction
 from django.shortcuts import redirect
 from django.urls import path
 from django.db.models import OuterRef, Subquery
@@ -11,7 +12,9 @@ from django.utils.translation import gettext_lazy as _
 from papers.models import FetchRun
 from publishing.models import DigestDay, Entry, FilteredPaper
 from publishing.review_admin import day_review_view, entry_review_view, entry_revisions_view, post_editing_view
+from translations.llm import LLMConfig
 from translations.models import MachineDraft
+from translations.services import draft_enqueue, draft_queue
 
 
 class EntryInline(admin.TabularInline):
@@ -139,6 +142,25 @@ class EntryAdmin(admin.ModelAdmin):
     search_fields = ["paper__arxiv_id", "paper__title"]
     readonly_fields = ["day", "paper", "paper_version", "kind", "position", "created_at", "state", "approved_by",
                        "approved_at", "approved_revision", "editor_note"]
+    actions = ["draft_again"]
+
+    def has_draft_again_permission(self, request):
+        return request.user.has_perm("publishing.change_entry")
+
+    @admin.action(description=_("Draft again (a new machine draft beside the current text)"), permissions=["draft_again"])
+    def draft_again(self, request, queryset):
+        problem = LLMConfig.from_settings().problem
+        if problem:
+            self.message_user(request, problem, messages.ERROR)
+            return
+        queued = 0
+        with transaction.atomic():
+            for entry in queryset.select_related("paper"):
+                outcome = draft_queue(paper=entry.paper, force=True)
+                if outcome.draft is not None:
+                    draft_enqueue(draft=outcome.draft)
+                    queued += outcome.created
+        self.message_user(request, _("%(count)d papers queued for drafting.") % {"count": queued})
 
     def get_urls(self):
         views = [

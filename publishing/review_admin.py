@@ -21,7 +21,7 @@ from publishing.rendering import render_markdown_safely
 from publishing.review import ReviewError, entry_approve, entry_reject, entry_reopen
 from translations.diffing import diff_html
 from translations.models import MachineDraft, Revision
-from translations.revisions import StaleEdit, revision_restore, revision_save, text_current
+from translations.revisions import StaleEdit, revision_adopt_from_draft, revision_restore, revision_save, text_current
 
 TEXT_LABELS = {
     "title_zh": gettext_lazy("Chinese title"),
@@ -87,8 +87,7 @@ def entry_review_view(model_admin, request, entry_id: int):
         "form": form,
         "current": current,
         "latest_draft": latest_draft,
-        "newer_draft": latest_draft if latest_draft and current and current.from_draft_id != latest_draft.pk
-        and latest_draft.status == MachineDraft.Status.SUCCEEDED else None,
+        "newer_sections": _newer_sections(current, latest_draft),
         "stale_diffs": _diffs(stale.current.paper.revisions.get(number=stale.base_number), stale.current)
         if stale and stale.base_number else [],
         "previews": [(TEXT_LABELS[name], render_markdown_safely(getattr(current, name)))
@@ -101,6 +100,18 @@ def entry_review_view(model_admin, request, entry_id: int):
 
 def _apply(request, entry: Entry, form: EntryTextForm):
     """Save the text (if changed), then do what the pressed button asks; return a redirect or None."""
+    adopt = request.POST.get("_adopt")
+    if adopt:
+        # Take one section of the newest machine draft; the form's own edits are not saved by this button.
+        draft = entry.paper.machine_drafts.filter(status=MachineDraft.Status.SUCCEEDED).order_by("-id").first()
+        if draft is None or adopt not in Revision.TEXT_FIELDS:
+            raise ReviewError("there is no machine draft section to adopt")
+        adopted = revision_adopt_from_draft(
+            draft=draft, fields=[adopt], author=request.user, base_number=form.cleaned_data["base_revision"]
+        )
+        if adopted:
+            messages.success(request, _("Saved revision %(number)d.") % {"number": adopted.number})
+        return redirect("admin:publishing_entry_review", entry.pk)
     revision = revision_save(
         paper=entry.paper,
         author=request.user,
@@ -126,6 +137,19 @@ def _apply(request, entry: Entry, form: EntryTextForm):
     if ("_save_next" in request.POST or "_approve" in request.POST or "_reject" in request.POST) and following:
         return redirect("admin:publishing_entry_review", following.pk)
     return redirect("admin:publishing_entry_review", entry.pk)
+
+
+def _newer_sections(current: Revision | None, draft: MachineDraft | None) -> list[tuple[str, str, object]]:
+    """(field, label, diff from the current text) for each section where a newer machine draft differs."""
+    if current is None or draft is None or draft.status != MachineDraft.Status.SUCCEEDED:
+        return []
+    if current.from_draft_id is not None and current.from_draft_id >= draft.pk:
+        return []
+    return [
+        (name, TEXT_LABELS[name], diff_html(getattr(current, name), getattr(draft, name)))
+        for name in Revision.TEXT_FIELDS
+        if getattr(draft, name) and getattr(draft, name) != getattr(current, name)
+    ]
 
 
 def _diffs(old, new) -> list[tuple[str, object]]:

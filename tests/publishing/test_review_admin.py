@@ -12,7 +12,8 @@ from django.urls import reverse
 from publishing.collection import day_collect
 from publishing.figures import post_editing_by_day, post_editing_by_model
 from publishing.models import Entry
-from translations.models import Revision
+from tests.openai_stub import draft_reply
+from translations.models import MachineDraft, Revision
 from translations.services import draft_record_demo
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -156,3 +157,28 @@ def test_the_admin_speaks_chinese_to_editors_and_english_on_request(editor_clien
     assert "审校状态" in chinese and "通过勾选的条目" in chinese and "审校中" in chinese
     english = editor_client.get(day_review_url(entries), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Approve the ticked entries" in english and "in review" in english
+
+
+def test_a_newer_machine_draft_is_shown_beside_the_text_and_adopted_section_by_section(editor_client, entries):
+    entry = entries[0]
+    editor_client.post(review_url(entry), form_data(entry, abstract_zh="编辑写的摘要", _save="1"))
+    MachineDraft.objects.create(paper=entry.paper, paper_version=1, status="succeeded",
+                                abstract_zh="新机器摘要", method_md="- 新机器方法")
+    page = editor_client.get(review_url(entry)).content.decode()
+    assert 'value="method_md"' in page and "<ins>新机器</ins>方法" in page
+
+    editor_client.post(review_url(entry), form_data(entry, _adopt="method_md"))
+    current = Revision.objects.filter(paper=entry.paper).order_by("-number").first()
+    assert (current.number, current.method_md, current.abstract_zh) == (3, "- 新机器方法", "编辑写的摘要")
+
+
+def test_draft_again_from_the_entry_list_adds_a_draft_and_keeps_the_text(editor_client, entries, settings, local_server,
+                                                                           django_capture_on_commit_callbacks):
+    settings.OPENAI_BASE_URL, settings.OPENAI_API_KEY, settings.DIGEST_LLM_MODEL = f"{local_server.url}/v1", "k", "stub"
+    local_server.handler = lambda request: draft_reply()
+    entry = entries[0]
+    editor_client.post(review_url(entry), form_data(entry, abstract_zh="编辑写的摘要", _save="1"))
+    with django_capture_on_commit_callbacks(execute=True):
+        editor_client.post(reverse("admin:publishing_entry_changelist"), {"action": "draft_again", "_selected_action": [entry.pk]})
+    assert MachineDraft.objects.filter(paper=entry.paper, status="succeeded").count() == 2
+    assert Revision.objects.filter(paper=entry.paper).order_by("-number").first().abstract_zh == "编辑写的摘要"
