@@ -177,6 +177,8 @@ def entry_revisions_view(model_admin, request, entry_id: int):
     if not model_admin.has_view_permission(request, entry):
         raise PermissionDenied
     revisions = list(entry.paper.revisions.select_related("author", "from_draft", "restored_from").order_by("-number"))
+    for revision in revisions:
+        revision.changed_labels = [str(TEXT_LABELS.get(name, name)) for name in revision.changed_fields]
     if request.method == "POST" and "restore" in request.POST:
         if not model_admin.has_change_permission(request, entry):
             raise PermissionDenied
