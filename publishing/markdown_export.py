@@ -1,0 +1,93 @@
+"""A published day as a Jekyll post: the one place its markdown is written.
+
+A pure function over plain data, so the same bytes come out for the web page, the
+raw `/days/D.md`, and `export_markdown`. The shape follows the digest's published
+posts: front matter; the intro, window and counts lines; per paper a `##` title,
+the Authors / Categories / arXiv / PDF lines, the Chinese abstract, and the detailed
+reading folded in `<details>` with a `<div markdown="1">`; `---` between papers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Sequence
+
+ARXIV_ABS = "https://arxiv.org/abs/{id}"
+ARXIV_PDF = "https://arxiv.org/pdf/{id}"
+
+
+@dataclass(frozen=True)
+class PaperPost:
+    title: str
+    authors: Sequence[str]
+    categories: Sequence[str]
+    versioned_id: str
+    abstract_zh: str
+    background_md: str
+    method_md: str
+    results_md: str
+
+
+@dataclass(frozen=True)
+class DayPost:
+    date: dt.date
+    window_start: dt.datetime  # in the digest time zone
+    window_end: dt.datetime
+    timezone_label: str  # "CST"
+    timezone_name: str  # "北京时间"
+    categories: Sequence[str]
+    fetched: int
+    shown: int
+    papers: Sequence[PaperPost]
+
+
+def _one_line(text: str) -> str:
+    """Front matter and list lines must stay on one line."""
+    return " ".join(text.split())
+
+
+def _paper_block(paper: PaperPost) -> str:
+    abs_url = ARXIV_ABS.format(id=paper.versioned_id)
+    pdf_url = ARXIV_PDF.format(id=paper.versioned_id)
+    sections = "\n\n".join(
+        f"{number})  \n{text.strip()}"
+        for number, text in enumerate((paper.background_md, paper.method_md, paper.results_md), start=1)
+    )
+    return (
+        f"## {_one_line(paper.title)}\n"
+        f"- **Authors**: {_one_line(', '.join(paper.authors))}\n"
+        f"- **Categories**: {', '.join(paper.categories)}\n"
+        f"- **arXiv**: [{abs_url}]({abs_url})\n"
+        f"- **PDF**: [{pdf_url}]({pdf_url})\n"
+        "\n"
+        f"{paper.abstract_zh.strip()}\n"
+        "\n"
+        "<details>\n"
+        "<summary>详细解读</summary>\n"
+        "\n"
+        '<div markdown="1">\n'
+        "\n"
+        f"{sections}\n"
+        "</div>\n"
+        "\n"
+        "</details>\n"
+        "\n"
+        "---\n"
+    )
+
+
+def render_day_markdown(day: DayPost) -> str:
+    anchor = f"{day.window_end:%H:%M}"
+    header = (
+        "---\n"
+        "layout: post\n"
+        f'title: "arXiv Daily – {day.date:%Y-%m-%d}"\n'
+        f"tags: [arxiv, {', '.join(day.categories)}]\n"
+        "---\n"
+        "\n"
+        f"以下为 {day.date:%Y-%m-%d}（{day.timezone_label}，{day.timezone_name}）窗口内更新的论文中文译文：\n"
+        f"- 时间窗口（锚点 {anchor} {day.timezone_label}）：{day.window_start:%Y-%m-%d %H:%M} — {day.window_end:%Y-%m-%d %H:%M}\n"
+        f"- 抓取总数：{day.fetched} 篇 | 本页显示：{day.shown} 篇（去重/过滤后）\n"
+    )
+    return header + "".join(f"\n{_paper_block(paper)}" for paper in day.papers)
