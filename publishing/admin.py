@@ -1,7 +1,6 @@
 from functools import partial
 
 from django.contrib import admin, messages
-from django.db import transaction
 from django.shortcuts import redirect
 from django.urls import path
 from django.db.models import OuterRef, Subquery
@@ -12,9 +11,9 @@ from django.utils.translation import gettext_lazy as _
 from papers.models import FetchRun
 from publishing.models import DigestDay, Entry, FilteredPaper
 from publishing.review_admin import day_review_view, entry_review_view, entry_revisions_view, post_editing_view
-from translations.llm import LLMConfig
+from translations.llm import LLMError
 from translations.models import MachineDraft
-from translations.services import draft_enqueue, draft_queue
+from translations.services import papers_draft_again
 
 
 class EntryInline(admin.TabularInline):
@@ -149,17 +148,11 @@ class EntryAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Draft again (a new machine draft beside the current text)"), permissions=["draft_again"])
     def draft_again(self, request, queryset):
-        problem = LLMConfig.from_settings().problem
-        if problem:
-            self.message_user(request, problem, messages.ERROR)
+        try:
+            queued = papers_draft_again(papers=[entry.paper for entry in queryset.select_related("paper")])
+        except LLMError as exc:
+            self.message_user(request, str(exc), messages.ERROR)
             return
-        queued = 0
-        with transaction.atomic():
-            for entry in queryset.select_related("paper"):
-                outcome = draft_queue(paper=entry.paper, force=True)
-                if outcome.draft is not None:
-                    draft_enqueue(draft=outcome.draft)
-                    queued += outcome.created
         self.message_user(request, _("%(count)d papers queued for drafting.") % {"count": queued})
 
     def get_urls(self):

@@ -1,12 +1,11 @@
 from django.contrib import admin, messages
-from django.db import transaction
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from translations.llm import LLMConfig
+from translations.llm import LLMConfig, LLMError
 from translations.models import GlossaryTerm, MachineDraft, PaperText
-from translations.services import draft_enqueue, draft_queue
+from translations.services import papers_draft_again
 
 
 @admin.register(MachineDraft)
@@ -56,17 +55,11 @@ class MachineDraftAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Draft again (adds a new draft, keeps this one)"), permissions=["draft_again"])
     def draft_again(self, request, queryset):
-        problem = LLMConfig.from_settings().problem
-        if problem:
-            self.message_user(request, problem, messages.ERROR)
+        try:
+            queued = papers_draft_again(papers={draft.paper for draft in queryset.select_related("paper")})
+        except LLMError as exc:
+            self.message_user(request, str(exc), messages.ERROR)
             return
-        queued = 0
-        with transaction.atomic():
-            for paper in {draft.paper for draft in queryset.select_related("paper")}:
-                outcome = draft_queue(paper=paper, force=True)
-                if outcome.draft is not None:
-                    draft_enqueue(draft=outcome.draft)
-                    queued += outcome.created
         self.message_user(
             request, ngettext("%d paper queued for drafting.", "%d papers queued for drafting.", queued) % queued
         )

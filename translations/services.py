@@ -194,3 +194,21 @@ def draft_record_demo(*, paper: Paper, fields: dict[str, str]) -> MachineDraft |
     text_start_from_draft(draft=draft)
     draft_finished.send(sender=MachineDraft, draft=draft)
     return draft
+
+
+def papers_draft_again(*, papers) -> int:
+    """Queue a new draft for each paper (old drafts and the text are kept); return how many were queued.
+
+    Raises LLMError when no LLM is configured, so nothing is queued that no worker could write.
+    """
+    problem = LLMConfig.from_settings().problem
+    if problem:
+        raise LLMError(problem, permanent=True)
+    queued = 0
+    with transaction.atomic():
+        for paper in papers:
+            outcome = draft_queue(paper=paper, force=True)
+            if outcome.draft is not None:
+                draft_enqueue(draft=outcome.draft)
+                queued += outcome.created
+    return queued

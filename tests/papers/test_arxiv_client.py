@@ -7,24 +7,10 @@ import socket
 import pytest
 
 from papers.arxiv_client import ArxivClient, ArxivHTTPError
+from tests.fake_time import FakeTime
 from tests.local_server import Reply
 
 TEXT = {"Content-Type": "text/plain"}
-
-
-class FakeTime:
-    """A clock that only moves when the client sleeps (or a test advances it); sleeps are recorded."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.slept: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ import pytest
 
 from papers.arxiv_client import ArxivClient
 from papers.sources import SourceError, api_search_query, fetch_from_api, fetch_from_rss, read_files
+from tests.fake_time import FakeTime
 from tests.local_server import Reply
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -18,19 +19,6 @@ UNTIL = dt.datetime(2026, 1, 10, 6, 30, tzinfo=SHANGHAI)
 EXPECTED_QUERY = "(cat:cs.SD OR cat:eess.AS) AND lastUpdatedDate:[202601090050 TO 202601092230]"
 OWN_API_FILE = "sources_api_two_papers.xml"
 OWN_RSS_FILE = "sources_rss_two_items.xml"
-
-
-class FakeTime:
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.slept: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
 
 
 @pytest.fixture

@@ -1,7 +1,6 @@
 """Machine drafts through the real openai client, against an OpenAI-compatible server on 127.0.0.1."""
 
 import datetime as dt
-import json
 
 import pytest
 

@@ -1,0 +1,30 @@
+"""The options fetch_papers and run_daily share: which day, and where its papers come from."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.management.base import CommandError
+
+from publishing.windows import current_digest_date, parse_digest_date
+
+
+def add_collect_arguments(parser) -> None:
+    parser.add_argument("--date", help="digest date YYYY-MM-DD (default: today's, in DIGEST_TIMEZONE)")
+    parser.add_argument("--source", default=None, help="api (default) or rss")
+    parser.add_argument(
+        "--file", dest="files", action="append", nargs="+", default=[], metavar="PATH",
+        help="read a saved API answer or RSS/Atom feed instead of the network (repeatable)",
+    )
+
+
+def parse_collect_options(*, date: str | None, source: str | None, files) -> tuple[dt.date, str, list[str]]:
+    """(digest date, source, files), or a CommandError saying what is wrong."""
+    files = [path for group in files for path in group]
+    try:
+        digest_date = parse_digest_date(date) if date else current_digest_date()
+    except ValueError as exc:
+        raise CommandError(f"--date: {exc}") from None
+    if files and source:
+        raise CommandError("--file reads saved feeds; do not combine it with --source")
+    return digest_date, source or ("file" if files else "api"), files
