@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.sitemaps",
     "django_q",
     "papers",
     "translations",
@@ -72,6 +73,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "publishing.context_processors.site",
             ],
         },
     },
@@ -217,3 +219,19 @@ DIGEST_FULLTEXT = env_bool("DIGEST_FULLTEXT", True)
 DIGEST_FULLTEXT_CHARS = env_int("DIGEST_FULLTEXT_CHARS", 60000, minimum=1000)
 ARXIV_HTML_URL = env_str("ARXIV_HTML_URL", "https://arxiv.org/html")
 ARXIV_PDF_URL = env_str("ARXIV_PDF_URL", "https://arxiv.org/pdf")
+
+# Publishing: the exported post's file name is DATE + suffix + ".md" (the reference site's names end "-arxiv").
+DIGEST_EXPORT_SUFFIX = env_str("DIGEST_EXPORT_SUFFIX", "-arxiv")
+# When set, publishing also writes the post into this Jekyll `_posts` folder (and unpublishing removes it).
+DIGEST_JEKYLL_POSTS_DIR = env_str("DIGEST_JEKYLL_POSTS_DIR")
+# The public site's address in feeds and the sitemap when no request names it (e.g. https://digest.example.org).
+DIGEST_SITE_URL = env_str("DIGEST_SITE_URL").rstrip("/")
+DIGEST_SITE_TITLE = env_str("DIGEST_SITE_TITLE", "arXiv 每日论文速递")
+
+# Published pages' HTML is cached per process unless a Redis cache is named (shared by all web processes).
+_CACHE_REDIS_URL = env_str("CACHE_REDIS_URL")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _CACHE_REDIS_URL}
+    if _CACHE_REDIS_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 500}}
+}

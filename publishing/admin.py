@@ -1,7 +1,11 @@
+import io
+import zipfile
 from functools import partial
 
 from django.contrib import admin, messages
-from django.shortcuts import redirect
+from django.http import HttpResponse
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import path
 from django.db.models import OuterRef, Subquery
 from django.urls import reverse
@@ -9,11 +13,29 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from papers.models import FetchRun
-from publishing.models import DigestDay, Entry, FilteredPaper
+from publishing.models import DigestDay, Entry, FilteredPaper, Publication
+from publishing.publication import PUBLISH_PERMISSION, PublishError, day_publish, day_unpublish
+from publishing.export import day_export_markdown, post_filename
 from publishing.review_admin import day_review_view, entry_review_view, entry_revisions_view, post_editing_view
 from translations.llm import LLMError
 from translations.models import MachineDraft
 from translations.services import papers_draft_again
+
+
+def markdown_download(posts: list[tuple[str, bytes]]) -> HttpResponse:
+    """One post as its .md file; several as a zip of them."""
+    if len(posts) == 1:
+        name, data = posts[0]
+        response = HttpResponse(data, content_type="text/markdown; charset=utf-8")
+    else:
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for post_name, data in posts:
+                archive.writestr(post_name, data)
+        name = f"arxiv-daily-{posts[0][0][:10]}-{posts[-1][0][:10]}.zip"
+        response = HttpResponse(buffer.getvalue(), content_type="application/zip")
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
 
 
 class EntryInline(admin.TabularInline):
@@ -63,7 +85,7 @@ class FilteredPaperInline(admin.TabularInline):
 
 @admin.register(DigestDay)
 class DigestDayAdmin(admin.ModelAdmin):
-    list_display = ["date", "status", "review_link", "fetched", "kept", "last_fetch", "window_start", "window_end"]
+    list_display = ["date", "status", "review_link", "fetched", "kept", "last_fetch", "published", "window_start", "window_end"]
     list_filter = ["status", ("date", admin.DateFieldListFilter)]
     date_hierarchy = "date"
     search_fields = ["date", "attention_reason"]
@@ -80,9 +102,11 @@ class DigestDayAdmin(admin.ModelAdmin):
         "created_at",
         "fetch_runs",
         "review_link",
+        "published",
     ]
     fields = readonly_fields
     inlines = [EntryInline, FilteredPaperInline]
+    actions = ["publish_days", "publish_days_approved_only", "unpublish_days", "download_markdown"]
 
     def get_urls(self):
         review = path("<int:day_id>/review/", self.admin_site.admin_view(partial(day_review_view, self)),
@@ -90,6 +114,68 @@ class DigestDayAdmin(admin.ModelAdmin):
         figures = path("post-editing/", self.admin_site.admin_view(partial(post_editing_view, self)),
                        name="publishing_post_editing")
         return [review, figures, *super().get_urls()]
+
+    def has_publish_permission(self, request):
+        return request.user.has_perm(PUBLISH_PERMISSION)
+
+    def _publish(self, request, queryset, *, approved_only: bool):
+        for day in queryset.order_by("date"):
+            try:
+                result = day_publish(day=day, user=request.user, approved_only=approved_only)
+            except PublishError as exc:
+                self.message_user(request, str(exc), messages.ERROR)
+                continue
+            publication = result.publication
+            if result.created:
+                message = _("%(date)s: published version %(version)s (%(count)s papers).")
+            elif result.went_live:
+                message = _("%(date)s: published again as version %(version)s (text unchanged, no new version).")
+            else:
+                message = _("%(date)s: already published as version %(version)s; nothing changed.")
+            self.message_user(request, message % {"date": day.date, "version": publication.version,
+                                                  "count": publication.paper_count}, messages.SUCCESS)
+
+    # The permission is checked twice: Django hides and refuses the action, and the
+    # publish service refuses any user without it (a crafted request gets nowhere).
+    @admin.action(description=_("Publish (every entry reviewed)"), permissions=["publish"])
+    def publish_days(self, request, queryset):
+        self._publish(request, queryset, approved_only=False)
+
+    @admin.action(description=_("Publish the approved entries only"), permissions=["publish"])
+    def publish_days_approved_only(self, request, queryset):
+        self._publish(request, queryset, approved_only=True)
+
+    @admin.action(description=_("Unpublish (hide from readers)"), permissions=["publish"])
+    def unpublish_days(self, request, queryset):
+        for day in queryset.order_by("date"):
+            try:
+                day_unpublish(day=day, user=request.user)
+            except PublishError as exc:
+                self.message_user(request, str(exc), messages.ERROR)
+            else:
+                self.message_user(request, _("%(date)s: unpublished.") % {"date": day.date}, messages.SUCCESS)
+
+    @admin.action(description=_("Download markdown (published, else approved entries)"))
+    def download_markdown(self, request, queryset):
+        posts = []
+        for day in queryset.select_related("live_publication").order_by("date"):
+            markdown = day_export_markdown(day, include_unpublished=True)
+            if markdown is None:
+                self.message_user(request, _("%(date)s has no approved entries; not in the download.") % {"date": day.date},
+                                  messages.WARNING)
+            else:
+                posts.append((post_filename(day.date), markdown.encode("utf-8")))
+        if not posts:
+            return None
+        return markdown_download(posts)
+
+    @admin.display(description=_("published"))
+    def published(self, day):
+        if day.live_publication_id is None:
+            return "—"
+        url = reverse("public:day", args=[day.date])
+        return format_html('<a href="{}">{}</a>', url, _("version %(version)s, public page") % {
+            "version": day.live_publication.version})
 
     @admin.display(description=_("review"))
     def review_link(self, day):
@@ -101,6 +187,8 @@ class DigestDayAdmin(admin.ModelAdmin):
             super()
             .get_queryset(request)
             .with_counts()
+            .select_related("live_publication")
+            .defer("live_publication__markdown", "live_publication__html")
             .annotate(last_fetch_status=Subquery(latest_run.values("status")[:1]))
         )
 
@@ -177,3 +265,48 @@ class EntryAdmin(admin.ModelAdmin):
     @admin.display(description=_("review"))
     def review_link(self, entry):
         return format_html('<a href="{}">{}</a>', reverse("admin:publishing_entry_review", args=[entry.pk]), _("Review"))
+
+
+@admin.register(Publication)
+class PublicationAdmin(admin.ModelAdmin):
+    """Every version ever published, as it was: read-only."""
+
+    list_display = ["day", "version", "paper_count", "published_by_name", "published_at", "is_live", "markdown_link"]
+    list_filter = [("day__date", admin.DateFieldListFilter)]
+    list_select_related = ["day"]
+    fields = ["day", "version", "paper_count", "published_by_name", "published_at", "content_hash", "markdown_link",
+              "markdown"]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("html")
+
+    def get_urls(self):
+        download = path("<int:publication_id>/markdown/", self.admin_site.admin_view(self.markdown_view),
+                        name="publishing_publication_markdown")
+        return [download, *super().get_urls()]
+
+    def markdown_view(self, request, publication_id):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        publication = get_object_or_404(Publication.objects.select_related("day"), pk=publication_id)
+        name = post_filename(publication.day.date).replace(".md", f"-v{publication.version}.md")
+        return markdown_download([(name, publication.markdown.encode("utf-8"))])
+
+    @admin.display(description=_("live"), boolean=True)
+    def is_live(self, publication):
+        return publication.day.live_publication_id == publication.pk
+
+    @admin.display(description=_("markdown"))
+    def markdown_link(self, publication):
+        url = reverse("admin:publishing_publication_markdown", args=[publication.pk])
+        return format_html('<a href="{}">{}</a>', url, _("Download"))
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -13,6 +13,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Sequence
 
+from publishing.rendering import neutralise_html
+
 ARXIV_ABS = "https://arxiv.org/abs/{id}"
 ARXIV_PDF = "https://arxiv.org/pdf/{id}"
 
@@ -48,6 +50,17 @@ def _one_line(text: str) -> str:
 
 
 def _paper_block(paper: PaperPost) -> str:
+    # Text from arXiv, the LLM and editors is data: any tag in it is shown, never run.
+    paper = PaperPost(
+        title=neutralise_html(paper.title),
+        authors=[neutralise_html(name) for name in paper.authors],
+        categories=paper.categories,
+        versioned_id=paper.versioned_id,
+        abstract_zh=neutralise_html(paper.abstract_zh),
+        background_md=neutralise_html(paper.background_md),
+        method_md=neutralise_html(paper.method_md),
+        results_md=neutralise_html(paper.results_md),
+    )
     abs_url = ARXIV_ABS.format(id=paper.versioned_id)
     pdf_url = ARXIV_PDF.format(id=paper.versioned_id)
     sections = "\n\n".join(

@@ -12,6 +12,10 @@ class DigestDayQuerySet(models.QuerySet):
         filtered = models.Count("filtered_papers", distinct=True)
         return self.annotate(kept=kept, filtered=filtered, fetched=kept + filtered)
 
+    def published(self) -> "DigestDayQuerySet":
+        """Days readers may see: with a live publication."""
+        return self.filter(live_publication__isnull=False)
+
 
 class DigestDay(models.Model):
     """One digest date: its time window, what its fetches found, and where its pipeline stands."""
@@ -46,6 +50,11 @@ class DigestDay(models.Model):
     status_before_attention = models.CharField(max_length=20, choices=Status.choices, blank=True, editable=False)
     last_collected_at = models.DateTimeField(_("last collected"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    # The version readers see; empty while the day is not published (never, or unpublished).
+    live_publication = models.ForeignKey(
+        "Publication", verbose_name=_("live publication"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+", editable=False,
+    )
 
     objects = DigestDayQuerySet.as_manager()
 
@@ -158,3 +167,96 @@ class FilteredPaper(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day.date} {self.paper.arxiv_id}: {self.reason}"
+
+
+class Publication(models.Model):
+    """One published version of a day: the markdown and HTML exactly as readers got them. Never changed.
+
+    Publishing again after a correction adds version 2; the day points at the version
+    readers see (`DigestDay.live_publication`), and unpublishing clears that pointer.
+    """
+
+    day = models.ForeignKey(DigestDay, verbose_name=_("day"), on_delete=models.PROTECT, related_name="publications")
+    version = models.PositiveIntegerField(_("version"))
+    markdown = models.TextField(_("markdown"))
+    html = models.TextField(_("rendered HTML"))
+    # Publishing an unchanged day again finds its version by this hash instead of adding one.
+    content_hash = models.CharField(_("content hash"), max_length=64, db_index=True)
+    paper_count = models.PositiveIntegerField(_("papers"))
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("published by"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+",
+    )
+    # Who published, also when it was done from the shell without an account.
+    published_by_name = models.CharField(_("published by (name)"), max_length=150)
+    published_at = models.DateTimeField(_("published at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("publication")
+        verbose_name_plural = _("publications")
+        ordering = ["-day__date", "-version"]
+        get_latest_by = "version"
+        constraints = [models.UniqueConstraint(fields=["day", "version"], name="publication_version_once_per_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} v{self.version}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ValueError("a publication is frozen; publish the day again to make a new version")
+        super().save(*args, **kwargs)
+
+    @property
+    def etag(self) -> str:
+        return f'"{self.pk}-{self.content_hash[:16]}"'
+
+
+class PublishedPaperQuerySet(models.QuerySet):
+    def live(self) -> "PublishedPaperQuerySet":
+        return self.filter(live=True)
+
+    def in_category(self, category: str) -> "PublishedPaperQuerySet":
+        return self.filter(categories_text__contains=f" {category} ")
+
+
+class PublishedPaper(models.Model):
+    """A paper as one publication shows it, for the paper, category and search pages.
+
+    Derived from the publication when it is made (the text is the approved revision's);
+    `live` marks the rows of the versions readers currently see and is the only field
+    that changes (on publish and unpublish).
+    """
+
+    publication = models.ForeignKey(Publication, on_delete=models.CASCADE, related_name="papers")
+    paper = models.ForeignKey("papers.Paper", on_delete=models.PROTECT, related_name="publications")
+    day_date = models.DateField(db_index=True)
+    position = models.PositiveIntegerField()
+    live = models.BooleanField(default=False)
+    arxiv_id = models.CharField(max_length=32, db_index=True)
+    versioned_id = models.CharField(max_length=40)
+    title = models.TextField()
+    authors_text = models.TextField()
+    # " cs.SD cs.LG ": spaces on both sides so one LIKE finds a whole category on any database.
+    categories_text = models.CharField(max_length=500)
+    abstract_en = models.TextField()
+    title_zh = models.TextField(blank=True)
+    abstract_zh = models.TextField()
+    reading_md = models.TextField()
+    # Chinese text as overlapping character pairs, the words PostgreSQL's full-text index sees.
+    cjk_terms = models.TextField(blank=True)
+
+    objects = PublishedPaperQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-day_date", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["publication", "paper"], name="published_paper_once_per_publication")
+        ]
+        indexes = [models.Index(fields=["live", "-day_date", "position"], name="published_paper_live_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.day_date} {self.arxiv_id}"
+
+    @property
+    def categories(self) -> list[str]:
+        return self.categories_text.split()

@@ -9,13 +9,78 @@ import nh3
 
 ALLOWED_TAGS = {"p", "ul", "ol", "li", "strong", "em", "b", "i", "code", "pre", "blockquote", "br", "a",
                 "details", "summary", "div", "h2", "h3", "h4", "sub", "sup", "del", "ins", "hr"}
+ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
 
 
-# Python-Markdown nests a list only under 4 spaces; drafts (and the reference post) indent by 2.
-_LIST_INDENT_RE = re.compile(r"^( +)(?=(?:[-*+]|\d+[.)]) )", re.M)
+_LIST_INDENT_RE = re.compile(r"^( *)((?:[-*+]|\d+[.)]) )")
+_LIST_ITEM_RE = re.compile(r"^ *(?:[-*+]|\d+\.) ")
+_FRONT_MATTER_RE = re.compile(r"\A---\n.*?\n---\n", re.S)
+# md_in_html parses markdown only inside elements marked markdown="1"; a bare <details>
+# would keep the reading inside it as raw text (literal ** and - for readers).
+_DETAILS_RE = re.compile(r"^<details>$", re.M)
+# The start of an HTML tag, comment or declaration; `<` before a digit or space is just text.
+_TAG_START_RE = re.compile(r"<(?=[A-Za-z/!?])")
+_CODE_SPAN_RE = re.compile(r"(`+)(.+?)\1", re.S)
+
+
+def _clean(html: str) -> str:
+    return nh3.clean(html, tags=ALLOWED_TAGS, url_schemes=ALLOWED_URL_SCHEMES, link_rel="noopener nofollow")
+
+
+def _nest_two_space_lists(text: str) -> str:
+    """Python-Markdown nests a list only 4 spaces deeper; drafts and posts indent by 2 or 4.
+    In each block of lines, the distinct indents of list items become nesting levels of 4."""
+    blocks = re.split(r"(\n[ \t]*\n)", text)
+    for index in range(0, len(blocks), 2):
+        lines = blocks[index].split("\n")
+        indents = sorted({len(m.group(1)) for line in lines if (m := _LIST_INDENT_RE.match(line))})
+        if len(indents) < 2:
+            continue
+        level = {indent: number for number, indent in enumerate(indents)}
+        blocks[index] = "\n".join(
+            _LIST_INDENT_RE.sub(lambda m: " " * (4 * level[len(m.group(1))]) + m.group(2), line, count=1)
+            for line in lines
+        )
+    return "".join(blocks)
+
+
+def _lists_after_paragraphs(text: str) -> str:
+    """Python-Markdown needs a blank line between a paragraph and a list; the post (like
+    Jekyll's kramdown readers) writes lists straight under a line such as `1)  `."""
+    lines, previous = [], ""
+    for line in text.split("\n"):
+        if _LIST_ITEM_RE.match(line) and previous.strip() and not _LIST_ITEM_RE.match(previous) \
+                and not previous.startswith((" ", "\t")):
+            lines.append("")
+        lines.append(line)
+        previous = line
+    return "\n".join(lines)
+
+
+def neutralise_html(text: str) -> str:
+    """Make tags in outside text plain text (`<script>` → `&lt;script>`), leaving code spans as they are.
+
+    Titles and readings mention tokens such as `<eos>`; as text they survive, as tags
+    they would be stripped or, in a Jekyll site that trusts its posts, run."""
+    parts, last = [], 0
+    for match in _CODE_SPAN_RE.finditer(text):
+        parts.append(_TAG_START_RE.sub("&lt;", text[last:match.start()]))
+        parts.append(match.group(0))
+        last = match.end()
+    parts.append(_TAG_START_RE.sub("&lt;", text[last:]))
+    return "".join(parts)
 
 
 def render_markdown_safely(text: str) -> str:
-    text = _LIST_INDENT_RE.sub(lambda match: match.group(1) * 2, text or "")
-    html = markdown.markdown(text, extensions=["sane_lists"])
-    return nh3.clean(html, tags=ALLOWED_TAGS, url_schemes={"http", "https", "mailto"}, link_rel="noopener nofollow")
+    html = markdown.markdown(_nest_two_space_lists(text or ""), extensions=["sane_lists"])
+    return _clean(html)
+
+
+def render_post_html(post_markdown: str) -> str:
+    """A day's Jekyll post as the HTML of its page: front matter dropped, each reading
+    folded in its <details>, rendered as real lists and emphasis, then sanitised."""
+    body = _FRONT_MATTER_RE.sub("", post_markdown, count=1)
+    body = _DETAILS_RE.sub('<details markdown="1">', body)
+    body = _lists_after_paragraphs(_nest_two_space_lists(body))
+    html = markdown.markdown(body, extensions=["md_in_html", "sane_lists"])
+    return _clean(html)

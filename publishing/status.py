@@ -45,7 +45,7 @@ def _entry_counts(day: DigestDay | None) -> dict:
 
 
 def day_status(date: dt.date) -> dict:
-    day = DigestDay.objects.with_counts().filter(date=date).first()
+    day = DigestDay.objects.with_counts().select_related("live_publication").filter(date=date).first()
     drafts, tokens = _draft_counts(day)
     llm_problem = LLMConfig.from_settings().problem
     window = (day.window_start, day.window_end) if day else (digest_window(date).start, digest_window(date).end)
@@ -60,6 +60,7 @@ def day_status(date: dt.date) -> dict:
         "attention": (day.attention_reason or None) if day else None,
         "drafts": drafts,
         "entries": _entry_counts(day),
+        "published_version": day.live_publication.version if day and day.live_publication else None,
         "tokens": tokens,
         "llm": {"configured": not llm_problem, "problem": llm_problem or None},
         "last_fetch": None

@@ -1,0 +1,52 @@
+"""A day's post as a Jekyll file: the published version, or (when asked) a preview of its approved entries."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tempfile
+from pathlib import Path
+
+from django.conf import settings
+
+from publishing.models import DigestDay
+from publishing.publication import day_markdown_of_approved
+
+
+def post_filename(date: dt.date) -> str:
+    return f"{date:%Y-%m-%d}{settings.DIGEST_EXPORT_SUFFIX}.md"
+
+
+def day_export_markdown(day: DigestDay, *, include_unpublished: bool = False) -> str | None:
+    """The bytes readers get at /days/D.md; for an unpublished day with approved entries and
+    `include_unpublished`, the post those entries would make. None when there is nothing to export."""
+    if day.live_publication_id is not None:
+        return day.live_publication.markdown
+    if include_unpublished and day.entries.approved().filter(approved_revision__isnull=False).exists():
+        return day_markdown_of_approved(day)
+    return None
+
+
+def write_post(directory: Path, date: dt.date, markdown: str) -> bool:
+    """Write the post atomically; returns False when the file already held these bytes."""
+    directory.mkdir(parents=True, exist_ok=True)
+    target = directory / post_filename(date)
+    data = markdown.encode("utf-8")
+    if target.is_file() and target.read_bytes() == data:
+        return False
+    with tempfile.NamedTemporaryFile(dir=directory, prefix=f".{target.name}.", delete=False) as handle:
+        handle.write(data)
+    os.replace(handle.name, target)
+    return True
+
+
+def jekyll_posts_sync(day: DigestDay) -> None:
+    """Mirror the day into DIGEST_JEKYLL_POSTS_DIR (when set): its live post, or no file when unpublished."""
+    if not settings.DIGEST_JEKYLL_POSTS_DIR:
+        return
+    directory = Path(settings.DIGEST_JEKYLL_POSTS_DIR)
+    day = DigestDay.objects.select_related("live_publication").get(pk=day.pk)
+    if day.live_publication is not None:
+        write_post(directory, day.date, day.live_publication.markdown)
+    else:
+        (directory / post_filename(day.date)).unlink(missing_ok=True)

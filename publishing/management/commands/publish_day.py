@@ -1,0 +1,48 @@
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
+from django.core.management.base import BaseCommand, CommandError
+
+from publishing.models import DigestDay
+from publishing.publication import PublishError, day_publish, day_unpublish
+from publishing.windows import parse_digest_date
+
+
+class Command(BaseCommand):
+    help = "Publish a day's approved entries as a new version of its post (or --unpublish it)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--date", required=True, help="digest date YYYY-MM-DD")
+        parser.add_argument("--approved-only", action="store_true",
+                            help="publish although some entries are still awaiting a draft or in review")
+        parser.add_argument("--unpublish", action="store_true", help="hide the day from readers instead")
+        parser.add_argument("--user", help="the chief editor's user name to record (default: the shell login)")
+
+    def handle(self, *args, date, approved_only, unpublish, user, **options):
+        try:
+            day = DigestDay.objects.get(date=parse_digest_date(date))
+        except ValueError as exc:
+            raise CommandError(f"--date: {exc}") from None
+        except DigestDay.DoesNotExist:
+            raise CommandError(f"no digest day {date}; fetch it first (fetch_papers --date {date})") from None
+        publisher = None
+        if user:
+            try:
+                publisher = get_user_model().objects.get_by_natural_key(user)
+            except get_user_model().DoesNotExist:
+                raise CommandError(f"--user: no user named {user!r}") from None
+        try:
+            if unpublish:
+                day_unpublish(day=day, user=publisher)
+                self.stdout.write(f"{date}: unpublished; readers no longer see it (its versions are kept)")
+                return
+            result = day_publish(day=day, user=publisher, approved_only=approved_only)
+        except (PublishError, PermissionDenied) as exc:
+            raise CommandError(str(exc)) from None
+        publication = result.publication
+        if result.created:
+            what = f"published version {publication.version}"
+        elif result.went_live:
+            what = f"published again as version {publication.version} (unchanged text, no new version)"
+        else:
+            what = f"already published as version {publication.version}; nothing changed"
+        self.stdout.write(f"{date}: {what} — {publication.paper_count} papers, /days/{date}/")

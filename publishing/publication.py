@@ -1,0 +1,219 @@
+"""Publishing a day: freeze its approved entries as a versioned Publication, or take it down.
+
+The only code that creates publications or sets `DigestDay.live_publication`. The
+markdown comes from `markdown_export.render_day_markdown` over exactly the revisions
+editors approved; the HTML is that markdown rendered and sanitised once, here.
+"""
+
+from __future__ import annotations
+
+import getpass
+import hashlib
+import re
+from dataclasses import dataclass
+
+import django.dispatch
+from django.conf import settings
+from django.contrib.admin.models import CHANGE, LogEntry
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+
+from publishing.markdown_export import DayPost, PaperPost, render_day_markdown
+from publishing.models import DigestDay, Entry, Publication, PublishedPaper
+from publishing.rendering import render_post_html
+from publishing.services import day_move
+from publishing.windows import digest_timezone
+
+PUBLISH_PERMISSION = "publishing.publish_day"
+
+# Sent after a publish or unpublish committed; `day` is the DigestDay.
+day_publication_changed = django.dispatch.Signal()
+
+# How the post names the digest's time zone beside its abbreviation ("CST，北京时间").
+TIMEZONE_NAMES = {"Asia/Shanghai": "北京时间", "Asia/Hong_Kong": "香港时间", "Asia/Taipei": "台北时间", "UTC": "协调世界时"}
+
+CJK_RUN_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
+
+
+class PublishError(Exception):
+    """The day cannot be published (or unpublished) as asked; nothing was changed."""
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    publication: Publication
+    created: bool  # a new version was made
+    went_live: bool  # readers see something other than before
+
+
+def cjk_bigrams(text: str) -> str:
+    """Chinese has no spaces: index and search it as overlapping character pairs."""
+    pairs = []
+    for run in CJK_RUN_RE.findall(text):
+        pairs.extend(run[i:i + 2] for i in range(max(len(run) - 1, 1)))
+    return " ".join(pairs)
+
+
+def _approved_entries(day: DigestDay) -> list[Entry]:
+    return list(
+        day.entries.approved()
+        .filter(approved_revision__isnull=False)
+        .select_related("paper", "approved_revision")
+        .order_by("position", "id")
+    )
+
+
+def _paper_post(entry: Entry) -> PaperPost:
+    revision = entry.approved_revision
+    return PaperPost(
+        title=entry.paper.title,
+        authors=entry.paper.author_names,
+        categories=entry.paper.categories,
+        versioned_id=f"{entry.paper.arxiv_id}v{entry.paper_version}",
+        abstract_zh=revision.abstract_zh,
+        background_md=revision.background_md,
+        method_md=revision.method_md,
+        results_md=revision.results_md,
+    )
+
+
+def day_post_of_approved(day: DigestDay, entries: list[Entry] | None = None) -> DayPost:
+    """The day as a post of its approved entries, each with the revision that was approved."""
+    entries = _approved_entries(day) if entries is None else entries
+    fetched = DigestDay.objects.with_counts().values_list("fetched", flat=True).get(pk=day.pk)
+    tz = digest_timezone()
+    window_end = day.window_end.astimezone(tz)
+    return DayPost(
+        date=day.date,
+        window_start=day.window_start.astimezone(tz),
+        window_end=window_end,
+        timezone_label=window_end.strftime("%Z"),
+        timezone_name=TIMEZONE_NAMES.get(tz.key, tz.key),
+        categories=settings.DIGEST_CATEGORIES,
+        fetched=fetched,
+        shown=len(entries),
+        papers=[_paper_post(entry) for entry in entries],
+    )
+
+
+def day_markdown_of_approved(day: DigestDay) -> str:
+    return render_day_markdown(day_post_of_approved(day))
+
+
+def _require_publisher(user) -> None:
+    if user is not None and not user.has_perm(PUBLISH_PERMISSION):
+        raise PermissionDenied("only a chief editor can publish or unpublish a day")
+
+
+def _actor_name(user) -> str:
+    if user is not None:
+        return user.get_username()
+    try:
+        return f"shell:{getpass.getuser()}"
+    except Exception:  # no login name (some containers): still say it came from the shell
+        return "shell"
+
+
+def _log(day: DigestDay, user, message: str) -> None:
+    if user is not None:
+        LogEntry.objects.log_actions(
+            user_id=user.pk, queryset=DigestDay.objects.filter(pk=day.pk), action_flag=CHANGE,
+            change_message=message, single_object=True,
+        )
+
+
+def _published_papers(publication: Publication, entries: list[Entry]) -> list[PublishedPaper]:
+    rows = []
+    for entry in entries:
+        paper, revision = entry.paper, entry.approved_revision
+        reading = "\n\n".join((revision.background_md, revision.method_md, revision.results_md))
+        rows.append(PublishedPaper(
+            publication=publication,
+            paper=paper,
+            day_date=publication.day.date,
+            position=entry.position,
+            arxiv_id=paper.arxiv_id,
+            versioned_id=f"{paper.arxiv_id}v{entry.paper_version}",
+            title=paper.title,
+            authors_text=", ".join(paper.author_names),
+            categories_text=f" {' '.join(paper.categories)} ",
+            abstract_en=paper.abstract,
+            title_zh=revision.title_zh,
+            abstract_zh=revision.abstract_zh,
+            reading_md=reading,
+            cjk_terms=cjk_bigrams(" ".join((revision.title_zh, revision.abstract_zh, reading))),
+        ))
+    return rows
+
+
+def _go_live(day: DigestDay, publication: Publication | None) -> None:
+    PublishedPaper.objects.filter(publication__day=day, live=True).update(live=False)
+    if publication is not None:
+        publication.papers.update(live=True)
+    day.live_publication = publication
+    day.save(update_fields=["live_publication"])
+
+
+@transaction.atomic
+def day_publish(*, day: DigestDay, user=None, approved_only: bool = False) -> PublishResult:
+    """Publish the day's approved entries. `user` None means the shell (trusted, recorded by login name).
+
+    Refused while entries are still awaiting a draft or in review unless `approved_only`.
+    Publishing text identical to a version already made reuses that version.
+    """
+    _require_publisher(user)
+    day = DigestDay.objects.select_for_update().get(pk=day.pk)
+    if day.status not in (DigestDay.Status.IN_REVIEW, DigestDay.Status.PUBLISHED):
+        raise PublishError(f"{day.date} is {day.status}; only a day in review can be published")
+    waiting = day.entries.filter(state__in=[Entry.State.AWAITING_DRAFT, Entry.State.IN_REVIEW]).count()
+    if waiting and not approved_only:
+        raise PublishError(
+            f"{day.date} still has {waiting} entries not reviewed; approve or reject them, "
+            "or publish the approved entries only (--approved-only)"
+        )
+    entries = _approved_entries(day)
+    if not entries:
+        raise PublishError(f"{day.date} has no approved entries to publish")
+
+    markdown = render_day_markdown(day_post_of_approved(day, entries))
+    content_hash = hashlib.sha256(markdown.encode()).hexdigest()
+    publication = day.publications.filter(content_hash=content_hash).order_by("-version").first()
+    created = publication is None
+    if created:
+        latest = day.publications.order_by("-version").first()
+        publication = Publication.objects.create(
+            day=day,
+            version=(latest.version + 1) if latest else 1,
+            markdown=markdown,
+            html=render_post_html(markdown),
+            content_hash=content_hash,
+            paper_count=len(entries),
+            published_by=user,
+            published_by_name=_actor_name(user),
+            published_at=timezone.now(),
+        )
+        PublishedPaper.objects.bulk_create(_published_papers(publication, entries))
+    went_live = day.live_publication_id != publication.pk
+    if went_live:
+        _go_live(day, publication)
+        day_move(day=day, to=DigestDay.Status.PUBLISHED)
+        _log(day, user, f"Published version {publication.version}" + ("" if created else " again"))
+        transaction.on_commit(lambda: day_publication_changed.send(sender=DigestDay, day=day))
+    return PublishResult(publication=publication, created=created, went_live=went_live)
+
+
+@transaction.atomic
+def day_unpublish(*, day: DigestDay, user=None) -> DigestDay:
+    """Hide the day from readers; its versions are kept and it goes back to review."""
+    _require_publisher(user)
+    day = DigestDay.objects.select_for_update().get(pk=day.pk)
+    if day.live_publication_id is None:
+        raise PublishError(f"{day.date} is not published")
+    version = day.live_publication.version
+    _go_live(day, None)
+    day_move(day=day, to=DigestDay.Status.IN_REVIEW)
+    _log(day, user, f"Unpublished (version {version} hidden)")
+    transaction.on_commit(lambda: day_publication_changed.send(sender=DigestDay, day=day))
+    return day
+

@@ -1,0 +1,200 @@
+"""The public site: published days, papers, categories, search. No login; Chinese interface.
+
+Every page reads published data only (a live publication, dated today or earlier) and
+makes a fixed number of queries whatever the size of a day or of the archive.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import itertools
+import re
+
+from django.conf import settings
+from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.http import http_date
+from django.views.decorators.http import require_safe
+
+from publishing.models import DigestDay, Publication, PublishedPaper
+from publishing.public_cache import publication_html
+from publishing.rendering import render_markdown_safely
+from publishing.search import search_published
+from publishing.windows import current_digest_date
+
+ARCHIVE_DAYS_PER_PAGE = 31
+CATEGORY_PAPERS_PER_PAGE = 30
+# Public pages run no scripts at all; styles are inline in the base template.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data: https:; "
+    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+_ARXIV_ID_RE = re.compile(r"^(?P<id>(?:\d{4}\.\d{4,5})|(?:[a-z-]+(?:\.[A-Z]{2})?/\d{7}))(?:v\d+)?$")
+_CATEGORY_RE = re.compile(r"^[a-z-]+(?:\.[A-Za-z-]+)?$")
+
+
+def _public(view):
+    """Readers only ever GET/HEAD; every response carries the strict policy."""
+    def wrapped(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        return response
+    wrapped.__name__ = view.__name__
+    wrapped.__doc__ = view.__doc__
+    return require_safe(wrapped)
+
+
+def _public_days():
+    return DigestDay.objects.published().filter(date__lte=current_digest_date())
+
+
+def _page_number(request) -> int:
+    try:
+        return max(1, int(request.GET.get("page", "1")))
+    except ValueError:
+        raise Http404("no such page") from None
+
+
+def _published_day(date: dt.date) -> DigestDay:
+    day = (
+        _public_days()
+        .filter(date=date)
+        .select_related("live_publication")
+        .only("date", "window_start", "window_end", "live_publication__version", "live_publication__content_hash",
+              "live_publication__published_at", "live_publication__paper_count", "live_publication__day_id")
+        .first()
+    )
+    if day is None:
+        raise Http404("this day is not published")
+    return day
+
+
+def _conditional(request, response_factory, *, etag: str, last_modified: dt.datetime):
+    """Answer If-None-Match / If-Modified-Since with 304 before building the page."""
+    timestamp = int(last_modified.timestamp())
+    not_modified = get_conditional_response(request, etag=etag, last_modified=timestamp)
+    response = not_modified or response_factory()
+    response.headers["ETag"] = etag
+    response.headers["Last-Modified"] = http_date(timestamp)
+    patch_cache_control(response, public=True, max_age=300)
+    return response
+
+
+@_public
+def archive(request):
+    paginator = Paginator(
+        _public_days().select_related("live_publication").only(
+            "date", "live_publication__paper_count", "live_publication__version", "live_publication__published_at"
+        ),
+        ARCHIVE_DAYS_PER_PAGE,
+    )
+    try:
+        page = paginator.page(_page_number(request))
+    except EmptyPage:
+        raise Http404("no such page") from None
+    days = list(page.object_list)
+    # The first titles of each day, in one query for the whole page.
+    titles = {}
+    for paper in (
+        PublishedPaper.objects.filter(publication_id__in=[day.live_publication_id for day in days], position__lte=3)
+        .order_by("position")
+        .only("publication_id", "title", "title_zh", "arxiv_id", "position")
+    ):
+        titles.setdefault(paper.publication_id, []).append(paper)
+    for day in days:
+        day.first_papers = titles.get(day.live_publication_id, [])
+    months = [(month, list(group)) for month, group in itertools.groupby(days, key=lambda day: day.date.replace(day=1))]
+    return render(request, "public/archive.html", {"page": page, "months": months,
+                                                   "categories": settings.DIGEST_CATEGORIES})
+
+
+@_public
+def day_page(request, date: dt.date):
+    day = _published_day(date)
+    publication = day.live_publication
+    public = _public_days()
+    previous_date = public.filter(date__lt=day.date).order_by("-date").values_list("date", flat=True).first()
+    next_date = public.filter(date__gt=day.date).order_by("date").values_list("date", flat=True).first()
+    # The page shows its neighbours too: they are part of what a cached copy must match.
+    etag = '"' + hashlib.sha256(f"{publication.etag}|{previous_date}|{next_date}".encode()).hexdigest()[:24] + '"'
+
+    def build():
+        return render(request, "public/day.html", {
+            "day": day, "publication": publication, "post_html": publication_html(publication.pk),
+            "previous_date": previous_date, "next_date": next_date,
+        })
+    return _conditional(request, build, etag=etag, last_modified=publication.published_at)
+
+
+@_public
+def day_markdown(request, date: dt.date):
+    day = _published_day(date)
+    publication = day.live_publication
+
+    def build():
+        markdown = Publication.objects.values_list("markdown", flat=True).get(pk=publication.pk)
+        response = HttpResponse(markdown.encode("utf-8"), content_type="text/markdown; charset=utf-8")
+        response.headers["Content-Disposition"] = f'inline; filename="{day.date:%Y-%m-%d}{settings.DIGEST_EXPORT_SUFFIX}.md"'
+        return response
+    return _conditional(request, build, etag=publication.etag, last_modified=publication.published_at)
+
+
+@_public
+def paper_page(request, arxiv_id: str):
+    match = _ARXIV_ID_RE.match(arxiv_id)
+    if not match:
+        raise Http404("not an arXiv id")
+    if match.group("id") != arxiv_id:  # a versioned id: the permalink is the id without version
+        return HttpResponsePermanentRedirect(reverse("public:paper", args=[match.group("id")]))
+    appearances = list(
+        PublishedPaper.objects.live().filter(arxiv_id=arxiv_id, day_date__lte=current_digest_date())
+        .order_by("-day_date")
+    )
+    if not appearances:
+        raise Http404("this paper is in no published day")
+    latest = appearances[0]
+    return render(request, "public/paper.html", {
+        "paper": latest,
+        "appearances": appearances,
+        "abstract_html": render_markdown_safely(latest.abstract_zh),
+        "reading_html": render_markdown_safely(latest.reading_md),
+    })
+
+
+@_public
+def category_page(request, category: str):
+    if not _CATEGORY_RE.match(category):
+        raise Http404("not an arXiv category")
+    page = _page_number(request)
+    start = (page - 1) * CATEGORY_PAPERS_PER_PAGE
+    rows = list(
+        PublishedPaper.objects.live().in_category(category).filter(day_date__lte=current_digest_date())
+        .order_by("-day_date", "position")
+        .only("arxiv_id", "title", "title_zh", "authors_text", "categories_text", "day_date", "position")
+        [start:start + CATEGORY_PAPERS_PER_PAGE + 1]
+    )
+    if not rows and page > 1:
+        raise Http404("no such page")
+    response = render(request, "public/category.html", {
+        "category": category, "papers": rows[:CATEGORY_PAPERS_PER_PAGE], "page": page,
+        "has_next": len(rows) > CATEGORY_PAPERS_PER_PAGE,
+    })
+    if not rows:
+        response.status_code = 404
+    return response
+
+
+@_public
+def search(request):
+    results = search_published(request.GET.get("q", ""), page=_page_number(request))
+    return render(request, "public/search.html", {"results": results})
+
+
+@_public
+def robots_txt(request):
+    sitemap = request.build_absolute_uri(reverse("public:sitemap"))
+    return HttpResponse(f"User-agent: *\nDisallow: /admin/\nSitemap: {sitemap}\n", content_type="text/plain; charset=utf-8")

@@ -1,0 +1,56 @@
+"""Building a demo day in tests: collect the demo feed, draft with the demo drafts, approve, publish."""
+
+import datetime as dt
+import json
+from pathlib import Path
+
+from django.contrib.auth.models import Group, User
+
+from publishing.collection import day_collect
+from publishing.models import DigestDay
+from publishing.pipeline import day_start_drafting
+from publishing.publication import day_publish
+from publishing.review import entry_approve
+from translations.revisions import revision_save, text_current
+from translations.services import draft_record_demo
+
+REPO = Path(__file__).resolve().parents[2]
+DEMO_FEED = str(REPO / "demo" / "arxiv-api-demo-2026-01-09.xml")
+DEMO_DRAFTS = json.loads((REPO / "demo" / "drafts-2026-01-09.json").read_text())["drafts"]
+DEMO_DATE = dt.date(2026, 1, 9)
+
+
+def user_in(group: str, name: str) -> User:
+    user = User.objects.create_user(name, password="pw", is_staff=True)
+    user.groups.add(Group.objects.get(name=group))
+    return User.objects.get(pk=user.pk)  # fresh permission cache
+
+
+def demo_day_drafted(capture) -> DigestDay:
+    day = day_collect(date=DEMO_DATE, source="file", files=[DEMO_FEED]).day
+    with capture(execute=True):
+        for entry in day.entries.select_related("paper"):
+            draft_record_demo(paper=entry.paper, fields=DEMO_DRAFTS[entry.paper.arxiv_id])
+        day_start_drafting(day=day, enqueue=False)  # every paper drafted: the day goes to review
+    day.refresh_from_db()
+    assert day.status == DigestDay.Status.IN_REVIEW
+    return day
+
+
+def approve_all(day: DigestDay, editor, *, except_positions=()) -> None:
+    for entry in day.entries.exclude(position__in=except_positions):
+        entry_approve(entry=entry, user=editor)
+
+
+def edit(entry, editor, capture, **text) -> None:
+    with capture(execute=True):
+        revision_save(paper=entry.paper, author=editor, text=text, base_number=text_current(entry.paper).number)
+
+
+def demo_day_published(capture, editor, chief) -> DigestDay:
+    day = demo_day_drafted(capture)
+    approve_all(day, editor)
+    with capture(execute=True):
+        day_publish(day=day, user=chief)
+    day.refresh_from_db()
+    return day
