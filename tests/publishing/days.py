@@ -54,3 +54,24 @@ def demo_day_published(capture, editor, chief) -> DigestDay:
         day_publish(day=day, user=chief)
     day.refresh_from_db()
     return day
+
+
+def another_day_approved(date, template: DigestDay, editor, *, papers: int = 1) -> DigestDay:
+    """A second day in review whose papers copy one of `template`'s (with its first revision), all approved."""
+    from papers.models import Paper
+    from publishing.models import Entry
+    from translations.models import Revision
+
+    day = DigestDay.objects.create(date=date, window_start=template.window_start, window_end=template.window_end,
+                                   status=DigestDay.Status.IN_REVIEW)
+    source = template.entries.select_related("paper").order_by("position").first().paper
+    text = source.revisions.get(number=1).text()
+    for number in range(papers):
+        paper = Paper.objects.get(pk=source.pk)
+        paper.pk, paper.arxiv_id = None, f"{date:%y%m}.7{number:04d}"
+        paper.save()
+        Revision.objects.create(paper=paper, number=1, **text)
+        Entry.objects.create(day=day, paper=paper, paper_version=paper.version, kind="new", position=number + 1,
+                             state=Entry.State.IN_REVIEW)
+    approve_all(day, editor)
+    return day

@@ -1,0 +1,144 @@
+"""export_markdown, the admin's publish actions and markdown downloads, and the Jekyll _posts mirror."""
+
+import datetime as dt
+import io
+import zipfile
+from io import StringIO
+
+import pytest
+from django.contrib.admin.models import LogEntry
+from django.core.management import CommandError, call_command
+from django.urls import reverse
+
+from publishing.models import DigestDay, Publication
+from publishing.publication import day_publish, day_unpublish
+from tests.publishing.days import another_day_approved, approve_all, edit
+
+
+def export(*args):
+    out = StringIO()
+    call_command("export_markdown", *args, stdout=out, stderr=StringIO())
+    return out.getvalue()
+
+
+def test_export_is_byte_identical_to_the_raw_page_and_idempotent(client, published_day, tmp_path):
+    summary = export("--date", "2026-01-09", "--out", str(tmp_path))
+    post = tmp_path / "2026-01-09-arxiv.md"
+    assert post.read_bytes() == client.get("/days/2026-01-09.md").content
+    assert "1 written" in summary
+    modified = post.stat().st_mtime_ns
+    assert "1 unchanged" in export("--date", "2026-01-09", "--out", str(tmp_path))
+    assert post.stat().st_mtime_ns == modified and sorted(p.name for p in tmp_path.iterdir()) == ["2026-01-09-arxiv.md"]
+
+
+def test_ranges_and_all_export_published_days_only_by_default(published_day, tmp_path):
+    other = DigestDay.objects.create(date="2026-01-08", window_start=published_day.window_start,
+                                     window_end=published_day.window_end)
+    assert "1 skipped" in export("--from", "2026-01-01", "--to", "2026-01-31", "--out", str(tmp_path))
+    assert [p.name for p in tmp_path.iterdir()] == ["2026-01-09-arxiv.md"]
+    assert "exported 1 days" in export("--all", "--out", str(tmp_path / "all"))
+    with pytest.raises(CommandError, match="not published"):
+        export("--date", str(other.date), "--out", str(tmp_path))
+
+
+def test_include_unpublished_exports_the_approved_entries_only(drafted_day, editor, tmp_path):
+    approve_all(drafted_day, editor, except_positions=[1])
+    with pytest.raises(CommandError, match="include-unpublished"):
+        export("--date", "2026-01-09", "--out", str(tmp_path))
+    export("--date", "2026-01-09", "--out", str(tmp_path), "--include-unpublished")
+    text = (tmp_path / "2026-01-09-arxiv.md").read_text()
+    assert text.count("\n## ") == 5 and "本页显示：5 篇" in text
+    assert drafted_day.entries.get(position=1).paper.title not in text
+
+
+def test_bad_export_arguments(tmp_path):
+    with pytest.raises(CommandError, match="not a date"):
+        export("--date", "2026-13-01", "--out", str(tmp_path))
+    with pytest.raises(CommandError, match="--from needs --to"):
+        export("--from", "2026-01-01", "--out", str(tmp_path))
+    with pytest.raises(CommandError, match="is after"):
+        export("--from", "2026-02-01", "--to", "2026-01-01", "--out", str(tmp_path))
+
+
+def test_the_suffix_is_a_setting(published_day, tmp_path, settings):
+    settings.DIGEST_EXPORT_SUFFIX = "-daily"
+    export("--date", "2026-01-09", "--out", str(tmp_path))
+    assert (tmp_path / "2026-01-09-daily.md").is_file()
+
+
+def test_publishing_mirrors_the_post_into_a_jekyll_posts_folder(drafted_day, editor, chief, tmp_path, settings,
+                                                                 django_capture_on_commit_callbacks):
+    settings.DIGEST_JEKYLL_POSTS_DIR = str(tmp_path / "_posts")
+    approve_all(drafted_day, editor)
+    with django_capture_on_commit_callbacks(execute=True):
+        day_publish(day=drafted_day, user=chief)
+    post = tmp_path / "_posts" / "2026-01-09-arxiv.md"
+    assert post.read_text() == Publication.objects.get().markdown
+    with django_capture_on_commit_callbacks(execute=True):
+        day_unpublish(day=drafted_day, user=chief)
+    assert not post.exists()
+
+
+def changelist_action(client, action, *days):
+    return client.post(reverse("admin:publishing_digestday_changelist"),
+                       {"action": action, "_selected_action": [day.pk for day in days]})
+
+
+def test_a_chief_editor_publishes_and_unpublishes_from_the_admin(client, drafted_day, editor, chief):
+    approve_all(drafted_day, editor, except_positions=[6])
+    client.force_login(chief)
+    response = changelist_action(client, "publish_days", drafted_day)
+    assert response.status_code == 302 and not Publication.objects.exists()  # one entry still in review
+    changelist_action(client, "publish_days_approved_only", drafted_day)
+    drafted_day.refresh_from_db()
+    assert drafted_day.live_publication.version == 1 and drafted_day.live_publication.paper_count == 5
+    page = client.get(reverse("admin:publishing_digestday_changelist"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'href="/days/2026-01-09/"' in page
+    changelist_action(client, "unpublish_days", drafted_day)
+    drafted_day.refresh_from_db()
+    assert drafted_day.live_publication is None
+    assert LogEntry.objects.filter(user=chief, change_message__startswith="Unpublished").exists()
+
+
+def test_an_editors_crafted_publish_request_is_refused(client, drafted_day, editor):
+    approve_all(drafted_day, editor)
+    client.force_login(editor)
+    page = client.get(reverse("admin:publishing_digestday_changelist")).content.decode()
+    assert "publish_days" not in page  # the action is not offered
+    for action in ("publish_days", "publish_days_approved_only"):
+        changelist_action(client, action, drafted_day)
+    assert not Publication.objects.exists()
+    drafted_day.refresh_from_db()
+    assert drafted_day.status == DigestDay.Status.IN_REVIEW
+
+
+def test_download_markdown_one_day_or_a_zip_of_several(client, published_day, editor):
+    client.force_login(editor)
+    one = changelist_action(client, "download_markdown", published_day)
+    assert one["Content-Disposition"] == 'attachment; filename="2026-01-09-arxiv.md"'
+    assert one.content == client.get("/days/2026-01-09.md").content
+    empty = DigestDay.objects.create(date="2026-01-07", window_start=published_day.window_start,
+                                     window_end=published_day.window_end)
+    assert changelist_action(client, "download_markdown", empty).status_code == 302  # a message, no file
+    in_review = another_day_approved(dt.date(2026, 1, 10), published_day, editor)
+    several = changelist_action(client, "download_markdown", published_day, empty, in_review)
+    assert several["Content-Type"] == "application/zip"
+    archive = zipfile.ZipFile(io.BytesIO(several.content))
+    assert archive.namelist() == ["2026-01-09-arxiv.md", "2026-01-10-arxiv.md"]
+    assert archive.read("2026-01-09-arxiv.md") == one.content
+    assert b"2601.70000v" in archive.read("2026-01-10-arxiv.md")
+
+
+def test_every_version_can_be_downloaded_from_the_publications_admin(client, published_day, editor, chief,
+                                                                    django_capture_on_commit_callbacks):
+    edit(published_day.entries.get(position=1), editor, django_capture_on_commit_callbacks, abstract_zh="新版。")
+    approve_all(published_day, editor, except_positions=[2, 3, 4, 5, 6])
+    with django_capture_on_commit_callbacks(execute=True):
+        day_publish(day=published_day, user=chief)
+    client.force_login(editor)
+    first = Publication.objects.get(version=1)
+    response = client.get(reverse("admin:publishing_publication_markdown", args=[first.pk]))
+    assert response.content == first.markdown.encode()
+    assert "新版。" not in response.content.decode()
+    listing = client.get(reverse("admin:publishing_publication_changelist")).content.decode()
+    assert listing.count("/markdown/") == 2

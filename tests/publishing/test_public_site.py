@@ -1,0 +1,188 @@
+"""The public site: what readers can open, how a day page renders, search, feed, sitemap, caching."""
+
+import datetime as dt
+import xml.etree.ElementTree as ET
+
+import pytest
+from django.core.cache import cache
+from django.urls import reverse
+
+from publishing.models import Publication
+from publishing.publication import day_publish, day_unpublish
+from tests.publishing.days import DEMO_DATE, approve_all, edit
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    cache.clear()
+
+
+def test_the_day_page_folds_each_reading_and_renders_it_as_html(client, published_day):
+    response = client.get("/days/2026-01-09/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert html.count("<details>") == 6 and html.count("<summary>详细解读</summary>") == 6
+    post = html[html.index('<article class="post">'):html.index("</article>")]
+    assert "**" not in post and "\n- " not in post  # no markdown left for readers
+    reading = post[post.index("<details>"):post.index("</details>")]
+    assert "<li><strong>研究背景</strong>" in reading and "<ul>" in reading
+    assert "<h2>" in post and 'href="https://arxiv.org/abs/2601.90008v1"' in post
+    assert response.headers["Content-Security-Policy"].startswith("default-src 'none'")
+
+
+def test_nested_points_of_a_reading_become_nested_lists(client, drafted_day, editor, chief, django_capture_on_commit_callbacks):
+    entry = drafted_day.entries.get(position=1)
+    edit(entry, editor, django_capture_on_commit_callbacks,
+         method_md="- **方法框架**：\n  - **问题建模**：甲\n  - **目标函数**：乙")
+    approve_all(drafted_day, editor)
+    with django_capture_on_commit_callbacks(execute=True):
+        day_publish(day=drafted_day, user=chief)
+    html = client.get("/days/2026-01-09/").content.decode()
+    assert "<li><strong>方法框架</strong>：<ul>\n<li><strong>问题建模</strong>：甲</li>" in html
+
+
+def test_the_raw_markdown_is_the_publication(client, published_day):
+    response = client.get("/days/2026-01-09.md")
+    assert response.status_code == 200 and response["Content-Type"] == "text/markdown; charset=utf-8"
+    assert response.content == published_day.live_publication.markdown.encode()
+    assert response.content.startswith(b'---\nlayout: post\ntitle: "arXiv Daily \xe2\x80\x93 2026-01-09"\n')
+
+
+def test_unpublished_draft_future_and_impossible_days_are_not_found(client, drafted_day, published_day, chief, monkeypatch,
+                                                                    django_capture_on_commit_callbacks):
+    for url in ["/days/2026-01-10/", "/days/2026-02-30/", "/days/2026-1-9/", "/days/2026-01-10.md"]:
+        assert client.get(url).status_code == 404, url
+    # The same published day is "future" when today's digest date is before it.
+    monkeypatch.setattr("publishing.views.current_digest_date", lambda: DEMO_DATE - dt.timedelta(days=1))
+    assert client.get("/days/2026-01-09/").status_code == 404
+    assert client.get("/papers/2601.90008/").status_code == 404
+    monkeypatch.undo()
+    with django_capture_on_commit_callbacks(execute=True):
+        day_unpublish(day=published_day, user=chief)
+    for url in ["/days/2026-01-09/", "/days/2026-01-09.md", "/papers/2601.90008/"]:
+        assert client.get(url).status_code == 404, url
+    assert "2026-01-09" not in client.get("/").content.decode()
+    assert b"2026-01-09" not in client.get("/feed/").content
+
+
+def test_a_day_in_review_is_not_public(client, drafted_day, editor):
+    approve_all(drafted_day, editor)
+    assert client.get("/days/2026-01-09/").status_code == 404
+    assert client.get("/days/2026-01-09.md").status_code == 404
+
+
+def test_archive_lists_days_latest_first_grouped_by_month(client, published_day):
+    html = client.get("/").content.decode()
+    assert "2026 年 1 月" in html and 'href="/days/2026-01-09/"' in html and "6 篇" in html
+
+
+def test_paper_permalink_lists_the_days_it_appeared_in(client, published_day):
+    response = client.get("/papers/2601.90008/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'href="/days/2026-01-09/"' in html and "<details open>" in html
+    assert client.get("/papers/2601.90008v1/").status_code == 301
+    assert client.get("/papers/2601.99999/").status_code == 404
+    assert client.get("/papers/not-an-id/").status_code == 404
+
+
+def test_category_pages(client, published_day):
+    html = client.get("/categories/eess.AS/").content.decode()
+    assert "分类 eess.AS" in html and "/papers/" in html
+    assert client.get("/categories/math.XX/").status_code == 404
+    assert client.get("/categories/cs.SD/?page=abc").status_code == 404
+
+
+@pytest.mark.parametrize("query", ["vocoder", "Vocoders", "声码器", "扩散的神经"])
+def test_search_finds_english_and_chinese_text(client, published_day, query):
+    html = client.get("/search/", {"q": query}).content.decode()
+    assert 'href="/papers/2601.90008/"' in html, query
+
+
+def test_search_without_a_match_or_query(client, published_day):
+    assert "没有找到" in client.get("/search/", {"q": "quantum chromodynamics"}).content.decode()
+    assert client.get("/search/").status_code == 200
+    assert client.get("/search/", {"q": "x" * 5000}).status_code == 200
+
+
+def test_atom_feed_and_sitemap_are_xml(client, published_day):
+    feed = ET.fromstring(client.get("/feed/").content)
+    entries = feed.findall(f"{ATOM}entry")
+    assert len(entries) == 1 and entries[0].find(f"{ATOM}title").text == "arXiv Daily – 2026-01-09"
+    assert entries[0].find(f"{ATOM}link").get("href").endswith("/days/2026-01-09/")
+    index = ET.fromstring(client.get("/sitemap.xml").content)
+    sections = [loc.text for loc in index.iter(f"{SITEMAP}loc")]
+    assert len(sections) == 2
+    urls = []
+    for section in sections:
+        urls += [loc.text for loc in ET.fromstring(client.get(section).content).iter(f"{SITEMAP}loc")]
+    assert "http://testserver/days/2026-01-09/" in urls and "http://testserver/papers/2601.90008/" in urls
+    robots = client.get("/robots.txt").content.decode()
+    assert "Disallow: /admin/" in robots and "Sitemap: http://testserver/sitemap.xml" in robots
+
+
+def test_public_pages_only_answer_reads(client, published_day):
+    assert client.post("/days/2026-01-09/").status_code == 405
+    assert client.post("/search/", {"q": "x"}).status_code == 405
+
+
+def test_day_pages_answer_conditional_gets(client, published_day):
+    first = client.get("/days/2026-01-09/")
+    etag, modified = first["ETag"], first["Last-Modified"]
+    assert client.get("/days/2026-01-09/", HTTP_IF_NONE_MATCH=etag).status_code == 304
+    assert client.get("/days/2026-01-09/", HTTP_IF_MODIFIED_SINCE=modified).status_code == 304
+    raw = client.get("/days/2026-01-09.md")
+    assert client.get("/days/2026-01-09.md", HTTP_IF_NONE_MATCH=raw["ETag"]).status_code == 304
+
+
+def test_publishing_a_new_version_changes_the_page_and_clears_the_cache(client, published_day, editor, chief,
+                                                                        django_capture_on_commit_callbacks):
+    first = client.get("/days/2026-01-09/")
+    old_key = f"publication-html:{published_day.live_publication_id}"
+    assert cache.get(old_key) is not None
+    edit(published_day.entries.get(position=1), editor, django_capture_on_commit_callbacks, abstract_zh="第二版的摘要。")
+    approve_all(published_day, editor, except_positions=[2, 3, 4, 5, 6])
+    with django_capture_on_commit_callbacks(execute=True):
+        day_publish(day=published_day, user=chief)
+    assert cache.get(old_key) is None
+    second = client.get("/days/2026-01-09/", HTTP_IF_NONE_MATCH=first["ETag"])
+    assert second.status_code == 200 and "第二版的摘要。" in second.content.decode() and "第 2 版" in second.content.decode()
+
+
+def _day_with_papers(count, editor, chief, capture):
+    """A published day of `count` papers, made by copying the demo day's papers."""
+    from tests.publishing.days import demo_day_drafted
+    from papers.models import Paper
+    from publishing.models import Entry
+    from translations.models import Revision
+
+    day = demo_day_drafted(capture)
+    template_entry = day.entries.select_related("paper").first()
+    revision = template_entry.paper.revisions.get(number=1)
+    for number in range(count - day.entries.count()):
+        paper = Paper.objects.get(pk=template_entry.paper.pk)
+        paper.pk, paper.arxiv_id = None, f"2601.8{number:04d}"
+        paper.save()
+        copied = Revision.objects.create(paper=paper, number=1, **revision.text())
+        Entry.objects.create(day=day, paper=paper, paper_version=1, kind="new", position=100 + number,
+                             state="in_review")
+        assert copied
+    approve_all(day, editor)
+    with capture(execute=True):
+        day_publish(day=day, user=chief)
+    return day
+
+
+@pytest.mark.parametrize("papers", [6, 40])
+def test_pages_make_a_fixed_number_of_queries_whatever_the_size(client, editor, chief, papers,
+                                                                django_capture_on_commit_callbacks,
+                                                                django_assert_max_num_queries):
+    _day_with_papers(papers, editor, chief, django_capture_on_commit_callbacks)
+    for url in ["/", "/days/2026-01-09/", "/days/2026-01-09.md", "/papers/2601.90008/", "/categories/cs.SD/",
+                "/search/?q=vocoder", "/search/?q=声码器", "/feed/", "/sitemap.xml", "/sitemap-papers.xml"]:
+        cache.clear()
+        with django_assert_max_num_queries(5):
+            assert client.get(url).status_code == 200, url
