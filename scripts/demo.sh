@@ -18,6 +18,10 @@ else
   .venv/bin/python manage.py load_demo_drafts --file "demo/drafts-$DEMO_DATE.json"
 fi
 .venv/bin/python manage.py translate_day --date "$DEMO_DATE" --sync
+echo "==> approving the demo day (one entry left for you to review) and publishing it"
+.venv/bin/python manage.py demo_publish --date "$DEMO_DATE"
 .venv/bin/python manage.py digest_status --date "$DEMO_DATE"
-echo "==> serving on http://$ADDRESS/admin/ (Ctrl-C to stop)"
+echo "==> exporting the published day as a Jekyll post"
+.venv/bin/python manage.py export_markdown --date "$DEMO_DATE" --out var/export
+echo "==> serving: public site http://$ADDRESS/ · day http://$ADDRESS/days/$DEMO_DATE/ · admin http://$ADDRESS/admin/ (Ctrl-C to stop)"
 exec .venv/bin/python manage.py runserver "$ADDRESS"

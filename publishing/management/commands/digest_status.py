@@ -25,4 +25,4 @@ class Command(BaseCommand):
         for key, value in status.items():
             if isinstance(value, dict):
                 value = ", ".join(f"{name} {item}" for name, item in value.items() if item is not None) or "—"
-            self.stdout.write(f"{key:>14}: {'—' if value is None else value}")
+            self.stdout.write(f"{key:>17}: {'—' if value is None else value}")

@@ -1,0 +1,42 @@
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+
+from publishing.models import DigestDay, Entry
+from publishing.publication import PublishError, day_publish
+from publishing.review import ReviewError, entry_approve
+from publishing.windows import parse_digest_date
+
+
+class Command(BaseCommand):
+    help = ("Demo only: approve a day's entries in review as the demo admin, leaving the last one for you "
+            "to review in the admin, and publish the approved ones. Development only.")
+
+    def add_arguments(self, parser):
+        parser.add_argument("--date", required=True)
+        parser.add_argument("--username", default="admin")
+        parser.add_argument("--leave", type=int, default=1, help="entries to leave in review (default 1)")
+
+    def handle(self, *args, date, username, leave, **options):
+        if not settings.DEBUG:
+            raise CommandError("demo_publish approves without reading; it only runs with DEBUG=1")
+        try:
+            day = DigestDay.objects.get(date=parse_digest_date(date))
+            user = get_user_model().objects.get_by_natural_key(username)
+        except (ValueError, DigestDay.DoesNotExist, get_user_model().DoesNotExist) as exc:
+            raise CommandError(str(exc)) from None
+        waiting = list(day.entries.filter(state=Entry.State.IN_REVIEW).order_by("position"))
+        for entry in waiting[:max(len(waiting) - leave, 0)]:
+            try:
+                entry_approve(entry=entry, user=user)
+            except ReviewError as exc:
+                self.stderr.write(str(exc))
+        try:
+            result = day_publish(day=day, user=user, approved_only=True)
+        except PublishError as exc:
+            raise CommandError(str(exc)) from None
+        left = day.entries.filter(state=Entry.State.IN_REVIEW).count()
+        self.stdout.write(
+            f"{date}: published version {result.publication.version} with {result.publication.paper_count} "
+            f"approved papers; {left} left in review for you"
+        )
