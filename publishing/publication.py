@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import getpass
 import hashlib
-import re
 from dataclasses import dataclass
 
 import django.dispatch
@@ -33,9 +32,6 @@ day_publication_changed = django.dispatch.Signal()
 # How the post names the digest's time zone beside its abbreviation ("CST，北京时间").
 TIMEZONE_NAMES = {"Asia/Shanghai": "北京时间", "Asia/Hong_Kong": "香港时间", "Asia/Taipei": "台北时间", "UTC": "协调世界时"}
 
-CJK_RUN_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
-
-
 class PublishError(Exception):
     """The day cannot be published (or unpublished) as asked; nothing was changed."""
 
@@ -45,14 +41,6 @@ class PublishResult:
     publication: Publication
     created: bool  # a new version was made
     went_live: bool  # readers see something other than before
-
-
-def cjk_bigrams(text: str) -> str:
-    """Chinese has no spaces: index and search it as overlapping character pairs."""
-    pairs = []
-    for run in CJK_RUN_RE.findall(text):
-        pairs.extend(run[i:i + 2] for i in range(max(len(run) - 1, 1)))
-    return " ".join(pairs)
 
 
 def _approved_entries(day: DigestDay) -> list[Entry]:
@@ -142,7 +130,6 @@ def _published_papers(publication: Publication, entries: list[Entry]) -> list[Pu
             title_zh=revision.title_zh,
             abstract_zh=revision.abstract_zh,
             reading_md=reading,
-            cjk_terms=cjk_bigrams(" ".join((revision.title_zh, revision.abstract_zh, reading))),
         ))
     return rows
 

@@ -1,8 +1,9 @@
 """Search of published papers, English and Chinese.
 
 PostgreSQL: the generated `search_vector` (migration 0005) holds stemmed English words and
-the Chinese text as character pairs, so a query is turned into the same words and pairs
-and matched through the GIN index. SQLite: every query word must appear in one of the fields.
+the Chinese text as overlapping character pairs (Chinese has no spaces to split words on);
+a query is turned into the same words and pairs by the same SQL function and matched
+through the GIN index. SQLite: every query word must appear in one of the fields.
 Results are newest first and fetched one page (plus one row) at a time: no count of all matches.
 """
 
@@ -16,7 +17,8 @@ from django.db.models import BooleanField, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 from publishing.models import PublishedPaper
-from publishing.publication import CJK_RUN_RE, cjk_bigrams
+
+CJK_RUN_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
 
 MAX_QUERY_CHARS = 200
 PAGE_SIZE = 20
@@ -53,10 +55,9 @@ def _postgresql_matches(query: str, papers: QuerySet) -> QuerySet:
     if english.strip():
         parts.append("plainto_tsquery('english'::regconfig, %s)")
         params.append(english)
-    pairs = cjk_bigrams(" ".join(run for run in cjk_runs if len(run) > 1))
-    if pairs:
-        parts.append("plainto_tsquery('simple'::regconfig, %s)")
-        params.append(pairs)
+    if any(len(run) > 1 for run in cjk_runs):
+        parts.append("plainto_tsquery('simple'::regconfig, digest_cjk_pairs(%s))")
+        params.append(query)
     if parts:
         sql = "search_vector @@ (" + " && ".join(parts) + ")"
         papers = papers.alias(matches=RawSQL(sql, params, output_field=BooleanField())).filter(matches=True)
@@ -76,5 +77,5 @@ def search_published(query: str, *, page: int = 1) -> SearchPage:
     else:
         papers = papers.filter(_all_words_anywhere(_words(query)))
     start = (page - 1) * PAGE_SIZE
-    rows = list(papers.order_by("-day_date", "position").defer("reading_md", "cjk_terms")[start:start + PAGE_SIZE + 1])
+    rows = list(papers.order_by("-day_date", "position").defer("reading_md")[start:start + PAGE_SIZE + 1])
     return SearchPage(query=query, papers=rows[:PAGE_SIZE], page=page, has_next=len(rows) > PAGE_SIZE)

@@ -96,10 +96,19 @@ def test_category_pages(client, published_day):
     assert client.get("/categories/cs.SD/?page=abc").status_code == 404
 
 
-@pytest.mark.parametrize("query", ["vocoder", "Vocoders", "声码器", "扩散的神经"])
+@pytest.mark.parametrize("query", ["vocoder", "Vocoders", "声码器", "扩散的神经", "码", "Qiao", "声码器 LibriTTS"])
 def test_search_finds_english_and_chinese_text(client, published_day, query):
     html = client.get("/search/", {"q": query}).content.decode()
     assert 'href="/papers/2601.90008/"' in html, query
+
+
+def test_chinese_is_indexed_as_character_pairs_on_postgresql(published_day):
+    from django.db import connection
+    if connection.vendor != "postgresql":
+        pytest.skip("the character-pair index exists on PostgreSQL only")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT digest_cjk_pairs(%s)", ["基于扩散的 MOS 为4.21，单核"])
+        assert cursor.fetchone()[0].split() == ["基于", "于扩", "扩散", "散的", "单核"]
 
 
 def test_search_without_a_match_or_query(client, published_day):
