@@ -14,14 +14,18 @@ import re
 from django.conf import settings
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
+from django.db import connection
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.dateparse import parse_datetime
 from django.utils.http import http_date
 from django.views.decorators.http import require_safe
 
 from publishing.models import DigestDay, Publication, PublishedPaper
-from publishing.public_cache import publication_html
+from publishing.public_cache import day_page_cached, day_summary_recent
 from publishing.rendering import render_markdown_safely
 from publishing.search import search_published
 from publishing.windows import current_digest_date
@@ -112,22 +116,54 @@ def archive(request):
                                                    "categories": settings.DIGEST_CATEGORIES})
 
 
+# The day page's hot path: one plain query instead of an ORM query with two subqueries,
+# whose compilation alone cost more than the rest of a cached page (see bench/public.py).
+_DAY_SUMMARY_SQL = """
+SELECT p.id, p.content_hash, p.published_at,
+       (SELECT max(o.date) FROM {day} o WHERE o.live_publication_id IS NOT NULL AND o.date < d.date),
+       (SELECT min(o.date) FROM {day} o WHERE o.live_publication_id IS NOT NULL AND o.date > d.date AND o.date <= %s)
+FROM {day} d JOIN {publication} p ON p.id = d.live_publication_id
+WHERE d.date = %s AND d.date <= %s
+""".format(day=DigestDay._meta.db_table, publication=Publication._meta.db_table)
+
+
+def _as_date(value) -> dt.date | None:
+    return dt.date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _public_day_summary(date: dt.date) -> tuple[int, str, dt.datetime, tuple]:
+    """The day's live publication (id, hash, time) and the published dates before and after it."""
+    today = current_digest_date()
+    with connection.cursor() as cursor:
+        cursor.execute(_DAY_SUMMARY_SQL, [today, date, today])
+        row = cursor.fetchone()
+    if row is None:
+        raise Http404("this day is not published")
+    publication_id, content_hash, published_at, previous_date, next_date = row
+    if isinstance(published_at, str):  # SQLite hands back text
+        published_at = parse_datetime(published_at)
+    if timezone.is_naive(published_at):
+        published_at = timezone.make_aware(published_at, dt.timezone.utc)
+    return publication_id, content_hash, published_at, (_as_date(previous_date), _as_date(next_date))
+
+
 @_public
 def day_page(request, date: dt.date):
-    day = _published_day(date)
-    publication = day.live_publication
-    public = _public_days()
-    previous_date = public.filter(date__lt=day.date).order_by("-date").values_list("date", flat=True).first()
-    next_date = public.filter(date__gt=day.date).order_by("date").values_list("date", flat=True).first()
-    # The page shows its neighbours too: they are part of what a cached copy must match.
-    etag = '"' + hashlib.sha256(f"{publication.etag}|{previous_date}|{next_date}".encode()).hexdigest()[:24] + '"'
+    publication_id, content_hash, published_at, neighbours = day_summary_recent(date, _public_day_summary)
+    # The page shows its neighbours too: a copy the reader holds must match them as well.
+    etag = '"' + hashlib.sha256(f"{publication_id}|{content_hash}|{neighbours}".encode()).hexdigest()[:24] + '"'
+
+    def render_page() -> bytes:
+        day = _published_day(date)
+        return render_to_string("public/day.html", {
+            "day": day, "publication": day.live_publication,
+            "post_html": Publication.objects.values_list("html", flat=True).get(pk=publication_id),
+            "previous_date": neighbours[0], "next_date": neighbours[1],
+        }, request).encode()
 
     def build():
-        return render(request, "public/day.html", {
-            "day": day, "publication": publication, "post_html": publication_html(publication.pk),
-            "previous_date": previous_date, "next_date": next_date,
-        })
-    return _conditional(request, build, etag=etag, last_modified=publication.published_at)
+        return HttpResponse(day_page_cached(publication_id, neighbours, render_page))
+    return _conditional(request, build, etag=etag, last_modified=published_at)
 
 
 @_public

@@ -5,6 +5,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 from django.core.cache import cache
+
+from publishing.public_cache import cached_publication_ids, public_cache_clear
 from django.urls import reverse
 
 from publishing.models import Publication
@@ -18,6 +20,7 @@ SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 @pytest.fixture(autouse=True)
 def empty_cache():
     cache.clear()
+    public_cache_clear()
 
 
 def test_the_day_page_folds_each_reading_and_renders_it_as_html(client, published_day):
@@ -150,13 +153,13 @@ def test_day_pages_answer_conditional_gets(client, published_day):
 def test_publishing_a_new_version_changes_the_page_and_clears_the_cache(client, published_day, editor, chief,
                                                                         django_capture_on_commit_callbacks):
     first = client.get("/days/2026-01-09/")
-    old_key = f"publication-html:{published_day.live_publication_id}"
-    assert cache.get(old_key) is not None
+    first_version = published_day.live_publication_id
+    assert first_version in cached_publication_ids()
     edit(published_day.entries.get(position=1), editor, django_capture_on_commit_callbacks, abstract_zh="第二版的摘要。")
     approve_all(published_day, editor, except_positions=[2, 3, 4, 5, 6])
     with django_capture_on_commit_callbacks(execute=True):
         day_publish(day=published_day, user=chief)
-    assert cache.get(old_key) is None
+    assert first_version not in cached_publication_ids()
     second = client.get("/days/2026-01-09/", HTTP_IF_NONE_MATCH=first["ETag"])
     assert second.status_code == 200 and "第二版的摘要。" in second.content.decode() and "第 2 版" in second.content.decode()
 
@@ -192,6 +195,34 @@ def test_pages_make_a_fixed_number_of_queries_whatever_the_size(client, editor, 
     _day_with_papers(papers, editor, chief, django_capture_on_commit_callbacks)
     for url in ["/", "/days/2026-01-09/", "/days/2026-01-09.md", "/papers/2601.90008/", "/categories/cs.SD/",
                 "/search/?q=vocoder", "/search/?q=声码器", "/feed/", "/sitemap.xml", "/sitemap-papers.xml"]:
-        cache.clear()
+        public_cache_clear()
         with django_assert_max_num_queries(5):
             assert client.get(url).status_code == 200, url
+
+
+def test_a_cached_page_is_never_served_after_another_process_unpublished_or_replaced_it(
+    client, published_day, editor, chief, django_capture_on_commit_callbacks, settings
+):
+    settings.DIGEST_PUBLIC_RECHECK_SECONDS = 0
+    assert client.get("/days/2026-01-09/").status_code == 200
+    # Publishing elsewhere: this process's cache is not told (no on-commit signal here).
+    edit(published_day.entries.get(position=1), editor, django_capture_on_commit_callbacks, abstract_zh="别处发布的第二版。")
+    approve_all(published_day, editor, except_positions=[2, 3, 4, 5, 6])
+    day_publish(day=published_day, user=chief)
+    assert "别处发布的第二版。" in client.get("/days/2026-01-09/").content.decode()
+    day_unpublish(day=published_day, user=chief)
+    assert client.get("/days/2026-01-09/").status_code == 404
+
+
+def test_with_a_recheck_window_another_processs_unpublish_shows_within_the_window(
+    client, published_day, chief, settings, monkeypatch
+):
+    settings.DIGEST_PUBLIC_RECHECK_SECONDS = 5
+    clock = [1000.0]
+    monkeypatch.setattr("publishing.public_cache.time.monotonic", lambda: clock[0])
+    assert client.get("/days/2026-01-09/").status_code == 200
+    day_unpublish(day=published_day, user=chief)  # elsewhere: this process is not told
+    clock[0] += 4
+    assert client.get("/days/2026-01-09/").status_code == 200
+    clock[0] += 2
+    assert client.get("/days/2026-01-09/").status_code == 404

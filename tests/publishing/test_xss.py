@@ -5,7 +5,7 @@ import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 
 import pytest
-from django.core.cache import cache
+from publishing.public_cache import public_cache_clear
 
 from papers.models import Paper
 from publishing.publication import day_publish
@@ -25,7 +25,7 @@ PAYLOADS = {
 
 @pytest.fixture
 def hostile_day(drafted_day, editor, chief, django_capture_on_commit_callbacks):
-    cache.clear()
+    public_cache_clear()
     entry = drafted_day.entries.select_related("paper").get(position=1)
     Paper.objects.filter(pk=entry.paper.pk).update(
         title=PAYLOADS["title"], authors=[{"name": PAYLOADS["author"], "affiliations": []}]

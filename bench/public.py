@@ -1,0 +1,358 @@
+"""Benchmark: the public site at archive scale, on PostgreSQL.
+
+    .venv/bin/python bench/public.py [--database-url postgres://postgres@127.0.0.1:5432/arxiv_digest_bench]
+                                     [--days 3650] [--papers 60] [--rebuild] [--requests 40] [--seconds 10]
+
+Steps: a database of its own (created if missing, kept between runs; --rebuild starts
+over) filled with `days` published days of `papers` papers each. Each day's markdown
+and HTML are made by the real `render_day_markdown` and `render_post_html` from
+generated texts of the reference post's size; days, publications and published papers
+are bulk-inserted (the review steps before publishing are not what is measured here).
+Then, in this process through Django's test client with the cache cleared before every
+request: the median and 95th-percentile time and the largest query count of the day page,
+the archive page, a paper page, a Chinese and an English search. Then gunicorn serves
+the site, and `ab` (apache2-utils; a Python client if it is missing) measures requests per
+second of a day page beside a static file of the same bytes served by the same gunicorn.
+
+Targets: each page ≤ 50 ms median and ≤ 10 queries; the day page within 3× of the
+static file's throughput.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import hashlib
+import os
+import random
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO_ROOT))
+
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/arxiv_digest_bench"
+FIRST_DATE = dt.date(2016, 1, 1)
+
+EN_WORDS = (
+    "audio speech music sound diffusion transformer vocoder codec neural network model learning self-supervised "
+    "separation enhancement recognition synthesis spatial binaural emotion speaker language large benchmark dataset "
+    "token streaming latency robust zero-shot contrastive representation acoustic event detection source room "
+    "impulse response singing voice conversion denoising dereverberation beamforming microphone array keyword "
+    "spotting multilingual pretraining evaluation perceptual quality metric generation text-to-speech alignment"
+).split()
+ZH_PHRASES = (
+    "语音增强 语音识别 说话人 扩散模型 声码器 神经网络 自监督学习 音乐生成 声源分离 空间音频 情感识别 大语言模型 "
+    "基准测试 数据集 低延迟 流式推理 零样本 对比学习 表征学习 声学事件检测 房间脉冲响应 歌声合成 语音转换 去噪 "
+    "去混响 波束形成 麦克风阵列 关键词检测 多语言 预训练 主观评测 感知质量 文本到语音 对齐 实验表明 本文提出 "
+    "显著提升 相比基线 在多个数据集上 计算开销 参数量 推理速度 鲁棒性 泛化能力"
+).split()
+
+
+def configure(database_url: str) -> None:
+    os.environ.update({
+        "DJANGO_SETTINGS_MODULE": "digest_site.settings",
+        "DATABASE_URL": database_url,
+        "DEBUG": "0",
+        "SECRET_KEY": "bench-not-secret",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
+        "LOG_LEVEL": "warning",
+    })
+
+
+def ensure_database(database_url: str, rebuild: bool) -> None:
+    import psycopg
+
+    name = database_url.rsplit("/", 1)[1]
+    admin_url = database_url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin_url, autocommit=True) as connection:
+        exists = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if exists and rebuild:
+            connection.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+            exists = None
+        if not exists:
+            connection.execute(f'CREATE DATABASE "{name}"')
+
+
+# -- generated content --------------------------------------------------------------------------
+
+def _sentence_en(rng: random.Random, words: int) -> str:
+    return " ".join(rng.choice(EN_WORDS) for _ in range(words)).capitalize() + "."
+
+
+def _text_zh(rng: random.Random, chars: int) -> str:
+    text = ""
+    while len(text) < chars:
+        text += "".join(rng.choice(ZH_PHRASES) for _ in range(rng.randint(3, 6))) + rng.choice("，。；")
+    return text
+
+
+def generated_paper(seed: int) -> dict:
+    rng = random.Random(seed)
+    def points(count: int, chars: int) -> str:
+        lines = []
+        for _ in range(count):
+            lines.append(f"- **{rng.choice(ZH_PHRASES)}**：{_text_zh(rng, chars)}")
+            if rng.random() < 0.3:
+                lines.append(f"  - **{rng.choice(ZH_PHRASES)}**：{_text_zh(rng, chars // 2)}")
+        return "\n".join(lines)
+    return {
+        "title": " ".join(rng.choice(EN_WORDS) for _ in range(rng.randint(6, 12))).title(),
+        "authors": [f"Author{rng.randint(1, 5000)} Name{rng.randint(1, 5000)}" for _ in range(rng.randint(2, 8))],
+        "categories": rng.sample(["cs.SD", "eess.AS", "cs.LG", "cs.CL", "eess.SP", "cs.AI"], rng.randint(1, 3)),
+        "abstract_en": " ".join(_sentence_en(rng, rng.randint(12, 25)) for _ in range(8)),
+        "title_zh": _text_zh(rng, 20).rstrip("，。；"),
+        "abstract_zh": _text_zh(rng, 350),
+        "background_md": points(2, 80),
+        "method_md": points(4, 90),
+        "results_md": points(2, 90),
+    }
+
+
+def arxiv_id(number: int) -> str:
+    return f"{1000 + number // 100000:04d}.{number % 100000:05d}"
+
+
+def render_day(args: tuple[int, int]) -> tuple[int, str, str, list[dict]]:
+    """One day's papers, markdown and HTML (run in worker processes)."""
+    import django
+    django.setup()
+    from publishing.markdown_export import DayPost, PaperPost, render_day_markdown
+    from publishing.rendering import render_post_html
+    from publishing.windows import digest_window
+
+    day_index, papers = args
+    date = FIRST_DATE + dt.timedelta(days=day_index)
+    window = digest_window(date)
+    texts = [generated_paper(day_index * papers + n) for n in range(papers)]
+    post = DayPost(
+        date=date, window_start=window.start, window_end=window.end, timezone_label="CST", timezone_name="北京时间",
+        categories=["cs.SD", "eess.AS"], fetched=papers + 3, shown=papers,
+        papers=[PaperPost(title=t["title"], authors=t["authors"], categories=t["categories"],
+                          versioned_id=f"{arxiv_id(day_index * papers + n)}v1", abstract_zh=t["abstract_zh"],
+                          background_md=t["background_md"], method_md=t["method_md"], results_md=t["results_md"])
+                for n, t in enumerate(texts)],
+    )
+    markdown = render_day_markdown(post)
+    return day_index, markdown, render_post_html(markdown), texts
+
+
+def populate(days: int, papers: int) -> None:
+    from django.contrib.auth import get_user_model
+    from django.db import connection, transaction
+    from django.utils import timezone
+    from tqdm import tqdm
+
+    from papers.models import Paper
+    from publishing.models import DigestDay, Publication, PublishedPaper
+    from publishing.windows import digest_window
+
+    if PublishedPaper.objects.filter(live=True).count() == days * papers and DigestDay.objects.count() == days:
+        print(f"database already holds {days} published days × {papers} papers; reusing it (--rebuild to start over)")
+        return
+    if DigestDay.objects.exists():
+        sys.exit("the benchmark database holds other data; run with --rebuild")
+    chief, _ = get_user_model().objects.get_or_create(username="bench-chief")
+    now = timezone.now()
+    started = time.perf_counter()
+    with ProcessPoolExecutor(max_workers=os.cpu_count() or 2) as pool, \
+            tqdm(total=days, desc="publishing days", unit="day") as progress:
+        for day_index, markdown, html, texts in pool.map(render_day, [(d, papers) for d in range(days)], chunksize=8):
+            date = FIRST_DATE + dt.timedelta(days=day_index)
+            window = digest_window(date)
+            with transaction.atomic():
+                paper_rows = Paper.objects.bulk_create([
+                    Paper(arxiv_id=arxiv_id(day_index * papers + n), version=1, title=t["title"],
+                          authors=[{"name": name, "affiliations": []} for name in t["authors"]],
+                          primary_category=t["categories"][0], categories=t["categories"], abstract=t["abstract_en"],
+                          published=window.start, updated=window.start)
+                    for n, t in enumerate(texts)
+                ])
+                day = DigestDay.objects.create(date=date, window_start=window.start, window_end=window.end,
+                                               status=DigestDay.Status.PUBLISHED)
+                publication = Publication.objects.create(
+                    day=day, version=1, markdown=markdown, html=html,
+                    content_hash=hashlib.sha256(markdown.encode()).hexdigest(), paper_count=papers,
+                    published_by=chief, published_by_name=chief.username, published_at=now,
+                )
+                PublishedPaper.objects.bulk_create([
+                    PublishedPaper(
+                        publication=publication, paper=paper, day_date=date, position=n + 1, live=True,
+                        arxiv_id=paper.arxiv_id, versioned_id=f"{paper.arxiv_id}v1", title=t["title"],
+                        authors_text=", ".join(t["authors"]), categories_text=f" {' '.join(t['categories'])} ",
+                        abstract_en=t["abstract_en"], title_zh=t["title_zh"], abstract_zh=t["abstract_zh"],
+                        reading_md="\n\n".join((t["background_md"], t["method_md"], t["results_md"])),
+                    )
+                    for n, (paper, t) in enumerate(zip(paper_rows, texts))
+                ])
+                DigestDay.objects.filter(pk=day.pk).update(live_publication=publication)
+            progress.update()
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    print(f"published {days} days × {papers} papers in {time.perf_counter() - started:.0f} s")
+
+
+# -- measurements --------------------------------------------------------------------------------
+
+def measure_pages(days: int, papers: int, requests: int) -> list[tuple[str, float, float, int]]:
+    from publishing.public_cache import public_cache_clear
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    rng = random.Random(7)
+    client = Client()
+    pages = {
+        "day page": lambda: f"/days/{FIRST_DATE + dt.timedelta(days=rng.randrange(days)):%Y-%m-%d}/",
+        "archive page": lambda: f"/?page={rng.randint(1, max(1, days // 31))}",
+        "paper page": lambda: f"/papers/{arxiv_id(rng.randrange(days * papers))}/",
+        "search (Chinese)": lambda: "/search/?q=" + urllib.request.quote(rng.choice(["语音增强", "声码器", "房间脉冲响应", "歌声合成"])),
+        "search (English)": lambda: "/search/?q=" + urllib.request.quote(rng.choice(["speech enhancement", "vocoder", "binaural", "keyword spotting"])),
+    }
+    rows = []
+    for name, url_of in pages.items():
+        timings, most_queries = [], 0
+        client.get(url_of())  # warm this code path
+        for _ in range(requests):
+            url = url_of()
+            public_cache_clear()
+            with CaptureQueriesContext(connection) as queries:
+                started = time.perf_counter()
+                response = client.get(url)
+                timings.append((time.perf_counter() - started) * 1000)
+            if response.status_code != 200:
+                raise SystemExit(f"{url} answered {response.status_code}")
+            most_queries = max(most_queries, len(queries))
+        timings.sort()
+        rows.append((name, statistics.median(timings), timings[int(len(timings) * 0.95) - 1], most_queries))
+    return rows
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def python_load(url: str, seconds: float, concurrency: int) -> float:
+    done, stop = [0], time.monotonic() + seconds
+    lock = threading.Lock()
+
+    def worker():
+        while time.monotonic() < stop:
+            with urllib.request.urlopen(url) as response:
+                response.read()
+            with lock:
+                done[0] += 1
+    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+    started = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return done[0] / (time.monotonic() - started)
+
+
+def requests_per_second(url: str, seconds: float, concurrency: int) -> tuple[float, str]:
+    if shutil.which("ab"):
+        output = subprocess.run(["ab", "-q", "-t", str(seconds), "-n", "1000000", "-c", str(concurrency), url],
+                                capture_output=True, text=True, check=True).stdout
+        failed = int(re.search(r"Failed requests:\s+(\d+)", output).group(1))
+        non_2xx = re.search(r"Non-2xx responses:\s+(\d+)", output)
+        if failed or non_2xx:
+            raise SystemExit(f"ab saw failures against {url}:\n{output}")
+        return float(re.search(r"Requests per second:\s+([\d.]+)", output).group(1)), "ab"
+    return python_load(url, seconds, concurrency), "python threads"
+
+
+def measure_throughput(days: int, seconds: float, recheck: str) -> tuple[float, float, int, str]:
+    date = FIRST_DATE + dt.timedelta(days=days // 2)
+    static_dir = Path(tempfile.mkdtemp(prefix="bench-static-"))
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    workers = str((os.cpu_count() or 2) * 2 + 1)
+    env = {**os.environ, "BENCH_STATIC_DIR": str(static_dir), "DIGEST_PUBLIC_RECHECK_SECONDS": recheck}
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "gunicorn"), "bench.static_beside:application", "--bind", f"127.0.0.1:{port}",
+         "--workers", workers, "--log-level", "warning", "--chdir", str(REPO_ROOT)],
+        env=env, start_new_session=True,
+    )
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"{base}/robots.txt").read()
+                break
+            except OSError:
+                time.sleep(0.2)
+        day_url = f"{base}/days/{date:%Y-%m-%d}/"
+        page = urllib.request.urlopen(day_url).read()
+        (static_dir / "day.html").write_bytes(page)
+        static_url = f"{base}/bench-static/day.html"
+        assert urllib.request.urlopen(static_url).read() == page
+        concurrency = 8
+        day_rps, client = requests_per_second(day_url, seconds, concurrency)
+        static_rps, _ = requests_per_second(static_url, seconds, concurrency)
+        return day_rps, static_rps, len(page), client
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+        shutil.rmtree(static_dir, ignore_errors=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL))
+    parser.add_argument("--days", type=int, default=3650)
+    parser.add_argument("--papers", type=int, default=60)
+    parser.add_argument("--rebuild", action="store_true", help="drop the benchmark database and fill it again")
+    parser.add_argument("--requests", type=int, default=40, help="timed requests per page kind")
+    parser.add_argument("--seconds", type=float, default=10, help="length of each throughput run")
+    options = parser.parse_args()
+    if not options.database_url.startswith(("postgres://", "postgresql://")):
+        parser.error("the benchmark runs on PostgreSQL: --database-url postgres://…")
+
+    configure(options.database_url)
+    ensure_database(options.database_url, options.rebuild)
+    import django
+    from django.core.management import call_command
+    django.setup()
+    call_command("migrate", verbosity=0)
+    populate(options.days, options.papers)
+
+    pages = measure_pages(options.days, options.papers, options.requests)
+    default_recheck = measure_throughput(options.days, options.seconds, "1")
+    every_request = measure_throughput(options.days, options.seconds, "0")
+
+    print(f"\nPublic pages, {options.days} published days × {options.papers} papers, PostgreSQL, "
+          f"{options.requests} requests each, cache cleared before each request")
+    print(f"{'page':<20} {'median ms':>10} {'p95 ms':>8} {'queries':>8}   target ≤ 50 ms, ≤ 10 queries")
+    for name, median, p95, queries in pages:
+        verdict = "ok" if median <= 50 and queries <= 10 else "MISSED"
+        print(f"{name:<20} {median:>10.1f} {p95:>8.1f} {queries:>8}   {verdict}")
+    size, client = default_recheck[2], default_recheck[3]
+    print(f"\nThroughput under gunicorn ({(os.cpu_count() or 2) * 2 + 1} sync workers, {os.cpu_count()} CPUs), "
+          f"{options.seconds:.0f} s each, 8 concurrent clients ({client}), {size / 1024:.0f} KiB body")
+    print(f"{'what':<58} {'requests/s':>10} {'static ÷ it':>11}")
+    for label, (day_rps, static_rps, _, _) in (
+        ("day page, live version rechecked each 1 s (the default)", default_recheck),
+        ("day page, live version asked of the database every time", every_request),
+    ):
+        print(f"{label:<58} {day_rps:>10.0f} {static_rps / day_rps:>10.2f}×")
+        print(f"{'  static file of the same bytes, same gunicorn':<58} {static_rps:>10.0f}")
+    ratio = default_recheck[1] / default_recheck[0]
+    print(f"target: the day page within 3× of the static file → {ratio:.2f}× {'ok' if ratio <= 3 else 'MISSED'}")
+
+
+if __name__ == "__main__":
+    main()
