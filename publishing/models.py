@@ -2,7 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_lazy as _, pgettext_lazy
 
 
 class DigestDayQuerySet(models.QuerySet):
@@ -24,7 +24,7 @@ class DigestDay(models.Model):
         COLLECTING = "collecting", _("collecting")
         DRAFTING = "drafting", _("drafting")
         IN_REVIEW = "in_review", _("in review")
-        PUBLISHED = "published", _("published")
+        PUBLISHED = "published", pgettext_lazy("digest day status", "published")
         NEEDS_ATTENTION = "needs_attention", _("needs attention")
 
     # The only moves a day makes; services check them. A step that fails or a feed

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from publishing.figures import post_editing_by_day, post_editing_by_model
 from publishing.models import DigestDay, Entry
 from publishing.rendering import render_markdown_safely
+from publishing.publication import PUBLISH_PERMISSION, PublishError, day_publish, day_unpublish
 from publishing.review import ReviewError, entry_approve, entry_reject, entry_reopen
 from translations.diffing import diff_html
 from translations.models import MachineDraft, Revision
@@ -224,9 +225,14 @@ def day_review_view(model_admin, request, day_id: int):
     Each row carries the revision number the editor saw, so a bulk approval of text that
     changed since is refused for that entry, like a stale form.
     """
-    day = get_object_or_404(DigestDay, pk=day_id)
+    day = get_object_or_404(
+        DigestDay.objects.select_related("live_publication").defer("live_publication__markdown", "live_publication__html"),
+        pk=day_id,
+    )
     if not request.user.has_perm("publishing.view_entry"):
         raise PermissionDenied
+    if request.method == "POST" and {"_publish", "_publish_approved_only", "_unpublish"} & set(request.POST):
+        return _day_publish_from_review(request, day)
     if request.method == "POST":
         action = "approve" if "_approve" in request.POST else "reject" if "_reject" in request.POST else None
         chosen = day.entries.filter(pk__in=request.POST.getlist("entry")).select_related("paper", "day")
@@ -269,8 +275,33 @@ def day_review_view(model_admin, request, day_id: int):
         "day": day,
         "rows": rows,
         "can_review": request.user.has_perm("publishing.review_entry"),
+        "can_publish": request.user.has_perm(PUBLISH_PERMISSION),
+        "publications": list(day.publications.defer("markdown", "html").order_by("-version")),
+        "not_reviewed": sum(1 for row in rows if row["entry"].state in ("awaiting_draft", "in_review")),
+        "approved": sum(1 for row in rows if row["entry"].state == "approved"),
     }
     return TemplateResponse(request, "admin/publishing/day_review.html", context)
+
+
+def _day_publish_from_review(request, day: DigestDay):
+    """The chief editor's publish / unpublish buttons; the services check the permission again."""
+    try:
+        if "_unpublish" in request.POST:
+            day_unpublish(day=day, user=request.user)
+            messages.success(request, _("Unpublished: readers no longer see this day."))
+        else:
+            result = day_publish(day=day, user=request.user, approved_only="_publish_approved_only" in request.POST)
+            if result.created:
+                message = _("Published version %(version)s (%(count)s papers).")
+            elif result.went_live:
+                message = _("Published again as version %(version)s (text unchanged, no new version).")
+            else:
+                message = _("Already published as version %(version)s; nothing changed.")
+            messages.success(request, message % {"version": result.publication.version,
+                                                  "count": result.publication.paper_count})
+    except PublishError as exc:
+        messages.error(request, str(exc))
+    return redirect("admin:publishing_digestday_review", day.pk)
 
 
 def post_editing_view(model_admin, request):

@@ -142,3 +142,25 @@ def test_every_version_can_be_downloaded_from_the_publications_admin(client, pub
     assert "新版。" not in response.content.decode()
     listing = client.get(reverse("admin:publishing_publication_changelist")).content.decode()
     assert listing.count("/markdown/") == 2
+
+
+def test_the_day_review_page_publishes_for_a_chief_editor_and_refuses_an_editor(client, drafted_day, editor, chief):
+    approve_all(drafted_day, editor, except_positions=[6])
+    url = reverse("admin:publishing_digestday_review", args=[drafted_day.pk])
+    client.force_login(editor)
+    page = client.get(url).content.decode()
+    assert "_publish_approved_only" not in page  # no buttons for an editor
+    assert client.post(url, {"_publish_approved_only": "1"}).status_code == 403  # a crafted request
+    assert not Publication.objects.exists()
+
+    client.force_login(chief)
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'name="_publish"' not in page and 'name="_publish_approved_only"' in page  # one entry not reviewed
+    client.post(url, {"_publish_approved_only": "1"})
+    drafted_day.refresh_from_db()
+    assert drafted_day.live_publication.paper_count == 5
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Readers see version 1." in page and 'href="/days/2026-01-09/"' in page
+    client.post(url, {"_unpublish": "1"})
+    drafted_day.refresh_from_db()
+    assert drafted_day.live_publication is None
