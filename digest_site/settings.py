@@ -224,16 +224,6 @@ ARXIV_PDF_URL = env_str("ARXIV_PDF_URL", "https://arxiv.org/pdf")
 DIGEST_EXPORT_SUFFIX = env_str("DIGEST_EXPORT_SUFFIX", "-arxiv")
 # When set, publishing also writes the post into this Jekyll `_posts` folder (and unpublishing removes it).
 DIGEST_JEKYLL_POSTS_DIR = env_str("DIGEST_JEKYLL_POSTS_DIR")
-# The public site's address in feeds and the sitemap when no request names it (e.g. https://digest.example.org).
-DIGEST_SITE_URL = env_str("DIGEST_SITE_URL").rstrip("/")
 DIGEST_SITE_TITLE = env_str("DIGEST_SITE_TITLE", "arXiv 每日论文速递")
 # How long a web process trusts its last look at which version of a day is live (0: look on every request).
 DIGEST_PUBLIC_RECHECK_SECONDS = env_float("DIGEST_PUBLIC_RECHECK_SECONDS", 1.0, minimum=0)
-
-# Published pages' HTML is cached per process unless a Redis cache is named (shared by all web processes).
-_CACHE_REDIS_URL = env_str("CACHE_REDIS_URL")
-CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _CACHE_REDIS_URL}
-    if _CACHE_REDIS_URL
-    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 500}}
-}

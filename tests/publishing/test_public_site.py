@@ -4,7 +4,6 @@ import datetime as dt
 import xml.etree.ElementTree as ET
 
 import pytest
-from django.core.cache import cache
 
 from publishing.public_cache import cached_publication_ids, public_cache_clear
 from django.urls import reverse
@@ -19,7 +18,6 @@ SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 
 @pytest.fixture(autouse=True)
 def empty_cache():
-    cache.clear()
     public_cache_clear()
 
 
