@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from digest_site.admin_mixins import ReadOnlyAdminMixin
 from papers.models import FetchRun, Paper
 
 
@@ -21,7 +22,9 @@ class CategoryListFilter(admin.SimpleListFilter):
 
 
 @admin.register(Paper)
-class PaperAdmin(admin.ModelAdmin):
+class PaperAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    # Papers are what arXiv gave us, stored by fetches: shown, never typed in or edited here
+    # (a later fetch would silently undo an edit).
     list_display = ["versioned_id", "title", "category_list", "published"]
     list_filter = [CategoryListFilter, "primary_category", ("published", admin.DateFieldListFilter)]
     search_fields = ["arxiv_id", "title", "abstract", "authors"]
@@ -35,16 +38,6 @@ class PaperAdmin(admin.ModelAdmin):
         (_("Record"), {"fields": ["first_seen_at", "last_changed_at", "last_changed_by_run"]}),
     ]
 
-    # Papers are what arXiv gave us, stored by fetches: shown, never typed in or edited here
-    # (a later fetch would silently undo an edit).
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=_("arXiv id"), ordering="arxiv_id")
     def versioned_id(self, paper):

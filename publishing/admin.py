@@ -12,11 +12,18 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from digest_site.admin_mixins import ReadOnlyAdminMixin
 from papers.models import FetchRun
 from publishing.models import DigestDay, Entry, FilteredPaper, Publication
 from publishing.publication import PUBLISH_PERMISSION, PublishError, day_publish, day_unpublish
 from publishing.export import day_export_markdown, post_filename
-from publishing.review_admin import day_review_view, entry_review_view, entry_revisions_view, post_editing_view
+from publishing.review_admin import (
+    day_review_view,
+    entry_review_view,
+    entry_revisions_view,
+    post_editing_view,
+    publish_result_message,
+)
 from translations.llm import LLMError
 from translations.models import MachineDraft
 from translations.services import papers_draft_again
@@ -84,7 +91,9 @@ class FilteredPaperInline(admin.TabularInline):
 
 
 @admin.register(DigestDay)
-class DigestDayAdmin(admin.ModelAdmin):
+class DigestDayAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    # Days are made and changed by the pipeline (fetch_papers, the schedule, the review
+    # and publish services), not by editing rows here.
     list_display = ["date", "status", "review_link", "fetched", "kept", "last_fetch", "published", "window_start", "window_end"]
     list_filter = ["status", ("date", admin.DateFieldListFilter)]
     date_hierarchy = "date"
@@ -125,15 +134,7 @@ class DigestDayAdmin(admin.ModelAdmin):
             except PublishError as exc:
                 self.message_user(request, str(exc), messages.ERROR)
                 continue
-            publication = result.publication
-            if result.created:
-                message = _("%(date)s: published version %(version)s (%(count)s papers).")
-            elif result.went_live:
-                message = _("%(date)s: published again as version %(version)s (text unchanged, no new version).")
-            else:
-                message = _("%(date)s: already published as version %(version)s; nothing changed.")
-            self.message_user(request, message % {"date": day.date, "version": publication.version,
-                                                  "count": publication.paper_count}, messages.SUCCESS)
+            self.message_user(request, f"{day.date}: {publish_result_message(result)}", messages.SUCCESS)
 
     # The permission is checked twice: Django hides and refuses the action, and the
     # publish service refuses any user without it (a crafted request gets nowhere).
@@ -192,16 +193,6 @@ class DigestDayAdmin(admin.ModelAdmin):
             .annotate(last_fetch_status=Subquery(latest_run.values("status")[:1]))
         )
 
-    # Days are made and changed by the pipeline (fetch_papers, the schedule, later the
-    # review and publish services), not by editing rows here.
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=_("fetched"), ordering="fetched")
     def fetched(self, day):
@@ -268,7 +259,7 @@ class EntryAdmin(admin.ModelAdmin):
 
 
 @admin.register(Publication)
-class PublicationAdmin(admin.ModelAdmin):
+class PublicationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Every version ever published, as it was: read-only."""
 
     list_display = ["day", "version", "paper_count", "published_by_name", "published_at", "is_live", "markdown_link"]
@@ -302,11 +293,3 @@ class PublicationAdmin(admin.ModelAdmin):
         url = reverse("admin:publishing_publication_markdown", args=[publication.pk])
         return format_html('<a href="{}">{}</a>', url, _("Download"))
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

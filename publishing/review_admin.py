@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 from publishing.figures import post_editing_by_day, post_editing_by_model
 from publishing.models import DigestDay, Entry
 from publishing.rendering import render_markdown_safely
-from publishing.publication import PUBLISH_PERMISSION, PublishError, day_publish, day_unpublish
+from publishing.publication import PUBLISH_PERMISSION, PublishError, PublishResult, day_publish, day_unpublish
 from publishing.review import ReviewError, entry_approve, entry_reject, entry_reopen
 from translations.diffing import diff_html
 from translations.models import MachineDraft, Revision
@@ -283,6 +283,16 @@ def day_review_view(model_admin, request, day_id: int):
     return TemplateResponse(request, "admin/publishing/day_review.html", context)
 
 
+def publish_result_message(result: PublishResult) -> str:
+    if result.created:
+        message = _("Published version %(version)s (%(count)s papers).")
+    elif result.went_live:
+        message = _("Published again as version %(version)s (text unchanged, no new version).")
+    else:
+        message = _("Already published as version %(version)s; nothing changed.")
+    return message % {"version": result.publication.version, "count": result.publication.paper_count}
+
+
 def _day_publish_from_review(request, day: DigestDay):
     """The chief editor's publish / unpublish buttons; the services check the permission again."""
     try:
@@ -291,14 +301,7 @@ def _day_publish_from_review(request, day: DigestDay):
             messages.success(request, _("Unpublished: readers no longer see this day."))
         else:
             result = day_publish(day=day, user=request.user, approved_only="_publish_approved_only" in request.POST)
-            if result.created:
-                message = _("Published version %(version)s (%(count)s papers).")
-            elif result.went_live:
-                message = _("Published again as version %(version)s (text unchanged, no new version).")
-            else:
-                message = _("Already published as version %(version)s; nothing changed.")
-            messages.success(request, message % {"version": result.publication.version,
-                                                  "count": result.publication.paper_count})
+            messages.success(request, publish_result_message(result))
     except PublishError as exc:
         messages.error(request, str(exc))
     return redirect("admin:publishing_digestday_review", day.pk)

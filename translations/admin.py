@@ -3,13 +3,15 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from digest_site.admin_mixins import ReadOnlyAdminMixin
 from translations.llm import LLMConfig, LLMError
 from translations.models import GlossaryTerm, MachineDraft, PaperText
 from translations.services import papers_draft_again
 
 
 @admin.register(MachineDraft)
-class MachineDraftAdmin(admin.ModelAdmin):
+class MachineDraftAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    # Drafts are machine output, kept as written: never edited or deleted here.
     list_display = [
         "id", "paper_arxiv_id", "status", "short_error", "warning_count", "text_source", "model_name",
         "prompt_version", "input_tokens", "output_tokens", "latency_ms", "created_at",
@@ -40,15 +42,6 @@ class MachineDraftAdmin(admin.ModelAdmin):
             self.message_user(request, problem, messages.WARNING)
         return super().changelist_view(request, extra_context)
 
-    # Drafts are machine output, kept as written: never edited or deleted here.
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def has_draft_again_permission(self, request):
         return request.user.has_perm("translations.view_machinedraft")

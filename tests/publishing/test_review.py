@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from django.contrib.admin.models import LogEntry
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
 
@@ -23,6 +23,7 @@ from translations.revisions import (
     text_current,
     text_start_from_draft,
 )
+from tests.publishing.days import user_in
 from translations.services import draft_record_demo
 
 DEMO_FEED = str(Path(__file__).resolve().parents[2] / "demo" / "arxiv-api-demo-2026-01-09.xml")
@@ -41,17 +42,6 @@ def draft_paper(entry, django_capture_on_commit_callbacks):
         draft_record_demo(paper=entry.paper, fields=fields)
     entry.refresh_from_db()
     return entry
-
-
-def user_in(group: str, name: str) -> User:
-    user = User.objects.create_user(name, password="pw", is_staff=True)
-    user.groups.add(Group.objects.get(name=group))
-    return User.objects.get(pk=user.pk)  # fresh permission cache
-
-
-@pytest.fixture
-def editor(db):
-    return user_in("Editor", "editor")
 
 
 @pytest.fixture
