@@ -224,3 +224,13 @@ def test_with_a_recheck_window_another_processs_unpublish_shows_within_the_windo
     assert client.get("/days/2026-01-09/").status_code == 200
     clock[0] += 2
     assert client.get("/days/2026-01-09/").status_code == 404
+
+
+def test_public_pages_send_security_headers(client, published_day):
+    response = client.get("/days/2026-01-09/")
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["Referrer-Policy"] == "same-origin"
+    assert "script-src" not in response["Content-Security-Policy"]  # default-src 'none' forbids scripts
+    assert "frame-ancestors 'none'" in response["Content-Security-Policy"]
+    assert "Set-Cookie" not in response.headers  # readers get no session or CSRF cookie
