@@ -32,6 +32,7 @@ day_publication_changed = django.dispatch.Signal()
 # How the post names the digest's time zone beside its abbreviation ("CST，北京时间").
 TIMEZONE_NAMES = {"Asia/Shanghai": "北京时间", "Asia/Hong_Kong": "香港时间", "Asia/Taipei": "台北时间", "UTC": "协调世界时"}
 
+
 class PublishError(Exception):
     """The day cannot be published (or unpublished) as asked; nothing was changed."""
 

@@ -12,7 +12,7 @@ import itertools
 import re
 
 from django.conf import settings
-from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.core.paginator import EmptyPage, Paginator
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.db import connection
 from django.shortcuts import render

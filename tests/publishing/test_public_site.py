@@ -6,9 +6,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from publishing.public_cache import cached_publication_ids, public_cache_clear
-from django.urls import reverse
 
-from publishing.models import Publication
 from publishing.publication import day_publish, day_unpublish
 from tests.publishing.days import DEMO_DATE, approve_all, edit
 
