@@ -1,5 +1,4 @@
 from django.contrib.sitemaps import Sitemap
-from django.db.models import Max
 from django.urls import reverse
 
 from publishing.models import DigestDay, PublishedPaper
@@ -23,19 +22,25 @@ class DaySitemap(Sitemap):
 
 
 class PaperSitemap(Sitemap):
+    """Every published paper, in the order of the days it appeared in. Read straight from the
+    (live, day) index, without grouping (a paper published again as a replacement is listed
+    once per day it appeared in): grouping 200,000 papers took seconds per sitemap page.
+    Pages of 10,000 (not the protocol's 50,000): rendering 50,000 URLs took three seconds."""
+
     changefreq = "never"
+    limit = 10000
 
     def items(self):
         return (
             PublishedPaper.objects.live().filter(day_date__lte=current_digest_date())
-            .values("arxiv_id").annotate(last_day=Max("day_date")).order_by("arxiv_id")
+            .order_by("-day_date", "position").values("arxiv_id", "day_date")
         )
 
     def location(self, paper):
         return reverse("public:paper", args=[paper["arxiv_id"]])
 
     def lastmod(self, paper):
-        return paper["last_day"]
+        return paper["day_date"]
 
 
 SITEMAPS = {"days": DaySitemap, "papers": PaperSitemap}
