@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import tempfile
+import threading
 from pathlib import Path
 
 from django.conf import settings
@@ -34,9 +34,15 @@ def write_post(directory: Path, date: dt.date, markdown: str) -> bool:
     data = markdown.encode("utf-8")
     if target.is_file() and target.read_bytes() == data:
         return False
-    with tempfile.NamedTemporaryFile(dir=directory, prefix=f".{target.name}.", delete=False) as handle:
-        handle.write(data)
-    os.replace(handle.name, target)
+    # A temporary file beside it, replaced in one step: a reader never sees half a post.
+    # (Opened plainly, not with tempfile, so the post gets the usual permissions, not 0600.)
+    partial = directory / f".{target.name}.{os.getpid()}.{threading.get_ident()}.tmp"
+    try:
+        with open(partial, "wb") as handle:
+            handle.write(data)
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
     return True
 
 

@@ -29,6 +29,9 @@ def test_export_is_byte_identical_to_the_raw_page_and_idempotent(client, publish
     modified = post.stat().st_mtime_ns
     assert "1 unchanged" in export("--date", "2026-01-09", "--out", str(tmp_path))
     assert post.stat().st_mtime_ns == modified and sorted(p.name for p in tmp_path.iterdir()) == ["2026-01-09-arxiv.md"]
+    plain = tmp_path / "plain"
+    plain.write_text("x")
+    assert post.stat().st_mode == plain.stat().st_mode  # readable like any file the user writes
 
 
 def test_ranges_and_all_export_published_days_only_by_default(published_day, tmp_path):
