@@ -102,6 +102,8 @@ class Entry(models.Model):
         State.APPROVED: {State.IN_REVIEW},
         State.REJECTED: {State.IN_REVIEW},
     }
+    # States that keep a day from being published whole (see publishing.publication).
+    NOT_REVIEWED = (State.AWAITING_DRAFT, State.IN_REVIEW)
 
     day = models.ForeignKey(DigestDay, verbose_name=_("day"), on_delete=models.CASCADE, related_name="entries")
     paper = models.ForeignKey(

@@ -154,7 +154,7 @@ def day_publish(*, day: DigestDay, user=None, approved_only: bool = False) -> Pu
     day = DigestDay.objects.select_for_update().get(pk=day.pk)
     if day.status not in (DigestDay.Status.IN_REVIEW, DigestDay.Status.PUBLISHED):
         raise PublishError(f"{day.date} is {day.status}; only a day in review can be published")
-    waiting = day.entries.filter(state__in=[Entry.State.AWAITING_DRAFT, Entry.State.IN_REVIEW]).count()
+    waiting = day.entries.filter(state__in=Entry.NOT_REVIEWED).count()
     if waiting and not approved_only:
         raise PublishError(
             f"{day.date} still has {waiting} entries not reviewed; approve or reject them, "

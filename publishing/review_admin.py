@@ -277,8 +277,8 @@ def day_review_view(model_admin, request, day_id: int):
         "can_review": request.user.has_perm("publishing.review_entry"),
         "can_publish": request.user.has_perm(PUBLISH_PERMISSION),
         "publications": list(day.publications.defer("markdown", "html").order_by("-version")),
-        "not_reviewed": sum(1 for row in rows if row["entry"].state in ("awaiting_draft", "in_review")),
-        "approved": sum(1 for row in rows if row["entry"].state == "approved"),
+        "not_reviewed": sum(1 for row in rows if row["entry"].state in Entry.NOT_REVIEWED),
+        "approved": sum(1 for row in rows if row["entry"].state == Entry.State.APPROVED),
     }
     return TemplateResponse(request, "admin/publishing/day_review.html", context)
 

@@ -45,7 +45,10 @@ def _entry_counts(day: DigestDay | None) -> dict:
 
 
 def day_status(date: dt.date) -> dict:
-    day = DigestDay.objects.with_counts().select_related("live_publication").filter(date=date).first()
+    day = (
+        DigestDay.objects.with_counts().select_related("live_publication")
+        .defer("live_publication__markdown", "live_publication__html").filter(date=date).first()
+    )
     drafts, tokens = _draft_counts(day)
     llm_problem = LLMConfig.from_settings().problem
     window = (day.window_start, day.window_end) if day else (digest_window(date).start, digest_window(date).end)

@@ -7,6 +7,7 @@ makes a fixed number of queries whatever the size of a day or of the archive.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import itertools
 import re
@@ -43,12 +44,11 @@ _CATEGORY_RE = re.compile(r"^[a-z-]+(?:\.[A-Za-z-]+)?$")
 
 def _public(view):
     """Readers only ever GET/HEAD; every response carries the strict policy."""
+    @functools.wraps(view)
     def wrapped(request, *args, **kwargs):
         response = view(request, *args, **kwargs)
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         return response
-    wrapped.__name__ = view.__name__
-    wrapped.__doc__ = view.__doc__
     return require_safe(wrapped)
 
 

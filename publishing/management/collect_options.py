@@ -1,4 +1,4 @@
-"""The options fetch_papers and run_daily share: which day, and where its papers come from."""
+"""Options the commands share: which day, and where its papers come from."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import datetime as dt
 
 from django.core.management.base import CommandError
 
+from publishing.models import DigestDay
 from publishing.windows import current_digest_date, parse_digest_date
 
 
@@ -28,3 +29,13 @@ def parse_collect_options(*, date: str | None, source: str | None, files) -> tup
     if files and source:
         raise CommandError("--file reads saved feeds; do not combine it with --source")
     return digest_date, source or ("file" if files else "api"), files
+
+
+def collected_day(date: str) -> DigestDay:
+    """The collected day named by a --date option, or a CommandError saying what to do."""
+    try:
+        return DigestDay.objects.get(date=parse_digest_date(date))
+    except ValueError as exc:
+        raise CommandError(f"--date: {exc}") from None
+    except DigestDay.DoesNotExist:
+        raise CommandError(f"no digest day {date}: it has not been collected; run fetch_papers --date {date} first") from None

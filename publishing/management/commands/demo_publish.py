@@ -2,10 +2,10 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from publishing.models import DigestDay, Entry
+from publishing.management.collect_options import collected_day
+from publishing.models import Entry
 from publishing.publication import PublishError, day_publish
 from publishing.review import ReviewError, entry_approve
-from publishing.windows import parse_digest_date
 
 
 class Command(BaseCommand):
@@ -20,11 +20,11 @@ class Command(BaseCommand):
     def handle(self, *args, date, username, leave, **options):
         if not settings.DEBUG:
             raise CommandError("demo_publish approves without reading; it only runs with DEBUG=1")
+        day = collected_day(date)
         try:
-            day = DigestDay.objects.get(date=parse_digest_date(date))
             user = get_user_model().objects.get_by_natural_key(username)
-        except (ValueError, DigestDay.DoesNotExist, get_user_model().DoesNotExist) as exc:
-            raise CommandError(str(exc)) from None
+        except get_user_model().DoesNotExist:
+            raise CommandError(f"no user {username!r}; run demo_admin first") from None
         waiting = list(day.entries.filter(state=Entry.State.IN_REVIEW).order_by("position"))
         for entry in waiting[:max(len(waiting) - leave, 0)]:
             try:

@@ -39,12 +39,17 @@ class Command(BaseCommand):
         return DigestDay.objects.all()
 
     def handle(self, *args, date, date_from, date_to, all, out, include_unpublished, **options):
-        days = list(self._days(date, date_from, date_to, all).select_related("live_publication").order_by("date"))
-        if date and not days:
+        days = self._days(date, date_from, date_to, all).select_related("live_publication").order_by("date")
+        total = days.count()
+        if date and not total:
             raise CommandError(f"no digest day {date}")
         directory = Path(out)
         written = unchanged = skipped = 0
-        for day in tqdm(days, desc="export", unit="day", disable=len(days) < 2, file=self.stderr):
+        first_date = None
+        # A few days' posts in memory at a time, not the whole archive's (--all is gigabytes).
+        for day in tqdm(days.iterator(chunk_size=20), total=total, desc="export", unit="day", disable=total < 2,
+                        file=self.stderr):
+            first_date = first_date or day.date
             markdown = day_export_markdown(day, include_unpublished=include_unpublished)
             if markdown is None:
                 skipped += 1
@@ -56,7 +61,7 @@ class Command(BaseCommand):
         if date and skipped:
             hint = "" if include_unpublished else " (--include-unpublished exports its approved entries)"
             raise CommandError(f"{date} is not published and has nothing to export{hint}")
-        example = f", e.g. {directory / post_filename(days[0].date)}" if days and (written or unchanged) else ""
+        example = f", e.g. {directory / post_filename(first_date)}" if first_date and (written or unchanged) else ""
         self.stdout.write(
             f"exported {written + unchanged} days to {directory}: {written} written, {unchanged} unchanged, "
             f"{skipped} skipped ({'nothing approved' if include_unpublished else 'not published'}){example}"

@@ -2,9 +2,8 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 
-from publishing.models import DigestDay
+from publishing.management.collect_options import collected_day
 from publishing.publication import PublishError, day_publish, day_unpublish
-from publishing.windows import parse_digest_date
 
 
 class Command(BaseCommand):
@@ -18,12 +17,7 @@ class Command(BaseCommand):
         parser.add_argument("--user", help="the chief editor's user name to record (default: the shell login)")
 
     def handle(self, *args, date, approved_only, unpublish, user, **options):
-        try:
-            day = DigestDay.objects.get(date=parse_digest_date(date))
-        except ValueError as exc:
-            raise CommandError(f"--date: {exc}") from None
-        except DigestDay.DoesNotExist:
-            raise CommandError(f"no digest day {date}; fetch it first (fetch_papers --date {date})") from None
+        day = collected_day(date)
         publisher = None
         if user:
             try:

@@ -5,9 +5,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import close_old_connections
 from tqdm import tqdm
 
-from publishing.models import DigestDay
+from publishing.management.collect_options import collected_day
 from publishing.pipeline import day_check_drafting, day_start_drafting
-from publishing.windows import parse_digest_date
 from translations.services import draft_run
 
 
@@ -36,12 +35,7 @@ class Command(BaseCommand):
         parser.add_argument("--force", action="store_true", help="draft again papers that already have a draft")
 
     def handle(self, *args, date, sync, force, **options):
-        try:
-            day = DigestDay.objects.get(date=parse_digest_date(date))
-        except ValueError as exc:
-            raise CommandError(f"--date: {exc}") from None
-        except DigestDay.DoesNotExist:
-            raise CommandError(f"{date} has not been collected; run fetch_papers --date {date} first") from None
+        day = collected_day(date)
 
         start = day_start_drafting(day=day, force=force, enqueue=not sync)
         if start.problem:
