@@ -59,8 +59,8 @@ def write_feed(path: Path, count: int) -> None:
 def run_once(*, papers: int, concurrency: int, latency: float, date: dt.date, env: dict, stub) -> dict:
     from django.db import connection
 
+    from publishing.days.pipeline import day_start_drafting
     from publishing.models import DigestDay
-    from publishing.pipeline import day_start_drafting
     from tests.openai_stub import draft_reply
     from translations.models import MachineDraft
 

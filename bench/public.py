@@ -128,9 +128,9 @@ def render_day(args: tuple[int, int]) -> tuple[int, str, str, list[dict]]:
     """One day's papers, markdown and HTML (run in worker processes)."""
     import django
     django.setup()
-    from publishing.markdown_export import DayPost, PaperPost, render_day_markdown
-    from publishing.rendering import render_post_html
-    from publishing.windows import digest_window
+    from publishing.days.windows import digest_window
+    from publishing.posts.markdown_export import DayPost, PaperPost, render_day_markdown
+    from publishing.posts.rendering import render_post_html
 
     day_index, papers = args
     date = FIRST_DATE + dt.timedelta(days=day_index)
@@ -155,8 +155,8 @@ def populate(days: int, papers: int) -> None:
     from tqdm import tqdm
 
     from papers.models import Paper
+    from publishing.days.windows import digest_window
     from publishing.models import DigestDay, Publication, PublishedPaper
-    from publishing.windows import digest_window
 
     if PublishedPaper.objects.filter(live=True).count() == days * papers and DigestDay.objects.count() == days:
         print(f"database already holds {days} published days × {papers} papers; reusing it (--rebuild to start over)")
@@ -206,10 +206,11 @@ def populate(days: int, papers: int) -> None:
 # -- measurements --------------------------------------------------------------------------------
 
 def measure_pages(days: int, papers: int, requests: int) -> list[tuple[str, float, float, int]]:
-    from publishing.public_cache import public_cache_clear
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
+
+    from public.page_cache import public_cache_clear
 
     rng = random.Random(7)
     client = Client()

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "papers",
     "translations",
     "publishing",
+    "public",
 ]
 
 MIDDLEWARE = [
@@ -73,7 +74,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "publishing.context_processors.site",
+                "public.context_processors.site",
             ],
         },
     },

@@ -3,21 +3,20 @@ import zipfile
 from functools import partial
 
 from django.contrib import admin, messages
-from django.http import HttpResponse
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import get_object_or_404, redirect
-from django.urls import path
 from django.db.models import OuterRef, Subquery
-from django.urls import reverse
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from digest_site.admin_mixins import ReadOnlyAdminMixin
 from papers.models import FetchRun
 from publishing.models import DigestDay, Entry, FilteredPaper, Publication
-from publishing.publication import PUBLISH_PERMISSION, PublishError, day_publish, day_unpublish
-from publishing.export import day_export_markdown, post_filename
-from publishing.review_admin import (
+from publishing.posts.export import day_export_markdown, post_filename
+from publishing.posts.publication import PUBLISH_PERMISSION, PublishError, day_publish, day_unpublish
+from publishing.review.views import (
     day_review_view,
     entry_review_view,
     entry_revisions_view,

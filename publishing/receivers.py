@@ -1,12 +1,11 @@
-"""Publishing listens to translations (never the other way round)."""
+"""Publishing listens to translations (never the other way round) and to its own publication signal."""
 
 from django.dispatch import receiver
 
-from publishing.export import jekyll_posts_sync
-from publishing.pipeline import day_check_drafting, days_awaiting_drafts_of
-from publishing.publication import day_publication_changed
-from publishing.public_cache import public_cache_clear
-from publishing.review import entries_follow_text
+from publishing.days.pipeline import day_check_drafting, days_awaiting_drafts_of
+from publishing.posts.export import jekyll_posts_sync
+from publishing.review.services import entries_follow_text
+from publishing.signals import day_publication_changed
 from translations.revisions import revision_saved
 from translations.services import draft_finished
 
@@ -23,6 +22,5 @@ def entries_follow_their_text(sender, revision, **kwargs) -> None:
 
 
 @receiver(day_publication_changed)
-def public_pages_follow_publication(sender, day, **kwargs) -> None:
-    public_cache_clear(day)
+def jekyll_posts_follow_publication(sender, day, **kwargs) -> None:
     jekyll_posts_sync(day)

@@ -1,7 +1,7 @@
 """django-q2 tasks of the publishing app: thin, they call the pipeline."""
 
-from publishing.pipeline import run_daily
-from publishing.windows import current_digest_date, parse_digest_date
+from publishing.days.pipeline import run_daily
+from publishing.days.windows import current_digest_date, parse_digest_date
 
 
 def run_daily_task(date: str | None = None) -> str:

@@ -2,6 +2,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.builders import demo_day_drafted, demo_day_published, user_in
 from tests.local_server import LocalServer
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -28,3 +29,23 @@ def local_server():
     server = LocalServer().start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def editor(db):
+    return user_in("Editor", "editor")
+
+
+@pytest.fixture
+def chief(db):
+    return user_in("Chief editor", "chief")
+
+
+@pytest.fixture
+def drafted_day(db, django_capture_on_commit_callbacks):
+    return demo_day_drafted(django_capture_on_commit_callbacks)
+
+
+@pytest.fixture
+def published_day(db, django_capture_on_commit_callbacks, editor, chief):
+    return demo_day_published(django_capture_on_commit_callbacks, editor, chief)

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from papers.models import FetchRun, Paper
-from publishing.collection import day_collect
+from publishing.days.collection import day_collect
 from publishing.models import DigestDay, Entry
 
 DEMO_FEED = Path(__file__).resolve().parents[1] / "demo" / "arxiv-api-demo-2026-01-09.xml"

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from django.contrib.auth.models import Group, User
 
-from publishing.collection import day_collect
+from publishing.days.collection import day_collect
 from publishing.models import Entry
 from translations.models import Revision
 from translations.services import draft_record_demo

@@ -14,8 +14,8 @@ from django.db import connection
 from django_q.conf import Conf
 
 from papers.models import Paper
+from publishing.days.pipeline import run_daily
 from publishing.models import DigestDay
-from publishing.pipeline import run_daily
 from tests.openai_stub import draft_reply
 from translations.models import MachineDraft
 

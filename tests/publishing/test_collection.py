@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 
 from papers.models import FetchRun, Paper
-from publishing.collection import CollectionError, day_collect
+from publishing.days.collection import CollectionError, day_collect
 from publishing.models import DigestDay, Entry, FilteredPaper
 from tests.fake_arxiv import SimPaper, SimulatedArxiv, atom_feed
 from tests.local_server import Reply

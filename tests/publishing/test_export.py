@@ -11,8 +11,8 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from publishing.models import DigestDay, Publication
-from publishing.publication import day_publish, day_unpublish
-from tests.publishing.days import another_day_approved, approve_all, edit
+from publishing.posts.publication import day_publish, day_unpublish
+from tests.builders import another_day_approved, approve_all, edit
 
 
 def export(*args):

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from publishing.markdown_export import DayPost, PaperPost, render_day_markdown
+from publishing.posts.markdown_export import DayPost, PaperPost, render_day_markdown
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 

@@ -9,8 +9,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django_q.models import Schedule
 
-from publishing.pipeline import run_daily
-from publishing.schedule import SCHEDULE_NAME, next_anchor
+from publishing.days.pipeline import run_daily
+from publishing.days.schedule import SCHEDULE_NAME, next_anchor
 from tests.openai_stub import GOOD_DRAFT, draft_reply, error_reply
 from translations.models import MachineDraft
 

@@ -9,9 +9,9 @@ from django.core.exceptions import PermissionDenied
 from django.core.management import CommandError, call_command
 
 from publishing.models import DigestDay, Publication, PublishedPaper
-from publishing.publication import PublishError, day_publish, day_unpublish
-from publishing.review import entry_reject
-from tests.publishing.days import DEMO_DATE, approve_all, edit
+from publishing.posts.publication import PublishError, day_publish, day_unpublish
+from publishing.review.services import entry_reject
+from tests.builders import DEMO_DATE, approve_all, edit
 
 
 def publish(day, user, capture, **options):

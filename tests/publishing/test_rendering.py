@@ -1,4 +1,4 @@
-from publishing.rendering import render_markdown_safely
+from publishing.posts.rendering import render_markdown_safely
 
 
 def test_two_space_sub_points_become_nested_lists():

@@ -11,9 +11,10 @@ from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
 
-from publishing.collection import day_collect
+from publishing.days.collection import day_collect
 from publishing.models import Entry
-from publishing.review import ReviewError, entry_approve, entry_reject, entry_reopen
+from publishing.review.services import ReviewError, entry_approve, entry_reject, entry_reopen
+from tests.builders import user_in
 from translations.models import MachineDraft, Revision
 from translations.revisions import (
     StaleEdit,
@@ -23,7 +24,6 @@ from translations.revisions import (
     text_current,
     text_start_from_draft,
 )
-from tests.publishing.days import user_in
 from translations.services import draft_record_demo
 
 DEMO_FEED = str(Path(__file__).resolve().parents[2] / "demo" / "arxiv-api-demo-2026-01-09.xml")

@@ -9,9 +9,9 @@ from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import Group, User
 from django.urls import reverse
 
-from publishing.collection import day_collect
-from publishing.figures import post_editing_by_day, post_editing_by_model
+from publishing.days.collection import day_collect
 from publishing.models import Entry
+from publishing.review.figures import post_editing_by_day, post_editing_by_model
 from tests.openai_stub import draft_reply
 from translations.models import MachineDraft, Revision
 from translations.services import draft_record_demo

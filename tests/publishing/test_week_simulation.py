@@ -16,9 +16,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from papers.models import FetchRun, Paper
-from publishing.collection import day_collect
+from publishing.days.collection import day_collect
+from publishing.days.windows import digest_window
 from publishing.models import Entry
-from publishing.windows import digest_window
 from tests.fake_arxiv import SimPaper, SimulatedArxiv
 
 NEW_YORK = ZoneInfo("America/New_York")

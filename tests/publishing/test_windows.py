@@ -3,7 +3,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from publishing.windows import current_digest_date, digest_window, parse_digest_date
+from publishing.days.windows import current_digest_date, digest_window, parse_digest_date
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NEW_YORK = ZoneInfo("America/New_York")

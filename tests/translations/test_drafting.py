@@ -5,10 +5,10 @@ import datetime as dt
 import pytest
 
 from papers.models import Paper
-from translations.models import GlossaryTerm, MachineDraft
-from translations.services import draft_claim, draft_queue, draft_run
 from tests.local_server import Reply
 from tests.openai_stub import GOOD_DRAFT, completion, draft_reply, error_reply, json_reply, sent_payload
+from translations.models import GlossaryTerm, MachineDraft
+from translations.services import draft_claim, draft_queue, draft_run
 
 ABSTRACT = (
     "Audio-language models classify sounds zero-shot but are sensitive to prompt wording. "

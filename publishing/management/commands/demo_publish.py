@@ -2,10 +2,10 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from publishing.management.collect_options import collected_day
+from publishing.management.options import collected_day
 from publishing.models import Entry
-from publishing.publication import PublishError, day_publish
-from publishing.review import ReviewError, entry_approve
+from publishing.posts.publication import PublishError, day_publish
+from publishing.review.services import ReviewError, entry_approve
 
 
 class Command(BaseCommand):

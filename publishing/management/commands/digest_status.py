@@ -2,8 +2,8 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from publishing.status import day_status
-from publishing.windows import current_digest_date, parse_digest_date
+from publishing.days.status import day_status
+from publishing.days.windows import current_digest_date, parse_digest_date
 
 
 class Command(BaseCommand):

@@ -3,9 +3,9 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from publishing.export import day_export_markdown, post_filename, write_post
+from publishing.days.windows import parse_digest_date
 from publishing.models import DigestDay
-from publishing.windows import parse_digest_date
+from publishing.posts.export import day_export_markdown, post_filename, write_post
 
 
 class Command(BaseCommand):

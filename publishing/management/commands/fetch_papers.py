@@ -1,8 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from publishing.collection import CollectionError, day_collect
-from publishing.management.collect_options import add_collect_arguments, parse_collect_options
+from publishing.days.collection import CollectionError, day_collect
+from publishing.management.options import add_collect_arguments, parse_collect_options
 
 
 class Command(BaseCommand):

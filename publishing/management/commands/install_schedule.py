@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from publishing.schedule import schedule_install
+from publishing.days.schedule import schedule_install
 
 
 class Command(BaseCommand):

@@ -2,8 +2,8 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 
-from publishing.management.collect_options import collected_day
-from publishing.publication import PublishError, day_publish, day_unpublish
+from publishing.management.options import collected_day
+from publishing.posts.publication import PublishError, day_publish, day_unpublish
 
 
 class Command(BaseCommand):

@@ -1,8 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from publishing.collection import CollectionError
-from publishing.pipeline import run_daily
-from publishing.management.collect_options import add_collect_arguments, parse_collect_options
+from publishing.days.collection import CollectionError
+from publishing.days.pipeline import run_daily
+from publishing.management.options import add_collect_arguments, parse_collect_options
 
 
 class Command(BaseCommand):

@@ -5,8 +5,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import close_old_connections
 from tqdm import tqdm
 
-from publishing.management.collect_options import collected_day
-from publishing.pipeline import day_check_drafting, day_start_drafting
+from publishing.days.pipeline import day_check_drafting, day_start_drafting
+from publishing.management.options import collected_day
 from translations.services import draft_run
 
 

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.utils import timezone
 from django_q.models import Schedule
 
-from publishing.windows import digest_timezone
+from publishing.days.windows import digest_timezone
 
 SCHEDULE_NAME = "arxiv-digest daily"
 SCHEDULE_FUNC = "publishing.tasks.run_daily_task"

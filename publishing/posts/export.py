@@ -10,7 +10,7 @@ from pathlib import Path
 from django.conf import settings
 
 from publishing.models import DigestDay
-from publishing.publication import day_markdown_of_approved
+from publishing.posts.publication import day_markdown_of_approved
 
 
 def post_filename(date: dt.date) -> str:

@@ -6,8 +6,8 @@ import datetime as dt
 
 from django.core.management.base import CommandError
 
+from publishing.days.windows import current_digest_date, parse_digest_date
 from publishing.models import DigestDay
-from publishing.windows import current_digest_date, parse_digest_date
 
 
 def add_collect_arguments(parser) -> None:

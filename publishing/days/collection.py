@@ -18,10 +18,10 @@ from papers.feeds import FeedPaper
 from papers.models import FetchRun
 from papers.services import FetchCounts, fetch_run_fail, fetch_run_start, fetch_run_succeed, papers_upsert_from_feed
 from papers.sources import Progress, SourceError, SourceResult, fetch_from_api, fetch_from_rss, read_files
+from publishing.days.selection import Action, SelectionRules, select_paper
+from publishing.days.services import day_clear_attention, day_flag_attention
+from publishing.days.windows import DigestWindow, digest_window
 from publishing.models import DigestDay, Entry, FilteredPaper
-from publishing.selection import Action, SelectionRules, select_paper
-from publishing.services import day_clear_attention, day_flag_attention
-from publishing.windows import DigestWindow, digest_window
 
 logger = logging.getLogger(__name__)
 

@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 from django.db import models, transaction
 
 from papers.arxiv_client import ArxivClient
-from publishing.collection import CollectionResult, day_collect
+from publishing.days.collection import CollectionResult, day_collect
+from publishing.days.services import day_clear_attention, day_flag_attention, day_move
 from publishing.models import DigestDay
-from publishing.services import day_clear_attention, day_flag_attention, day_move
 from translations.llm import LLMConfig
 from translations.models import MachineDraft
 from translations.services import draft_enqueue, draft_queue

@@ -6,15 +6,15 @@ from pathlib import Path
 
 from django.contrib.auth.models import Group, User
 
-from publishing.collection import day_collect
+from publishing.days.collection import day_collect
+from publishing.days.pipeline import day_start_drafting
 from publishing.models import DigestDay
-from publishing.pipeline import day_start_drafting
-from publishing.publication import day_publish
-from publishing.review import entry_approve
+from publishing.posts.publication import day_publish
+from publishing.review.services import entry_approve
 from translations.revisions import revision_save, text_current
 from translations.services import draft_record_demo
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 DEMO_FEED = str(REPO / "demo" / "arxiv-api-demo-2026-01-09.xml")
 DEMO_DRAFTS = json.loads((REPO / "demo" / "drafts-2026-01-09.json").read_text())["drafts"]
 DEMO_DATE = dt.date(2026, 1, 9)

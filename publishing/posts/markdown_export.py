@@ -13,7 +13,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Sequence
 
-from publishing.rendering import neutralise_html
+from publishing.posts.rendering import neutralise_html
 
 ARXIV_ABS = "https://arxiv.org/abs/{id}"
 ARXIV_PDF = "https://arxiv.org/pdf/{id}"

@@ -1,8 +1,8 @@
 from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
 
+from publishing.days.windows import current_digest_date
 from publishing.models import DigestDay, PublishedPaper
-from publishing.windows import current_digest_date
 
 
 class DaySitemap(Sitemap):

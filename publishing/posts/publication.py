@@ -11,23 +11,20 @@ import getpass
 import hashlib
 from dataclasses import dataclass
 
-import django.dispatch
 from django.conf import settings
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
-from publishing.markdown_export import DayPost, PaperPost, render_day_markdown
+from publishing.days.services import day_move
+from publishing.days.windows import digest_timezone
 from publishing.models import DigestDay, Entry, Publication, PublishedPaper
-from publishing.rendering import render_post_html
-from publishing.services import day_move
-from publishing.windows import digest_timezone
+from publishing.posts.markdown_export import DayPost, PaperPost, render_day_markdown
+from publishing.posts.rendering import render_post_html
+from publishing.signals import day_publication_changed
 
 PUBLISH_PERMISSION = "publishing.publish_day"
-
-# Sent after a publish or unpublish committed; `day` is the DigestDay.
-day_publication_changed = django.dispatch.Signal()
 
 # How the post names the digest's time zone beside its abbreviation ("CST，北京时间").
 TIMEZONE_NAMES = {"Asia/Shanghai": "北京时间", "Asia/Hong_Kong": "香港时间", "Asia/Taipei": "台北时间", "UTC": "协调世界时"}

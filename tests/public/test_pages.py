@@ -5,10 +5,9 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from publishing.public_cache import cached_publication_ids, public_cache_clear
-
-from publishing.publication import day_publish, day_unpublish
-from tests.publishing.days import DEMO_DATE, another_day_approved, approve_all, edit
+from public.page_cache import cached_publication_ids, public_cache_clear
+from publishing.posts.publication import day_publish, day_unpublish
+from tests.builders import DEMO_DATE, another_day_approved, approve_all, edit
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
@@ -55,7 +54,7 @@ def test_unpublished_draft_future_and_impossible_days_are_not_found(client, draf
     for url in ["/days/2026-01-10/", "/days/2026-02-30/", "/days/2026-1-9/", "/days/2026-01-10.md"]:
         assert client.get(url).status_code == 404, url
     # The same published day is "future" when today's digest date is before it.
-    monkeypatch.setattr("publishing.views.current_digest_date", lambda: DEMO_DATE - dt.timedelta(days=1))
+    monkeypatch.setattr("public.views.current_digest_date", lambda: DEMO_DATE - dt.timedelta(days=1))
     assert client.get("/days/2026-01-09/").status_code == 404
     assert client.get("/papers/2601.90008/").status_code == 404
     monkeypatch.undo()
@@ -193,7 +192,7 @@ def test_with_a_recheck_window_another_processs_unpublish_shows_within_the_windo
 ):
     settings.DIGEST_PUBLIC_RECHECK_SECONDS = 5
     clock = [1000.0]
-    monkeypatch.setattr("publishing.public_cache.time.monotonic", lambda: clock[0])
+    monkeypatch.setattr("public.page_cache.time.monotonic", lambda: clock[0])
     assert client.get("/days/2026-01-09/").status_code == 200
     day_unpublish(day=published_day, user=chief)  # elsewhere: this process is not told
     clock[0] += 4

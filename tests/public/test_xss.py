@@ -5,11 +5,11 @@ import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 
 import pytest
-from publishing.public_cache import public_cache_clear
 
 from papers.models import Paper
-from publishing.publication import day_publish
-from tests.publishing.days import approve_all, edit
+from public.page_cache import public_cache_clear
+from publishing.posts.publication import day_publish
+from tests.builders import approve_all, edit
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 

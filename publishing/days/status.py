@@ -7,9 +7,9 @@ import datetime as dt
 from django.db.models import Count, Sum
 
 from papers.models import FetchRun
+from publishing.days.pipeline import day_drafts
+from publishing.days.windows import digest_timezone, digest_window
 from publishing.models import DigestDay, Entry
-from publishing.pipeline import day_drafts
-from publishing.windows import digest_timezone, digest_window
 from translations.llm import LLMConfig
 from translations.models import MachineDraft
 

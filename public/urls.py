@@ -3,9 +3,9 @@ import datetime as dt
 from django.contrib.sitemaps import views as sitemap_views
 from django.urls import path, register_converter
 
-from publishing import views
-from publishing.feeds import PublishedDaysFeed
-from publishing.sitemaps import SITEMAPS
+from public import views
+from public.feeds import PublishedDaysFeed
+from public.sitemaps import SITEMAPS
 
 
 class IsoDateConverter:

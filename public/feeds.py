@@ -8,8 +8,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 
+from publishing.days.windows import current_digest_date
 from publishing.models import DigestDay, PublishedPaper
-from publishing.windows import current_digest_date
 
 FEED_DAYS = 30
 

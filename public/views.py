@@ -14,8 +14,8 @@ import re
 
 from django.conf import settings
 from django.core.paginator import EmptyPage, Paginator
-from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.db import connection
+from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -25,11 +25,11 @@ from django.utils.dateparse import parse_datetime
 from django.utils.http import http_date
 from django.views.decorators.http import require_safe
 
+from public.page_cache import day_page_cached, day_summary_recent
+from public.search import search_published
+from publishing.days.windows import current_digest_date
 from publishing.models import DigestDay, Publication, PublishedPaper
-from publishing.public_cache import day_page_cached, day_summary_recent
-from publishing.rendering import render_markdown_safely
-from publishing.search import search_published
-from publishing.windows import current_digest_date
+from publishing.posts.rendering import render_markdown_safely
 
 ARCHIVE_DAYS_PER_PAGE = 31
 CATEGORY_PAPERS_PER_PAGE = 30

@@ -1,6 +1,6 @@
 """The editors' pages in the admin: review one entry (edit, save, approve), and its revision history.
 
-Thin views: they parse the form and call publishing.review / translations.revisions.
+Thin views: they parse the form and call publishing.review.services / translations.revisions.
 """
 
 from __future__ import annotations
@@ -15,11 +15,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from publishing.figures import post_editing_by_day, post_editing_by_model
 from publishing.models import DigestDay, Entry
-from publishing.rendering import render_markdown_safely
-from publishing.publication import PUBLISH_PERMISSION, PublishError, PublishResult, day_publish, day_unpublish
-from publishing.review import ReviewError, entry_approve, entry_reject, entry_reopen
+from publishing.posts.publication import PUBLISH_PERMISSION, PublishError, PublishResult, day_publish, day_unpublish
+from publishing.posts.rendering import render_markdown_safely
+from publishing.review.figures import post_editing_by_day, post_editing_by_model
+from publishing.review.services import ReviewError, entry_approve, entry_reject, entry_reopen
 from translations.diffing import diff_html
 from translations.models import MachineDraft, Revision
 from translations.revisions import StaleEdit, revision_adopt_from_draft, revision_restore, revision_save, text_current
