@@ -8,7 +8,6 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 
-from publishing.days.windows import current_digest_date
 from publishing.models import DigestDay, PublishedPaper
 
 FEED_DAYS = 30
@@ -32,7 +31,7 @@ class PublishedDaysFeed(Feed):
 
     def items(self):
         days = list(
-            DigestDay.objects.published().filter(date__lte=current_digest_date())
+            DigestDay.objects.public()
             .select_related("live_publication")
             .only("date", "live_publication__published_at", "live_publication__version",
                   "live_publication__paper_count", "live_publication__content_hash")

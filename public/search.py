@@ -71,7 +71,7 @@ def search_published(query: str, *, page: int = 1) -> SearchPage:
     query = " ".join(query.split())[:MAX_QUERY_CHARS]
     if not query:
         return SearchPage(query="", papers=[], page=1, has_next=False)
-    papers = PublishedPaper.objects.live()
+    papers = PublishedPaper.objects.public()
     if connection.vendor == "postgresql":
         papers = _postgresql_matches(query, papers)
     else:

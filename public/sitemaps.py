@@ -1,7 +1,6 @@
 from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
 
-from publishing.days.windows import current_digest_date
 from publishing.models import DigestDay, PublishedPaper
 
 
@@ -10,7 +9,7 @@ class DaySitemap(Sitemap):
 
     def items(self):
         return (
-            DigestDay.objects.published().filter(date__lte=current_digest_date())
+            DigestDay.objects.public()
             .select_related("live_publication").only("date", "live_publication__published_at").order_by("-date")
         )
 
@@ -32,7 +31,7 @@ class PaperSitemap(Sitemap):
 
     def items(self):
         return (
-            PublishedPaper.objects.live().filter(day_date__lte=current_digest_date())
+            PublishedPaper.objects.public()
             .order_by("-day_date", "position").values("arxiv_id", "day_date")
         )
 

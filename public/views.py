@@ -14,20 +14,16 @@ import re
 
 from django.conf import settings
 from django.core.paginator import EmptyPage, Paginator
-from django.db import connection
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control
-from django.utils.dateparse import parse_datetime
 from django.utils.http import http_date
 from django.views.decorators.http import require_safe
 
 from public.page_cache import day_page_cached, day_summary_recent
 from public.search import search_published
-from publishing.days.windows import current_digest_date
 from publishing.models import DigestDay, Publication, PublishedPaper
 from publishing.posts.rendering import render_markdown_safely
 
@@ -52,10 +48,6 @@ def _public(view):
     return require_safe(wrapped)
 
 
-def _public_days():
-    return DigestDay.objects.published().filter(date__lte=current_digest_date())
-
-
 def _page_number(request) -> int:
     try:
         return max(1, int(request.GET.get("page", "1")))
@@ -65,7 +57,7 @@ def _page_number(request) -> int:
 
 def _published_day(date: dt.date) -> DigestDay:
     day = (
-        _public_days()
+        DigestDay.objects.public()
         .filter(date=date)
         .select_related("live_publication")
         .only("date", "window_start", "window_end", "live_publication__version", "live_publication__content_hash",
@@ -91,7 +83,7 @@ def _conditional(request, response_factory, *, etag: str, last_modified: dt.date
 @_public
 def archive(request):
     paginator = Paginator(
-        _public_days().select_related("live_publication").only(
+        DigestDay.objects.public().select_related("live_publication").only(
             "date", "live_publication__paper_count", "live_publication__version", "live_publication__published_at"
         ),
         ARCHIVE_DAYS_PER_PAGE,
@@ -116,35 +108,11 @@ def archive(request):
                                                    "categories": settings.DIGEST_CATEGORIES})
 
 
-# The day page's hot path: one plain query instead of an ORM query with two subqueries,
-# whose compilation alone cost more than the rest of a cached page (see bench/public.py).
-_DAY_SUMMARY_SQL = """
-SELECT p.id, p.content_hash, p.published_at,
-       (SELECT max(o.date) FROM {day} o WHERE o.live_publication_id IS NOT NULL AND o.date < d.date),
-       (SELECT min(o.date) FROM {day} o WHERE o.live_publication_id IS NOT NULL AND o.date > d.date AND o.date <= %s)
-FROM {day} d JOIN {publication} p ON p.id = d.live_publication_id
-WHERE d.date = %s AND d.date <= %s
-""".format(day=DigestDay._meta.db_table, publication=Publication._meta.db_table)
-
-
-def _as_date(value) -> dt.date | None:
-    return dt.date.fromisoformat(value) if isinstance(value, str) else value
-
-
 def _public_day_summary(date: dt.date) -> tuple[int, str, dt.datetime, tuple]:
-    """The day's live publication (id, hash, time) and the published dates before and after it."""
-    today = current_digest_date()
-    with connection.cursor() as cursor:
-        cursor.execute(_DAY_SUMMARY_SQL, [today, date, today])
-        row = cursor.fetchone()
-    if row is None:
+    summary = DigestDay.objects.public_summary(date)
+    if summary is None:
         raise Http404("this day is not published")
-    publication_id, content_hash, published_at, previous_date, next_date = row
-    if isinstance(published_at, str):  # SQLite hands back text
-        published_at = parse_datetime(published_at)
-    if timezone.is_naive(published_at):
-        published_at = timezone.make_aware(published_at, dt.timezone.utc)
-    return publication_id, content_hash, published_at, (_as_date(previous_date), _as_date(next_date))
+    return summary
 
 
 @_public
@@ -187,7 +155,7 @@ def paper_page(request, arxiv_id: str):
     if match.group("id") != arxiv_id:  # a versioned id: the permalink is the id without version
         return HttpResponsePermanentRedirect(reverse("public:paper", args=[match.group("id")]))
     appearances = list(
-        PublishedPaper.objects.live().filter(arxiv_id=arxiv_id, day_date__lte=current_digest_date())
+        PublishedPaper.objects.public().filter(arxiv_id=arxiv_id)
         .order_by("-day_date")
     )
     if not appearances:
@@ -208,7 +176,7 @@ def category_page(request, category: str):
     page = _page_number(request)
     start = (page - 1) * CATEGORY_PAPERS_PER_PAGE
     rows = list(
-        PublishedPaper.objects.live().in_category(category).filter(day_date__lte=current_digest_date())
+        PublishedPaper.objects.public().in_category(category)
         .order_by("-day_date", "position")
         .only("arxiv_id", "title", "title_zh", "authors_text", "categories_text", "day_date", "position")
         [start:start + CATEGORY_PAPERS_PER_PAGE + 1]

@@ -1,9 +1,14 @@
+import datetime as dt
+
 from django.conf import settings
-from django.db import models
+from django.db import connection, models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+
+from publishing.days.windows import current_digest_date
 
 
 class DigestDayQuerySet(models.QuerySet):
@@ -13,9 +18,36 @@ class DigestDayQuerySet(models.QuerySet):
         filtered = models.Count("filtered_papers", distinct=True)
         return self.annotate(kept=kept, filtered=filtered, fetched=kept + filtered)
 
-    def published(self) -> "DigestDayQuerySet":
-        """Days readers may see: with a live publication."""
-        return self.filter(live_publication__isnull=False)
+    def public(self) -> "DigestDayQuerySet":
+        """Days readers may see: with a live publication, dated today or earlier (in the digest's time zone).
+
+        The one statement of the rule; every page, feed, sitemap, search and export reads through it
+        (and `public_summary`, its hand-written form for the day page's hot path).
+        """
+        return self.filter(live_publication__isnull=False, date__lte=current_digest_date())
+
+    def public_summary(self, date: dt.date) -> tuple[int, str, dt.datetime, tuple] | None:
+        """For a public day: its live publication (id, content hash, time) and the public dates before and after.
+
+        The `public()` rule written as one plain query: the ORM form with two subqueries cost more
+        to compile than the rest of a cached day page (see bench/public.py). None: not public.
+        """
+        today = current_digest_date()
+        with connection.cursor() as cursor:
+            cursor.execute(_PUBLIC_DAY_SUMMARY_SQL, [today, date, today])
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        publication_id, content_hash, published_at, previous_date, next_date = row
+        if isinstance(published_at, str):  # SQLite hands back text
+            published_at = parse_datetime(published_at)
+        if timezone.is_naive(published_at):
+            published_at = timezone.make_aware(published_at, dt.timezone.utc)
+        return publication_id, content_hash, published_at, (_as_date(previous_date), _as_date(next_date))
+
+
+def _as_date(value) -> dt.date | None:
+    return dt.date.fromisoformat(value) if isinstance(value, str) else value
 
 
 class DigestDay(models.Model):
@@ -68,6 +100,11 @@ class DigestDay(models.Model):
     def __str__(self) -> str:
         return f"arXiv Daily – {self.date:%Y-%m-%d}"
 
+    @property
+    def is_public(self) -> bool:
+        """`DigestDayQuerySet.public()`'s rule for a row already in hand."""
+        return self.live_publication_id is not None and self.date <= current_digest_date()
+
 
 class EntryQuerySet(models.QuerySet):
     def in_digest_order(self) -> "EntryQuerySet":
@@ -75,6 +112,10 @@ class EntryQuerySet(models.QuerySet):
 
     def approved(self) -> "EntryQuerySet":
         return self.filter(state=Entry.State.APPROVED)
+
+    def publishable(self) -> "EntryQuerySet":
+        """Entries a publication takes: approved, with the exact revision that was approved."""
+        return self.approved().filter(approved_revision__isnull=False)
 
 
 class Entry(models.Model):
@@ -214,9 +255,23 @@ class Publication(models.Model):
         return f'"{self.pk}-{self.content_hash[:16]}"'
 
 
+_PUBLIC_DAY_SUMMARY_SQL = """
+SELECT p.id, p.content_hash, p.published_at,
+       (SELECT max(o.date) FROM {day} o WHERE o.live_publication_id IS NOT NULL AND o.date < d.date),
+       (SELECT min(o.date) FROM {day} o WHERE o.live_publication_id IS NOT NULL AND o.date > d.date AND o.date <= %s)
+FROM {day} d JOIN {publication} p ON p.id = d.live_publication_id
+WHERE d.date = %s AND d.date <= %s
+""".format(day=DigestDay._meta.db_table, publication=Publication._meta.db_table)
+
+
 class PublishedPaperQuerySet(models.QuerySet):
     def live(self) -> "PublishedPaperQuerySet":
+        """Rows of the versions that are live, whatever their date (publishing's bookkeeping)."""
         return self.filter(live=True)
+
+    def public(self) -> "PublishedPaperQuerySet":
+        """Papers readers may see: of a live version, of a day dated today or earlier (DigestDay.public's rule)."""
+        return self.filter(live=True, day_date__lte=current_digest_date())
 
     def in_category(self, category: str) -> "PublishedPaperQuerySet":
         return self.filter(categories_text__contains=f" {category} ")

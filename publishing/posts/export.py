@@ -18,11 +18,11 @@ def post_filename(date: dt.date) -> str:
 
 
 def day_export_markdown(day: DigestDay, *, include_unpublished: bool = False) -> str | None:
-    """The bytes readers get at /days/D.md; for an unpublished day with approved entries and
+    """The bytes readers get at /days/D.md; for a day readers cannot see, with approved entries and
     `include_unpublished`, the post those entries would make. None when there is nothing to export."""
-    if day.live_publication_id is not None:
+    if day.is_public:
         return day.live_publication.markdown
-    if include_unpublished and day.entries.approved().filter(approved_revision__isnull=False).exists():
+    if include_unpublished and day.entries.publishable().exists():
         return day_markdown_of_approved(day)
     return None
 
@@ -52,7 +52,7 @@ def jekyll_posts_sync(day: DigestDay) -> None:
         return
     directory = Path(settings.DIGEST_JEKYLL_POSTS_DIR)
     day = DigestDay.objects.select_related("live_publication").get(pk=day.pk)
-    if day.live_publication is not None:
+    if day.is_public:
         write_post(directory, day.date, day.live_publication.markdown)
     else:
         (directory / post_filename(day.date)).unlink(missing_ok=True)

@@ -43,8 +43,7 @@ class PublishResult:
 
 def _approved_entries(day: DigestDay) -> list[Entry]:
     return list(
-        day.entries.approved()
-        .filter(approved_revision__isnull=False)
+        day.entries.publishable()
         .select_related("paper", "approved_revision")
         .order_by("position", "id")
     )
