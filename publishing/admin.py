@@ -13,9 +13,14 @@ from django.utils.translation import gettext_lazy as _
 
 from digest_site.admin_mixins import ReadOnlyAdminMixin
 from papers.models import FetchRun
-from publishing.models import DigestDay, Entry, FilteredPaper, Publication
+from publishing.models import DayTransition, DigestDay, Entry, FilteredPaper, Publication
 from publishing.posts.export import day_export_markdown, post_filename
-from publishing.posts.publication import PUBLISH_PERMISSION, PublishError, day_publish, day_unpublish
+from publishing.posts.publication import (
+    PUBLISH_PERMISSION,
+    PublishError,
+    day_publish,
+    day_unpublish,
+)
 from publishing.review.views import (
     day_review_view,
     entry_review_view,
@@ -89,6 +94,21 @@ class FilteredPaperInline(admin.TabularInline):
         return False
 
 
+class DayTransitionInline(admin.TabularInline):
+    """Why the day is where it is: every change of its status, newest first."""
+
+    model = DayTransition
+    fields = ["at", "from_status", "to_status", "step", "reason", "actor"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    ordering = ["-at", "-id"]
+    verbose_name_plural = _("history of the day's status")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(DigestDay)
 class DigestDayAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     # Days are made and changed by the pipeline (fetch_papers, the schedule, the review
@@ -113,7 +133,7 @@ class DigestDayAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "published",
     ]
     fields = readonly_fields
-    inlines = [EntryInline, FilteredPaperInline]
+    inlines = [DayTransitionInline, EntryInline, FilteredPaperInline]
     actions = ["publish_days", "publish_days_approved_only", "unpublish_days", "download_markdown"]
 
     def get_urls(self):

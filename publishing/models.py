@@ -106,6 +106,32 @@ class DigestDay(models.Model):
         return self.live_publication_id is not None and self.date <= current_digest_date()
 
 
+class DayTransition(models.Model):
+    """One change of a day's status (or of why it is flagged): from, to, the step and reason, who or which job, when."""
+
+    day = models.ForeignKey(DigestDay, verbose_name=_("day"), on_delete=models.CASCADE, related_name="transitions")
+    # Empty for the day's creation.
+    from_status = models.CharField(_("from"), max_length=20, choices=DigestDay.Status.choices, blank=True)
+    to_status = models.CharField(_("to"), max_length=20, choices=DigestDay.Status.choices)
+    step = models.CharField(_("step"), max_length=20, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # The user's name, or the job that moved the day ("run_daily (schedule)", "fetch_papers (shell:ana)").
+    actor = models.CharField(_("by"), max_length=150)
+    at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("day transition")
+        verbose_name_plural = _("day transitions")
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.day.date}: {self.from_status or '—'} → {self.to_status}"
+
+
 class EntryQuerySet(models.QuerySet):
     def in_digest_order(self) -> "EntryQuerySet":
         return self.order_by("day__date", "position", "id")

@@ -3,6 +3,7 @@
 from django.dispatch import receiver
 
 from publishing.days.pipeline import day_check_drafting, days_awaiting_drafts_of
+from publishing.days.services import acting_as
 from publishing.posts.export import jekyll_posts_sync
 from publishing.review.services import entries_follow_text
 from publishing.signals import day_publication_changed
@@ -12,8 +13,9 @@ from translations.services import draft_finished
 
 @receiver(draft_finished)
 def move_days_on_when_their_drafts_finish(sender, draft, **kwargs) -> None:
-    for day in days_awaiting_drafts_of(draft.paper_id):
-        day_check_drafting(day=day)
+    with acting_as("drafting worker", unless_set=True):
+        for day in days_awaiting_drafts_of(draft.paper_id):
+            day_check_drafting(day=day)
 
 
 @receiver(revision_saved)

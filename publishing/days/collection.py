@@ -16,17 +16,34 @@ from papers.announcements import stale_feed_warning
 from papers.arxiv_client import ArxivClient
 from papers.feeds import FeedPaper
 from papers.models import FetchRun
-from papers.services import FetchCounts, fetch_run_fail, fetch_run_start, fetch_run_succeed, papers_upsert_from_feed
-from papers.sources import Progress, SourceError, SourceResult, fetch_from_api, fetch_from_rss, read_files
+from papers.services import (
+    FetchCounts,
+    fetch_run_fail,
+    fetch_run_start,
+    fetch_run_succeed,
+    papers_upsert_from_feed,
+)
+from papers.sources import (
+    Progress,
+    SourceError,
+    SourceResult,
+    fetch_from_api,
+    fetch_from_rss,
+    read_files,
+)
 from publishing.days.selection import Action, SelectionRules, select_paper
-from publishing.days.services import day_clear_attention, day_flag_attention
+from publishing.days.services import (
+    COLLECT_STEP,
+    day_clear_attention,
+    day_flag_attention,
+    day_open,
+)
 from publishing.days.windows import DigestWindow, digest_window
 from publishing.models import DigestDay, Entry, FilteredPaper
 
 logger = logging.getLogger(__name__)
 
 SOURCES = ("api", "rss", "file")
-COLLECT_STEP = "collect"
 
 
 class CollectionError(Exception):
@@ -85,9 +102,7 @@ def _assign_papers(*, window: DigestWindow, since: dt.datetime, fetched: SourceR
     repeats = len(fetched.papers) - len(latest)
 
     upserted = papers_upsert_from_feed(feed_papers=latest.values(), run=run)
-    day, _ = DigestDay.objects.get_or_create(
-        date=window.date, defaults={"window_start": window.start, "window_end": window.end}
-    )
+    day = day_open(window=window)
     day = DigestDay.objects.select_for_update().get(pk=day.pk)
     if day.status not in DigestDay.OPEN_FOR_COLLECTION:
         raise CollectionError(f"{window.date} is {day.status}; unpublish it before collecting again")
@@ -135,7 +150,7 @@ def _assign_papers(*, window: DigestWindow, since: dt.datetime, fetched: SourceR
     if warning:
         day_flag_attention(day=day, step=COLLECT_STEP, reason=warning)
     else:
-        day_clear_attention(day=day, step=COLLECT_STEP)
+        day_clear_attention(day=day, step=COLLECT_STEP, reason="cleared: a fresh fetch saw the announcement")
     day.last_collected_at = now
     day.save(update_fields=["last_collected_at"])
     counts = FetchCounts(

@@ -10,13 +10,16 @@ from django.db import models, transaction
 
 from papers.arxiv_client import ArxivClient
 from publishing.days.collection import CollectionResult, day_collect
-from publishing.days.services import day_clear_attention, day_flag_attention, day_move
+from publishing.days.services import (
+    DRAFT_STEP,
+    day_advance,
+    day_clear_attention,
+    day_flag_attention,
+)
 from publishing.models import DigestDay
 from translations.llm import LLMConfig
 from translations.models import MachineDraft
 from translations.services import draft_enqueue, draft_queue
-
-DRAFT_STEP = "draft"
 
 
 @dataclass
@@ -26,16 +29,6 @@ class DraftingStart:
     done: int = 0  # papers that already have a successful draft of their version
     problem: str = ""  # why drafting could not start (no LLM configured)
     drafts: list[MachineDraft] = field(default_factory=list)
-
-
-def _day_advance(day: DigestDay, to: DigestDay.Status) -> None:
-    """Move the day on; if it is flagged, remember where to go once the flag is cleared."""
-    if day.status == DigestDay.Status.NEEDS_ATTENTION:
-        if day.status_before_attention != to:
-            day.status_before_attention = to
-            day.save(update_fields=["status_before_attention"])
-    elif day.status != to:
-        day_move(day=day, to=to)
 
 
 def day_start_drafting(*, day: DigestDay, force: bool = False, enqueue: bool = True) -> DraftingStart:
@@ -70,7 +63,7 @@ def day_start_drafting(*, day: DigestDay, force: bool = False, enqueue: bool = T
         if start.drafts or (start.done and day.status in (DigestDay.Status.COLLECTING, DigestDay.Status.NEEDS_ATTENTION)):
             if day.attention_step == DRAFT_STEP:
                 day_clear_attention(day=day, step=DRAFT_STEP)
-            _day_advance(day, DigestDay.Status.DRAFTING)
+            day_advance(day=day, to=DigestDay.Status.DRAFTING, step=DRAFT_STEP)
     day_check_drafting(day=day)
     return start
 
@@ -105,7 +98,7 @@ def day_check_drafting(*, day: DigestDay) -> DigestDay:
             )
             return day
         day_clear_attention(day=day, step=DRAFT_STEP)
-        _day_advance(day, DigestDay.Status.IN_REVIEW)
+        day_advance(day=day, to=DigestDay.Status.IN_REVIEW, step=DRAFT_STEP)
         return day
 
 

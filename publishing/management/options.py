@@ -1,13 +1,23 @@
-"""Options the commands share: which day, and where its papers come from."""
+"""What the commands share: the base class that names them in a day's history, which day, and
+where its papers come from."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from django.core.management.base import CommandError
+from django.core.management.base import BaseCommand, CommandError
 
+from publishing.days.services import acting_as, shell_login
 from publishing.days.windows import current_digest_date, parse_digest_date
 from publishing.models import DigestDay
+
+
+class DayCommand(BaseCommand):
+    """A command whose day moves are recorded as its own: "fetch_papers (shell:ana)"."""
+
+    def execute(self, *args, **options):
+        with acting_as(f"{self.__module__.rsplit('.', 1)[-1]} ({shell_login()})"):
+            return super().execute(*args, **options)
 
 
 def add_collect_arguments(parser) -> None:

@@ -7,7 +7,6 @@ editors approved; the HTML is that markdown rendered and sanitised once, here.
 
 from __future__ import annotations
 
-import getpass
 import hashlib
 from dataclasses import dataclass
 
@@ -17,7 +16,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
-from publishing.days.services import day_move
+from publishing.days.services import PUBLISH_STEP, day_move, shell_login
 from publishing.days.windows import digest_timezone
 from publishing.models import DigestDay, Entry, Publication, PublishedPaper
 from publishing.posts.markdown_export import DayPost, PaperPost, render_day_markdown
@@ -92,12 +91,7 @@ def _require_publisher(user) -> None:
 
 
 def _actor_name(user) -> str:
-    if user is not None:
-        return user.get_username()
-    try:
-        return f"shell:{getpass.getuser()}"
-    except Exception:  # no login name (some containers): still say it came from the shell
-        return "shell"
+    return user.get_username() if user is not None else shell_login()
 
 
 def _log(day: DigestDay, user, message: str) -> None:
@@ -181,7 +175,8 @@ def day_publish(*, day: DigestDay, user=None, approved_only: bool = False) -> Pu
     went_live = day.live_publication_id != publication.pk
     if went_live:
         _go_live(day, publication)
-        day_move(day=day, to=DigestDay.Status.PUBLISHED)
+        day_move(day=day, to=DigestDay.Status.PUBLISHED, step=PUBLISH_STEP, user=user,
+                 reason=f"version {publication.version}")
         _log(day, user, f"Published version {publication.version}" + ("" if created else " again"))
         transaction.on_commit(lambda: day_publication_changed.send(sender=DigestDay, day=day))
     return PublishResult(publication=publication, created=created, went_live=went_live)
@@ -196,7 +191,8 @@ def day_unpublish(*, day: DigestDay, user=None) -> DigestDay:
         raise PublishError(f"{day.date} is not published")
     version = day.live_publication.version
     _go_live(day, None)
-    day_move(day=day, to=DigestDay.Status.IN_REVIEW)
+    day_move(day=day, to=DigestDay.Status.IN_REVIEW, step=PUBLISH_STEP, user=user,
+             reason=f"unpublished (version {version} hidden)")
     _log(day, user, f"Unpublished (version {version} hidden)")
     transaction.on_commit(lambda: day_publication_changed.send(sender=DigestDay, day=day))
     return day

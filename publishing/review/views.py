@@ -16,13 +16,30 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from publishing.models import DigestDay, Entry
-from publishing.posts.publication import PUBLISH_PERMISSION, PublishError, PublishResult, day_publish, day_unpublish
+from publishing.posts.publication import (
+    PUBLISH_PERMISSION,
+    PublishError,
+    PublishResult,
+    day_publish,
+    day_unpublish,
+)
 from publishing.posts.rendering import render_markdown_safely
 from publishing.review.figures import post_editing_by_day, post_editing_by_model
-from publishing.review.services import ReviewError, entry_approve, entry_reject, entry_reopen
+from publishing.review.services import (
+    ReviewError,
+    entry_approve,
+    entry_reject,
+    entry_reopen,
+)
 from translations.diffing import diff_html
 from translations.models import MachineDraft, Revision
-from translations.revisions import StaleEdit, revision_adopt_from_draft, revision_restore, revision_save, text_current
+from translations.revisions import (
+    StaleEdit,
+    revision_adopt_from_draft,
+    revision_restore,
+    revision_save,
+    text_current,
+)
 
 TEXT_LABELS = {
     "title_zh": gettext_lazy("Chinese title"),

@@ -1,14 +1,14 @@
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
-from publishing.management.options import collected_day
+from publishing.management.options import DayCommand, collected_day
 from publishing.models import Entry
 from publishing.posts.publication import PublishError, day_publish
 from publishing.review.services import ReviewError, entry_approve
 
 
-class Command(BaseCommand):
+class Command(DayCommand):
     help = ("Demo only: approve a day's entries in review as the demo admin, leaving the last one for you "
             "to review in the admin, and publish the approved ones. Development only.")
 

@@ -1,11 +1,15 @@
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from tqdm import tqdm
 
 from publishing.days.collection import CollectionError, day_collect
-from publishing.management.options import add_collect_arguments, parse_collect_options
+from publishing.management.options import (
+    DayCommand,
+    add_collect_arguments,
+    parse_collect_options,
+)
 
 
-class Command(BaseCommand):
+class Command(DayCommand):
     help = "Collect a digest day: fetch its papers from arXiv (or saved files) and add those no day holds yet."
 
     def add_arguments(self, parser):

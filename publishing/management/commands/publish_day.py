@@ -1,12 +1,12 @@
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
-from publishing.management.options import collected_day
+from publishing.management.options import DayCommand, collected_day
 from publishing.posts.publication import PublishError, day_publish, day_unpublish
 
 
-class Command(BaseCommand):
+class Command(DayCommand):
     help = "Publish a day's approved entries as a new version of its post (or --unpublish it)."
 
     def add_arguments(self, parser):

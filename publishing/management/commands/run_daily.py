@@ -1,11 +1,15 @@
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from publishing.days.collection import CollectionError
 from publishing.days.pipeline import run_daily
-from publishing.management.options import add_collect_arguments, parse_collect_options
+from publishing.management.options import (
+    DayCommand,
+    add_collect_arguments,
+    parse_collect_options,
+)
 
 
-class Command(BaseCommand):
+class Command(DayCommand):
     help = "The morning job: collect a day, then queue one background drafting task per entry (the schedule runs this)."
 
     def add_arguments(self, parser):

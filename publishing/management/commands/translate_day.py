@@ -1,12 +1,12 @@
 from concurrent.futures import ThreadPoolExecutor, as_completed
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import close_old_connections
 from tqdm import tqdm
 
 from publishing.days.pipeline import day_check_drafting, day_start_drafting
-from publishing.management.options import collected_day
+from publishing.management.options import DayCommand, collected_day
 from translations.services import draft_run
 
 
@@ -26,7 +26,7 @@ def _drafted(drafts, workers: int):
         yield from (future.result() for future in as_completed([pool.submit(_run_in_thread, d.pk) for d in drafts]))
 
 
-class Command(BaseCommand):
+class Command(DayCommand):
     help = "Draft a day's papers with the LLM: queue background tasks, or --sync to draft here with progress."
 
     def add_arguments(self, parser):
