@@ -161,14 +161,21 @@ def fetch_from_rss(
     return SourceResult(source="rss", papers=feed.papers, requests=[url], formats={feed.format})
 
 
+# A saved API page of 2,000 entries is about 10 MB; the read stops past this (a device like /dev/zero never ends).
+MAX_FEED_FILE_BYTES = 64_000_000
+
+
 def read_files(paths: Sequence[str | Path], *, progress: Progress = _no_progress) -> SourceResult:
     """Parse saved API answers or announcement feeds, in order; any unreadable file fails them all."""
     result = SourceResult(source="file")
     for path in map(Path, paths):
         try:
-            content = path.read_bytes()
+            with open(path, "rb") as saved:
+                content = saved.read(MAX_FEED_FILE_BYTES + 1)
         except OSError as exc:
             raise SourceError(f"cannot read {path}: {exc.strerror or exc}") from None
+        if len(content) > MAX_FEED_FILE_BYTES:
+            raise SourceError(f"{path} is larger than {MAX_FEED_FILE_BYTES // 1_000_000} MB; not a saved arXiv answer or feed")
         feed = _parse_or_explain(content, str(path))
         result.papers.extend(feed.papers)
         result.requests.append(str(path.resolve()))

@@ -68,7 +68,8 @@ def _postgresql_matches(query: str, papers: QuerySet) -> QuerySet:
 
 
 def search_published(query: str, *, page: int = 1) -> SearchPage:
-    query = " ".join(query.split())[:MAX_QUERY_CHARS]
+    # Control characters (a NUL is refused by PostgreSQL) are not words: dropped.
+    query = " ".join("".join(char if char.isprintable() else " " for char in query).split())[:MAX_QUERY_CHARS]
     if not query:
         return SearchPage(query="", papers=[], page=1, has_next=False)
     papers = PublishedPaper.objects.public()

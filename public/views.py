@@ -29,6 +29,8 @@ from publishing.posts.rendering import render_markdown_safely
 
 ARCHIVE_DAYS_PER_PAGE = 31
 CATEGORY_PAPERS_PER_PAGE = 30
+# Far beyond any archive (3,650 days × 60 papers is 7,300 category pages); bounds the SQL offset.
+MAX_PAGE = 100_000
 # Public pages run no scripts at all; styles are inline in the base template.
 CONTENT_SECURITY_POLICY = (
     "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data: https:; "
@@ -49,10 +51,12 @@ def _public(view):
 
 
 def _page_number(request) -> int:
-    try:
-        return max(1, int(request.GET.get("page", "1")))
-    except ValueError:
-        raise Http404("no such page") from None
+    """The ?page= number; anything that is not a page a reader could reach is a 404, never a 500
+    (a 20-digit number overflows the database's offset)."""
+    text = request.GET.get("page", "1")
+    if not text.isdigit() or len(text) > len(str(MAX_PAGE)) or not 1 <= int(text) <= MAX_PAGE:
+        raise Http404("no such page")
+    return int(text)
 
 
 def _published_day(date: dt.date) -> DigestDay:

@@ -45,8 +45,24 @@ def current_digest_date(now: dt.datetime | None = None) -> dt.date:
     return (now or timezone.now()).astimezone(digest_timezone()).date()
 
 
-def parse_digest_date(text: str) -> dt.date:
+# arXiv's first paper was announced in August 1991: no digest day can come before it.
+FIRST_DIGEST_DATE = dt.date(1991, 8, 14)
+# A day's window closes at its anchor, so a day more than this far ahead cannot hold a paper yet.
+MAX_DAYS_AHEAD = 2
+
+
+def parse_digest_date(text: str | None, *, today: dt.date | None = None) -> dt.date:
+    """A digest date given as YYYY-MM-DD; None means today's. Dates before arXiv began or more than
+    MAX_DAYS_AHEAD days from today are refused (ValueError saying why), as is an empty string."""
+    today = today or current_digest_date()
+    if text is None:
+        return today
     try:
-        return dt.date.fromisoformat(text.strip())
+        date = dt.date.fromisoformat(text.strip())
     except ValueError:
         raise ValueError(f"{text!r} is not a date as YYYY-MM-DD") from None
+    if date < FIRST_DIGEST_DATE:
+        raise ValueError(f"{date} is before arXiv's first announcement ({FIRST_DIGEST_DATE})")
+    if date > today + dt.timedelta(days=MAX_DAYS_AHEAD):
+        raise ValueError(f"{date} is more than {MAX_DAYS_AHEAD} days after today ({today}); no paper can be in it yet")
+    return date

@@ -8,7 +8,7 @@ import datetime as dt
 from django.core.management.base import BaseCommand, CommandError
 
 from publishing.days.services import acting_as, shell_login
-from publishing.days.windows import current_digest_date, parse_digest_date
+from publishing.days.windows import parse_digest_date
 from publishing.models import DigestDay
 
 
@@ -33,7 +33,7 @@ def parse_collect_options(*, date: str | None, source: str | None, files) -> tup
     """(digest date, source, files), or a CommandError saying what is wrong."""
     files = [path for group in files for path in group]
     try:
-        digest_date = parse_digest_date(date) if date else current_digest_date()
+        digest_date = parse_digest_date(date)
     except ValueError as exc:
         raise CommandError(f"--date: {exc}") from None
     if files and source:

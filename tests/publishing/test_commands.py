@@ -97,10 +97,10 @@ def test_digest_status_json_describes_the_day():
 
 @pytest.mark.django_db
 def test_digest_status_of_a_day_never_collected():
-    status = json.loads(run("digest_status", "--date", "2030-01-01", "--json"))
+    status = json.loads(run("digest_status", "--date", "2026-01-01", "--json"))
     assert status["status"] == "not_collected"
     assert (status["fetched"], status["kept"], status["last_fetch"]) == (0, 0, None)
-    assert status["window_end"] == "2030-01-01T08:50:00+08:00"
+    assert status["window_end"] == "2026-01-01T08:50:00+08:00"
 
 
 def test_command_line_failure_is_one_line_and_exits_non_zero(tmp_path):
@@ -128,3 +128,8 @@ def test_command_line_failure_is_one_line_and_exits_non_zero(tmp_path):
     assert described["status"] == "not_collected"
     assert described["last_fetch"]["status"] == "failed"
     assert "HTML page" in described["last_fetch"]["error"]
+
+    bad_date = subprocess.run([*manage, "fetch_papers", "--date", "0001-01-01"], env=env, cwd=REPO_ROOT,
+                              capture_output=True, text=True)
+    assert bad_date.returncode == 1 and bad_date.stderr.strip().count("\n") == 0
+    assert "before arXiv's first announcement" in bad_date.stderr

@@ -3,7 +3,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from publishing.days.status import day_status
-from publishing.days.windows import current_digest_date, parse_digest_date
+from publishing.days.windows import parse_digest_date
 
 
 class Command(BaseCommand):
@@ -15,7 +15,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, date=None, **options):
         try:
-            digest_date = parse_digest_date(date) if date else current_digest_date()
+            digest_date = parse_digest_date(date)
         except ValueError as exc:
             raise CommandError(f"--date: {exc}") from None
         status = day_status(digest_date)

@@ -1,3 +1,4 @@
+import os
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -6,6 +7,27 @@ from tqdm import tqdm
 from publishing.days.windows import parse_digest_date
 from publishing.models import DigestDay
 from publishing.posts.export import day_export_markdown, post_filename, write_post
+
+
+def _date_option(option: str, text: str):
+    try:
+        return parse_digest_date(text)
+    except ValueError as exc:
+        raise CommandError(f"{option}: {exc}") from None
+
+
+def _writable_directory(out: str) -> Path:
+    """--out as a folder the posts can be written to (created if missing), or a one-line CommandError."""
+    directory = Path(out)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise CommandError(f"--out {out}: this is a file, not a folder; name a folder for the posts") from None
+    except OSError as exc:
+        raise CommandError(f"--out {out}: cannot create the folder ({exc.strerror or exc})") from None
+    if not os.access(directory, os.W_OK | os.X_OK):
+        raise CommandError(f"--out {out}: the folder is not writable by this user")
+    return directory
 
 
 class Command(BaseCommand):
@@ -22,19 +44,16 @@ class Command(BaseCommand):
                             help="also days not published yet: their approved entries only")
 
     def _days(self, date, date_from, date_to, all_days):
-        try:
-            if date:
-                return DigestDay.objects.filter(date=parse_digest_date(date))
-            if date_from:
-                if not date_to:
-                    raise CommandError("--from needs --to")
-                first, last = parse_digest_date(date_from), parse_digest_date(date_to)
-                if first > last:
-                    raise CommandError(f"--from {first} is after --to {last}")
-                return DigestDay.objects.filter(date__range=(first, last))
-        except ValueError as exc:
-            raise CommandError(str(exc)) from None
-        if date_to:
+        if date is not None:
+            return DigestDay.objects.filter(date=_date_option("--date", date))
+        if date_from is not None:
+            if date_to is None:
+                raise CommandError("--from needs --to")
+            first, last = _date_option("--from", date_from), _date_option("--to", date_to)
+            if first > last:
+                raise CommandError(f"--from {first} is after --to {last}")
+            return DigestDay.objects.filter(date__range=(first, last))
+        if date_to is not None:
             raise CommandError("--to goes with --from")
         return DigestDay.objects.all()
 
@@ -43,17 +62,17 @@ class Command(BaseCommand):
         total = days.count()
         if date and not total:
             raise CommandError(f"no digest day {date}")
-        directory = Path(out)
+        directory = _writable_directory(out)
         written = unchanged = skipped = 0
-        first_date = None
+        first_date = None  # of a day actually exported, named in the summary as an example
         # A few days' posts in memory at a time, not the whole archive's (--all is gigabytes).
         for day in tqdm(days.iterator(chunk_size=20), total=total, desc="export", unit="day", disable=total < 2,
                         file=self.stderr):
-            first_date = first_date or day.date
             markdown = day_export_markdown(day, include_unpublished=include_unpublished)
             if markdown is None:
                 skipped += 1
                 continue
+            first_date = first_date or day.date
             if write_post(directory, day.date, markdown):
                 written += 1
             else:
@@ -61,7 +80,7 @@ class Command(BaseCommand):
         if date and skipped:
             hint = "" if include_unpublished else " (--include-unpublished exports its approved entries)"
             raise CommandError(f"{date} is not published and has nothing to export{hint}")
-        example = f", e.g. {directory / post_filename(first_date)}" if first_date and (written or unchanged) else ""
+        example = f", e.g. {directory / post_filename(first_date)}" if first_date else ""
         self.stdout.write(
             f"exported {written + unchanged} days to {directory}: {written} written, {unchanged} unchanged, "
             f"{skipped} skipped ({'nothing approved' if include_unpublished else 'not published'}){example}"

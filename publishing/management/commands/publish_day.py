@@ -11,9 +11,10 @@ class Command(DayCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--date", required=True, help="digest date YYYY-MM-DD")
-        parser.add_argument("--approved-only", action="store_true",
-                            help="publish although some entries are still awaiting a draft or in review")
-        parser.add_argument("--unpublish", action="store_true", help="hide the day from readers instead")
+        what = parser.add_mutually_exclusive_group()
+        what.add_argument("--approved-only", action="store_true",
+                          help="publish although some entries are still awaiting a draft or in review")
+        what.add_argument("--unpublish", action="store_true", help="hide the day from readers instead")
         parser.add_argument("--user", help="the chief editor's user name to record (default: the shell login)")
 
     def handle(self, *args, date, approved_only, unpublish, user, **options):

@@ -5,6 +5,31 @@ from django.core.management.base import BaseCommand, CommandError
 from papers.models import Paper
 from translations.services import draft_record_demo
 
+# The demo's file is a few kilobytes; a larger one is not a demo file (and /dev/zero never ends).
+MAX_DEMO_FILE_BYTES = 1_000_000
+DRAFT_KEYS = ("title_zh", "abstract_zh", "background", "method", "results")
+
+
+def _read_demo_drafts(file: str) -> dict[str, dict[str, str]]:
+    """{arxiv_id: {title_zh, abstract_zh, background, method, results}}, or a one-line CommandError."""
+    try:
+        with open(file, "rb") as demo_file:
+            content = demo_file.read(MAX_DEMO_FILE_BYTES + 1)
+    except OSError as exc:
+        raise CommandError(f"cannot read demo drafts from {file}: {exc.strerror or exc}") from None
+    if len(content) > MAX_DEMO_FILE_BYTES:
+        raise CommandError(f"{file} is larger than {MAX_DEMO_FILE_BYTES:,} bytes; not a demo drafts file")
+    try:
+        drafts = json.loads(content.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise CommandError(f"{file} is not UTF-8 JSON: {exc}") from None
+    if not isinstance(drafts, dict) or not isinstance(drafts.get("drafts"), dict):
+        raise CommandError(f'{file} must hold an object {{"drafts": {{arXiv id: draft}}}}')
+    for arxiv_id, fields in drafts["drafts"].items():
+        if not isinstance(fields, dict) or not all(isinstance(fields.get(key), str) for key in DRAFT_KEYS):
+            raise CommandError(f"{file}: the draft of {arxiv_id} needs the texts {', '.join(DRAFT_KEYS)}")
+    return drafts["drafts"]
+
 
 class Command(BaseCommand):
     help = "Load hand-written demo drafts (demo/drafts-*.json) for papers that have no draft; marked as demo data."
@@ -13,11 +38,7 @@ class Command(BaseCommand):
         parser.add_argument("--file", required=True, help="a JSON file {'drafts': {arxiv_id: {title_zh, abstract_zh, background, method, results}}}")
 
     def handle(self, *args, file, **options):
-        try:
-            with open(file, encoding="utf-8") as demo_file:
-                drafts = json.load(demo_file)["drafts"]
-        except (OSError, ValueError, KeyError) as exc:
-            raise CommandError(f"cannot read demo drafts from {file}: {exc}") from None
+        drafts = _read_demo_drafts(file)
         papers = Paper.objects.in_bulk(list(drafts), field_name="arxiv_id")
         loaded = sum(
             draft_record_demo(paper=papers[arxiv_id], fields=fields) is not None
