@@ -42,7 +42,7 @@ DATE_COMMANDS = [
 
 @pytest.mark.parametrize("date, reason", BAD_DATES)
 @pytest.mark.parametrize("command", DATE_COMMANDS, ids=lambda command: command[0])
-def test_a_date_out_of_range_or_empty_is_refused_and_changes_nothing(published_day, command, date, reason):
+def test_a_date_out_of_range_or_empty_is_refused_and_changes_nothing(db, command, date, reason):
     before = database_rows()
     message = refused(command[0], "--date", date, *command[1:])
     assert "--date" in message and reason in message
