@@ -53,7 +53,7 @@ class EntryInline(admin.TabularInline):
     ordering = ["position", "id"]
 
     def get_queryset(self, request):
-        latest_draft = MachineDraft.objects.filter(paper_id=OuterRef("paper_id")).order_by("-id")
+        latest_draft = MachineDraft.objects.latest_per_paper().filter(paper_id=OuterRef("paper_id"))
         return (
             super()
             .get_queryset(request)

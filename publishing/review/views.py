@@ -78,7 +78,7 @@ def entry_review_view(model_admin, request, entry_id: int):
         initial = current.text() if current else {}
         form = EntryTextForm(initial={**initial, "editor_note": entry.editor_note, "base_revision": base_number})
 
-    latest_draft = entry.paper.machine_drafts.order_by("-id").first()
+    latest_draft = entry.paper.machine_drafts.newest()
     context = {
         **model_admin.admin_site.each_context(request),
         "title": _("Review %(arxiv_id)s") % {"arxiv_id": entry.paper.versioned_id},
@@ -104,7 +104,7 @@ def _apply(request, entry: Entry, form: EntryTextForm):
     adopt = request.POST.get("_adopt")
     if adopt:
         # Take one section of the newest machine draft; the form's own edits are not saved by this button.
-        draft = entry.paper.machine_drafts.filter(status=MachineDraft.Status.SUCCEEDED).order_by("-id").first()
+        draft = entry.paper.machine_drafts.succeeded().newest()
         if draft is None or adopt not in Revision.TEXT_FIELDS:
             raise ReviewError("there is no machine draft section to adopt")
         adopted = revision_adopt_from_draft(
@@ -208,7 +208,7 @@ def entry_revisions_view(model_admin, request, entry_id: int):
         "opts": Entry._meta,
         "entry": entry,
         "revisions": revisions,
-        "drafts": list(entry.paper.machine_drafts.filter(status=MachineDraft.Status.SUCCEEDED).order_by("-id")),
+        "drafts": list(entry.paper.machine_drafts.succeeded().order_by("-id")),
         "a_key": a_key,
         "b_key": b_key,
         "diffs": _diffs(a, b) if a and b else [],
