@@ -15,7 +15,8 @@ from digest_site.admin_mixins import ReadOnlyAdminMixin
 from papers.models import FetchRun
 from publishing.models import DigestDay, Entry, FilteredPaper, Publication
 from publishing.posts.export import day_export_markdown, post_filename
-from publishing.posts.publication import PUBLISH_PERMISSION, PublishError, day_publish, day_unpublish
+from publishing.permissions import CHANGE_ENTRY, PUBLISH_DAY
+from publishing.posts.publication import PublishError, day_publish, day_unpublish
 from publishing.review.views import (
     day_review_view,
     entry_review_view,
@@ -124,7 +125,7 @@ class DigestDayAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         return [review, figures, *super().get_urls()]
 
     def has_publish_permission(self, request):
-        return request.user.has_perm(PUBLISH_PERMISSION)
+        return request.user.has_perm(PUBLISH_DAY)
 
     def _publish(self, request, queryset, *, approved_only: bool):
         for day in queryset.order_by("date"):
@@ -222,7 +223,7 @@ class EntryAdmin(admin.ModelAdmin):
     actions = ["draft_again"]
 
     def has_draft_again_permission(self, request):
-        return request.user.has_perm("publishing.change_entry")
+        return request.user.has_perm(CHANGE_ENTRY)
 
     @admin.action(description=_("Draft again (a new machine draft beside the current text)"), permissions=["draft_again"])
     def draft_again(self, request, queryset):

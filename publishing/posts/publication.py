@@ -20,11 +20,10 @@ from django.utils import timezone
 from publishing.days.services import day_move
 from publishing.days.windows import digest_timezone
 from publishing.models import DigestDay, Entry, Publication, PublishedPaper
+from publishing.permissions import PUBLISH_DAY
 from publishing.posts.markdown_export import DayPost, PaperPost, render_day_markdown
 from publishing.posts.rendering import render_post_html
 from publishing.signals import day_publication_changed
-
-PUBLISH_PERMISSION = "publishing.publish_day"
 
 # How the post names the digest's time zone beside its abbreviation ("CST，北京时间").
 TIMEZONE_NAMES = {"Asia/Shanghai": "北京时间", "Asia/Hong_Kong": "香港时间", "Asia/Taipei": "台北时间", "UTC": "协调世界时"}
@@ -88,7 +87,7 @@ def day_markdown_of_approved(day: DigestDay) -> str:
 
 
 def _require_publisher(user) -> None:
-    if user is not None and not user.has_perm(PUBLISH_PERMISSION):
+    if user is not None and not user.has_perm(PUBLISH_DAY):
         raise PermissionDenied("only a chief editor can publish or unpublish a day")
 
 

@@ -8,18 +8,16 @@ from django.db import transaction
 from django.utils import timezone
 
 from publishing.models import Entry
+from publishing.permissions import REVIEW_ENTRY
 from translations.models import Revision
 from translations.revisions import text_current
-
-REVIEW_PERMISSION = "publishing.review_entry"
-
 
 class ReviewError(Exception):
     """A move the entry's state does not allow, or a review based on text that changed since."""
 
 
 def _require_reviewer(user) -> None:
-    if user is None or not user.has_perm(REVIEW_PERMISSION):
+    if user is None or not user.has_perm(REVIEW_ENTRY):
         raise PermissionDenied("only editors can approve, reject or reopen entries")
 
 

@@ -16,7 +16,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from publishing.models import DigestDay, Entry
-from publishing.posts.publication import PUBLISH_PERMISSION, PublishError, PublishResult, day_publish, day_unpublish
+from publishing.permissions import PUBLISH_DAY, REVIEW_ENTRY, VIEW_ENTRY
+from publishing.posts.publication import PublishError, PublishResult, day_publish, day_unpublish
 from publishing.posts.rendering import render_markdown_safely
 from publishing.review.figures import post_editing_by_day, post_editing_by_model
 from publishing.review.services import ReviewError, entry_approve, entry_reject, entry_reopen
@@ -94,7 +95,7 @@ def entry_review_view(model_admin, request, entry_id: int):
         "previews": [(TEXT_LABELS[name], render_markdown_safely(getattr(current, name)))
                      for name in ("background_md", "method_md", "results_md")] if current else [],
         "next_entry": _next_entry(entry),
-        "can_review": request.user.has_perm("publishing.review_entry"),
+        "can_review": request.user.has_perm(REVIEW_ENTRY),
     }
     return TemplateResponse(request, "admin/publishing/entry_review.html", context)
 
@@ -229,7 +230,7 @@ def day_review_view(model_admin, request, day_id: int):
         DigestDay.objects.select_related("live_publication").defer("live_publication__markdown", "live_publication__html"),
         pk=day_id,
     )
-    if not request.user.has_perm("publishing.view_entry"):
+    if not request.user.has_perm(VIEW_ENTRY):
         raise PermissionDenied
     if request.method == "POST" and {"_publish", "_publish_approved_only", "_unpublish"} & set(request.POST):
         return _day_publish_from_review(request, day)
@@ -274,8 +275,8 @@ def day_review_view(model_admin, request, day_id: int):
         "opts": DigestDay._meta,
         "day": day,
         "rows": rows,
-        "can_review": request.user.has_perm("publishing.review_entry"),
-        "can_publish": request.user.has_perm(PUBLISH_PERMISSION),
+        "can_review": request.user.has_perm(REVIEW_ENTRY),
+        "can_publish": request.user.has_perm(PUBLISH_DAY),
         "publications": list(day.publications.defer("markdown", "html").order_by("-version")),
         "not_reviewed": sum(1 for row in rows if row["entry"].state in Entry.NOT_REVIEWED),
         "approved": sum(1 for row in rows if row["entry"].state == Entry.State.APPROVED),
@@ -308,7 +309,7 @@ def _day_publish_from_review(request, day: DigestDay):
 
 
 def post_editing_view(model_admin, request):
-    if not request.user.has_perm("publishing.view_entry"):
+    if not request.user.has_perm(VIEW_ENTRY):
         raise PermissionDenied
     context = {
         **model_admin.admin_site.each_context(request),

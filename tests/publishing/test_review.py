@@ -13,6 +13,7 @@ from django.core.management import call_command
 
 from publishing.days.collection import day_collect
 from publishing.models import Entry
+from publishing.permissions import PUBLISH_DAY, REVIEW_ENTRY
 from publishing.review.services import ReviewError, entry_approve, entry_reject, entry_reopen
 from tests.builders import user_in
 from translations.models import MachineDraft, Revision
@@ -151,8 +152,8 @@ def test_drafting_again_never_replaces_human_text_but_can_be_adopted(entry, edit
 def test_roles_are_created_with_the_right_permissions(db):
     editor = user_in("Editor", "e")
     chief = user_in("Chief editor", "c")
-    assert editor.has_perm("publishing.review_entry") and not editor.has_perm("publishing.publish_day")
-    assert chief.has_perm("publishing.review_entry") and chief.has_perm("publishing.publish_day")
+    assert editor.has_perm(REVIEW_ENTRY) and not editor.has_perm(PUBLISH_DAY)
+    assert chief.has_perm(REVIEW_ENTRY) and chief.has_perm(PUBLISH_DAY)
 
 
 def test_digest_status_counts_entries_by_state(entry, editor):
