@@ -12,11 +12,11 @@ import hashlib
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.contrib.admin.models import CHANGE, LogEntry
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
+from publishing.audit import audit_log
 from publishing.days.services import day_move
 from publishing.days.windows import digest_timezone
 from publishing.models import DigestDay, Entry, Publication, PublishedPaper
@@ -100,14 +100,6 @@ def _actor_name(user) -> str:
         return "shell"
 
 
-def _log(day: DigestDay, user, message: str) -> None:
-    if user is not None:
-        LogEntry.objects.log_actions(
-            user_id=user.pk, queryset=DigestDay.objects.filter(pk=day.pk), action_flag=CHANGE,
-            change_message=message, single_object=True,
-        )
-
-
 def _published_papers(publication: Publication, entries: list[Entry]) -> list[PublishedPaper]:
     rows = []
     for entry in entries:
@@ -182,7 +174,7 @@ def day_publish(*, day: DigestDay, user=None, approved_only: bool = False) -> Pu
     if went_live:
         _go_live(day, publication)
         day_move(day=day, to=DigestDay.Status.PUBLISHED)
-        _log(day, user, f"Published version {publication.version}" + ("" if created else " again"))
+        audit_log(user=user, obj=day, message=f"Published version {publication.version}" + ("" if created else " again"))
         transaction.on_commit(lambda: day_publication_changed.send(sender=DigestDay, day=day))
     return PublishResult(publication=publication, created=created, went_live=went_live)
 
@@ -197,7 +189,7 @@ def day_unpublish(*, day: DigestDay, user=None) -> DigestDay:
     version = day.live_publication.version
     _go_live(day, None)
     day_move(day=day, to=DigestDay.Status.IN_REVIEW)
-    _log(day, user, f"Unpublished (version {version} hidden)")
+    audit_log(user=user, obj=day, message=f"Unpublished (version {version} hidden)")
     transaction.on_commit(lambda: day_publication_changed.send(sender=DigestDay, day=day))
     return day
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from django.contrib.admin.models import CHANGE, LogEntry
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
+from publishing.audit import audit_log
 from publishing.models import Entry
 from publishing.permissions import REVIEW_ENTRY
 from translations.models import Revision
@@ -26,13 +26,6 @@ def _move(entry: Entry, to: Entry.State) -> None:
     if to not in Entry.TRANSITIONS[current]:
         raise ReviewError(f"entry {entry.paper.arxiv_id} of {entry.day.date} is {current.value}; it cannot become {to.value}")
     entry.state = to
-
-
-def _log(entry: Entry, user, message: str) -> None:
-    LogEntry.objects.log_actions(
-        user_id=user.pk, queryset=Entry.objects.filter(pk=entry.pk), action_flag=CHANGE, change_message=message,
-        single_object=True,
-    )
 
 
 def _locked(entry: Entry) -> Entry:
@@ -56,7 +49,7 @@ def entry_approve(*, entry: Entry, user, seen_revision: int | None = None) -> En
     _move(entry, Entry.State.APPROVED)
     entry.approved_by, entry.approved_at, entry.approved_revision = user, timezone.now(), current
     entry.save(update_fields=["state", "approved_by", "approved_at", "approved_revision"])
-    _log(entry, user, f"Approved revision {current.number}")
+    audit_log(user=user, obj=entry, message=f"Approved revision {current.number}")
     return entry
 
 
@@ -69,7 +62,7 @@ def entry_reject(*, entry: Entry, user, note: str = "") -> Entry:
     if note:
         entry.editor_note = note
     entry.save(update_fields=["state", "approved_by", "approved_at", "approved_revision", "editor_note"])
-    _log(entry, user, f"Rejected{': ' + note if note else ''}")
+    audit_log(user=user, obj=entry, message=f"Rejected{': ' + note if note else ''}")
     return entry
 
 
@@ -80,7 +73,7 @@ def entry_reopen(*, entry: Entry, user) -> Entry:
     _move(entry, Entry.State.IN_REVIEW)
     entry.approved_by = entry.approved_at = entry.approved_revision = None
     entry.save(update_fields=["state", "approved_by", "approved_at", "approved_revision"])
-    _log(entry, user, "Reopened for review")
+    audit_log(user=user, obj=entry, message="Reopened for review")
     return entry
 
 

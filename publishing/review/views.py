@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.contrib.admin.models import CHANGE, LogEntry
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -15,6 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from publishing.audit import audit_log
 from publishing.models import DigestDay, Entry
 from publishing.permissions import PUBLISH_DAY, REVIEW_ENTRY, VIEW_ENTRY
 from publishing.posts.publication import PublishError, PublishResult, day_publish, day_unpublish
@@ -190,10 +190,7 @@ def entry_revisions_view(model_admin, request, entry_id: int):
         except StaleEdit as exc:
             messages.error(request, str(exc))
         else:
-            LogEntry.objects.log_actions(
-                user_id=request.user.pk, queryset=Entry.objects.filter(pk=entry.pk), action_flag=CHANGE,
-                change_message=f"Restored revision {old.number}", single_object=True,
-            )
+            audit_log(user=request.user, obj=entry, message=f"Restored revision {old.number}")
             if restored:
                 messages.success(request, _("Revision %(old)d restored as revision %(new)d.") % {"old": old.number, "new": restored.number})
         return redirect("admin:publishing_entry_revisions", entry.pk)
