@@ -14,16 +14,22 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from publishing.audit import audit_log
 from publishing.models import DigestDay, Entry
 from publishing.permissions import PUBLISH_DAY, REVIEW_ENTRY, VIEW_ENTRY
 from publishing.posts.publication import PublishError, PublishResult, day_publish, day_unpublish
 from publishing.posts.rendering import render_markdown_safely
 from publishing.review.figures import post_editing_by_day, post_editing_by_model
-from publishing.review.services import ReviewError, entry_approve, entry_reject, entry_reopen
+from publishing.review.services import (
+    ReviewError,
+    entry_approve,
+    entry_note_set,
+    entry_reject,
+    entry_reopen,
+    entry_text_restore,
+)
 from translations.diffing import diff_html
 from translations.models import MachineDraft, Revision
-from translations.revisions import StaleEdit, revision_adopt_from_draft, revision_restore, revision_save, text_current
+from translations.revisions import StaleEdit, revision_adopt_from_draft, revision_save, text_current
 
 TEXT_LABELS = {
     "title_zh": gettext_lazy("Chinese title"),
@@ -121,9 +127,7 @@ def _apply(request, entry: Entry, form: EntryTextForm):
         base_number=form.cleaned_data["base_revision"],
         comment=form.cleaned_data["comment"],
     )
-    if form.cleaned_data["editor_note"] != entry.editor_note:
-        Entry.objects.filter(pk=entry.pk).update(editor_note=form.cleaned_data["editor_note"])
-    entry.refresh_from_db()
+    entry = entry_note_set(entry=entry, user=request.user, note=form.cleaned_data["editor_note"])
     seen = revision.number if revision else form.cleaned_data["base_revision"]
     if "_approve" in request.POST:
         entry_approve(entry=entry, user=request.user, seen_revision=seen)
@@ -184,15 +188,16 @@ def entry_revisions_view(model_admin, request, entry_id: int):
     if request.method == "POST" and "restore" in request.POST:
         if not model_admin.has_change_permission(request, entry):
             raise PermissionDenied
-        old = entry.paper.revisions.get(number=int(request.POST["restore"]))
+        number = int(request.POST["restore"])
         try:
-            restored = revision_restore(revision=old, author=request.user, base_number=int(request.POST["base_revision"]))
-        except StaleEdit as exc:
+            restored = entry_text_restore(
+                entry=entry, user=request.user, number=number, base_number=int(request.POST["base_revision"])
+            )
+        except (StaleEdit, ReviewError) as exc:
             messages.error(request, str(exc))
         else:
-            audit_log(user=request.user, obj=entry, message=f"Restored revision {old.number}")
             if restored:
-                messages.success(request, _("Revision %(old)d restored as revision %(new)d.") % {"old": old.number, "new": restored.number})
+                messages.success(request, _("Revision %(old)d restored as revision %(new)d.") % {"old": number, "new": restored.number})
         return redirect("admin:publishing_entry_revisions", entry.pk)
 
     newest = f"r{revisions[0].number}" if revisions else ""
