@@ -1,24 +1,31 @@
-"""The editors' pages in the admin: review one entry (edit, save, approve), and its revision history.
+"""The editors' pages in the admin: review one entry (edit, save, approve), its revision history,
+a day's entries (bulk approve / reject, publish), and the post-editing figures.
 
-Thin views: they parse the form and call publishing.review.services / translations.revisions.
+Thin views: publishing.review.forms checks what was posted; the views call
+publishing.review.services / translations.revisions and present the outcome.
 """
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from publishing.models import DigestDay, Entry
 from publishing.permissions import PUBLISH_DAY, REVIEW_ENTRY, VIEW_ENTRY
 from publishing.posts.publication import PublishError, PublishResult, day_publish, day_unpublish
 from publishing.posts.rendering import render_markdown_safely
 from publishing.review.figures import post_editing_by_day, post_editing_by_model
+from publishing.review.forms import (
+    TEXT_LABELS,
+    DayReviewActionForm,
+    EntryTextForm,
+    RevisionCompareForm,
+    RevisionRestoreForm,
+)
 from publishing.review.services import (
     ReviewError,
     entry_approve,
@@ -30,30 +37,6 @@ from publishing.review.services import (
 from translations.diffing import diff_html
 from translations.models import MachineDraft, Revision
 from translations.revisions import StaleEdit, revision_adopt_from_draft, revision_save, text_current
-
-TEXT_LABELS = {
-    "title_zh": gettext_lazy("Chinese title"),
-    "abstract_zh": gettext_lazy("Chinese abstract"),
-    "background_md": gettext_lazy("1) background and prior-work problems"),
-    "method_md": gettext_lazy("2) method"),
-    "results_md": gettext_lazy("3) tasks and results"),
-}
-
-
-class EntryTextForm(forms.Form):
-    title_zh = forms.CharField(label=TEXT_LABELS["title_zh"], required=False, widget=forms.TextInput(attrs={"size": 80}))
-    abstract_zh = forms.CharField(label=TEXT_LABELS["abstract_zh"], required=False, widget=forms.Textarea(attrs={"rows": 8}))
-    background_md = forms.CharField(label=TEXT_LABELS["background_md"], required=False, widget=forms.Textarea(attrs={"rows": 6}))
-    method_md = forms.CharField(label=TEXT_LABELS["method_md"], required=False, widget=forms.Textarea(attrs={"rows": 10}))
-    results_md = forms.CharField(label=TEXT_LABELS["results_md"], required=False, widget=forms.Textarea(attrs={"rows": 6}))
-    comment = forms.CharField(label=gettext_lazy("Comment on this change"), required=False, max_length=500)
-    editor_note = forms.CharField(label=gettext_lazy("Editor note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    # The revision the form was opened on: a save on top of an older one is refused.
-    base_revision = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
-
-    def text(self) -> dict[str, str]:
-        return {name: self.cleaned_data[name].replace("\r\n", "\n") for name in Revision.TEXT_FIELDS}
-
 
 def _next_entry(entry: Entry) -> Entry | None:
     return entry.day.entries.filter(position__gt=entry.position).order_by("position").first()
@@ -108,11 +91,11 @@ def entry_review_view(model_admin, request, entry_id: int):
 
 def _apply(request, entry: Entry, form: EntryTextForm):
     """Save the text (if changed), then do what the pressed button asks; return a redirect or None."""
-    adopt = request.POST.get("_adopt")
+    adopt = form.section_to_adopt
     if adopt:
         # Take one section of the newest machine draft; the form's own edits are not saved by this button.
         draft = entry.paper.machine_drafts.succeeded().newest()
-        if draft is None or adopt not in Revision.TEXT_FIELDS:
+        if draft is None:
             raise ReviewError("there is no machine draft section to adopt")
         adopted = revision_adopt_from_draft(
             draft=draft, fields=[adopt], author=request.user, base_number=form.cleaned_data["base_revision"]
@@ -167,15 +150,21 @@ def _diffs(old, new) -> list[tuple[str, object]]:
 
 
 def _version(entry: Entry, key: str):
-    """`r3` is revision 3 of the entry's paper; `d12` is machine draft 12 of that paper."""
-    kind, number = key[:1], key[1:]
-    if not number.isdigit():
+    """`r3` is revision 3 of the entry's paper; `d12` is machine draft 12 of that paper (keys checked by the form)."""
+    if not key:
         return None
+    kind, number = key[:1], int(key[1:])
     if kind == "r":
-        return entry.paper.revisions.filter(number=int(number)).first()
-    if kind == "d":
-        return entry.paper.machine_drafts.filter(pk=int(number)).first()
-    return None
+        return entry.paper.revisions.filter(number=number).first()
+    return entry.paper.machine_drafts.filter(pk=number).first()
+
+
+def _error_messages(request, form, *, prefix: str) -> None:
+    """Tell the editor why a posted form was refused, one message per error."""
+    for name, errors in form.errors.items():
+        label = "" if name == "__all__" else f"{form.fields[name].label}: "
+        for error in errors:
+            messages.error(request, f"{prefix} {label}{error}")
 
 
 def entry_revisions_view(model_admin, request, entry_id: int):
@@ -185,13 +174,17 @@ def entry_revisions_view(model_admin, request, entry_id: int):
     revisions = list(entry.paper.revisions.select_related("author", "from_draft", "restored_from").order_by("-number"))
     for revision in revisions:
         revision.changed_labels = [str(TEXT_LABELS.get(name, name)) for name in revision.changed_fields]
-    if request.method == "POST" and "restore" in request.POST:
+    if request.method == "POST":
         if not model_admin.has_change_permission(request, entry):
             raise PermissionDenied
-        number = int(request.POST["restore"])
+        form = RevisionRestoreForm(request.POST, paper=entry.paper)
+        if not form.is_valid():
+            _error_messages(request, form, prefix=_("Not restored:"))
+            return redirect("admin:publishing_entry_revisions", entry.pk)
+        number = form.cleaned_data["restore"]
         try:
             restored = entry_text_restore(
-                entry=entry, user=request.user, number=number, base_number=int(request.POST["base_revision"])
+                entry=entry, user=request.user, number=number, base_number=form.cleaned_data["base_revision"]
             )
         except (StaleEdit, ReviewError) as exc:
             messages.error(request, str(exc))
@@ -200,10 +193,13 @@ def entry_revisions_view(model_admin, request, entry_id: int):
                 messages.success(request, _("Revision %(old)d restored as revision %(new)d.") % {"old": number, "new": restored.number})
         return redirect("admin:publishing_entry_revisions", entry.pk)
 
-    newest = f"r{revisions[0].number}" if revisions else ""
-    first_draft = revisions[-1].from_draft if revisions and revisions[-1].from_draft else None
-    a_key = request.GET.get("a") or (f"d{first_draft.pk}" if first_draft else "")
-    b_key = request.GET.get("b") or newest
+    compare = RevisionCompareForm(request.GET)
+    if compare.is_valid():  # unchosen: the first machine draft against the newest revision
+        first_draft = revisions[-1].from_draft if revisions and revisions[-1].from_draft else None
+        a_key = compare.cleaned_data["a"] or (f"d{first_draft.pk}" if first_draft else "")
+        b_key = compare.cleaned_data["b"] or (f"r{revisions[0].number}" if revisions else "")
+    else:  # a key naming no version: compare nothing rather than something not asked for
+        a_key = b_key = ""
     a, b = _version(entry, a_key), _version(entry, b_key)
     context = {
         **model_admin.admin_site.each_context(request),
@@ -212,6 +208,7 @@ def entry_revisions_view(model_admin, request, entry_id: int):
         "entry": entry,
         "revisions": revisions,
         "drafts": list(entry.paper.machine_drafts.succeeded().order_by("-id")),
+        "compare_form": compare,
         "a_key": a_key,
         "b_key": b_key,
         "diffs": _diffs(a, b) if a and b else [],
@@ -237,15 +234,16 @@ def day_review_view(model_admin, request, day_id: int):
     if request.method == "POST" and {"_publish", "_publish_approved_only", "_unpublish"} & set(request.POST):
         return _day_publish_from_review(request, day)
     if request.method == "POST":
-        action = "approve" if "_approve" in request.POST else "reject" if "_reject" in request.POST else None
-        chosen = day.entries.filter(pk__in=request.POST.getlist("entry")).select_related("paper", "day")
+        form = DayReviewActionForm(request.POST, day=day)
+        if not form.is_valid():
+            _error_messages(request, form, prefix=_("Nothing done:"))
+            return redirect("admin:publishing_digestday_review", day.pk)
         done, refused = 0, []
-        for entry in chosen:
-            seen = request.POST.get(f"seen-{entry.pk}")
+        for entry in form.cleaned_data["entry"]:
             try:
-                if action == "approve":
-                    entry_approve(entry=entry, user=request.user, seen_revision=int(seen) if seen else None)
-                elif action == "reject":
+                if form.cleaned_data["action"] == "approve":
+                    entry_approve(entry=entry, user=request.user, seen_revision=form.seen_revision(entry))
+                else:
                     entry_reject(entry=entry, user=request.user)
                 done += 1
             except ReviewError as exc:
