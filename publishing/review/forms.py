@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from papers.models import Paper
@@ -16,13 +17,10 @@ LARGEST_NUMBER = 2**31 - 1
 # Row ids are bigint (DEFAULT_AUTO_FIELD); a larger one would overflow the query, not just match nothing.
 LARGEST_ID = 2**63 - 1
 
-TEXT_LABELS = {
-    "title_zh": _("Chinese title"),
-    "abstract_zh": _("Chinese abstract"),
-    "background_md": _("1) background and prior-work problems"),
-    "method_md": _("2) method"),
-    "results_md": _("3) tasks and results"),
-}
+
+def text_label(name: str) -> str:
+    """A text section's label, the model field's verbose name (translated when shown), for forms, diffs and history."""
+    return capfirst(Revision._meta.get_field(name).verbose_name)
 
 
 def revision_number_field(**kwargs) -> forms.IntegerField:
@@ -30,11 +28,11 @@ def revision_number_field(**kwargs) -> forms.IntegerField:
 
 
 class EntryTextForm(forms.Form):
-    title_zh = forms.CharField(label=TEXT_LABELS["title_zh"], required=False, widget=forms.TextInput(attrs={"size": 80}))
-    abstract_zh = forms.CharField(label=TEXT_LABELS["abstract_zh"], required=False, widget=forms.Textarea(attrs={"rows": 8}))
-    background_md = forms.CharField(label=TEXT_LABELS["background_md"], required=False, widget=forms.Textarea(attrs={"rows": 6}))
-    method_md = forms.CharField(label=TEXT_LABELS["method_md"], required=False, widget=forms.Textarea(attrs={"rows": 10}))
-    results_md = forms.CharField(label=TEXT_LABELS["results_md"], required=False, widget=forms.Textarea(attrs={"rows": 6}))
+    title_zh = forms.CharField(label=text_label("title_zh"), required=False, widget=forms.TextInput(attrs={"size": 80}))
+    abstract_zh = forms.CharField(label=text_label("abstract_zh"), required=False, widget=forms.Textarea(attrs={"rows": 8}))
+    background_md = forms.CharField(label=text_label("background_md"), required=False, widget=forms.Textarea(attrs={"rows": 6}))
+    method_md = forms.CharField(label=text_label("method_md"), required=False, widget=forms.Textarea(attrs={"rows": 10}))
+    results_md = forms.CharField(label=text_label("results_md"), required=False, widget=forms.Textarea(attrs={"rows": 6}))
     comment = forms.CharField(label=_("Comment on this change"), required=False, max_length=500)
     editor_note = forms.CharField(label=_("Editor note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     # The revision the form was opened on: a save on top of an older one is refused.
@@ -43,7 +41,7 @@ class EntryTextForm(forms.Form):
     _adopt = forms.ChoiceField(
         label=_("Section to adopt"),
         required=False,
-        choices=[(name, TEXT_LABELS[name]) for name in Revision.TEXT_FIELDS],
+        choices=[(name, text_label(name)) for name in Revision.TEXT_FIELDS],
         widget=forms.HiddenInput,
         error_messages={"invalid_choice": _("“%(value)s” is not a text section to adopt.")},
     )

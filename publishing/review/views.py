@@ -20,11 +20,11 @@ from publishing.posts.publication import PublishError, PublishResult, day_publis
 from publishing.posts.rendering import render_markdown_safely
 from publishing.review.figures import post_editing_by_day, post_editing_by_model
 from publishing.review.forms import (
-    TEXT_LABELS,
     DayReviewActionForm,
     EntryTextForm,
     RevisionCompareForm,
     RevisionRestoreForm,
+    text_label,
 )
 from publishing.review.services import (
     ReviewError,
@@ -81,7 +81,7 @@ def entry_review_view(model_admin, request, entry_id: int):
         "newer_sections": _newer_sections(current, latest_draft),
         "stale_diffs": _diffs(stale.current.paper.revisions.get(number=stale.base_number), stale.current)
         if stale and stale.base_number else [],
-        "previews": [(TEXT_LABELS[name], render_markdown_safely(getattr(current, name)))
+        "previews": [(text_label(name), render_markdown_safely(getattr(current, name)))
                      for name in ("background_md", "method_md", "results_md")] if current else [],
         "next_entry": _next_entry(entry),
         "can_review": request.user.has_perm(REVIEW_ENTRY),
@@ -135,7 +135,7 @@ def _newer_sections(current: Revision | None, draft: MachineDraft | None) -> lis
     if current.from_draft_id is not None and current.from_draft_id >= draft.pk:
         return []
     return [
-        (name, TEXT_LABELS[name], diff_html(getattr(current, name), getattr(draft, name)))
+        (name, text_label(name), diff_html(getattr(current, name), getattr(draft, name)))
         for name in Revision.TEXT_FIELDS
         if getattr(draft, name) and getattr(draft, name) != getattr(current, name)
     ]
@@ -143,7 +143,7 @@ def _newer_sections(current: Revision | None, draft: MachineDraft | None) -> lis
 
 def _diffs(old, new) -> list[tuple[str, object]]:
     return [
-        (TEXT_LABELS[name], diff_html(getattr(old, name), getattr(new, name)))
+        (text_label(name), diff_html(getattr(old, name), getattr(new, name)))
         for name in Revision.TEXT_FIELDS
         if getattr(old, name) != getattr(new, name)
     ]
@@ -173,7 +173,7 @@ def entry_revisions_view(model_admin, request, entry_id: int):
         raise PermissionDenied
     revisions = list(entry.paper.revisions.select_related("author", "from_draft", "restored_from").order_by("-number"))
     for revision in revisions:
-        revision.changed_labels = [str(TEXT_LABELS.get(name, name)) for name in revision.changed_fields]
+        revision.changed_labels = [str(text_label(name)) for name in revision.changed_fields]
     if request.method == "POST":
         if not model_admin.has_change_permission(request, entry):
             raise PermissionDenied

@@ -2,16 +2,20 @@
 
 import datetime as dt
 import json
+import re
 from pathlib import Path
 
 import pytest
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import Group, User
 from django.urls import reverse
+from django.utils import translation
+from django.utils.text import capfirst
 
 from publishing.days.collection import day_collect
 from publishing.models import Entry
 from publishing.review.figures import post_editing_by_day, post_editing_by_model
+from publishing.review.forms import text_label
 from tests.openai_stub import draft_reply
 from translations.models import MachineDraft, Revision
 from translations.services import draft_record_demo
@@ -289,3 +293,22 @@ def test_a_bad_review_post_shows_the_form_error_and_changes_nothing(editor_clien
                                   HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 200 and error in response.content.decode()
     assert nothing_changed_since(before)
+
+
+def test_section_labels_are_the_models_verbose_names_in_english_and_chinese(editor_client, entries):
+    entry = entries[0]
+    editor_client.post(review_url(entry), form_data(entry, method_md="- 改过的方法", _save="1"))
+    english = editor_client.get(review_url(entry), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    for name in Revision.TEXT_FIELDS:
+        assert f">{capfirst(Revision._meta.get_field(name).verbose_name)}</label>" in english
+    chinese = editor_client.get(review_url(entry), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    for label in ("中文标题", "中文摘要", "研究背景与既有方法问题", "核心方法", "任务与效果"):
+        assert f">{label}</label>" in chinese
+    history = editor_client.get(history_url(entry), {"a": "r1", "b": "r2"}, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "<td>核心方法</td>" in history and "<h3>核心方法</h3>" in history
+
+
+def test_every_text_section_label_has_a_chinese_translation():
+    with translation.override("zh-hans"):
+        labels = {name: str(text_label(name)) for name in Revision.TEXT_FIELDS}
+    assert all(re.search(r"[\u4e00-\u9fff]", label) for label in labels.values()), labels
