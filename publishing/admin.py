@@ -14,8 +14,8 @@ from django.utils.translation import gettext_lazy as _
 from digest_site.admin_mixins import ReadOnlyAdminMixin
 from papers.models import FetchRun
 from publishing.models import DigestDay, Entry, FilteredPaper, Publication
-from publishing.posts.export import day_export_markdown, post_filename
 from publishing.permissions import CHANGE_ENTRY, PUBLISH_DAY
+from publishing.posts.export import day_export_markdown, post_filename
 from publishing.posts.publication import PublishError, day_publish, day_unpublish
 from publishing.review.views import (
     day_review_view,

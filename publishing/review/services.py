@@ -13,6 +13,7 @@ from publishing.permissions import CHANGE_ENTRY, REVIEW_ENTRY
 from translations.models import Revision
 from translations.revisions import revision_restore, text_current
 
+
 class ReviewError(Exception):
     """A move the entry's state does not allow, or a review based on text that changed since."""
 

@@ -38,6 +38,7 @@ from translations.diffing import diff_html
 from translations.models import MachineDraft, Revision
 from translations.revisions import StaleEdit, revision_adopt_from_draft, revision_save, text_current
 
+
 def _next_entry(entry: Entry) -> Entry | None:
     return entry.day.entries.filter(position__gt=entry.position).order_by("position").first()
 
@@ -190,7 +191,9 @@ def entry_revisions_view(model_admin, request, entry_id: int):
             messages.error(request, str(exc))
         else:
             if restored:
-                messages.success(request, _("Revision %(old)d restored as revision %(new)d.") % {"old": number, "new": restored.number})
+                messages.success(
+                    request, _("Revision %(old)d restored as revision %(new)d.") % {"old": number, "new": restored.number}
+                )
         return redirect("admin:publishing_entry_revisions", entry.pk)
 
     compare = RevisionCompareForm(request.GET)
