@@ -14,13 +14,9 @@ from django.utils.translation import gettext_lazy as _
 from digest_site.admin_mixins import ReadOnlyAdminMixin
 from papers.models import FetchRun
 from publishing.models import DayTransition, DigestDay, Entry, FilteredPaper, Publication
+from publishing.permissions import CHANGE_ENTRY, PUBLISH_DAY
 from publishing.posts.export import day_export_markdown, post_filename
-from publishing.posts.publication import (
-    PUBLISH_PERMISSION,
-    PublishError,
-    day_publish,
-    day_unpublish,
-)
+from publishing.posts.publication import PublishError, day_publish, day_unpublish
 from publishing.review.views import (
     day_review_view,
     entry_review_view,
@@ -58,7 +54,7 @@ class EntryInline(admin.TabularInline):
     ordering = ["position", "id"]
 
     def get_queryset(self, request):
-        latest_draft = MachineDraft.objects.filter(paper_id=OuterRef("paper_id")).order_by("-id")
+        latest_draft = MachineDraft.objects.latest_per_paper().filter(paper_id=OuterRef("paper_id"))
         return (
             super()
             .get_queryset(request)
@@ -144,7 +140,7 @@ class DigestDayAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         return [review, figures, *super().get_urls()]
 
     def has_publish_permission(self, request):
-        return request.user.has_perm(PUBLISH_PERMISSION)
+        return request.user.has_perm(PUBLISH_DAY)
 
     def _publish(self, request, queryset, *, approved_only: bool):
         for day in queryset.order_by("date"):
@@ -242,7 +238,7 @@ class EntryAdmin(admin.ModelAdmin):
     actions = ["draft_again"]
 
     def has_draft_again_permission(self, request):
-        return request.user.has_perm("publishing.change_entry")
+        return request.user.has_perm(CHANGE_ENTRY)
 
     @admin.action(description=_("Draft again (a new machine draft beside the current text)"), permissions=["draft_again"])
     def draft_again(self, request, queryset):

@@ -20,6 +20,19 @@ DEMO_DRAFTS = json.loads((REPO / "demo" / "drafts-2026-01-09.json").read_text())
 DEMO_DATE = dt.date(2026, 1, 9)
 
 
+def paper_build(arxiv_id: str = "2601.05011", *, version: int = 1):
+    """A paper as a feed would store it, with nothing else attached."""
+    from papers.models import Paper
+
+    published = dt.datetime(2026, 1, 8, 10, tzinfo=dt.UTC)
+    return Paper.objects.create(
+        arxiv_id=arxiv_id, version=version, title="Leveraging Prediction Entropy for Prompt Weighting",
+        authors=[{"name": "Karim El Khoury", "affiliations": []}], primary_category="cs.SD",
+        categories=["cs.SD", "cs.LG"], abstract="Audio-language models classify sounds zero-shot.",
+        published=published, updated=published,
+    )
+
+
 def user_in(group: str, name: str) -> User:
     user = User.objects.create_user(name, password="pw", is_staff=True)
     user.groups.add(Group.objects.get(name=group))

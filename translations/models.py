@@ -5,17 +5,53 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
+class ChineseText(models.Model):
+    """A paper's Chinese text in the digest's five sections: what a machine draft writes and a revision keeps.
+
+    Drafts and revisions use the same field names, so text moves between them by name.
+    """
+
+    TEXT_FIELDS = ("title_zh", "abstract_zh", "background_md", "method_md", "results_md")
+
+    title_zh = models.TextField(_("Chinese title"), blank=True)
+    abstract_zh = models.TextField(_("Chinese abstract"), blank=True)
+    background_md = models.TextField(_("background and prior-work problems"), blank=True)
+    method_md = models.TextField(_("method"), blank=True)
+    results_md = models.TextField(_("tasks and results"), blank=True)
+
+    class Meta:
+        abstract = True
+
+    def text(self) -> dict[str, str]:
+        return {name: getattr(self, name) for name in self.TEXT_FIELDS}
+
+    @property
+    def reading_sections(self) -> list[str]:
+        return [self.background_md, self.method_md, self.results_md]
+
+
 class MachineDraftQuerySet(models.QuerySet):
     def latest_per_paper(self) -> "MachineDraftQuerySet":
-        """The newest draft of each paper (a paper's current machine draft)."""
+        """The newest draft of each paper (a paper's current machine draft), for many papers at once."""
         newer = MachineDraft.objects.filter(paper_id=models.OuterRef("paper_id"), id__gt=models.OuterRef("id"))
         return self.filter(~models.Exists(newer))
+
+    def newest(self) -> "MachineDraft | None":
+        """The newest draft among these (highest id: drafts are only ever added), or None.
+
+        `paper.machine_drafts.newest()` is the paper's current draft, whatever its status;
+        `paper.machine_drafts.succeeded().newest()` the newest one with text.
+        """
+        return self.order_by("-id").first()
+
+    def succeeded(self) -> "MachineDraftQuerySet":
+        return self.filter(status=MachineDraft.Status.SUCCEEDED)
 
     def active(self) -> "MachineDraftQuerySet":
         return self.filter(status__in=MachineDraft.ACTIVE)
 
 
-class MachineDraft(models.Model):
+class MachineDraft(ChineseText):
     """One LLM attempt at a paper's Chinese draft. Kept for good: drafting again adds a new one."""
 
     class Status(models.TextChoices):
@@ -45,11 +81,6 @@ class MachineDraft(models.Model):
     )
     paper_version = models.PositiveIntegerField(_("paper version"))
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.QUEUED)
-    title_zh = models.TextField(_("Chinese title"), blank=True)
-    abstract_zh = models.TextField(_("Chinese abstract"), blank=True)
-    background_md = models.TextField(_("background and prior-work problems"), blank=True)
-    method_md = models.TextField(_("method"), blank=True)
-    results_md = models.TextField(_("tasks and results"), blank=True)
     # [{"kind": "glossary" | "number", "message": "…"}]: what an editor should check.
     warnings = models.JSONField(_("warnings"), default=list, blank=True)
     model_name = models.CharField(_("model"), max_length=200, blank=True)
@@ -80,10 +111,6 @@ class MachineDraft(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.paper.arxiv_id} {self.status}"
-
-    @property
-    def reading_sections(self) -> list[str]:
-        return [self.background_md, self.method_md, self.results_md]
 
 
 class GlossaryTerm(models.Model):
@@ -136,15 +163,13 @@ class RevisionQuerySet(models.QuerySet):
         return self.filter(~models.Exists(newer))
 
 
-class Revision(models.Model):
+class Revision(ChineseText):
     """One saved state of a paper's Chinese text. Never changed: every save, restore or adoption adds one.
 
     Revision 1 is copied from the first successful machine draft (no author); later ones are
     editors' saves. `number` is the version an edit form was opened on: a save based on an
     older number is refused (stale form), never merged.
     """
-
-    TEXT_FIELDS = ("title_zh", "abstract_zh", "background_md", "method_md", "results_md")
 
     paper = models.ForeignKey("papers.Paper", verbose_name=_("paper"), on_delete=models.PROTECT, related_name="revisions")
     number = models.PositiveIntegerField(_("number"))
@@ -153,11 +178,6 @@ class Revision(models.Model):
         related_name="+", help_text=_("Empty for the text copied from a machine draft"),
     )
     created_at = models.DateTimeField(_("saved at"), default=timezone.now)
-    title_zh = models.TextField(_("Chinese title"), blank=True)
-    abstract_zh = models.TextField(_("Chinese abstract"), blank=True)
-    background_md = models.TextField(_("background and prior-work problems"), blank=True)
-    method_md = models.TextField(_("method"), blank=True)
-    results_md = models.TextField(_("tasks and results"), blank=True)
     changed_fields = models.JSONField(_("changed fields"), default=list, blank=True)
     comment = models.CharField(_("comment"), max_length=500, blank=True)
     from_draft = models.ForeignKey(
@@ -178,6 +198,3 @@ class Revision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.paper.arxiv_id} r{self.number}"
-
-    def text(self) -> dict[str, str]:
-        return {name: getattr(self, name) for name in self.TEXT_FIELDS}

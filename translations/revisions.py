@@ -17,7 +17,6 @@ from translations.models import MachineDraft, Revision
 revision_saved = django.dispatch.Signal()
 
 
-
 class StaleEdit(Exception):
     """The form was opened on an older revision; `current` is the newer one, `changed` what it changed."""
 
@@ -92,7 +91,7 @@ def text_start_from_draft(*, draft: MachineDraft) -> Revision | None:
         return revision_save(
             paper=draft.paper,
             author=None,
-            text={name: getattr(draft, name) for name in Revision.TEXT_FIELDS},  # drafts use the same names
+            text=draft.text(),
             base_number=0,
             comment=f"machine draft #{draft.pk}",
             from_draft=draft,

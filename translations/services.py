@@ -45,7 +45,7 @@ def draft_queue(*, paper: Paper, force: bool = False) -> QueueOutcome:
     active = paper.machine_drafts.active().first()
     if active is not None:
         return QueueOutcome(active, created=False)
-    done = paper.machine_drafts.filter(status=MachineDraft.Status.SUCCEEDED, paper_version=paper.version)
+    done = paper.machine_drafts.succeeded().filter(paper_version=paper.version)
     if not force and done.exists():
         return QueueOutcome(None, created=False)
     try:
@@ -171,7 +171,7 @@ DEMO_SOURCE = "demo"
 
 def draft_record_demo(*, paper: Paper, fields: dict[str, str]) -> MachineDraft | None:
     """Store a hand-written demo draft as a finished draft, marked as demo data; None if already drafted."""
-    if paper.machine_drafts.filter(status=MachineDraft.Status.SUCCEEDED, paper_version=paper.version).exists():
+    if paper.machine_drafts.succeeded().filter(paper_version=paper.version).exists():
         return None
     now = timezone.now()
     draft = MachineDraft.objects.create(

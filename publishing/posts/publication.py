@@ -11,19 +11,18 @@ import hashlib
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.contrib.admin.models import CHANGE, LogEntry
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
+from publishing.audit import audit_log
 from publishing.days.services import PUBLISH_STEP, day_move, shell_login
 from publishing.days.windows import digest_timezone
 from publishing.models import DigestDay, Entry, Publication, PublishedPaper
+from publishing.permissions import PUBLISH_DAY
 from publishing.posts.markdown_export import DayPost, PaperPost, render_day_markdown
 from publishing.posts.rendering import render_post_html
 from publishing.signals import day_publication_changed
-
-PUBLISH_PERMISSION = "publishing.publish_day"
 
 # How the post names the digest's time zone beside its abbreviation ("CST，北京时间").
 TIMEZONE_NAMES = {"Asia/Shanghai": "北京时间", "Asia/Hong_Kong": "香港时间", "Asia/Taipei": "台北时间", "UTC": "协调世界时"}
@@ -86,20 +85,12 @@ def day_markdown_of_approved(day: DigestDay) -> str:
 
 
 def _require_publisher(user) -> None:
-    if user is not None and not user.has_perm(PUBLISH_PERMISSION):
+    if user is not None and not user.has_perm(PUBLISH_DAY):
         raise PermissionDenied("only a chief editor can publish or unpublish a day")
 
 
 def _actor_name(user) -> str:
     return user.get_username() if user is not None else shell_login()
-
-
-def _log(day: DigestDay, user, message: str) -> None:
-    if user is not None:
-        LogEntry.objects.log_actions(
-            user_id=user.pk, queryset=DigestDay.objects.filter(pk=day.pk), action_flag=CHANGE,
-            change_message=message, single_object=True,
-        )
 
 
 def _published_papers(publication: Publication, entries: list[Entry]) -> list[PublishedPaper]:
@@ -177,7 +168,7 @@ def day_publish(*, day: DigestDay, user=None, approved_only: bool = False) -> Pu
         _go_live(day, publication)
         day_move(day=day, to=DigestDay.Status.PUBLISHED, step=PUBLISH_STEP, user=user,
                  reason=f"version {publication.version}")
-        _log(day, user, f"Published version {publication.version}" + ("" if created else " again"))
+        audit_log(user=user, obj=day, message=f"Published version {publication.version}" + ("" if created else " again"))
         transaction.on_commit(lambda: day_publication_changed.send(sender=DigestDay, day=day))
     return PublishResult(publication=publication, created=created, went_live=went_live)
 
@@ -193,7 +184,7 @@ def day_unpublish(*, day: DigestDay, user=None) -> DigestDay:
     _go_live(day, None)
     day_move(day=day, to=DigestDay.Status.IN_REVIEW, step=PUBLISH_STEP, user=user,
              reason=f"unpublished (version {version} hidden)")
-    _log(day, user, f"Unpublished (version {version} hidden)")
+    audit_log(user=user, obj=day, message=f"Unpublished (version {version} hidden)")
     transaction.on_commit(lambda: day_publication_changed.send(sender=DigestDay, day=day))
     return day
 

@@ -1,68 +1,42 @@
-"""The editors' pages in the admin: review one entry (edit, save, approve), and its revision history.
+"""The editors' pages in the admin: review one entry (edit, save, approve), its revision history,
+a day's entries (bulk approve / reject, publish), and the post-editing figures.
 
-Thin views: they parse the form and call publishing.review.services / translations.revisions.
+Thin views: publishing.review.forms checks what was posted; the views call
+publishing.review.services / translations.revisions and present the outcome.
 """
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
-from django.contrib.admin.models import CHANGE, LogEntry
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from publishing.models import DigestDay, Entry
-from publishing.posts.publication import (
-    PUBLISH_PERMISSION,
-    PublishError,
-    PublishResult,
-    day_publish,
-    day_unpublish,
-)
+from publishing.permissions import PUBLISH_DAY, REVIEW_ENTRY, VIEW_ENTRY
+from publishing.posts.publication import PublishError, PublishResult, day_publish, day_unpublish
 from publishing.posts.rendering import render_markdown_safely
 from publishing.review.figures import post_editing_by_day, post_editing_by_model
+from publishing.review.forms import (
+    DayReviewActionForm,
+    EntryTextForm,
+    RevisionCompareForm,
+    RevisionRestoreForm,
+    text_label,
+)
 from publishing.review.services import (
     ReviewError,
     entry_approve,
+    entry_note_set,
     entry_reject,
     entry_reopen,
+    entry_text_restore,
 )
 from translations.diffing import diff_html
 from translations.models import MachineDraft, Revision
-from translations.revisions import (
-    StaleEdit,
-    revision_adopt_from_draft,
-    revision_restore,
-    revision_save,
-    text_current,
-)
-
-TEXT_LABELS = {
-    "title_zh": gettext_lazy("Chinese title"),
-    "abstract_zh": gettext_lazy("Chinese abstract"),
-    "background_md": gettext_lazy("1) background and prior-work problems"),
-    "method_md": gettext_lazy("2) method"),
-    "results_md": gettext_lazy("3) tasks and results"),
-}
-
-
-class EntryTextForm(forms.Form):
-    title_zh = forms.CharField(label=TEXT_LABELS["title_zh"], required=False, widget=forms.TextInput(attrs={"size": 80}))
-    abstract_zh = forms.CharField(label=TEXT_LABELS["abstract_zh"], required=False, widget=forms.Textarea(attrs={"rows": 8}))
-    background_md = forms.CharField(label=TEXT_LABELS["background_md"], required=False, widget=forms.Textarea(attrs={"rows": 6}))
-    method_md = forms.CharField(label=TEXT_LABELS["method_md"], required=False, widget=forms.Textarea(attrs={"rows": 10}))
-    results_md = forms.CharField(label=TEXT_LABELS["results_md"], required=False, widget=forms.Textarea(attrs={"rows": 6}))
-    comment = forms.CharField(label=gettext_lazy("Comment on this change"), required=False, max_length=500)
-    editor_note = forms.CharField(label=gettext_lazy("Editor note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    # The revision the form was opened on: a save on top of an older one is refused.
-    base_revision = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
-
-    def text(self) -> dict[str, str]:
-        return {name: self.cleaned_data[name].replace("\r\n", "\n") for name in Revision.TEXT_FIELDS}
+from translations.revisions import StaleEdit, revision_adopt_from_draft, revision_save, text_current
 
 
 def _next_entry(entry: Entry) -> Entry | None:
@@ -95,7 +69,7 @@ def entry_review_view(model_admin, request, entry_id: int):
         initial = current.text() if current else {}
         form = EntryTextForm(initial={**initial, "editor_note": entry.editor_note, "base_revision": base_number})
 
-    latest_draft = entry.paper.machine_drafts.order_by("-id").first()
+    latest_draft = entry.paper.machine_drafts.newest()
     context = {
         **model_admin.admin_site.each_context(request),
         "title": _("Review %(arxiv_id)s") % {"arxiv_id": entry.paper.versioned_id},
@@ -108,21 +82,21 @@ def entry_review_view(model_admin, request, entry_id: int):
         "newer_sections": _newer_sections(current, latest_draft),
         "stale_diffs": _diffs(stale.current.paper.revisions.get(number=stale.base_number), stale.current)
         if stale and stale.base_number else [],
-        "previews": [(TEXT_LABELS[name], render_markdown_safely(getattr(current, name)))
+        "previews": [(text_label(name), render_markdown_safely(getattr(current, name)))
                      for name in ("background_md", "method_md", "results_md")] if current else [],
         "next_entry": _next_entry(entry),
-        "can_review": request.user.has_perm("publishing.review_entry"),
+        "can_review": request.user.has_perm(REVIEW_ENTRY),
     }
     return TemplateResponse(request, "admin/publishing/entry_review.html", context)
 
 
 def _apply(request, entry: Entry, form: EntryTextForm):
     """Save the text (if changed), then do what the pressed button asks; return a redirect or None."""
-    adopt = request.POST.get("_adopt")
+    adopt = form.section_to_adopt
     if adopt:
         # Take one section of the newest machine draft; the form's own edits are not saved by this button.
-        draft = entry.paper.machine_drafts.filter(status=MachineDraft.Status.SUCCEEDED).order_by("-id").first()
-        if draft is None or adopt not in Revision.TEXT_FIELDS:
+        draft = entry.paper.machine_drafts.succeeded().newest()
+        if draft is None:
             raise ReviewError("there is no machine draft section to adopt")
         adopted = revision_adopt_from_draft(
             draft=draft, fields=[adopt], author=request.user, base_number=form.cleaned_data["base_revision"]
@@ -137,9 +111,7 @@ def _apply(request, entry: Entry, form: EntryTextForm):
         base_number=form.cleaned_data["base_revision"],
         comment=form.cleaned_data["comment"],
     )
-    if form.cleaned_data["editor_note"] != entry.editor_note:
-        Entry.objects.filter(pk=entry.pk).update(editor_note=form.cleaned_data["editor_note"])
-    entry.refresh_from_db()
+    entry = entry_note_set(entry=entry, user=request.user, note=form.cleaned_data["editor_note"])
     seen = revision.number if revision else form.cleaned_data["base_revision"]
     if "_approve" in request.POST:
         entry_approve(entry=entry, user=request.user, seen_revision=seen)
@@ -164,7 +136,7 @@ def _newer_sections(current: Revision | None, draft: MachineDraft | None) -> lis
     if current.from_draft_id is not None and current.from_draft_id >= draft.pk:
         return []
     return [
-        (name, TEXT_LABELS[name], diff_html(getattr(current, name), getattr(draft, name)))
+        (name, text_label(name), diff_html(getattr(current, name), getattr(draft, name)))
         for name in Revision.TEXT_FIELDS
         if getattr(draft, name) and getattr(draft, name) != getattr(current, name)
     ]
@@ -172,22 +144,28 @@ def _newer_sections(current: Revision | None, draft: MachineDraft | None) -> lis
 
 def _diffs(old, new) -> list[tuple[str, object]]:
     return [
-        (TEXT_LABELS[name], diff_html(getattr(old, name), getattr(new, name)))
+        (text_label(name), diff_html(getattr(old, name), getattr(new, name)))
         for name in Revision.TEXT_FIELDS
         if getattr(old, name) != getattr(new, name)
     ]
 
 
 def _version(entry: Entry, key: str):
-    """`r3` is revision 3 of the entry's paper; `d12` is machine draft 12 of that paper."""
-    kind, number = key[:1], key[1:]
-    if not number.isdigit():
+    """`r3` is revision 3 of the entry's paper; `d12` is machine draft 12 of that paper (keys checked by the form)."""
+    if not key:
         return None
+    kind, number = key[:1], int(key[1:])
     if kind == "r":
-        return entry.paper.revisions.filter(number=int(number)).first()
-    if kind == "d":
-        return entry.paper.machine_drafts.filter(pk=int(number)).first()
-    return None
+        return entry.paper.revisions.filter(number=number).first()
+    return entry.paper.machine_drafts.filter(pk=number).first()
+
+
+def _error_messages(request, form, *, prefix: str) -> None:
+    """Tell the editor why a posted form was refused, one message per error."""
+    for name, errors in form.errors.items():
+        label = "" if name == "__all__" else f"{form.fields[name].label}: "
+        for error in errors:
+            messages.error(request, f"{prefix} {label}{error}")
 
 
 def entry_revisions_view(model_admin, request, entry_id: int):
@@ -196,28 +174,35 @@ def entry_revisions_view(model_admin, request, entry_id: int):
         raise PermissionDenied
     revisions = list(entry.paper.revisions.select_related("author", "from_draft", "restored_from").order_by("-number"))
     for revision in revisions:
-        revision.changed_labels = [str(TEXT_LABELS.get(name, name)) for name in revision.changed_fields]
-    if request.method == "POST" and "restore" in request.POST:
+        revision.changed_labels = [str(text_label(name)) for name in revision.changed_fields]
+    if request.method == "POST":
         if not model_admin.has_change_permission(request, entry):
             raise PermissionDenied
-        old = entry.paper.revisions.get(number=int(request.POST["restore"]))
+        form = RevisionRestoreForm(request.POST, paper=entry.paper)
+        if not form.is_valid():
+            _error_messages(request, form, prefix=_("Not restored:"))
+            return redirect("admin:publishing_entry_revisions", entry.pk)
+        number = form.cleaned_data["restore"]
         try:
-            restored = revision_restore(revision=old, author=request.user, base_number=int(request.POST["base_revision"]))
-        except StaleEdit as exc:
+            restored = entry_text_restore(
+                entry=entry, user=request.user, number=number, base_number=form.cleaned_data["base_revision"]
+            )
+        except (StaleEdit, ReviewError) as exc:
             messages.error(request, str(exc))
         else:
-            LogEntry.objects.log_actions(
-                user_id=request.user.pk, queryset=Entry.objects.filter(pk=entry.pk), action_flag=CHANGE,
-                change_message=f"Restored revision {old.number}", single_object=True,
-            )
             if restored:
-                messages.success(request, _("Revision %(old)d restored as revision %(new)d.") % {"old": old.number, "new": restored.number})
+                messages.success(
+                    request, _("Revision %(old)d restored as revision %(new)d.") % {"old": number, "new": restored.number}
+                )
         return redirect("admin:publishing_entry_revisions", entry.pk)
 
-    newest = f"r{revisions[0].number}" if revisions else ""
-    first_draft = revisions[-1].from_draft if revisions and revisions[-1].from_draft else None
-    a_key = request.GET.get("a") or (f"d{first_draft.pk}" if first_draft else "")
-    b_key = request.GET.get("b") or newest
+    compare = RevisionCompareForm(request.GET)
+    if compare.is_valid():  # unchosen: the first machine draft against the newest revision
+        first_draft = revisions[-1].from_draft if revisions and revisions[-1].from_draft else None
+        a_key = compare.cleaned_data["a"] or (f"d{first_draft.pk}" if first_draft else "")
+        b_key = compare.cleaned_data["b"] or (f"r{revisions[0].number}" if revisions else "")
+    else:  # a key naming no version: compare nothing rather than something not asked for
+        a_key = b_key = ""
     a, b = _version(entry, a_key), _version(entry, b_key)
     context = {
         **model_admin.admin_site.each_context(request),
@@ -225,7 +210,8 @@ def entry_revisions_view(model_admin, request, entry_id: int):
         "opts": Entry._meta,
         "entry": entry,
         "revisions": revisions,
-        "drafts": list(entry.paper.machine_drafts.filter(status=MachineDraft.Status.SUCCEEDED).order_by("-id")),
+        "drafts": list(entry.paper.machine_drafts.succeeded().order_by("-id")),
+        "compare_form": compare,
         "a_key": a_key,
         "b_key": b_key,
         "diffs": _diffs(a, b) if a and b else [],
@@ -246,20 +232,21 @@ def day_review_view(model_admin, request, day_id: int):
         DigestDay.objects.select_related("live_publication").defer("live_publication__markdown", "live_publication__html"),
         pk=day_id,
     )
-    if not request.user.has_perm("publishing.view_entry"):
+    if not request.user.has_perm(VIEW_ENTRY):
         raise PermissionDenied
     if request.method == "POST" and {"_publish", "_publish_approved_only", "_unpublish"} & set(request.POST):
         return _day_publish_from_review(request, day)
     if request.method == "POST":
-        action = "approve" if "_approve" in request.POST else "reject" if "_reject" in request.POST else None
-        chosen = day.entries.filter(pk__in=request.POST.getlist("entry")).select_related("paper", "day")
+        form = DayReviewActionForm(request.POST, day=day)
+        if not form.is_valid():
+            _error_messages(request, form, prefix=_("Nothing done:"))
+            return redirect("admin:publishing_digestday_review", day.pk)
         done, refused = 0, []
-        for entry in chosen:
-            seen = request.POST.get(f"seen-{entry.pk}")
+        for entry in form.cleaned_data["entry"]:
             try:
-                if action == "approve":
-                    entry_approve(entry=entry, user=request.user, seen_revision=int(seen) if seen else None)
-                elif action == "reject":
+                if form.cleaned_data["action"] == "approve":
+                    entry_approve(entry=entry, user=request.user, seen_revision=form.seen_revision(entry))
+                else:
                     entry_reject(entry=entry, user=request.user)
                 done += 1
             except ReviewError as exc:
@@ -291,8 +278,8 @@ def day_review_view(model_admin, request, day_id: int):
         "opts": DigestDay._meta,
         "day": day,
         "rows": rows,
-        "can_review": request.user.has_perm("publishing.review_entry"),
-        "can_publish": request.user.has_perm(PUBLISH_PERMISSION),
+        "can_review": request.user.has_perm(REVIEW_ENTRY),
+        "can_publish": request.user.has_perm(PUBLISH_DAY),
         "publications": list(day.publications.defer("markdown", "html").order_by("-version")),
         "not_reviewed": sum(1 for row in rows if row["entry"].state in Entry.NOT_REVIEWED),
         "approved": sum(1 for row in rows if row["entry"].state == Entry.State.APPROVED),
@@ -325,7 +312,7 @@ def _day_publish_from_review(request, day: DigestDay):
 
 
 def post_editing_view(model_admin, request):
-    if not request.user.has_perm("publishing.view_entry"):
+    if not request.user.has_perm(VIEW_ENTRY):
         raise PermissionDenied
     context = {
         **model_admin.admin_site.each_context(request),

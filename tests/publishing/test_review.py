@@ -13,7 +13,16 @@ from django.core.management import call_command
 
 from publishing.days.collection import day_collect
 from publishing.models import Entry
-from publishing.review.services import ReviewError, entry_approve, entry_reject, entry_reopen
+from publishing.permissions import PUBLISH_DAY, REVIEW_ENTRY
+from publishing.review.services import (
+    ReviewError,
+    entries_follow_text,
+    entry_approve,
+    entry_note_set,
+    entry_reject,
+    entry_reopen,
+    entry_text_restore,
+)
 from tests.builders import user_in
 from translations.models import MachineDraft, Revision
 from translations.revisions import (
@@ -80,6 +89,64 @@ def test_approve_reject_reopen_follow_the_allowed_moves_and_are_logged(entry, ed
     assert entry.state == Entry.State.REJECTED and entry.editor_note == "off topic"
     messages = list(LogEntry.objects.filter(user=editor).order_by("id").values_list("change_message", flat=True))
     assert messages == ["Approved revision 1", "Reopened for review", "Rejected: off topic"]
+
+
+def test_the_editor_note_is_set_by_its_service_and_logged_once(entry, editor):
+    entry = entry_note_set(entry=entry, user=editor, note="check the numbers in table 2")
+    entry_note_set(entry=entry, user=editor, note="check the numbers in table 2")
+    assert Entry.objects.get(pk=entry.pk).editor_note == "check the numbers in table 2"
+    assert list(LogEntry.objects.values_list("user__username", "change_message")) == [("editor", "Changed the editor note")]
+
+
+def test_only_editors_may_set_a_note_or_restore_text(entry, db):
+    outsider = User.objects.create_user("visitor", password="pw", is_staff=True)
+    for user in (outsider, None):
+        with pytest.raises(PermissionDenied):
+            entry_note_set(entry=entry, user=user, note="spam")
+        with pytest.raises(PermissionDenied):
+            entry_text_restore(entry=entry, user=user, number=1, base_number=1)
+    assert Entry.objects.get(pk=entry.pk).editor_note == "" and Revision.objects.filter(paper=entry.paper).count() == 1
+
+
+def test_restoring_from_the_history_adds_a_revision_and_is_logged(entry, editor, django_capture_on_commit_callbacks):
+    save(entry, editor, 1, django_capture_on_commit_callbacks, abstract_zh="第二版")
+    with django_capture_on_commit_callbacks(execute=True):
+        restored = entry_text_restore(entry=entry, user=editor, number=1, base_number=2)
+    assert (restored.number, restored.restored_from.number, restored.author) == (3, 1, editor)
+    assert LogEntry.objects.get(user=editor).change_message == "Restored revision 1 as revision 3"
+
+
+def test_restoring_a_revision_the_paper_lacks_or_on_a_stale_base_changes_nothing(
+    entry, editor, django_capture_on_commit_callbacks
+):
+    save(entry, editor, 1, django_capture_on_commit_callbacks, abstract_zh="第二版")
+    with pytest.raises(ReviewError, match="has no revision 7"):
+        entry_text_restore(entry=entry, user=editor, number=7, base_number=2)
+    with pytest.raises(StaleEdit):
+        entry_text_restore(entry=entry, user=editor, number=1, base_number=1)
+    assert Revision.objects.filter(paper=entry.paper).count() == 2 and not LogEntry.objects.exists()
+
+
+def test_an_edit_of_approved_text_sends_it_back_to_review_logged_with_the_editor_who_made_it(
+    entry, editor, other_editor, django_capture_on_commit_callbacks
+):
+    entry_approve(entry=entry, user=editor, seen_revision=1)
+    save(entry, other_editor, 1, django_capture_on_commit_callbacks, results_md="- 新结果")
+    assert Entry.objects.get(pk=entry.pk).state == Entry.State.IN_REVIEW
+    assert LogEntry.objects.get(user=other_editor).change_message == "Back to review: revision 2 changed the approved text"
+
+
+def test_text_arriving_moves_entries_only_as_their_transitions_allow(day, monkeypatch, django_capture_on_commit_callbacks):
+    waiting = day.entries.get(position=1)
+    monkeypatch.setitem(Entry.TRANSITIONS, Entry.State.AWAITING_DRAFT, {Entry.State.REJECTED})
+    revision = Revision.objects.create(paper=waiting.paper, number=1, title_zh="标题")
+    with pytest.raises(ReviewError, match="cannot become in_review"):
+        entries_follow_text(revision=revision)
+    assert Entry.objects.get(pk=waiting.pk).state == Entry.State.AWAITING_DRAFT
+    monkeypatch.undo()
+    entries_follow_text(revision=revision)
+    assert Entry.objects.get(pk=waiting.pk).state == Entry.State.IN_REVIEW
+    assert not LogEntry.objects.exists(), "a machine draft's text has no author to log"
 
 
 def test_an_entry_without_text_cannot_be_approved(day, editor):
@@ -151,8 +218,8 @@ def test_drafting_again_never_replaces_human_text_but_can_be_adopted(entry, edit
 def test_roles_are_created_with_the_right_permissions(db):
     editor = user_in("Editor", "e")
     chief = user_in("Chief editor", "c")
-    assert editor.has_perm("publishing.review_entry") and not editor.has_perm("publishing.publish_day")
-    assert chief.has_perm("publishing.review_entry") and chief.has_perm("publishing.publish_day")
+    assert editor.has_perm(REVIEW_ENTRY) and not editor.has_perm(PUBLISH_DAY)
+    assert chief.has_perm(REVIEW_ENTRY) and chief.has_perm(PUBLISH_DAY)
 
 
 def test_digest_status_counts_entries_by_state(entry, editor):

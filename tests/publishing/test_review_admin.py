@@ -2,16 +2,20 @@
 
 import datetime as dt
 import json
+import re
 from pathlib import Path
 
 import pytest
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import Group, User
 from django.urls import reverse
+from django.utils import translation
+from django.utils.text import capfirst
 
 from publishing.days.collection import day_collect
 from publishing.models import Entry
 from publishing.review.figures import post_editing_by_day, post_editing_by_model
+from publishing.review.forms import text_label
 from tests.openai_stub import draft_reply
 from translations.models import MachineDraft, Revision
 from translations.services import draft_record_demo
@@ -182,3 +186,129 @@ def test_draft_again_from_the_entry_list_adds_a_draft_and_keeps_the_text(editor_
         editor_client.post(reverse("admin:publishing_entry_changelist"), {"action": "draft_again", "_selected_action": [entry.pk]})
     assert MachineDraft.objects.filter(paper=entry.paper, status="succeeded").count() == 2
     assert Revision.objects.filter(paper=entry.paper).order_by("-number").first().abstract_zh == "编辑写的摘要"
+
+
+# Bad editor POSTs (crafted, or from a page left open): a 400 or an error the editor sees, never a 500,
+# and nothing is changed: no revision, no entry state or note, no log entry.
+
+def nothing_changed_since(before) -> bool:
+    return before == snapshot()
+
+
+def snapshot():
+    return (
+        list(Revision.objects.order_by("id").values_list("id", flat=True)),
+        list(Entry.objects.order_by("id").values_list("state", "editor_note")),
+        LogEntry.objects.count(),
+    )
+
+
+TOO_BIG = "9" * 25  # beyond PostgreSQL's integer and bigint
+
+BAD_DAY_REVIEW_POSTS = {
+    "entry_not_a_number": (lambda e: {"entry": ["abc", e[1].pk], "_approve": "1"}, "“abc” is not an entry of this day"),
+    "entry_too_big": (lambda e: {"entry": [TOO_BIG, e[1].pk], "_approve": "1"}, "is not an entry of this day"),
+    "seen_not_a_number": (lambda e: {"entry": [e[0].pk, e[1].pk], f"seen-{e[0].pk}": "abc", "_approve": "1"},
+                          "Enter a whole number"),
+    "seen_too_big": (lambda e: {"entry": [e[0].pk], f"seen-{e[0].pk}": TOO_BIG, "_approve": "1"},
+                     "less than or equal to 2147483647"),
+    "nothing_ticked": (lambda e: {"_reject": "1"}, "Tick the entries to approve or reject"),
+    "neither_approve_nor_reject": (lambda e: {"entry": [e[0].pk]}, "Choose approve or reject"),
+}
+
+
+@pytest.mark.parametrize("case", BAD_DAY_REVIEW_POSTS, ids=list(BAD_DAY_REVIEW_POSTS))
+def test_a_bad_day_review_post_changes_nothing_and_says_why(editor_client, entries, case):
+    data, error = BAD_DAY_REVIEW_POSTS[case]
+    before = snapshot()
+    response = editor_client.post(day_review_url(entries), data(entries), follow=True, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.redirect_chain == [(day_review_url(entries), 302)] and response.status_code == 200
+    assert error in response.content.decode()
+    assert nothing_changed_since(before)
+
+
+def test_a_day_review_post_for_an_entry_of_another_day_changes_nothing(editor_client, entries):
+    from publishing.models import DigestDay
+
+    other_day = DigestDay.objects.create(date=dt.date(2026, 1, 10), window_start=entries[0].day.window_start,
+                                         window_end=entries[0].day.window_end, status=DigestDay.Status.IN_REVIEW)
+    before = snapshot()
+    url = reverse("admin:publishing_digestday_review", args=[other_day.pk])
+    response = editor_client.post(url, {"entry": [entries[0].pk], "_approve": "1"}, follow=True, HTTP_ACCEPT_LANGUAGE="en")
+    assert f"“{entries[0].pk}” is not an entry of this day" in response.content.decode()
+    assert nothing_changed_since(before)
+
+
+def history_url(entry):
+    return reverse("admin:publishing_entry_revisions", args=[entry.pk])
+
+
+BAD_RESTORE_POSTS = {
+    "restore_not_a_number": ({"restore": "abc", "base_revision": "1"}, "Enter a whole number"),
+    "restore_of_no_such_revision": ({"restore": "999", "base_revision": "1"}, "has no revision 999"),
+    "restore_too_big": ({"restore": TOO_BIG, "base_revision": "1"}, "less than or equal to 2147483647"),
+    "base_revision_missing": ({"restore": "1"}, "This field is required"),
+    "base_revision_too_big": ({"restore": "1", "base_revision": TOO_BIG}, "less than or equal to 2147483647"),
+}
+
+
+@pytest.mark.parametrize("case", BAD_RESTORE_POSTS, ids=list(BAD_RESTORE_POSTS))
+def test_a_bad_restore_post_changes_nothing_and_says_why(editor_client, entries, case):
+    data, error = BAD_RESTORE_POSTS[case]
+    entry = entries[0]
+    editor_client.post(review_url(entry), form_data(entry, title_zh="第二版标题", _save="1"))
+    before = snapshot()
+    response = editor_client.post(history_url(entry), data, follow=True, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.redirect_chain == [(history_url(entry), 302)] and response.status_code == 200
+    assert error in response.content.decode()
+    assert nothing_changed_since(before)
+
+
+@pytest.mark.parametrize("keys", [
+    {"a": "d" + TOO_BIG, "b": "r" + TOO_BIG},
+    {"a": "r" + TOO_BIG, "b": "r1"},
+    {"a": "x1", "b": "r-1"},
+    {"a": "r1", "b": "d" + TOO_BIG},
+], ids=["both_too_big", "revision_too_big", "not_version_keys", "draft_too_big"])
+def test_comparing_versions_that_cannot_exist_shows_the_history_without_a_diff(editor_client, entries, keys):
+    response = editor_client.get(history_url(entries[0]), keys, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    assert "Choose two versions to compare." in response.content.decode()
+
+
+BAD_REVIEW_POSTS = {
+    "base_revision_too_big": ({"base_revision": TOO_BIG, "_save": "1"}, "less than or equal to 2147483647"),
+    "base_revision_not_a_number": ({"base_revision": "abc", "_approve": "1"}, "Enter a whole number"),
+    "adopt_of_no_text_field": ({"_adopt": "paper_id"}, "“paper_id” is not a text section to adopt"),
+}
+
+
+@pytest.mark.parametrize("case", BAD_REVIEW_POSTS, ids=list(BAD_REVIEW_POSTS))
+def test_a_bad_review_post_shows_the_form_error_and_changes_nothing(editor_client, entries, case):
+    changes, error = BAD_REVIEW_POSTS[case]
+    entry = entries[0]
+    MachineDraft.objects.create(paper=entry.paper, paper_version=1, status="succeeded", method_md="- 新机器方法")
+    before = snapshot()
+    response = editor_client.post(review_url(entry), form_data(entry, title_zh="新标题", editor_note="备注", **changes),
+                                  HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200 and error in response.content.decode()
+    assert nothing_changed_since(before)
+
+
+def test_section_labels_are_the_models_verbose_names_in_english_and_chinese(editor_client, entries):
+    entry = entries[0]
+    editor_client.post(review_url(entry), form_data(entry, method_md="- 改过的方法", _save="1"))
+    english = editor_client.get(review_url(entry), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    for name in Revision.TEXT_FIELDS:
+        assert f">{capfirst(Revision._meta.get_field(name).verbose_name)}</label>" in english
+    chinese = editor_client.get(review_url(entry), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    for label in ("中文标题", "中文摘要", "研究背景与既有方法问题", "核心方法", "任务与效果"):
+        assert f">{label}</label>" in chinese
+    history = editor_client.get(history_url(entry), {"a": "r1", "b": "r2"}, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "<td>核心方法</td>" in history and "<h3>核心方法</h3>" in history
+
+
+def test_every_text_section_label_has_a_chinese_translation():
+    with translation.override("zh-hans"):
+        labels = {name: str(text_label(name)) for name in Revision.TEXT_FIELDS}
+    assert all(re.search(r"[\u4e00-\u9fff]", label) for label in labels.values()), labels

@@ -1,0 +1,147 @@
+"""The forms behind the editors' pages: every value an editor's POST carries is checked here,
+so a bad or crafted request ends as a form error, never as a server error."""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
+
+from papers.models import Paper
+from publishing.models import DigestDay, Entry
+from translations.models import Revision
+
+# Revision numbers and draft ids go no higher than PostgreSQL's integer; a larger one names nothing.
+LARGEST_NUMBER = 2**31 - 1
+# Row ids are bigint (DEFAULT_AUTO_FIELD); a larger one would overflow the query, not just match nothing.
+LARGEST_ID = 2**63 - 1
+
+
+def text_label(name: str) -> str:
+    """A text section's label, the model field's verbose name (translated when shown), for forms, diffs and history."""
+    return capfirst(Revision._meta.get_field(name).verbose_name)
+
+
+def revision_number_field(**kwargs) -> forms.IntegerField:
+    return forms.IntegerField(min_value=0, max_value=LARGEST_NUMBER, **kwargs)
+
+
+class EntryTextForm(forms.Form):
+    title_zh = forms.CharField(label=text_label("title_zh"), required=False, widget=forms.TextInput(attrs={"size": 80}))
+    abstract_zh = forms.CharField(label=text_label("abstract_zh"), required=False, widget=forms.Textarea(attrs={"rows": 8}))
+    background_md = forms.CharField(label=text_label("background_md"), required=False, widget=forms.Textarea(attrs={"rows": 6}))
+    method_md = forms.CharField(label=text_label("method_md"), required=False, widget=forms.Textarea(attrs={"rows": 10}))
+    results_md = forms.CharField(label=text_label("results_md"), required=False, widget=forms.Textarea(attrs={"rows": 6}))
+    comment = forms.CharField(label=_("Comment on this change"), required=False, max_length=500)
+    editor_note = forms.CharField(label=_("Editor note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    # The revision the form was opened on: a save on top of an older one is refused.
+    base_revision = revision_number_field(label=_("Revision you opened"), widget=forms.HiddenInput)
+    # Set by the "Adopt this section" buttons: the section of the newest machine draft to take.
+    _adopt = forms.ChoiceField(
+        label=_("Section to adopt"),
+        required=False,
+        choices=[(name, text_label(name)) for name in Revision.TEXT_FIELDS],
+        widget=forms.HiddenInput,
+        error_messages={"invalid_choice": _("“%(value)s” is not a text section to adopt.")},
+    )
+
+    def text(self) -> dict[str, str]:
+        return {name: self.cleaned_data[name].replace("\r\n", "\n") for name in Revision.TEXT_FIELDS}
+
+    @property
+    def section_to_adopt(self) -> str:
+        """The text field to take from the newest machine draft, or "" for a plain save."""
+        return self.cleaned_data["_adopt"]
+
+
+class EntriesField(forms.ModelMultipleChoiceField):
+    """Entries chosen by id. An id too big for the column is refused here: Django's `in` lookup
+    would pass it on to the database, which fails on it instead of matching nothing."""
+
+    def clean(self, value):
+        for pk in value if isinstance(value, (list, tuple)) else ():
+            if str(pk).isdigit() and int(pk) > LARGEST_ID:
+                raise ValidationError(self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": pk})
+        return super().clean(value)
+
+
+class DayReviewActionForm(forms.Form):
+    """The day page's bulk approve / reject: the ticked entries, of this day only, and for each
+    entry the revision the editor saw (so approving text that changed since is refused)."""
+
+    entry = EntriesField(
+        label=_("Ticked entries"),
+        queryset=Entry.objects.none(),
+        error_messages={
+            "required": _("Tick the entries to approve or reject."),
+            "invalid_pk_value": _("“%(pk)s” is not an entry of this day."),
+            "invalid_choice": _("“%(value)s” is not an entry of this day."),
+        },
+    )
+
+    def __init__(self, *args, day: DigestDay, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        entries = day.entries.select_related("paper", "day").order_by("position")
+        self.fields["entry"].queryset = entries
+        for entry in entries:
+            self.fields[self.seen_key(entry)] = revision_number_field(
+                required=False, label=_("Revision of %(arxiv_id)s you saw") % {"arxiv_id": entry.paper.arxiv_id}
+            )
+
+    @staticmethod
+    def seen_key(entry: Entry) -> str:
+        return f"seen-{entry.pk}"
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        approve, reject = "_approve" in self.data, "_reject" in self.data
+        if approve == reject:
+            raise ValidationError(_("Choose approve or reject."), code="no_action")
+        cleaned["action"] = "approve" if approve else "reject"
+        return cleaned
+
+    def seen_revision(self, entry: Entry) -> int | None:
+        """The revision number the editor saw for `entry` (None: the page showed no text)."""
+        return self.cleaned_data.get(self.seen_key(entry))
+
+
+class RevisionRestoreForm(forms.Form):
+    """The history page's Restore button: which revision of the paper, on top of which current one."""
+
+    restore = forms.IntegerField(label=_("Revision to restore"), min_value=1, max_value=LARGEST_NUMBER)
+    base_revision = revision_number_field(label=_("Revision you opened"))
+
+    def __init__(self, *args, paper: Paper, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.paper = paper
+
+    def clean_restore(self) -> int:
+        number = self.cleaned_data["restore"]
+        if not self.paper.revisions.filter(number=number).exists():
+            raise ValidationError(
+                _("%(arxiv_id)s has no revision %(number)d."),
+                code="no_such_revision",
+                params={"arxiv_id": self.paper.arxiv_id, "number": number},
+            )
+        return number
+
+
+class VersionKeyField(forms.RegexField):
+    """`r3` is revision 3 of the paper, `d12` its machine draft 12."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(regex=r"^[rd][0-9]{1,10}$", required=False, **kwargs)
+
+    def clean(self, value) -> str:
+        key = super().clean(value)
+        if key and int(key[1:]) > LARGEST_NUMBER:
+            raise ValidationError(_("There is no version %(key)s."), code="too_big", params={"key": key})
+        return key
+
+
+class RevisionCompareForm(forms.Form):
+    """The two versions the history page compares (GET); left empty, the page picks them."""
+
+    a = VersionKeyField(label="A")
+    b = VersionKeyField(label="B")
