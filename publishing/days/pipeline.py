@@ -43,7 +43,7 @@ def day_start_drafting(*, day: DigestDay, force: bool = False, enqueue: bool = T
     with transaction.atomic():
         day = DigestDay.objects.select_for_update().get(pk=day.pk)
         papers = [entry.paper for entry in day.entries.select_related("paper").order_by("position")]
-        drafted = {draft.paper_id for draft in MachineDraft.objects.filter(paper__in=papers, status="succeeded")
+        drafted = {draft.paper_id for draft in MachineDraft.objects.filter(paper__in=papers).succeeded()
                    .filter(paper_version=models.F("paper__version"))}
         if problem and (force or any(paper.pk not in drafted for paper in papers)):
             day_flag_attention(day=day, step=DRAFT_STEP, reason=problem)
