@@ -5,18 +5,14 @@ import pytest
 from tests.builders import demo_day_drafted, demo_day_published, user_in
 from tests.local_server import LocalServer
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-SHARED_DIR = REPO_ROOT.parent / "shared"
-SHARED_ARXIV_FIXTURES = SHARED_DIR / "fixtures" / "arxiv"
 OWN_DATA = Path(__file__).resolve().parent / "data"
+ARXIV_PAYLOADS = OWN_DATA / "arxiv"
 
 
 @pytest.fixture
-def shared_arxiv():
-    """The recorded arXiv payloads in ../shared/fixtures/arxiv; tests using them skip where it is absent."""
-    if not SHARED_ARXIV_FIXTURES.is_dir():
-        pytest.skip(f"recorded arXiv payloads not available: {SHARED_ARXIV_FIXTURES} is absent (a plain clone has no ../shared)")
-    return SHARED_ARXIV_FIXTURES
+def arxiv_payloads():
+    """The real arXiv answers recorded by other arXiv clients, copied unchanged into tests/data/arxiv (see its README)."""
+    return ARXIV_PAYLOADS
 
 
 @pytest.fixture

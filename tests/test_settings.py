@@ -1,5 +1,7 @@
 import datetime as dt
+import json
 import os
+import runpy
 import subprocess
 import sys
 from pathlib import Path
@@ -8,6 +10,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from digest_site import env
+from tests.settings import ENVIRONMENT_CLEANED, PROJECT_VARIABLES
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -75,3 +78,48 @@ def test_sqlite_from_database_url_gets_the_locking_options_workers_need(tmp_path
         env=base, cwd=REPO_ROOT, capture_output=True, text=True, check=True,
     )
     assert "('timeout', 30)" in result.stdout and "('transaction_mode', 'IMMEDIATE')" in result.stdout
+
+
+def test_the_test_settings_know_every_variable_the_settings_read(monkeypatch, tmp_path):
+    """tests/settings.py clears the caller's values of PROJECT_VARIABLES; one missing there would leak in."""
+    read = set()
+    raw = env._raw
+    monkeypatch.setattr(env, "_raw", lambda name: read.add(name) or raw(name))
+    monkeypatch.setenv("DIGEST_VAR_DIR", str(tmp_path))
+    for debug in ("0", "1"):  # some variables are read only outside DEBUG
+        monkeypatch.setenv("DEBUG", debug)
+        runpy.run_path(str(REPO_ROOT / "digest_site" / "settings.py"))
+    assert read == set(PROJECT_VARIABLES)
+
+
+SETTINGS_AS_JSON = """
+import json
+import django
+django.setup()
+from django.conf import settings
+values = {name: repr(getattr(settings, name)) for name in dir(settings) if name.isupper()}
+values["DATABASES"] = repr({**settings.DATABASES["default"], "TEST": "one file per process"})
+print(json.dumps(values))
+"""
+
+
+def test_the_callers_settings_variables_do_not_reach_the_tests(tmp_path):
+    def settings_under(**variables) -> dict:
+        base = {k: v for k, v in os.environ.items() if k != ENVIRONMENT_CLEANED}  # as a caller's shell
+        base.update(DJANGO_SETTINGS_MODULE="tests.settings", **variables)
+        result = subprocess.run(
+            [sys.executable, "-c", SETTINGS_AS_JSON], env=base, cwd=REPO_ROOT, capture_output=True, text=True, check=True
+        )
+        return json.loads(result.stdout)
+
+    secret = tmp_path / "secret"
+    secret.write_text("from-a-file\n")
+    callers = settings_under(
+        DEBUG="1", SECRET_KEY_FILE=str(secret), ALLOWED_HOSTS="example.org", LANGUAGE_CODE="en", TIME_ZONE="UTC",
+        DIGEST_CATEGORIES="cs.CL", DIGEST_VAR_DIR=str(tmp_path), DIGEST_JEKYLL_POSTS_DIR=str(tmp_path),
+        DIGEST_LLM_MODEL="gpt-x", OPENAI_BASE_URL="https://llm.example.org/v1", OPENAI_API_KEY="sk-caller",
+        ARXIV_API_DELAY="9", Q_REDIS_URL="redis://example.org:6379/0", Q_SYNC="0",
+    )
+    assert callers == settings_under()
+    assert (callers["DEBUG"], callers["LANGUAGE_CODE"], callers["DIGEST_LLM_MODEL"]) == ("False", "'zh-hans'", "''")
+    assert callers["SECRET_KEY"] == repr("tests-only-not-a-secret")

@@ -1,7 +1,7 @@
 """Tests of the pure feed parser `papers.feeds`.
 
-Recorded arXiv payloads come from the `shared_arxiv` fixture (skipped where
-absent); the small hand-written `feeds_*.xml` files come from `own_data`.
+Recorded arXiv payloads come from the `arxiv_payloads` fixture (tests/data/arxiv);
+the small hand-written `feeds_*.xml` files come from `own_data`.
 Expected values are read from the payloads themselves.
 """
 
@@ -108,8 +108,8 @@ def test_split_arxiv_id_rejects_garbage_with_a_one_line_error(text):
 # --- API, current format (2026) ------------------------------------------------------------------
 
 
-def test_api_search_reports_paging_and_all_entries(shared_arxiv):
-    feed = parse_file(shared_arxiv, API_2026_SEARCH)
+def test_api_search_reports_paging_and_all_entries(arxiv_payloads):
+    feed = parse_file(arxiv_payloads, API_2026_SEARCH)
 
     assert feed.format == "api"
     assert len(feed.papers) == 100
@@ -120,8 +120,8 @@ def test_api_search_reports_paging_and_all_entries(shared_arxiv):
     assert all(paper.categories[0] == paper.primary_category for paper in feed.papers)
 
 
-def test_api_entry_fields_are_parsed_exactly(shared_arxiv):
-    paper = parse_file(shared_arxiv, API_2026_SEARCH).papers[0]
+def test_api_entry_fields_are_parsed_exactly(arxiv_payloads):
+    paper = parse_file(arxiv_payloads, API_2026_SEARCH).papers[0]
 
     assert paper == FeedPaper(
         arxiv_id="2202.12139",
@@ -161,8 +161,8 @@ def test_api_entry_fields_are_parsed_exactly(shared_arxiv):
     assert paper.updated.utcoffset() == dt.timedelta(0)
 
 
-def test_api_ninth_version_is_read_from_the_id(shared_arxiv):
-    paper = paper_by_id(parse_file(shared_arxiv, API_2026_SEARCH), "2409.05654")
+def test_api_ninth_version_is_read_from_the_id(arxiv_payloads):
+    paper = paper_by_id(parse_file(arxiv_payloads, API_2026_SEARCH), "2409.05654")
 
     assert paper.version == 9
     assert paper.title == "Continuous Testing: Unifying Tests and E-values"
@@ -178,18 +178,18 @@ def test_api_ninth_version_is_read_from_the_id(shared_arxiv):
         ("gr-qc/0103067", 1, ("gr-qc",)),
     ],
 )
-def test_api_old_style_ids_are_split_from_their_version(shared_arxiv, arxiv_id, version, categories):
-    paper = paper_by_id(parse_file(shared_arxiv, API_2026_SEARCH), arxiv_id)
+def test_api_old_style_ids_are_split_from_their_version(arxiv_payloads, arxiv_id, version, categories):
+    paper = paper_by_id(parse_file(arxiv_payloads, API_2026_SEARCH), arxiv_id)
 
     assert paper.version == version
     assert paper.categories == categories
     assert paper.primary_category == categories[0]
 
 
-def test_api_mojibake_is_repaired(shared_arxiv):
-    raw = (shared_arxiv / API_2026_SEARCH).read_bytes().decode("utf-8")
+def test_api_mojibake_is_repaired(arxiv_payloads):
+    raw = (arxiv_payloads / API_2026_SEARCH).read_bytes().decode("utf-8")
     assert "JosÃ© RaÃºl Romero" in raw and "$Î±$" in raw and "C. LÃ¤mmerzahl" in raw
-    feed = parse_file(shared_arxiv, API_2026_SEARCH)
+    feed = parse_file(arxiv_payloads, API_2026_SEARCH)
 
     assert names(paper_by_id(feed, "2405.13786")) == [
         "Aurora Ramírez",
@@ -209,8 +209,8 @@ def test_api_mojibake_is_repaired(shared_arxiv):
         assert not [text for text in texts for marker in MOJIBAKE_MARKERS if marker in text], paper.arxiv_id
 
 
-def test_api_latex_is_kept_verbatim(shared_arxiv):
-    paper = paper_by_id(parse_file(shared_arxiv, API_2026_SEARCH), "2106.13414")
+def test_api_latex_is_kept_verbatim(arxiv_payloads):
+    paper = paper_by_id(parse_file(arxiv_payloads, API_2026_SEARCH), "2106.13414")
 
     assert "over $\\{1, \\dots, n\\}$, is it $\\varepsilon_1$-close" in paper.abstract
     assert "the sample complexity is $Θ(\\sqrt{n})$, strongly sublinear" in paper.abstract
@@ -225,8 +225,8 @@ def test_api_latex_is_kept_verbatim(shared_arxiv):
 # --- API, legacy format (2016-2017) --------------------------------------------------------------
 
 
-def test_api_legacy_search_reads_old_style_ids_and_versions(shared_arxiv):
-    feed = parse_file(shared_arxiv, API_2016_SEARCH)
+def test_api_legacy_search_reads_old_style_ids_and_versions(arxiv_payloads):
+    feed = parse_file(arxiv_payloads, API_2016_SEARCH)
 
     assert (feed.format, len(feed.papers), feed.total_results, feed.start_index) == ("api", 10, 31, 0)
     assert [(paper.arxiv_id, paper.version) for paper in feed.papers] == [
@@ -244,8 +244,8 @@ def test_api_legacy_search_reads_old_style_ids_and_versions(shared_arxiv):
     assert all(paper.doi and paper.comment and paper.journal_ref for paper in feed.papers)
 
 
-def test_api_legacy_entry_fields_are_parsed_exactly(shared_arxiv):
-    paper = paper_by_id(parse_file(shared_arxiv, API_2016_SEARCH), "cond-mat/0412498")
+def test_api_legacy_entry_fields_are_parsed_exactly(arxiv_payloads):
+    paper = paper_by_id(parse_file(arxiv_payloads, API_2016_SEARCH), "cond-mat/0412498")
 
     assert paper == FeedPaper(
         arxiv_id="cond-mat/0412498",
@@ -272,8 +272,8 @@ def test_api_legacy_entry_fields_are_parsed_exactly(shared_arxiv):
     )
 
 
-def test_api_legacy_hard_wrapped_abstracts_become_single_spaced_lines(shared_arxiv):
-    feed = parse_file(shared_arxiv, API_2016_SEARCH)
+def test_api_legacy_hard_wrapped_abstracts_become_single_spaced_lines(arxiv_payloads):
+    feed = parse_file(arxiv_payloads, API_2016_SEARCH)
 
     for paper in feed.papers:
         assert "\n" not in paper.abstract, paper.arxiv_id
@@ -287,8 +287,8 @@ def test_api_legacy_hard_wrapped_abstracts_become_single_spaced_lines(shared_arx
     )
 
 
-def test_api_legacy_wrapped_titles_become_one_line(shared_arxiv):
-    feed = parse_file(shared_arxiv, API_2017_PAGE0)
+def test_api_legacy_wrapped_titles_become_one_line(arxiv_payloads):
+    feed = parse_file(arxiv_payloads, API_2017_PAGE0)
 
     assert paper_by_id(feed, "1611.09520").title == (
         "Hierarchical Neural Representation of Dreamed Objects Revealed by Brain Decoding with Deep Neural "
@@ -304,8 +304,8 @@ def test_api_legacy_wrapped_titles_become_one_line(shared_arxiv):
     )
 
 
-def test_api_legacy_non_ascii_author_names_are_intact(shared_arxiv):
-    feed = parse_file(shared_arxiv, API_2017_PAGE0)
+def test_api_legacy_non_ascii_author_names_are_intact(arxiv_payloads):
+    feed = parse_file(arxiv_payloads, API_2017_PAGE0)
 
     assert names(paper_by_id(feed, "1612.03659")) == [
         "Iris Hendrickx",
@@ -324,8 +324,8 @@ def test_api_legacy_non_ascii_author_names_are_intact(shared_arxiv):
     ]
 
 
-def test_api_classification_codes_go_to_other_classes_not_categories(shared_arxiv):
-    feed = parse_file(shared_arxiv, API_2017_PAGE0)
+def test_api_classification_codes_go_to_other_classes_not_categories(arxiv_payloads):
+    feed = parse_file(arxiv_payloads, API_2017_PAGE0)
 
     mori = paper_by_id(feed, "1304.8005")
     assert (mori.primary_category, mori.categories, mori.other_classes) == ("math.AG", ("math.AG",), ("14C20, 14M99",))
@@ -336,9 +336,9 @@ def test_api_classification_codes_go_to_other_classes_not_categories(shared_arxi
     assert paper_by_id(feed, "1402.2297").other_classes == ()
 
 
-def test_api_overlapping_pages_report_their_start_index(shared_arxiv):
-    page0 = parse_file(shared_arxiv, API_2017_PAGE0)
-    page1 = parse_file(shared_arxiv, API_2017_PAGE1)
+def test_api_overlapping_pages_report_their_start_index(arxiv_payloads):
+    page0 = parse_file(arxiv_payloads, API_2017_PAGE0)
+    page1 = parse_file(arxiv_payloads, API_2017_PAGE1)
 
     assert (page0.start_index, page1.start_index) == (0, 1)
     assert page0.total_results == page1.total_results == 24617
@@ -348,8 +348,8 @@ def test_api_overlapping_pages_report_their_start_index(shared_arxiv):
     assert ids1[9] == "1604.07600"
 
 
-def test_api_lookup_of_old_style_id(shared_arxiv):
-    feed = parse_file(shared_arxiv, "api_atom_2026_id_quant-ph_0201082v1.xml")
+def test_api_lookup_of_old_style_id(arxiv_payloads):
+    feed = parse_file(arxiv_payloads, "api_atom_2026_id_quant-ph_0201082v1.xml")
 
     assert (feed.total_results, feed.start_index) == (1, 0)
     assert feed.papers == [
@@ -375,8 +375,8 @@ def test_api_lookup_of_old_style_id(shared_arxiv):
     ]
 
 
-def test_api_lookup_of_new_style_id(shared_arxiv):
-    feed = parse_file(shared_arxiv, "api_atom_2026_id_1605.08386.xml")
+def test_api_lookup_of_new_style_id(arxiv_payloads):
+    feed = parse_file(arxiv_payloads, "api_atom_2026_id_1605.08386.xml")
 
     assert feed.papers == [
         FeedPaper(
@@ -400,8 +400,8 @@ def test_api_lookup_of_new_style_id(shared_arxiv):
     ]
 
 
-def test_api_lookup_of_versioned_id_keeps_first_submission_and_last_update(shared_arxiv):
-    feed = parse_file(shared_arxiv, "api_atom_2016_id_list_1111.2011v2.xml")
+def test_api_lookup_of_versioned_id_keeps_first_submission_and_last_update(arxiv_payloads):
+    feed = parse_file(arxiv_payloads, "api_atom_2016_id_list_1111.2011v2.xml")
 
     assert (feed.format, len(feed.papers), feed.total_results) == ("api", 1, 1)
     paper = feed.papers[0]
@@ -507,8 +507,8 @@ def test_parsed_papers_are_frozen(own_data):
 # --- Announcement feeds --------------------------------------------------------------------------
 
 
-def test_rss_feed_items_are_parsed(shared_arxiv):
-    feed = parse_file(shared_arxiv, RSS2_FEED)
+def test_rss_feed_items_are_parsed(arxiv_payloads):
+    feed = parse_file(arxiv_payloads, RSS2_FEED)
 
     assert (feed.format, len(feed.papers)) == ("rss", 4)
     assert [(paper.arxiv_id, paper.version, paper.announce_type) for paper in feed.papers] == [
@@ -542,8 +542,8 @@ def test_rss_feed_items_are_parsed(shared_arxiv):
         assert paper.announced.utcoffset() == dt.timedelta(0)
 
 
-def test_rss_abstract_loses_the_announcement_header(shared_arxiv):
-    feed = parse_file(shared_arxiv, RSS2_FEED)
+def test_rss_abstract_loses_the_announcement_header(arxiv_payloads):
+    feed = parse_file(arxiv_payloads, RSS2_FEED)
 
     assert paper_by_id(feed, "2009.13987").abstract == (
         "We introduce a class of random polytopes which simultaneously generalizes several known constructions. "
@@ -591,8 +591,8 @@ def test_rss_unknown_announce_type_is_an_error(own_data):
     assert "unknown announce type 'withdrawn'" in assert_one_line_error(excinfo)
 
 
-def test_rss_atom_feed_items_are_parsed(shared_arxiv):
-    feed = parse_file(shared_arxiv, RSS_ATOM_FEED)
+def test_rss_atom_feed_items_are_parsed(arxiv_payloads):
+    feed = parse_file(arxiv_payloads, RSS_ATOM_FEED)
 
     assert (feed.format, len(feed.papers)) == ("rss-atom", 3)
     assert [(paper.arxiv_id, paper.version, paper.announce_type) for paper in feed.papers] == [
@@ -655,15 +655,15 @@ def test_rss_rdf_feed_items_are_parsed(own_data):
 # --- Errors and empty answers --------------------------------------------------------------------
 
 
-def test_api_error_answer_raises_feed_error(shared_arxiv):
+def test_api_error_answer_raises_feed_error(arxiv_payloads):
     with pytest.raises(FeedError) as excinfo:
-        parse_file(shared_arxiv, "api_atom_2026_error_http400_incorrect_id_format.xml")
+        parse_file(arxiv_payloads, "api_atom_2026_error_http400_incorrect_id_format.xml")
     assert "incorrect id format" in assert_one_line_error(excinfo)
 
 
-def test_rss_error_answer_raises_feed_error(shared_arxiv):
+def test_rss_error_answer_raises_feed_error(arxiv_payloads):
     with pytest.raises(FeedError) as excinfo:
-        parse_file(shared_arxiv, "rss2_2024-11-28_error_bad_archive.xml")
+        parse_file(arxiv_payloads, "rss2_2024-11-28_error_bad_archive.xml")
     assert "Bad archive 'astroph'" in assert_one_line_error(excinfo)
 
 
@@ -674,8 +674,8 @@ def test_rss_error_answer_raises_feed_error(shared_arxiv):
         ("rss2_2024-11-28_test_archive_empty.xml", "rss"),
     ],
 )
-def test_empty_answers_parse_to_no_papers(shared_arxiv, name, feed_format):
-    feed = parse_file(shared_arxiv, name)
+def test_empty_answers_parse_to_no_papers(arxiv_payloads, name, feed_format):
+    feed = parse_file(arxiv_payloads, name)
 
     assert (feed.format, feed.papers, feed.total_results, feed.start_index) == (feed_format, [], 0, 0)
 
@@ -715,9 +715,9 @@ def test_non_feed_answers_raise_one_line_feed_error(content, expected):
     assert assert_one_line_error(excinfo).startswith(expected)
 
 
-def test_api_indented_lines_start_new_paragraphs(shared_arxiv):
+def test_api_indented_lines_start_new_paragraphs(arxiv_payloads):
     """arXiv marks a paragraph by an indented line (1812.11470: Context / Objective / Method / Results)."""
-    feed = parse_feed((shared_arxiv / "api_atom_2026_search_all_testing_100entries.xml").read_bytes())
+    feed = parse_feed((arxiv_payloads / "api_atom_2026_search_all_testing_100entries.xml").read_bytes())
     paper = next(p for p in feed.papers if p.arxiv_id == "1812.11470")
     paragraphs = paper.abstract.split("\n\n")
     assert len(paragraphs) == 4

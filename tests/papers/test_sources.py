@@ -147,8 +147,8 @@ def test_short_page_moves_start_by_what_came_back_not_by_page_size(local_server,
     assert [paper.arxiv_id for paper in result.papers] == [paper_id(n) for n in range(5)]
 
 
-def test_api_pages_cut_from_a_real_answer_are_all_returned_in_order(local_server, client, shared_arxiv):
-    content = (shared_arxiv / "api_atom_2026_search_all_testing_100entries.xml").read_text(encoding="utf-8")
+def test_api_pages_cut_from_a_real_answer_are_all_returned_in_order(local_server, client, arxiv_payloads):
+    content = (arxiv_payloads / "api_atom_2026_search_all_testing_100entries.xml").read_text(encoding="utf-8")
     head = content[: content.index("<entry>")]
     head = re.sub(r"<opensearch:totalResults>\d+<", "<opensearch:totalResults>5<", head)
     entries = re.findall(r"<entry>.*?</entry>", content, flags=re.S)[:5]
@@ -223,9 +223,9 @@ def test_empty_page_that_stays_empty_beyond_the_retries_fails_clearly(local_serv
     assert starts(local_server) == [0, 2, 2, 2]
 
 
-def test_empty_first_answer_with_no_results_is_no_papers_and_no_error(local_server, client, shared_arxiv):
+def test_empty_first_answer_with_no_results_is_no_papers_and_no_error(local_server, client, arxiv_payloads):
     local_server.handler = lambda request: Reply(
-        body=(shared_arxiv / "api_atom_2026_empty_totalResults0_id_0000.0000.xml").read_bytes()
+        body=(arxiv_payloads / "api_atom_2026_empty_totalResults0_id_0000.0000.xml").read_bytes()
     )
     progress = []
 
@@ -239,8 +239,8 @@ def test_empty_first_answer_with_no_results_is_no_papers_and_no_error(local_serv
 # --- errors from the API --------------------------------------------------------------------------
 
 
-def test_http_400_with_the_api_error_entry_reports_arxivs_reason(local_server, client, shared_arxiv):
-    error_body = (shared_arxiv / "api_atom_2026_error_http400_incorrect_id_format.xml").read_bytes()
+def test_http_400_with_the_api_error_entry_reports_arxivs_reason(local_server, client, arxiv_payloads):
+    error_body = (arxiv_payloads / "api_atom_2026_error_http400_incorrect_id_format.xml").read_bytes()
     local_server.handler = lambda request: Reply(status=400, body=error_body)
 
     with pytest.raises(SourceError) as caught:
@@ -253,8 +253,8 @@ def test_http_400_with_the_api_error_entry_reports_arxivs_reason(local_server, c
     assert len(local_server.requests) == 1
 
 
-def test_error_entry_answered_with_http_200_is_an_error(local_server, client, shared_arxiv):
-    error_body = (shared_arxiv / "api_atom_2026_error_http400_incorrect_id_format.xml").read_bytes()
+def test_error_entry_answered_with_http_200_is_an_error(local_server, client, arxiv_payloads):
+    error_body = (arxiv_payloads / "api_atom_2026_error_http400_incorrect_id_format.xml").read_bytes()
     local_server.handler = lambda request: Reply(status=200, body=error_body)
 
     with pytest.raises(SourceError, match="incorrect id format") as caught:
@@ -319,8 +319,8 @@ def test_announcement_feed_answered_by_the_api_url_is_refused(local_server, clie
 # --- the announcement feed -----------------------------------------------------------------------
 
 
-def test_rss_asks_the_combined_category_feed_and_keeps_announce_types(local_server, client, shared_arxiv):
-    feed = (shared_arxiv / "rss2_2026-09-24_cs.LG+cs.AI+cs.CL+stat.ML_trimmed4.xml").read_bytes()
+def test_rss_asks_the_combined_category_feed_and_keeps_announce_types(local_server, client, arxiv_payloads):
+    feed = (arxiv_payloads / "rss2_2026-09-24_cs.LG+cs.AI+cs.CL+stat.ML_trimmed4.xml").read_bytes()
     local_server.handler = lambda request: Reply(body=feed, headers={"Content-Type": "application/rss+xml"})
     progress = []
 
@@ -350,16 +350,16 @@ def test_rss_url_with_a_trailing_slash_gives_the_same_feed_path(local_server, cl
     assert [paper.announce_type for paper in result.papers] == ["new", "replace"]
 
 
-def test_rss_error_feed_for_a_bad_archive_is_an_error(local_server, client, shared_arxiv):
-    feed = (shared_arxiv / "rss2_2024-11-28_error_bad_archive.xml").read_bytes()
+def test_rss_error_feed_for_a_bad_archive_is_an_error(local_server, client, arxiv_payloads):
+    feed = (arxiv_payloads / "rss2_2024-11-28_error_bad_archive.xml").read_bytes()
     local_server.handler = lambda request: Reply(body=feed, headers={"Content-Type": "application/rss+xml"})
 
     with pytest.raises(SourceError, match="Bad archive 'astroph'"):
         fetch_from_rss(categories=CATEGORIES, client=client)
 
 
-def test_rss_error_feed_sent_with_an_http_error_status_keeps_arxivs_reason(local_server, client, shared_arxiv):
-    feed = (shared_arxiv / "rss2_2024-11-28_error_bad_archive.xml").read_bytes()
+def test_rss_error_feed_sent_with_an_http_error_status_keeps_arxivs_reason(local_server, client, arxiv_payloads):
+    feed = (arxiv_payloads / "rss2_2024-11-28_error_bad_archive.xml").read_bytes()
     local_server.handler = lambda request: Reply(status=400, body=feed, headers={"Content-Type": "application/rss+xml"})
 
     with pytest.raises(SourceError) as caught:
@@ -379,8 +379,8 @@ def test_rss_http_failure_is_a_source_error(local_server, client):
 # --- saved files -------------------------------------------------------------------------------------
 
 
-def test_read_files_reads_several_files_in_order_and_records_their_formats(own_data, shared_arxiv):
-    paths = [own_data / OWN_RSS_FILE, shared_arxiv / "api_atom_2026_id_1605.08386.xml", own_data / OWN_API_FILE]
+def test_read_files_reads_several_files_in_order_and_records_their_formats(own_data, arxiv_payloads):
+    paths = [own_data / OWN_RSS_FILE, arxiv_payloads / "api_atom_2026_id_1605.08386.xml", own_data / OWN_API_FILE]
     progress = []
 
     result = read_files([str(paths[0]), *paths[1:]], progress=lambda *args: progress.append(args))

@@ -216,10 +216,10 @@ def test_papers_submitted_after_the_window_wait_for_their_day(tmp_path):
 
 
 @pytest.mark.django_db
-def test_rss_and_api_fetches_share_one_digest_without_duplicates(shared_arxiv, tmp_path, settings):
+def test_rss_and_api_fetches_share_one_digest_without_duplicates(arxiv_payloads, tmp_path, settings):
     settings.DIGEST_CATEGORIES = ["cs.LG", "stat.ML"]
     day_collect(
-        date=dt.date(2026, 9, 24), source="file", files=[str(shared_arxiv / "rss2_2026-09-24_cs.LG+cs.AI+cs.CL+stat.ML_trimmed4.xml")]
+        date=dt.date(2026, 9, 24), source="file", files=[str(arxiv_payloads / "rss2_2026-09-24_cs.LG+cs.AI+cs.CL+stat.ML_trimmed4.xml")]
     )
     rss_entries = set(Entry.objects.values_list("paper__arxiv_id", flat=True))
     assert rss_entries == {"2609.26811", "2609.26820", "2205.06398"}  # the replacement did not enter

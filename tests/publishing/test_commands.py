@@ -33,9 +33,9 @@ def test_fetch_papers_from_a_file_ends_with_one_summary_line():
 
 
 @pytest.mark.django_db
-def test_fetch_papers_uses_the_api_by_default_and_todays_digest_date(local_server, settings, shared_arxiv):
+def test_fetch_papers_uses_the_api_by_default_and_todays_digest_date(local_server, settings, arxiv_payloads):
     settings.ARXIV_API_URL = f"{local_server.url}/api/query"
-    local_server.queue.append(Reply(body=(shared_arxiv / "api_atom_2026_empty_totalResults0_id_0000.0000.xml").read_bytes()))
+    local_server.queue.append(Reply(body=(arxiv_payloads / "api_atom_2026_empty_totalResults0_id_0000.0000.xml").read_bytes()))
     run("fetch_papers")
     fetch = FetchRun.objects.get()
     assert fetch.source == "api" and fetch.status == FetchRun.Status.SUCCEEDED
@@ -45,9 +45,9 @@ def test_fetch_papers_uses_the_api_by_default_and_todays_digest_date(local_serve
 
 
 @pytest.mark.django_db
-def test_fetch_papers_reads_the_rss_feed_when_asked(local_server, settings, shared_arxiv):
+def test_fetch_papers_reads_the_rss_feed_when_asked(local_server, settings, arxiv_payloads):
     settings.ARXIV_RSS_URL = f"{local_server.url}/rss"
-    local_server.queue.append(Reply(body=(shared_arxiv / "rss2_2024-11-28_test_archive_empty.xml").read_bytes()))
+    local_server.queue.append(Reply(body=(arxiv_payloads / "rss2_2024-11-28_test_archive_empty.xml").read_bytes()))
     run("fetch_papers", "--source", "rss", "--date", "2024-11-28")
     assert local_server.requests[0].path == "/rss/cs.SD+eess.AS"
     assert FetchRun.objects.get().source == "rss"
@@ -76,9 +76,9 @@ def test_bad_arguments_give_a_clear_error(args, message):
         ("rss2_2024-11-28_error_bad_archive.xml", "arXiv RSS error: Bad archive 'astroph'"),
     ],
 )
-def test_arxiv_error_answers_in_files_fail_the_run(shared_arxiv, fixture, message):
+def test_arxiv_error_answers_in_files_fail_the_run(arxiv_payloads, fixture, message):
     with pytest.raises(CommandError, match=message):
-        run("fetch_papers", "--date", "2026-01-09", "--file", str(shared_arxiv / fixture))
+        run("fetch_papers", "--date", "2026-01-09", "--file", str(arxiv_payloads / fixture))
     assert FetchRun.objects.get().status == FetchRun.Status.FAILED
     assert not Entry.objects.exists()
 

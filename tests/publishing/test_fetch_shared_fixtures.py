@@ -23,8 +23,8 @@ def fetch(*paths) -> str:
 
 
 @pytest.mark.django_db
-def test_every_recorded_paper_is_stored_once_with_its_latest_version(shared_arxiv):
-    files = feed_files(shared_arxiv)
+def test_every_recorded_paper_is_stored_once_with_its_latest_version(arxiv_payloads):
+    files = feed_files(arxiv_payloads)
     fetch(*files)
 
     latest: dict[str, int] = {}
@@ -37,8 +37,8 @@ def test_every_recorded_paper_is_stored_once_with_its_latest_version(shared_arxi
 
 
 @pytest.mark.django_db
-def test_stored_fields_match_the_payload(shared_arxiv):
-    fetch(*feed_files(shared_arxiv))
+def test_stored_fields_match_the_payload(arxiv_payloads):
+    fetch(*feed_files(arxiv_payloads))
 
     paper = Paper.objects.get(arxiv_id="2202.12139")
     assert paper.title == "Testing Deep Learning Models: A First Comparative Study of Multiple Testing Techniques"
@@ -64,8 +64,8 @@ def test_stored_fields_match_the_payload(shared_arxiv):
 
 
 @pytest.mark.django_db
-def test_fetching_the_fixtures_again_changes_nothing(shared_arxiv):
-    files = feed_files(shared_arxiv)
+def test_fetching_the_fixtures_again_changes_nothing(arxiv_payloads):
+    files = feed_files(arxiv_payloads)
     fetch(*files)
     before = list(Paper.objects.order_by("arxiv_id").values())
     summary = fetch(*files)
