@@ -33,17 +33,28 @@ def paper_build(arxiv_id: str = "2601.05011", *, version: int = 1):
     )
 
 
-def user_in(group: str, name: str) -> User:
-    user = User.objects.create_user(name, password="pw", is_staff=True)
-    user.groups.add(Group.objects.get(name=group))
+def user_in(group: str | None, name: str, *, password: str = "pw") -> User:
+    """A staff user in `group` ("Editor", "Chief editor"; None: no editorial role)."""
+    user = User.objects.create_user(name, password=password, is_staff=True)
+    if group:
+        user.groups.add(Group.objects.get(name=group))
     return User.objects.get(pk=user.pk)  # fresh permission cache
 
 
+def demo_day_collected() -> DigestDay:
+    return day_collect(date=DEMO_DATE, source="file", files=[DEMO_FEED]).day
+
+
+def demo_texts_recorded(day: DigestDay) -> None:
+    """Each of the day's papers gets its hand-written demo draft, which becomes its first text."""
+    for entry in day.entries.select_related("paper"):
+        draft_record_demo(paper=entry.paper, fields=DEMO_DRAFTS[entry.paper.arxiv_id])
+
+
 def demo_day_drafted(capture) -> DigestDay:
-    day = day_collect(date=DEMO_DATE, source="file", files=[DEMO_FEED]).day
+    day = demo_day_collected()
     with capture(execute=True):
-        for entry in day.entries.select_related("paper"):
-            draft_record_demo(paper=entry.paper, fields=DEMO_DRAFTS[entry.paper.arxiv_id])
+        demo_texts_recorded(day)
         day_start_drafting(day=day, enqueue=False)  # every paper drafted: the day goes to review
     day.refresh_from_db()
     assert day.status == DigestDay.Status.IN_REVIEW

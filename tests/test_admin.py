@@ -1,7 +1,6 @@
 """The admin pages editors use to look at papers, fetches and days."""
 
 import datetime as dt
-from pathlib import Path
 
 import pytest
 from django.urls import reverse
@@ -9,8 +8,7 @@ from django.urls import reverse
 from papers.models import FetchRun, Paper
 from publishing.days.collection import day_collect
 from publishing.models import DigestDay, Entry
-
-DEMO_FEED = Path(__file__).resolve().parents[1] / "demo" / "arxiv-api-demo-2026-01-09.xml"
+from tests.builders import DEMO_FEED
 
 
 @pytest.fixture

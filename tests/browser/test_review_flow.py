@@ -4,19 +4,15 @@ Playwright drives Debian's Chromium (/usr/bin/chromium, installed by .ci/run); t
 skips, saying why, only where no Chromium can be had.
 """
 
-import datetime as dt
-import json
 import os
 import shutil
 from pathlib import Path
 
 import pytest
-from django.contrib.auth.models import Group, User
 
-from publishing.days.collection import day_collect
 from publishing.models import Entry
+from tests.builders import demo_day_collected, demo_texts_recorded, user_in
 from translations.models import Revision
-from translations.services import draft_record_demo
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
@@ -43,12 +39,9 @@ def browser_page():
 
 @pytest.fixture
 def demo_day(db):
-    day = day_collect(date=dt.date(2026, 1, 9), source="file", files=[str(ROOT / "demo" / "arxiv-api-demo-2026-01-09.xml")]).day
-    drafts = json.loads((ROOT / "demo" / "drafts-2026-01-09.json").read_text())["drafts"]
-    for entry in day.entries.select_related("paper"):
-        draft_record_demo(paper=entry.paper, fields=drafts[entry.paper.arxiv_id])
-    editor = User.objects.create_user("editor", password="correct horse battery", is_staff=True)
-    editor.groups.add(Group.objects.get(name="Editor"))
+    day = demo_day_collected()
+    demo_texts_recorded(day)
+    user_in("Editor", "editor", password="correct horse battery")
     return day
 
 

@@ -16,11 +16,11 @@ from django_q.conf import Conf
 from papers.models import Paper
 from publishing.days.pipeline import run_daily
 from publishing.models import DigestDay
+from tests.builders import DEMO_FEED
 from tests.openai_stub import draft_reply
 from translations.models import MachineDraft
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-DEMO_FEED = str(REPO_ROOT / "demo" / "arxiv-api-demo-2026-01-09.xml")
 DEMO_DATE = dt.date(2026, 1, 9)
 
 

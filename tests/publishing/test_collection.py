@@ -6,10 +6,10 @@ import pytest
 from papers.models import FetchRun, Paper
 from publishing.days.collection import CollectionError, day_collect
 from publishing.models import DigestDay, Entry, FilteredPaper
+from tests.builders import DEMO_FEED
 from tests.fake_arxiv import SimPaper, SimulatedArxiv, atom_feed
 from tests.local_server import Reply
 
-DEMO_FEED = Path(__file__).resolve().parents[2] / "demo" / "arxiv-api-demo-2026-01-09.xml"
 DEMO_DATE = dt.date(2026, 1, 9)
 
 
@@ -83,7 +83,7 @@ def test_failed_fetch_changes_no_stored_data_and_records_the_error(tmp_path):
     day_collect(date=DEMO_DATE, source="file", files=[str(DEMO_FEED)])
     before = snapshot()
     broken = tmp_path / "broken.xml"
-    broken.write_bytes(DEMO_FEED.read_bytes()[:3000])
+    broken.write_bytes(Path(DEMO_FEED).read_bytes()[:3000])
 
     with pytest.raises(CollectionError, match="malformed XML") as failure:
         day_collect(date=DEMO_DATE, source="file", files=[str(DEMO_FEED), str(broken)])

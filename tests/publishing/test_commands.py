@@ -11,10 +11,10 @@ from django.core.management import CommandError, call_command
 
 from papers.models import FetchRun
 from publishing.models import Entry
+from tests.builders import DEMO_FEED
 from tests.local_server import Reply
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-DEMO_FEED = REPO_ROOT / "demo" / "arxiv-api-demo-2026-01-09.xml"
 
 
 def run(*args) -> str:

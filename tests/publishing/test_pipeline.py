@@ -3,7 +3,6 @@
 import datetime as dt
 import json
 from io import StringIO
-from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -11,10 +10,10 @@ from django_q.models import Schedule
 
 from publishing.days.pipeline import run_daily
 from publishing.days.schedule import SCHEDULE_NAME, next_anchor
+from tests.builders import DEMO_FEED
 from tests.openai_stub import GOOD_DRAFT, draft_reply, error_reply
 from translations.models import MachineDraft
 
-DEMO_FEED = str(Path(__file__).resolve().parents[2] / "demo" / "arxiv-api-demo-2026-01-09.xml")
 DEMO_DATE = dt.date(2026, 1, 9)
 
 

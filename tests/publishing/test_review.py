@@ -1,17 +1,13 @@
 """Entry review states, editor revisions, stale edits and roles (the domain under the review admin)."""
 
-import datetime as dt
 import json
 from io import StringIO
-from pathlib import Path
 
 import pytest
 from django.contrib.admin.models import LogEntry
-from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
 
-from publishing.days.collection import day_collect
 from publishing.models import Entry
 from publishing.permissions import PUBLISH_DAY, REVIEW_ENTRY
 from publishing.review.services import (
@@ -23,7 +19,7 @@ from publishing.review.services import (
     entry_reopen,
     entry_text_restore,
 )
-from tests.builders import user_in
+from tests.builders import DEMO_DRAFTS, demo_day_collected, user_in
 from translations.models import MachineDraft, Revision
 from translations.revisions import (
     StaleEdit,
@@ -35,18 +31,14 @@ from translations.revisions import (
 )
 from translations.services import draft_record_demo
 
-DEMO_FEED = str(Path(__file__).resolve().parents[2] / "demo" / "arxiv-api-demo-2026-01-09.xml")
-DEMO_DRAFTS = Path(__file__).resolve().parents[2] / "demo" / "drafts-2026-01-09.json"
-
 
 @pytest.fixture
 def day(db, django_capture_on_commit_callbacks):
-    result = day_collect(date=dt.date(2026, 1, 9), source="file", files=[DEMO_FEED])
-    return result.day
+    return demo_day_collected()
 
 
 def draft_paper(entry, django_capture_on_commit_callbacks):
-    fields = json.loads(DEMO_DRAFTS.read_text())["drafts"][entry.paper.arxiv_id]
+    fields = DEMO_DRAFTS[entry.paper.arxiv_id]
     with django_capture_on_commit_callbacks(execute=True):
         draft_record_demo(paper=entry.paper, fields=fields)
     entry.refresh_from_db()
@@ -99,7 +91,7 @@ def test_the_editor_note_is_set_by_its_service_and_logged_once(entry, editor):
 
 
 def test_only_editors_may_set_a_note_or_restore_text(entry, db):
-    outsider = User.objects.create_user("visitor", password="pw", is_staff=True)
+    outsider = user_in(None, "visitor")
     for user in (outsider, None):
         with pytest.raises(PermissionDenied):
             entry_note_set(entry=entry, user=user, note="spam")
@@ -162,7 +154,7 @@ def test_approval_of_text_that_changed_since_it_was_read_is_refused(entry, edito
 
 
 def test_only_editors_may_review(entry, db):
-    outsider = User.objects.create_user("visitor", password="pw", is_staff=True)
+    outsider = user_in(None, "visitor")
     with pytest.raises(PermissionDenied):
         entry_approve(entry=entry, user=outsider)
     with pytest.raises(PermissionDenied):

@@ -1,43 +1,32 @@
 """The review and history pages in the admin, through the test client as real editors."""
 
 import datetime as dt
-import json
 import re
-from pathlib import Path
 
 import pytest
 from django.contrib.admin.models import LogEntry
-from django.contrib.auth.models import Group, User
 from django.urls import reverse
 from django.utils import translation
 from django.utils.text import capfirst
 
-from publishing.days.collection import day_collect
 from publishing.models import Entry
 from publishing.review.figures import post_editing_by_day, post_editing_by_model
 from publishing.review.forms import text_label
+from tests.builders import DEMO_DRAFTS, demo_day_collected, demo_texts_recorded, user_in
 from tests.openai_stub import draft_reply
 from translations.models import MachineDraft, Revision
-from translations.services import draft_record_demo
-
-ROOT = Path(__file__).resolve().parents[2]
-DEMO_DRAFTS = json.loads((ROOT / "demo" / "drafts-2026-01-09.json").read_text())["drafts"]
 
 
 @pytest.fixture
 def entries(db, django_capture_on_commit_callbacks):
-    day = day_collect(date=dt.date(2026, 1, 9), source="file", files=[str(ROOT / "demo" / "arxiv-api-demo-2026-01-09.xml")]).day
+    day = demo_day_collected()
     with django_capture_on_commit_callbacks(execute=True):
-        for entry in day.entries.select_related("paper"):
-            draft_record_demo(paper=entry.paper, fields=DEMO_DRAFTS[entry.paper.arxiv_id])
+        demo_texts_recorded(day)
     return list(day.entries.order_by("position"))
 
 
 def logged_in(client, group: str | None, name: str):
-    user = User.objects.create_user(name, password="pw", is_staff=True)
-    if group:
-        user.groups.add(Group.objects.get(name=group))
-    client.force_login(user)
+    client.force_login(user_in(group, name))
     return client
 
 
