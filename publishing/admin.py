@@ -89,6 +89,9 @@ class FilteredPaperInline(admin.TabularInline):
     def has_add_permission(self, request, obj=None):
         return False
 
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("publishing.view_digestday")
+
 
 class DayTransitionInline(admin.TabularInline):
     """Why the day is where it is: every change of its status, newest first."""
@@ -103,6 +106,10 @@ class DayTransitionInline(admin.TabularInline):
 
     def has_add_permission(self, request, obj=None):
         return False
+
+    def has_view_permission(self, request, obj=None):
+        # Part of the day, not a thing of its own: whoever may see the day sees why it is where it is.
+        return request.user.has_perm("publishing.view_digestday")
 
 
 @admin.register(DigestDay)

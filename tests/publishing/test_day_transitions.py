@@ -75,7 +75,8 @@ def test_publishing_from_the_shell_names_the_command(drafted_day, editor, django
     assert latest.to_status == "published" and latest.actor.startswith("publish_day (shell")
 
 
-def test_the_admin_shows_the_history(admin_client, drafted_day):
+def test_editors_see_the_history_in_the_admin(client, editor, drafted_day):
     day_flag_attention(day=drafted_day, step="collect", reason="no papers of the 2026-01-08 announcement")
-    page = admin_client.get(f"/admin/publishing/digestday/{drafted_day.pk}/change/").content.decode()
+    client.force_login(editor)
+    page = client.get(f"/admin/publishing/digestday/{drafted_day.pk}/change/").content.decode()
     assert "no papers of the 2026-01-08 announcement" in page
