@@ -1,0 +1,40 @@
+"""The apps import one way: public → publishing → translations → papers; nothing imports public."""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+# Each app, and the project apps it must never import.
+FORBIDDEN = {
+    "papers": {"translations", "publishing", "public"},
+    "translations": {"publishing", "public"},
+    "publishing": {"public"},
+    "digest_site": {"public", "publishing", "translations", "papers"},
+}
+
+
+def imported_apps(source: Path) -> set[str]:
+    tree = ast.parse(source.read_text(encoding="utf-8"), filename=str(source))
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+@pytest.mark.parametrize("app", sorted(FORBIDDEN))
+def test_an_app_imports_only_apps_below_it(app):
+    offenders = {
+        str(path.relative_to(REPO)): sorted(imported_apps(path) & FORBIDDEN[app])
+        for path in (REPO / app).rglob("*.py")
+        if imported_apps(path) & FORBIDDEN[app]
+    }
+    assert offenders == {}
+
+
+def test_the_check_sees_imports():
+    assert {"publishing", "django"} <= imported_apps(REPO / "public" / "views.py")
