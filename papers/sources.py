@@ -161,8 +161,22 @@ def fetch_from_rss(
     return SourceResult(source="rss", papers=feed.papers, requests=[url], formats={feed.format})
 
 
-# A saved API page of 2,000 entries is about 10 MB; the read stops past this (a device like /dev/zero never ends).
+# A saved API page of 2,000 entries is about 10 MB; the read stops past this.
 MAX_FEED_FILE_BYTES = 64_000_000
+
+
+class FileTooLarge(Exception):
+    pass
+
+
+def file_read_limited(path: str | Path, *, limit: int) -> bytes:
+    """The file's bytes, reading at most `limit` + 1 of them: a device like /dev/zero never ends,
+    and a file far larger than any real input is refused before it fills the memory."""
+    with open(path, "rb") as handle:
+        content = handle.read(limit + 1)
+    if len(content) > limit:
+        raise FileTooLarge(f"{path} is larger than {limit // 1_000_000 or limit} {'MB' if limit >= 1_000_000 else 'bytes'}")
+    return content
 
 
 def read_files(paths: Sequence[str | Path], *, progress: Progress = _no_progress) -> SourceResult:
@@ -170,12 +184,11 @@ def read_files(paths: Sequence[str | Path], *, progress: Progress = _no_progress
     result = SourceResult(source="file")
     for path in map(Path, paths):
         try:
-            with open(path, "rb") as saved:
-                content = saved.read(MAX_FEED_FILE_BYTES + 1)
+            content = file_read_limited(path, limit=MAX_FEED_FILE_BYTES)
         except OSError as exc:
             raise SourceError(f"cannot read {path}: {exc.strerror or exc}") from None
-        if len(content) > MAX_FEED_FILE_BYTES:
-            raise SourceError(f"{path} is larger than {MAX_FEED_FILE_BYTES // 1_000_000} MB; not a saved arXiv answer or feed")
+        except FileTooLarge as exc:
+            raise SourceError(f"{exc}; not a saved arXiv answer or feed") from None
         feed = _parse_or_explain(content, str(path))
         result.papers.extend(feed.papers)
         result.requests.append(str(path.resolve()))

@@ -3,6 +3,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from papers.models import Paper
+from papers.sources import FileTooLarge, file_read_limited
 from translations.services import draft_record_demo
 
 # The demo's file is a few kilobytes; a larger one is not a demo file (and /dev/zero never ends).
@@ -13,12 +14,11 @@ DRAFT_KEYS = ("title_zh", "abstract_zh", "background", "method", "results")
 def _read_demo_drafts(file: str) -> dict[str, dict[str, str]]:
     """{arxiv_id: {title_zh, abstract_zh, background, method, results}}, or a one-line CommandError."""
     try:
-        with open(file, "rb") as demo_file:
-            content = demo_file.read(MAX_DEMO_FILE_BYTES + 1)
+        content = file_read_limited(file, limit=MAX_DEMO_FILE_BYTES)
     except OSError as exc:
         raise CommandError(f"cannot read demo drafts from {file}: {exc.strerror or exc}") from None
-    if len(content) > MAX_DEMO_FILE_BYTES:
-        raise CommandError(f"{file} is larger than {MAX_DEMO_FILE_BYTES:,} bytes; not a demo drafts file")
+    except FileTooLarge as exc:
+        raise CommandError(f"{exc}; not a demo drafts file") from None
     try:
         drafts = json.loads(content.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as exc:
