@@ -10,13 +10,23 @@ reading folded in `<details>` with a `<div markdown="1">`; `---` between papers.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import Sequence
 
-from publishing.posts.rendering import neutralise_html
+from publishing.posts.post_text import markdown_text, plain_text
 
 ARXIV_ABS = "https://arxiv.org/abs/{id}"
 ARXIV_PDF = "https://arxiv.org/pdf/{id}"
+# New-style (2601.01234v2) and old-style (cond-mat/0412498v1) versioned arXiv ids.
+_ARXIV_ID_RE = re.compile(r"(?:\d{4}\.\d{4,5}|[a-z][a-z-]*(?:\.[A-Z]{2})?/\d{7})v\d+")
+
+
+def _arxiv_id(versioned_id: str) -> str:
+    """The id as it goes into the post's links; anything else is not an arXiv id (a bug upstream)."""
+    if not _ARXIV_ID_RE.fullmatch(versioned_id):
+        raise ValueError(f"not a versioned arXiv id: {versioned_id!r}")
+    return versioned_id
 
 
 @dataclass(frozen=True)
@@ -44,22 +54,17 @@ class DayPost:
     papers: Sequence[PaperPost]
 
 
-def _one_line(text: str) -> str:
-    """Front matter and list lines must stay on one line."""
-    return " ".join(text.split())
-
-
 def _paper_block(paper: PaperPost) -> str:
-    # Text from arXiv, the LLM and editors is data: any tag in it is shown, never run.
+    # Text from arXiv, the LLM and editors is data, written so that no reader of the post runs it.
     paper = PaperPost(
-        title=neutralise_html(paper.title),
-        authors=[neutralise_html(name) for name in paper.authors],
-        categories=paper.categories,
-        versioned_id=paper.versioned_id,
-        abstract_zh=neutralise_html(paper.abstract_zh),
-        background_md=neutralise_html(paper.background_md),
-        method_md=neutralise_html(paper.method_md),
-        results_md=neutralise_html(paper.results_md),
+        title=plain_text(paper.title),
+        authors=[plain_text(name) for name in paper.authors],
+        categories=[plain_text(category) for category in paper.categories],
+        versioned_id=_arxiv_id(paper.versioned_id),
+        abstract_zh=markdown_text(paper.abstract_zh),
+        background_md=markdown_text(paper.background_md),
+        method_md=markdown_text(paper.method_md),
+        results_md=markdown_text(paper.results_md),
     )
     abs_url = ARXIV_ABS.format(id=paper.versioned_id)
     pdf_url = ARXIV_PDF.format(id=paper.versioned_id)
@@ -68,8 +73,8 @@ def _paper_block(paper: PaperPost) -> str:
         for number, text in enumerate((paper.background_md, paper.method_md, paper.results_md), start=1)
     )
     return (
-        f"## {_one_line(paper.title)}\n"
-        f"- **Authors**: {_one_line(', '.join(paper.authors))}\n"
+        f"## {paper.title}\n"
+        f"- **Authors**: {', '.join(paper.authors)}\n"
         f"- **Categories**: {', '.join(paper.categories)}\n"
         f"- **arXiv**: [{abs_url}]({abs_url})\n"
         f"- **PDF**: [{pdf_url}]({pdf_url})\n"

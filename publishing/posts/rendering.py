@@ -7,6 +7,8 @@ import re
 import markdown
 import nh3
 
+from publishing.posts.post_text import markdown_text
+
 ALLOWED_TAGS = {"p", "ul", "ol", "li", "strong", "em", "b", "i", "code", "pre", "blockquote", "br", "a",
                 "details", "summary", "div", "h2", "h3", "h4", "sub", "sup", "del", "ins", "hr"}
 ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
@@ -18,9 +20,6 @@ _FRONT_MATTER_RE = re.compile(r"\A---\n.*?\n---\n", re.S)
 # md_in_html parses markdown only inside elements marked markdown="1"; a bare <details>
 # would keep the reading inside it as raw text (literal ** and - for readers).
 _DETAILS_RE = re.compile(r"^<details>$", re.M)
-# The start of an HTML tag, comment or declaration; `<` before a digit or space is just text.
-_TAG_START_RE = re.compile(r"<(?=[A-Za-z/!?])")
-_CODE_SPAN_RE = re.compile(r"(`+)(.+?)\1", re.S)
 
 
 def _clean(html: str) -> str:
@@ -57,22 +56,9 @@ def _lists_after_paragraphs(text: str) -> str:
     return "\n".join(lines)
 
 
-def neutralise_html(text: str) -> str:
-    """Make tags in outside text plain text (`<script>` → `&lt;script>`), leaving code spans as they are.
-
-    Titles and readings mention tokens such as `<eos>`; as text they survive, as tags
-    they would be stripped or, in a Jekyll site that trusts its posts, run."""
-    parts, last = [], 0
-    for match in _CODE_SPAN_RE.finditer(text):
-        parts.append(_TAG_START_RE.sub("&lt;", text[last:match.start()]))
-        parts.append(match.group(0))
-        last = match.end()
-    parts.append(_TAG_START_RE.sub("&lt;", text[last:]))
-    return "".join(parts)
-
-
 def render_markdown_safely(text: str) -> str:
-    html = markdown.markdown(_nest_two_space_lists(text or ""), extensions=["sane_lists"])
+    """An abstract or reading section as HTML, written as the post writes it (publishing.posts.post_text)."""
+    html = markdown.markdown(_nest_two_space_lists(markdown_text(text or "")), extensions=["sane_lists"])
     return _clean(html)
 
 

@@ -84,4 +84,4 @@ def test_the_markdown_itself_carries_no_live_tags(hostile_day):
     # Only the post's own structure is markup; the payloads' tags became text (&lt;).
     tags = set(re.findall(r"<(/?[a-zA-Z]+)", body))
     assert tags <= {"details", "/details", "summary", "/summary", "div", "/div"}, tags
-    assert "&lt;script>" in body
+    assert "&lt;script&gt;" in body
