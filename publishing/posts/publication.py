@@ -8,6 +8,7 @@ editors approved; the HTML is that markdown rendered and sanitised once, here.
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -93,15 +94,27 @@ def _actor_name(user) -> str:
     return user.get_username() if user is not None else shell_login()
 
 
-def _published_papers(publication: Publication, entries: list[Entry]) -> list[PublishedPaper]:
+# Every field of a published paper that some public page shows; all of them decide whether a
+# publication is new (a corrected Chinese title, absent from the markdown, is a new version too).
+READER_FIELDS = ("arxiv_id", "versioned_id", "position", "title", "authors_text", "categories_text", "abstract_en",
+                 "title_zh", "abstract_zh", "reading_md")
+
+
+def content_hash(markdown: str, papers: list[PublishedPaper]) -> str:
+    """What readers get, as one hash: the post's markdown and every shown field of every paper."""
+    shown = [[getattr(paper, name) for name in READER_FIELDS] for paper in papers]
+    return hashlib.sha256(json.dumps([markdown, shown], ensure_ascii=False).encode()).hexdigest()
+
+
+def _published_papers(day: DigestDay, entries: list[Entry]) -> list[PublishedPaper]:
+    """The rows the paper, category and search pages read, before they belong to a publication."""
     rows = []
     for entry in entries:
         paper, revision = entry.paper, entry.approved_revision
         reading = "\n\n".join((revision.background_md, revision.method_md, revision.results_md))
         rows.append(PublishedPaper(
-            publication=publication,
             paper=paper,
-            day_date=publication.day.date,
+            day_date=day.date,
             position=entry.position,
             arxiv_id=paper.arxiv_id,
             versioned_id=f"{paper.arxiv_id}v{entry.paper_version}",
@@ -146,8 +159,9 @@ def day_publish(*, day: DigestDay, user=None, approved_only: bool = False) -> Pu
         raise PublishError(f"{day.date} has no approved entries to publish")
 
     markdown = render_day_markdown(day_post_of_approved(day, entries))
-    content_hash = hashlib.sha256(markdown.encode()).hexdigest()
-    publication = day.publications.filter(content_hash=content_hash).order_by("-version").first()
+    papers = _published_papers(day, entries)
+    shown_hash = content_hash(markdown, papers)
+    publication = day.publications.filter(content_hash=shown_hash).order_by("-version").first()
     created = publication is None
     if created:
         latest = day.publications.order_by("-version").first()
@@ -156,13 +170,15 @@ def day_publish(*, day: DigestDay, user=None, approved_only: bool = False) -> Pu
             version=(latest.version + 1) if latest else 1,
             markdown=markdown,
             html=render_post_html(markdown),
-            content_hash=content_hash,
+            content_hash=shown_hash,
             paper_count=len(entries),
             published_by=user,
             published_by_name=_actor_name(user),
             published_at=timezone.now(),
         )
-        PublishedPaper.objects.bulk_create(_published_papers(publication, entries))
+        for paper in papers:
+            paper.publication = publication
+        PublishedPaper.objects.bulk_create(papers)
     went_live = day.live_publication_id != publication.pk
     if went_live:
         _go_live(day, publication)
