@@ -213,6 +213,15 @@ DIGEST_LLM_RETRIES = env_int("DIGEST_LLM_RETRIES", 3, minimum=0)
 # json_schema (strict structured output) or json_object, for servers without json_schema.
 DIGEST_LLM_RESPONSE_FORMAT = env_choice("DIGEST_LLM_RESPONSE_FORMAT", "json_schema", {"json_schema", "json_object"})
 DIGEST_LLM_TEMPERATURE = env_float("DIGEST_LLM_TEMPERATURE", 0.2, minimum=0)
+# A draft's task is killed after Q_TIMEOUT: it must outlast every try the LLM client makes.
+if Q_CLUSTER["timeout"] < DIGEST_LLM_TIMEOUT * (DIGEST_LLM_RETRIES + 1):
+    raise ImproperlyConfigured(
+        f"Q_TIMEOUT ({Q_CLUSTER['timeout']} s) is shorter than DIGEST_LLM_TIMEOUT × (DIGEST_LLM_RETRIES + 1) "
+        f"({DIGEST_LLM_TIMEOUT:g} × {DIGEST_LLM_RETRIES + 1} s): a slow LLM would be killed mid-draft; raise Q_TIMEOUT "
+        "(and Q_RETRY above it) or lower DIGEST_LLM_TIMEOUT"
+    )
+# How often the watchdog looks for drafts no worker finished (install_schedule installs it).
+DIGEST_WATCHDOG_MINUTES = env_int("DIGEST_WATCHDOG_MINUTES", 5, minimum=1)
 # The prompt templates used for new drafts: translations/prompts/<version>/.
 DIGEST_PROMPT_VERSION = env_str("DIGEST_PROMPT_VERSION", "draft-v1")
 # Full text for grounding: arXiv's HTML rendering, else the PDF; cut to a budget of characters.

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from digest_site.admin_mixins import ReadOnlyAdminMixin
 from papers.models import FetchRun
+from publishing.days.schedule import workers_status
 from publishing.models import DayTransition, DigestDay, Entry, FilteredPaper, Publication
 from publishing.permissions import CHANGE_ENTRY, PUBLISH_DAY
 from publishing.posts.export import day_export_markdown, post_filename
@@ -26,7 +27,7 @@ from publishing.review.views import (
 )
 from translations.llm import LLMError
 from translations.models import MachineDraft
-from translations.services import papers_draft_again
+from translations.services import drafts_recover_stuck, papers_draft_again
 
 
 def markdown_download(posts: list[tuple[str, bytes]]) -> HttpResponse:
@@ -145,6 +146,16 @@ class DigestDayAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         figures = path("post-editing/", self.admin_site.admin_view(partial(post_editing_view, self)),
                        name="publishing_post_editing")
         return [review, figures, *super().get_urls()]
+
+    def changelist_view(self, request, extra_context=None):
+        # Whoever looks at the days finds stuck drafts dealt with (also when no cluster runs the
+        # watchdog's schedule) and is told when no worker cluster runs.
+        if request.method == "GET":
+            drafts_recover_stuck()
+            workers = workers_status()
+            if workers.alive is False:
+                self.message_user(request, _("Workers: %(message)s") % {"message": workers.message}, messages.WARNING)
+        return super().changelist_view(request, extra_context)
 
     def has_publish_permission(self, request):
         return request.user.has_perm(PUBLISH_DAY)

@@ -91,6 +91,10 @@ class MachineDraft(ChineseText):
     latency_ms = models.PositiveIntegerField(_("latency (ms)"), null=True, blank=True)
     text_source = models.CharField(_("source used"), max_length=16, choices=TextSource.choices, blank=True)
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    # When the draft was last handed to the workers, and how often: the watchdog's evidence
+    # that no worker takes its tasks.
+    enqueued_at = models.DateTimeField(_("handed to the workers at"), null=True, blank=True)
+    enqueues = models.PositiveIntegerField(_("times handed to the workers"), default=0)
     error = models.TextField(_("error"), blank=True)
     created_at = models.DateTimeField(_("queued at"), default=timezone.now, editable=False)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)

@@ -60,9 +60,86 @@ def draft_queue(*, paper: Paper, force: bool = False) -> QueueOutcome:
 
 def draft_enqueue(*, draft: MachineDraft) -> None:
     """Hand the draft to the background workers once the current transaction commits."""
-    transaction.on_commit(
-        lambda: async_task("translations.tasks.draft_task", draft.pk, task_name=f"draft-{draft.pk}", group="drafts")
-    )
+    transaction.on_commit(lambda: _hand_to_workers(draft.pk))
+
+
+def _hand_to_workers(draft_id: int) -> None:
+    MachineDraft.objects.filter(pk=draft_id).update(enqueued_at=timezone.now(), enqueues=F("enqueues") + 1)
+    async_task("translations.tasks.draft_task", draft_id, task_name=f"draft-{draft_id}", group="drafts")
+
+
+def _timeout_reason() -> str:
+    return (f"the LLM took longer than Q_TIMEOUT ({settings.Q_CLUSTER['timeout']} s) {MAX_CLAIMS} times and the "
+            "worker was stopped each time: raise Q_TIMEOUT (and Q_RETRY above it) or lower DIGEST_FULLTEXT_CHARS")
+
+
+def _no_worker_reason() -> str:
+    return (f"no worker took the task within Q_TIMEOUT ({settings.Q_CLUSTER['timeout']} s) and no other draft "
+            "was started meanwhile: no worker is running, or the workers cannot read the tasks; start "
+            "`manage.py qcluster` with the same SECRET_KEY and DATABASE_URL (or Q_REDIS_URL) as the site, "
+            "then use “draft again”")
+
+
+@dataclass
+class WatchdogReport:
+    handed_again: int = 0
+    failed: int = 0
+
+    @property
+    def summary(self) -> str:
+        return f"stuck drafts: {self.handed_again} handed to the workers again, {self.failed} failed"
+
+
+def drafts_recover_stuck(*, now: dt.datetime | None = None) -> WatchdogReport:
+    """The watchdog: drafts that no worker finished within their lease are handed out again, or
+    failed with the real reason when another try cannot help. Safe to run anywhere, any
+    number of times at once: each change is a conditional update that only one caller wins.
+
+    Steps:
+    1. A draft `running` past its lease lost its worker (killed by Q_TIMEOUT, or the machine
+       died): hand it out again, so a worker claims it anew; after MAX_CLAIMS claims, fail it
+       (the LLM is slower than Q_TIMEOUT); handed out again a lease ago and still not claimed,
+       with no worker claiming anything, fail it (no worker runs).
+    2. A draft `queued` but never handed to the workers (its command stopped first): hand it out.
+    3. Unless some draft was claimed within the last lease (the workers are busy and the queue is
+       long), a draft `queued` and handed out more than a lease ago was taken by no worker: fail
+       it (no worker runs, or none can read the tasks: handing it out again would not help).
+    A failed draft sends `draft_finished`, so its day is flagged with the reason.
+    """
+    now = now or timezone.now()
+    expired = now - _lease()
+    report = WatchdogReport()
+    # Workers that claimed a draft within the last lease are alive: what is queued waits its turn.
+    workers_active = MachineDraft.objects.filter(started_at__gte=expired).exists()
+    for draft in MachineDraft.objects.filter(status=MachineDraft.Status.RUNNING, started_at__lt=expired):
+        held = Q(status=MachineDraft.Status.RUNNING, started_at=draft.started_at)
+        handed_since_claim = draft.enqueued_at is not None and draft.enqueued_at > draft.started_at
+        if draft.attempts >= MAX_CLAIMS:
+            report.failed += _draft_fail_stuck(draft, held, _timeout_reason())
+        elif not handed_since_claim:
+            _hand_to_workers(draft.pk)
+            report.handed_again += 1
+        elif draft.enqueued_at < expired and not workers_active:
+            report.failed += _draft_fail_stuck(draft, held, _no_worker_reason())
+    for draft in MachineDraft.objects.filter(status=MachineDraft.Status.QUEUED, enqueued_at__isnull=True,
+                                             created_at__lt=expired):
+        _hand_to_workers(draft.pk)
+        report.handed_again += 1
+    if not workers_active:
+        for draft in MachineDraft.objects.filter(status=MachineDraft.Status.QUEUED, enqueued_at__lt=expired):
+            unchanged = Q(status=MachineDraft.Status.QUEUED, enqueued_at=draft.enqueued_at)
+            report.failed += _draft_fail_stuck(draft, unchanged, _no_worker_reason())
+    return report
+
+
+def _draft_fail_stuck(draft: MachineDraft, unchanged: Q, reason: str) -> int:
+    """Fail a draft no worker holds, if it is still as the watchdog saw it; 1 if this call did it."""
+    fields = {"status": MachineDraft.Status.FAILED, "finished_at": timezone.now(), "error": reason}
+    if MachineDraft.objects.filter(unchanged, pk=draft.pk).update(**fields) != 1:
+        return 0
+    draft.refresh_from_db()
+    draft_finished.send(sender=MachineDraft, draft=draft)
+    return 1
 
 
 def _lease() -> dt.timedelta:
@@ -81,7 +158,7 @@ def draft_claim(*, draft_id: int, now: dt.datetime | None = None) -> MachineDraf
         return None
     draft = MachineDraft.objects.select_related("paper").get(pk=draft_id)
     if draft.attempts > MAX_CLAIMS:
-        _draft_finish(draft, status=MachineDraft.Status.FAILED, error=f"abandoned after {MAX_CLAIMS} attempts whose workers stopped")
+        _draft_finish(draft, status=MachineDraft.Status.FAILED, error=_timeout_reason())
         return None
     return draft
 

@@ -19,7 +19,7 @@ from publishing.days.services import (
 from publishing.models import DigestDay
 from translations.llm import LLMConfig
 from translations.models import MachineDraft
-from translations.services import draft_enqueue, draft_queue
+from translations.services import draft_enqueue, draft_queue, drafts_recover_stuck
 
 
 @dataclass
@@ -93,8 +93,8 @@ def day_check_drafting(*, day: DigestDay) -> DigestDay:
             day_flag_attention(
                 day=day,
                 step=DRAFT_STEP,
-                reason=f"{len(failed)} machine draft(s) failed ({names}); see Machine drafts, fix the cause "
-                "and use “draft again”",
+                reason=f"{len(failed)} machine draft(s) failed ({names}): {failed[0].error}; see Machine drafts, "
+                "fix the cause and use “draft again”",
             )
             return day
         day_clear_attention(day=day, step=DRAFT_STEP)
@@ -134,7 +134,9 @@ def run_daily(
     client: ArxivClient | None = None,
     progress=None,
 ) -> DailyRun:
-    """The morning job: collect the day, then queue one drafting task per entry that needs one."""
+    """The morning job: collect the day, then queue one drafting task per entry that needs one
+    (after recovering what yesterday's dead workers left, in case no schedule does)."""
+    drafts_recover_stuck()
     collection = day_collect(date=date, source=source, files=files, client=client, progress=progress)
     return DailyRun(collection=collection, drafting=day_start_drafting(day=collection.day))
 

@@ -1,8 +1,13 @@
-"""The daily django-q2 Schedule that runs the morning job at the anchor."""
+"""The django-q2 Schedules: the morning job at the anchor, and the drafts' watchdog every few minutes.
+
+The watchdog's schedule doubles as the workers' heartbeat: the cluster's scheduler moves its
+`next_run` on each time it fires, so a `next_run` long past means no cluster is running.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.utils import timezone
@@ -12,6 +17,8 @@ from publishing.days.windows import digest_timezone
 
 SCHEDULE_NAME = "arxiv-digest daily"
 SCHEDULE_FUNC = "publishing.tasks.run_daily_task"
+WATCHDOG_NAME = "arxiv-digest drafts watchdog"
+WATCHDOG_FUNC = "translations.tasks.drafts_watchdog_task"
 
 
 def next_anchor(now: dt.datetime | None = None) -> dt.datetime:
@@ -31,3 +38,37 @@ def schedule_install(now: dt.datetime | None = None) -> tuple[Schedule, bool]:
             "next_run": next_anchor(now),
         },
     )
+
+
+def watchdog_schedule_install(now: dt.datetime | None = None) -> tuple[Schedule, bool]:
+    """Create or update the watchdog's Schedule, every DIGEST_WATCHDOG_MINUTES (idempotent)."""
+    return Schedule.objects.update_or_create(
+        name=WATCHDOG_NAME,
+        defaults={
+            "func": WATCHDOG_FUNC,
+            "schedule_type": Schedule.MINUTES,
+            "minutes": settings.DIGEST_WATCHDOG_MINUTES,
+            "repeats": -1,
+            "next_run": now or timezone.now(),
+        },
+    )
+
+
+@dataclass(frozen=True)
+class WorkersStatus:
+    alive: bool | None  # None: cannot tell (the schedules are not installed)
+    message: str
+
+
+def workers_status(now: dt.datetime | None = None) -> WorkersStatus:
+    """Whether a worker cluster is running, judged by the watchdog schedule's heartbeat."""
+    now = now or timezone.now()
+    watchdog = Schedule.objects.filter(name=WATCHDOG_NAME).only("next_run", "minutes").first()
+    if watchdog is None or watchdog.next_run is None:
+        return WorkersStatus(None, "the schedules are not installed: run `manage.py install_schedule`")
+    # The scheduler looks every 30 s or so; two periods late is no cluster.
+    overdue = now - watchdog.next_run
+    if overdue > dt.timedelta(minutes=2 * (watchdog.minutes or 1)):
+        since = timezone.localtime(watchdog.next_run).strftime("%Y-%m-%d %H:%M")
+        return WorkersStatus(False, f"no worker cluster has run its schedule since {since}: start `manage.py qcluster`")
+    return WorkersStatus(True, "a worker cluster is running its schedule")

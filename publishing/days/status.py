@@ -8,6 +8,7 @@ from django.db.models import Count, Sum
 
 from papers.models import FetchRun
 from publishing.days.pipeline import day_drafts
+from publishing.days.schedule import workers_status
 from publishing.days.windows import digest_timezone, digest_window
 from publishing.models import DigestDay, Entry
 from translations.llm import LLMConfig
@@ -51,6 +52,7 @@ def day_status(date: dt.date) -> dict:
     )
     drafts, tokens = _draft_counts(day)
     llm_problem = LLMConfig.from_settings().problem
+    workers = workers_status()
     window = (day.window_start, day.window_end) if day else (digest_window(date).start, digest_window(date).end)
     last_run = FetchRun.objects.filter(digest_date=date).order_by("-started_at", "-id").first()
     return {
@@ -66,6 +68,7 @@ def day_status(date: dt.date) -> dict:
         "published_version": day.live_publication.version if day and day.live_publication else None,
         "tokens": tokens,
         "llm": {"configured": not llm_problem, "problem": llm_problem or None},
+        "workers": {"alive": workers.alive, "message": workers.message},
         "last_fetch": None
         if last_run is None
         else {

@@ -19,6 +19,7 @@ from publishing.models import DigestDay
 from tests.builders import DEMO_FEED
 from tests.openai_stub import draft_reply
 from translations.models import MachineDraft
+from translations.services import drafts_recover_stuck
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEMO_DATE = dt.date(2026, 1, 9)
@@ -180,7 +181,8 @@ def test_worker_killed_mid_task_leaves_the_paper_to_be_drafted_exactly_once(queu
         return draft_reply()
 
     queued_day.handler = answer
-    timing = {"Q_TIMEOUT": "4", "Q_RETRY": "6", "Q_WORKERS": "1"}
+    # Q_TIMEOUT must outlast the LLM client (checked at start-up); 8 s leaves a loaded machine room.
+    timing = {"Q_TIMEOUT": "8", "Q_RETRY": "10", "Q_WORKERS": "1", "DIGEST_LLM_TIMEOUT": "8"}
     cluster = Cluster(queued_day.url, **timing).start()
     wait_for(lambda: MachineDraft.objects.filter(status="running").exists(), 60, "a draft to start", cluster)
     running = MachineDraft.objects.get(status="running")
@@ -199,3 +201,45 @@ def test_worker_killed_mid_task_leaves_the_paper_to_be_drafted_exactly_once(queu
     recovered = MachineDraft.objects.get(pk=running.pk)
     assert recovered.attempts == 2
     assert slow_paper.pk in per_paper
+
+
+@pytest.mark.timeout_sensitive
+def test_workers_with_another_secret_key_draft_nothing_and_the_watchdog_says_why(queued_day):
+    """Workers that cannot read the tasks (another SECRET_KEY) drop them; the drafts do not hang."""
+    queued_day.handler = lambda request: draft_reply()
+    cluster = Cluster(queued_day.url, SECRET_KEY="another-key-entirely").start()
+    try:
+        wait_for(lambda: "BadSignature" in cluster.output() or "signature" in cluster.output().lower(), 30,
+                 "the cluster to refuse the tasks", cluster)
+    finally:
+        cluster.stop()
+    assert set(MachineDraft.objects.values_list("status", flat=True)) == {"queued"}
+    assert queued_day.requests == []
+    handed_out = MachineDraft.objects.order_by("-enqueued_at").first().enqueued_at
+    report = drafts_recover_stuck(now=handed_out + dt.timedelta(seconds=Conf.TIMEOUT + 1))
+    assert report.failed == 6
+    day = DigestDay.objects.get(date=DEMO_DATE)
+    assert day.status == DigestDay.Status.NEEDS_ATTENTION and "same SECRET_KEY" in day.attention_reason
+
+
+@pytest.mark.timeout_sensitive
+def test_with_an_llm_slower_than_q_timeout_every_draft_ends_failed_with_the_reason(queued_day, settings):
+    """A real cluster, an LLM that never answers in time: each draft fails (its client gives up, or
+    its task is killed and the watchdog fails it after its tries), and the day says why."""
+    queued_day.handler = lambda request: draft_reply(delay=30)
+    timing = {"Q_TIMEOUT": "3", "Q_RETRY": "5", "Q_WORKERS": "6", "DIGEST_LLM_TIMEOUT": "3"}
+    settings.Q_CLUSTER = {**settings.Q_CLUSTER, "timeout": 3}  # the watchdog here uses the cluster's lease
+    cluster = Cluster(queued_day.url, **timing).start()
+
+    def all_finished() -> bool:
+        drafts_recover_stuck()  # the watchdog's schedule, run as often as the test looks
+        return not MachineDraft.objects.filter(status__in=["queued", "running"]).exists()
+
+    try:
+        wait_for(all_finished, 90, "every draft to reach a final state", cluster)
+    finally:
+        cluster.stop()
+    errors = set(MachineDraft.objects.values_list("error", flat=True))
+    assert all("timed out" in error.lower() or "Q_TIMEOUT" in error for error in errors), errors
+    day = DigestDay.objects.get(date=DEMO_DATE)
+    assert day.status == DigestDay.Status.NEEDS_ATTENTION and "6 machine draft(s) failed" in day.attention_reason

@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from publishing.days.status import day_status
 from publishing.days.windows import parse_digest_date
+from translations.services import drafts_recover_stuck
 
 
 class Command(BaseCommand):
@@ -18,6 +19,7 @@ class Command(BaseCommand):
             digest_date = parse_digest_date(date)
         except ValueError as exc:
             raise CommandError(f"--date: {exc}") from None
+        drafts_recover_stuck()  # so the counts say what is really stuck
         status = day_status(digest_date)
         if options["json"]:
             self.stdout.write(json.dumps(status, ensure_ascii=False))

@@ -1,12 +1,16 @@
 from django.core.management.base import BaseCommand
 
-from publishing.days.schedule import schedule_install
+from publishing.days.schedule import schedule_install, watchdog_schedule_install
 
 
 class Command(BaseCommand):
-    help = "Create or update the daily django-q2 Schedule that runs run_daily at DIGEST_ANCHOR (idempotent)."
+    help = ("Create or update the django-q2 Schedules (idempotent): run_daily at DIGEST_ANCHOR, and the drafts' "
+            "watchdog every DIGEST_WATCHDOG_MINUTES.")
 
     def handle(self, *args, **options):
         schedule, created = schedule_install()
         verb = "installed" if created else "updated"
         self.stdout.write(f"Schedule {schedule.name!r} {verb}: {schedule.func} daily, next run {schedule.next_run.isoformat()}")
+        watchdog, created = watchdog_schedule_install()
+        verb = "installed" if created else "updated"
+        self.stdout.write(f"Schedule {watchdog.name!r} {verb}: {watchdog.func} every {watchdog.minutes} minutes")

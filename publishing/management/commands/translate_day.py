@@ -6,8 +6,9 @@ from django.db import close_old_connections
 from tqdm import tqdm
 
 from publishing.days.pipeline import day_check_drafting, day_start_drafting
+from publishing.days.schedule import workers_status
 from publishing.management.options import DayCommand, collected_day
-from translations.services import draft_run
+from translations.services import draft_run, drafts_recover_stuck
 
 
 def _run_in_thread(draft_id: int):
@@ -36,7 +37,7 @@ class Command(DayCommand):
 
     def handle(self, *args, date, sync, force, **options):
         day = collected_day(date)
-
+        drafts_recover_stuck()  # what a dead worker left is handed out again, or failed with its reason
         start = day_start_drafting(day=day, force=force, enqueue=not sync)
         if start.problem:
             raise CommandError(start.problem)
@@ -45,6 +46,9 @@ class Command(DayCommand):
                 f"{day.date}: {start.queued} drafts queued, {start.active} already in progress, {start.done} already "
                 "drafted; the qcluster workers will write them"
             )
+            workers = workers_status()
+            if start.drafts and workers.alive is False:
+                self.stderr.write(f"WARNING: {workers.message}")
             return
 
         outcomes = {"succeeded": 0, "failed": 0, "skipped": 0}
