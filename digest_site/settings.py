@@ -140,6 +140,13 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_choice("LOG_LEVEL", "info", {"debug", "info", "warning", "error"}).upper()},
+    "loggers": {
+        # Django's own console handler would print its messages a second time beside the root's.
+        "django": {"handlers": [], "propagate": True},
+        # A line per HTTP request drowns the commands' one-line summaries; failures are reported by the callers.
+        "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
+    },
 }
 
 # --- The digest ---------------------------------------------------------------

@@ -70,6 +70,22 @@ def fetch_run_fail(*, run: FetchRun, error: str, source_detail: str = "") -> Fet
     return _fetch_run_move(run, FetchRun.Status.FAILED, error=error, source_detail=source_detail or run.source_detail)
 
 
+# No fetch runs this long: a run still `running` after it lost its process or its database.
+FETCH_RUN_LIFETIME = dt.timedelta(hours=1)
+
+
+def fetch_runs_fail_interrupted(*, now: dt.datetime | None = None) -> int:
+    """Record as failed the runs that can no longer finish (their process stopped, or lost its
+    database mid-fetch and could not write its outcome); called when the next fetch starts."""
+    cutoff = (now or timezone.now()) - FETCH_RUN_LIFETIME
+    return FetchRun.objects.filter(status=FetchRun.Status.RUNNING, started_at__lt=cutoff).update(
+        status=FetchRun.Status.FAILED,
+        finished_at=timezone.now(),
+        error="interrupted: the fetch stopped (or lost its database) before it could record its outcome; "
+        "nothing it fetched was kept",
+    )
+
+
 def _authors_json(feed_paper: FeedPaper) -> list[dict]:
     return [{"name": author.name, "affiliations": list(author.affiliations)} for author in feed_paper.authors]
 

@@ -8,10 +8,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from digest_site.database_errors import database_error_line
 from papers.announcements import stale_feed_warning
 from papers.arxiv_client import ArxivClient
 from papers.feeds import FeedPaper
@@ -21,6 +22,7 @@ from papers.services import (
     fetch_run_fail,
     fetch_run_start,
     fetch_run_succeed,
+    fetch_runs_fail_interrupted,
     papers_upsert_from_feed,
 )
 from papers.sources import (
@@ -191,6 +193,7 @@ def day_collect(
         raise CollectionError(f"{date} is {existing.status}; unpublish it before collecting again")
 
     now = now or timezone.now()
+    fetch_runs_fail_interrupted(now=now)
     window = digest_window(date)
     since = window.end - dt.timedelta(days=settings.DIGEST_LOOKBACK_DAYS)
     run = fetch_run_start(
@@ -217,13 +220,19 @@ def day_collect(
         message = f"another fetch stored the same papers at the same time; run it again ({exc})"
         fetch_run_fail(run=run, error=message, source_detail=detail)
         raise CollectionError(message, run=run) from exc
-    except Exception as exc:  # anything else (a bug, the database): still recorded on the run
-        logger.exception("fetch #%s for %s failed", run.pk, date)
-        message = f"{exc.__class__.__name__}: {exc}"
+    except DatabaseError as exc:  # the database went away mid-fetch: the transaction rolled back
+        message = f"the database failed during the fetch ({database_error_line(exc)}); nothing was stored"
+        connection.close_if_unusable_or_obsolete()  # a broken connection is dropped; the next query reconnects
         try:
             run.refresh_from_db()
             fetch_run_fail(run=run, error=message, source_detail=detail)
-        except DatabaseError:
-            logger.exception("could not record the failure of fetch #%s", run.pk)
+        except DatabaseError:  # still away: the next fetch records this run as interrupted
+            logger.error("could not record the failure of fetch #%s: the database is unreachable", run.pk)
+        raise CollectionError(message, run=run) from None
+    except Exception as exc:  # anything else (a bug): still recorded on the run
+        logger.exception("fetch #%s for %s failed", run.pk, date)
+        message = f"{exc.__class__.__name__}: {exc}"
+        run.refresh_from_db()
+        fetch_run_fail(run=run, error=message, source_detail=detail)
         raise CollectionError(message, run=run) from exc
     return CollectionResult(day=day, run=run, counts=counts, warning=warning)
