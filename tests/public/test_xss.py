@@ -85,3 +85,14 @@ def test_the_markdown_itself_carries_no_live_tags(hostile_day):
     tags = set(re.findall(r"<(/?[a-zA-Z]+)", body))
     assert tags <= {"details", "/details", "summary", "/summary", "div", "/div"}, tags
     assert "&lt;script&gt;" in body
+
+
+def test_titles_are_text_not_markdown_on_the_day_page(client, drafted_day, editor, chief, django_capture_on_commit_callbacks):
+    entry = drafted_day.entries.select_related("paper").get(position=1)
+    Paper.objects.filter(pk=entry.paper.pk).update(title=r"$a*b*c$ \[ z \] __init__ #1 [link](https://x.org)")
+    approve_all(drafted_day, editor)
+    with django_capture_on_commit_callbacks(execute=True):
+        day_publish(day=drafted_day, user=chief)
+    public_cache_clear()
+    html = client.get("/days/2026-01-09/").content.decode()
+    assert r"<h2>$a*b*c$ \[ z \] __init__ #1 [link](https://x.org)</h2>" in html
