@@ -7,7 +7,7 @@ def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "digest_site.settings")
     from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
-    from django.db import InterfaceError, OperationalError
+    from django.db import InterfaceError, OperationalError, ProgrammingError
 
     try:
         execute_from_command_line(sys.argv)
@@ -15,9 +15,11 @@ def main() -> None:
         # A bad setting: one line naming the variable, not a traceback.
         sys.stderr.write(f"ImproperlyConfigured: {exc}\n")
         sys.exit(2)
-    except (OperationalError, InterfaceError) as exc:
-        # The database is unreachable, missing or went away: one line saying which and what to check.
-        if "--traceback" in sys.argv:
+    except (OperationalError, InterfaceError, ProgrammingError) as exc:
+        # The database is unreachable, missing, went away or has no tables: one line saying which and
+        # what to check. Other programming errors are bugs and keep their traceback.
+        missing_tables = "does not exist" in str(exc) and "relation" in str(exc)
+        if "--traceback" in sys.argv or (isinstance(exc, ProgrammingError) and not missing_tables):
             raise
         from digest_site.database_errors import database_error_hint, database_error_line
 

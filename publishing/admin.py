@@ -3,10 +3,12 @@ import zipfile
 from functools import partial
 
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied
 from django.db.models import OuterRef, Subquery
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -17,13 +19,19 @@ from publishing.days.schedule import workers_status
 from publishing.models import DayTransition, DigestDay, Entry, FilteredPaper, Publication
 from publishing.permissions import CHANGE_ENTRY, PUBLISH_DAY
 from publishing.posts.export import day_export_markdown, post_filename
+from publishing.posts.preview import publication_preview
 from publishing.posts.publication import PublishError, day_publish, day_unpublish
+from publishing.review.publish_views import (
+    day_publish_confirm_view,
+    day_unpublish_confirm_view,
+    publish_result_message,
+    scheduled_publication_cancel_view,
+)
 from publishing.review.views import (
     day_review_view,
     entry_review_view,
     entry_revisions_view,
     post_editing_view,
-    publish_result_message,
 )
 from translations.llm import LLMError
 from translations.models import MachineDraft
@@ -145,7 +153,16 @@ class DigestDayAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                       name="publishing_digestday_review")
         figures = path("post-editing/", self.admin_site.admin_view(partial(post_editing_view, self)),
                        name="publishing_post_editing")
-        return [review, figures, *super().get_urls()]
+        confirm = [
+            path("<int:day_id>/publish/", self.admin_site.admin_view(partial(day_publish_confirm_view, self)),
+                 name="publishing_digestday_publish"),
+            path("<int:day_id>/unpublish/", self.admin_site.admin_view(partial(day_unpublish_confirm_view, self)),
+                 name="publishing_digestday_unpublish"),
+            path("<int:day_id>/cancel-scheduled/",
+                 self.admin_site.admin_view(partial(scheduled_publication_cancel_view, self)),
+                 name="publishing_digestday_cancel_scheduled"),
+        ]
+        return [review, figures, *confirm, *super().get_urls()]
 
     def changelist_view(self, request, extra_context=None):
         # Whoever looks at the days finds stuck drafts dealt with (also when no cluster runs the
@@ -160,27 +177,56 @@ class DigestDayAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def has_publish_permission(self, request):
         return request.user.has_perm(PUBLISH_DAY)
 
-    def _publish(self, request, queryset, *, approved_only: bool):
+    def _confirmed(self, request, queryset, *, action: str, approved_only: bool = False):
+        """Django's pattern for actions that need a look first (as delete_selected does): the first
+        POST shows what readers will get for each day; the second, with post=yes, does it."""
+        days = list(queryset.select_related("live_publication").defer("live_publication__markdown",
+                                                                       "live_publication__html").order_by("date"))
+        if request.POST.get("post") == "yes":
+            return None
+        previews = [publication_preview(day=day, approved_only=approved_only) for day in days] \
+            if action != "unpublish_days" else []
+        return TemplateResponse(request, "admin/publishing/days_action_confirm.html", {
+            **self.admin_site.each_context(request),
+            "title": _("Are you sure?"),
+            "opts": self.model._meta,
+            "days": days,
+            "previews": previews,
+            "action": action,
+            "unpublish": action == "unpublish_days",
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        })
+
+    def _publish(self, request, queryset, *, action: str, approved_only: bool):
+        confirmation = self._confirmed(request, queryset, action=action, approved_only=approved_only)
+        if confirmation is not None:
+            return confirmation
         for day in queryset.order_by("date"):
             try:
-                result = day_publish(day=day, user=request.user, approved_only=approved_only)
+                # Exactly what the confirmation showed for this day (its hash), or nothing.
+                result = day_publish(day=day, user=request.user, approved_only=approved_only,
+                                     expected_hash=request.POST.get(f"hash-{day.pk}", ""))
             except PublishError as exc:
                 self.message_user(request, str(exc), messages.ERROR)
                 continue
             self.message_user(request, f"{day.date}: {publish_result_message(result)}", messages.SUCCESS)
+        return None
 
     # The permission is checked twice: Django hides and refuses the action, and the
     # publish service refuses any user without it (a crafted request gets nowhere).
-    @admin.action(description=_("Publish (every entry reviewed)"), permissions=["publish"])
+    @admin.action(description=_("Publish (every entry reviewed)…"), permissions=["publish"])
     def publish_days(self, request, queryset):
-        self._publish(request, queryset, approved_only=False)
+        return self._publish(request, queryset, action="publish_days", approved_only=False)
 
-    @admin.action(description=_("Publish the approved entries only"), permissions=["publish"])
+    @admin.action(description=_("Publish the approved entries only…"), permissions=["publish"])
     def publish_days_approved_only(self, request, queryset):
-        self._publish(request, queryset, approved_only=True)
+        return self._publish(request, queryset, action="publish_days_approved_only", approved_only=True)
 
-    @admin.action(description=_("Unpublish (hide from readers)"), permissions=["publish"])
+    @admin.action(description=_("Unpublish (hide from readers)…"), permissions=["publish"])
     def unpublish_days(self, request, queryset):
+        confirmation = self._confirmed(request, queryset, action="unpublish_days")
+        if confirmation is not None:
+            return confirmation
         for day in queryset.order_by("date"):
             try:
                 day_unpublish(day=day, user=request.user)
@@ -188,6 +234,7 @@ class DigestDayAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                 self.message_user(request, str(exc), messages.ERROR)
             else:
                 self.message_user(request, _("%(date)s: unpublished.") % {"date": day.date}, messages.SUCCESS)
+        return None
 
     @admin.action(description=_("Download markdown (published, else approved entries)"))
     def download_markdown(self, request, queryset):

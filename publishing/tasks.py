@@ -3,6 +3,7 @@
 from publishing.days.pipeline import run_daily
 from publishing.days.services import acting_as
 from publishing.days.windows import parse_digest_date
+from publishing.posts.scheduling import scheduled_publication_run
 
 
 def run_daily_task(date: str | None = None) -> str:
@@ -10,3 +11,9 @@ def run_daily_task(date: str | None = None) -> str:
     digest_date = parse_digest_date(date)
     with acting_as("run_daily (schedule)"):
         return run_daily(date=digest_date).summary
+
+
+def scheduled_publication_task(scheduled_id: str | int) -> str:
+    """A chief editor's publication at a chosen time (one Schedule each, run once)."""
+    scheduled = scheduled_publication_run(scheduled_id=int(scheduled_id))
+    return "skipped (cancelled or run elsewhere)" if scheduled is None else f"{scheduled.status}: {scheduled.outcome}"

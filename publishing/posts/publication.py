@@ -85,7 +85,7 @@ def day_markdown_of_approved(day: DigestDay) -> str:
     return render_day_markdown(day_post_of_approved(day))
 
 
-def _require_publisher(user) -> None:
+def require_publisher(user) -> None:
     if user is not None and not user.has_perm(PUBLISH_DAY):
         raise PermissionDenied("only a chief editor can publish or unpublish a day")
 
@@ -137,15 +137,18 @@ def _go_live(day: DigestDay, publication: Publication | None) -> None:
     day.save(update_fields=["live_publication"])
 
 
-@transaction.atomic
-def day_publish(*, day: DigestDay, user=None, approved_only: bool = False) -> PublishResult:
-    """Publish the day's approved entries. `user` None means the shell (trusted, recorded by login name).
+@dataclass(frozen=True)
+class PostToPublish:
+    """What publishing the day now would freeze: its approved entries, the post, the papers' rows."""
 
-    Refused while entries are still awaiting a draft or in review unless `approved_only`.
-    Publishing text identical to a version already made reuses that version.
-    """
-    _require_publisher(user)
-    day = DigestDay.objects.select_for_update().get(pk=day.pk)
+    entries: list[Entry]
+    markdown: str
+    papers: list[PublishedPaper]
+    content_hash: str
+
+
+def day_post_to_publish(*, day: DigestDay, approved_only: bool) -> PostToPublish:
+    """The post the day would publish now, or PublishError saying why it cannot be published."""
     if day.status not in (DigestDay.Status.IN_REVIEW, DigestDay.Status.PUBLISHED):
         raise PublishError(f"{day.date} is {day.status}; only a day in review can be published")
     waiting = day.entries.filter(state__in=Entry.NOT_REVIEWED).count()
@@ -157,10 +160,29 @@ def day_publish(*, day: DigestDay, user=None, approved_only: bool = False) -> Pu
     entries = _approved_entries(day)
     if not entries:
         raise PublishError(f"{day.date} has no approved entries to publish")
-
     markdown = render_day_markdown(day_post_of_approved(day, entries))
     papers = _published_papers(day, entries)
-    shown_hash = content_hash(markdown, papers)
+    return PostToPublish(entries=entries, markdown=markdown, papers=papers, content_hash=content_hash(markdown, papers))
+
+
+@transaction.atomic
+def day_publish(*, day: DigestDay, user=None, approved_only: bool = False, expected_hash: str | None = None
+                ) -> PublishResult:
+    """Publish the day's approved entries. `user` None means the shell (trusted, recorded by login name).
+
+    Refused while entries are still awaiting a draft or in review unless `approved_only`, and,
+    given `expected_hash` (what a preview showed), when what would be published differs from it.
+    Publishing text identical to a version already made reuses that version.
+    """
+    require_publisher(user)
+    day = DigestDay.objects.select_for_update().get(pk=day.pk)
+    post = day_post_to_publish(day=day, approved_only=approved_only)
+    if expected_hash is not None and post.content_hash != expected_hash:
+        raise PublishError(
+            f"what {day.date} would publish changed since you looked (an entry was approved, edited or rejected); "
+            "look at the preview again"
+        )
+    entries, markdown, papers, shown_hash = post.entries, post.markdown, post.papers, post.content_hash
     publication = day.publications.filter(content_hash=shown_hash).order_by("-version").first()
     created = publication is None
     if created:
@@ -192,7 +214,7 @@ def day_publish(*, day: DigestDay, user=None, approved_only: bool = False) -> Pu
 @transaction.atomic
 def day_unpublish(*, day: DigestDay, user=None) -> DigestDay:
     """Hide the day from readers; its versions are kept and it goes back to review."""
-    _require_publisher(user)
+    require_publisher(user)
     day = DigestDay.objects.select_for_update().get(pk=day.pk)
     if day.live_publication_id is None:
         raise PublishError(f"{day.date} is not published")

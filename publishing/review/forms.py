@@ -9,7 +9,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from papers.models import Paper
-from publishing.models import DigestDay, Entry
+from publishing.models import DigestDay, Entry, ScheduledPublication
 from translations.models import Revision
 
 # Revision numbers and draft ids go no higher than PostgreSQL's integer; a larger one names nothing.
@@ -145,3 +145,24 @@ class RevisionCompareForm(forms.Form):
 
     a = VersionKeyField(label="A")
     b = VersionKeyField(label="B")
+
+
+class DayPublishForm(forms.Form):
+    """The confirmation page's publish: exactly the preview shown (its hash), now or at a chosen time."""
+
+    approved_only = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    content_hash = forms.CharField(max_length=64, required=False, widget=forms.HiddenInput)
+    publish_at = forms.DateTimeField(
+        label=_("Publish at (leave empty to publish now)"), required=False,
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text=_("In the site's time zone. The entries approved at that time are published."),
+    )
+
+
+class ScheduledPublicationCancelForm(forms.Form):
+    scheduled = forms.ModelChoiceField(queryset=ScheduledPublication.objects.none())
+
+    def __init__(self, *args, day: DigestDay, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["scheduled"].queryset = day.scheduled_publications.filter(status=ScheduledPublication.Status.PENDING)

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from publishing.models import DigestDay, Entry
 from publishing.permissions import PUBLISH_DAY, REVIEW_ENTRY, VIEW_ENTRY
-from publishing.posts.publication import PublishError, PublishResult, day_publish, day_unpublish
+from publishing.posts.preview import unpublished_changes
 from publishing.posts.rendering import render_markdown_safely
 from publishing.review.figures import post_editing_by_day, post_editing_by_model
 from publishing.review.forms import (
@@ -234,8 +234,6 @@ def day_review_view(model_admin, request, day_id: int):
     )
     if not request.user.has_perm(VIEW_ENTRY):
         raise PermissionDenied
-    if request.method == "POST" and {"_publish", "_publish_approved_only", "_unpublish"} & set(request.POST):
-        return _day_publish_from_review(request, day)
     if request.method == "POST":
         form = DayReviewActionForm(request.POST, day=day)
         if not form.is_valid():
@@ -283,32 +281,9 @@ def day_review_view(model_admin, request, day_id: int):
         "publications": list(day.publications.defer("markdown", "html").order_by("-version")),
         "not_reviewed": sum(1 for row in rows if row["entry"].state in Entry.NOT_REVIEWED),
         "approved": sum(1 for row in rows if row["entry"].state == Entry.State.APPROVED),
+        "unpublished_changes": [change for change in unpublished_changes(day=day) if change.kind != "removed"],
     }
     return TemplateResponse(request, "admin/publishing/day_review.html", context)
-
-
-def publish_result_message(result: PublishResult) -> str:
-    if result.created:
-        message = _("Published version %(version)s (%(count)s papers).")
-    elif result.went_live:
-        message = _("Published again as version %(version)s (text unchanged, no new version).")
-    else:
-        message = _("Already published as version %(version)s; nothing changed.")
-    return message % {"version": result.publication.version, "count": result.publication.paper_count}
-
-
-def _day_publish_from_review(request, day: DigestDay):
-    """The chief editor's publish / unpublish buttons; the services check the permission again."""
-    try:
-        if "_unpublish" in request.POST:
-            day_unpublish(day=day, user=request.user)
-            messages.success(request, _("Unpublished: readers no longer see this day."))
-        else:
-            result = day_publish(day=day, user=request.user, approved_only="_publish_approved_only" in request.POST)
-            messages.success(request, publish_result_message(result))
-    except PublishError as exc:
-        messages.error(request, str(exc))
-    return redirect("admin:publishing_digestday_review", day.pk)
 
 
 def post_editing_view(model_admin, request):

@@ -111,3 +111,21 @@ def test_a_run_left_running_by_a_lost_process_is_recorded_failed_when_the_next_f
     recent.refresh_from_db()
     assert lost.status == FetchRun.Status.FAILED and lost.error.startswith("interrupted")
     assert recent.status == FetchRun.Status.RUNNING  # it may still be fetching
+
+
+def test_a_postgresql_database_with_no_tables_says_to_migrate():
+    if not _postgresql_answers():
+        pytest.skip("no PostgreSQL at 127.0.0.1:5432 to make an empty database in")
+    import psycopg
+
+    name = f"arxiv_digest_empty_{os.getpid()}"
+    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        result = manage("digest_status", DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{name}")
+    finally:
+        with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+    assert result.returncode == 1 and result.stderr.count("\n") == 1, result.stderr
+    assert "run `manage.py migrate`" in result.stderr

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import io
+import re
 import zipfile
 from io import StringIO
 
@@ -82,25 +83,46 @@ def test_publishing_mirrors_the_post_into_a_jekyll_posts_folder(drafted_day, edi
     assert not post.exists()
 
 
-def changelist_action(client, action, *days):
+def changelist_action(client, action, *days, **extra):
     return client.post(reverse("admin:publishing_digestday_changelist"),
-                       {"action": action, "_selected_action": [day.pk for day in days]})
+                       {"action": action, "_selected_action": [day.pk for day in days], **extra})
+
+
+def confirmed_action(client, action, *days):
+    """The action as a chief editor does it: look at the confirmation page, then say yes to what it showed."""
+    page = changelist_action(client, action, *days)
+    assert page.status_code == 200, "a confirmation page first"
+    hashes = dict(re.findall(r'name="(hash-\d+)" value="([0-9a-f]*)"', page.content.decode()))
+    return changelist_action(client, action, *days, post="yes", **hashes)
 
 
 def test_a_chief_editor_publishes_and_unpublishes_from_the_admin(client, drafted_day, editor, chief):
     approve_all(drafted_day, editor, except_positions=[6])
     client.force_login(chief)
-    response = changelist_action(client, "publish_days", drafted_day)
-    assert response.status_code == 302 and not Publication.objects.exists()  # one entry still in review
-    changelist_action(client, "publish_days_approved_only", drafted_day)
+    page = changelist_action(client, "publish_days", drafted_day, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "still has 1 entries not reviewed" in page and not Publication.objects.exists()
+    confirmation = changelist_action(client, "publish_days_approved_only", drafted_day).content.decode()
+    assert not Publication.objects.exists(), "nothing happens before the chief editor says yes"
+    assert "5 added, 0 removed, 0 changed, 0 unchanged" in confirmation or "5" in confirmation
+    confirmed_action(client, "publish_days_approved_only", drafted_day)
     drafted_day.refresh_from_db()
     assert drafted_day.live_publication.version == 1 and drafted_day.live_publication.paper_count == 5
     page = client.get(reverse("admin:publishing_digestday_changelist"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert 'href="/days/2026-01-09/"' in page
-    changelist_action(client, "unpublish_days", drafted_day)
+    confirmed_action(client, "unpublish_days", drafted_day)
     drafted_day.refresh_from_db()
     assert drafted_day.live_publication is None
     assert LogEntry.objects.filter(user=chief, change_message__startswith="Unpublished").exists()
+
+
+def test_a_confirmation_of_what_changed_since_is_refused(client, drafted_day, editor, chief):
+    approve_all(drafted_day, editor, except_positions=[6])
+    client.force_login(chief)
+    page = changelist_action(client, "publish_days_approved_only", drafted_day).content.decode()
+    hashes = dict(re.findall(r'name="(hash-\d+)" value="([0-9a-f]*)"', page))
+    approve_all(drafted_day, editor, except_positions=[1, 2, 3, 4, 5])  # the sixth is approved meanwhile
+    changelist_action(client, "publish_days_approved_only", drafted_day, post="yes", **hashes)
+    assert not Publication.objects.exists()
 
 
 def test_an_editors_crafted_publish_request_is_refused(client, drafted_day, editor):
@@ -109,7 +131,7 @@ def test_an_editors_crafted_publish_request_is_refused(client, drafted_day, edit
     page = client.get(reverse("admin:publishing_digestday_changelist")).content.decode()
     assert "publish_days" not in page  # the action is not offered
     for action in ("publish_days", "publish_days_approved_only"):
-        changelist_action(client, action, drafted_day)
+        changelist_action(client, action, drafted_day, post="yes")
     assert not Publication.objects.exists()
     drafted_day.refresh_from_db()
     assert drafted_day.status == DigestDay.Status.IN_REVIEW
@@ -150,20 +172,27 @@ def test_every_version_can_be_downloaded_from_the_publications_admin(client, pub
 def test_the_day_review_page_publishes_for_a_chief_editor_and_refuses_an_editor(client, drafted_day, editor, chief):
     approve_all(drafted_day, editor, except_positions=[6])
     url = reverse("admin:publishing_digestday_review", args=[drafted_day.pk])
+    publish_url = reverse("admin:publishing_digestday_publish", args=[drafted_day.pk])
     client.force_login(editor)
     page = client.get(url).content.decode()
-    assert "_publish_approved_only" not in page  # no buttons for an editor
-    assert client.post(url, {"_publish_approved_only": "1"}).status_code == 403  # a crafted request
+    assert publish_url not in page  # no publishing for an editor
+    assert client.get(publish_url).status_code == 403
+    assert client.post(publish_url, {"approved_only": "1"}).status_code == 403  # a crafted request
     assert not Publication.objects.exists()
 
     client.force_login(chief)
     page = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert 'name="_publish"' not in page and 'name="_publish_approved_only"' in page  # one entry not reviewed
-    client.post(url, {"_publish_approved_only": "1"})
+    assert f'href="{publish_url}"' not in page and f'href="{publish_url}?approved_only=1"' in page  # one not reviewed
+    preview = client.get(f"{publish_url}?approved_only=1", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Publishing makes version 1 with 5 papers." in preview and not Publication.objects.exists()
+    content_hash = re.search(r'name="content_hash" value="([0-9a-f]+)"', preview).group(1)
+    client.post(publish_url, {"approved_only": "1", "content_hash": content_hash})
     drafted_day.refresh_from_db()
     assert drafted_day.live_publication.paper_count == 5
     page = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Readers see version 1." in page and 'href="/days/2026-01-09/"' in page
-    client.post(url, {"_unpublish": "1"})
+    unpublish_url = reverse("admin:publishing_digestday_unpublish", args=[drafted_day.pk])
+    assert "Unpublishing takes the day off" in client.get(unpublish_url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    client.post(unpublish_url)
     drafted_day.refresh_from_db()
     assert drafted_day.live_publication is None

@@ -1,8 +1,11 @@
+import sys
+
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.management.base import CommandError
 
 from publishing.management.options import DayCommand, collected_day
+from publishing.posts.preview import publication_preview
 from publishing.posts.publication import PublishError, day_publish, day_unpublish
 
 
@@ -16,8 +19,32 @@ class Command(DayCommand):
                           help="publish although some entries are still awaiting a draft or in review")
         what.add_argument("--unpublish", action="store_true", help="hide the day from readers instead")
         parser.add_argument("--user", help="the chief editor's user name to record (default: the shell login)")
+        parser.add_argument("--yes", action="store_true",
+                            help="do not ask for confirmation at a terminal (scripts never are asked)")
 
-    def handle(self, *args, date, approved_only, unpublish, user, **options):
+    def _confirm(self, question: str, summary: list[str], yes: bool) -> None:
+        """At a terminal, show what readers will get and ask; elsewhere (scripts, schedules) go ahead."""
+        if yes or not sys.stdin.isatty():
+            return
+        for line in summary:
+            self.stdout.write(line)
+        if input(f"{question} [y/N] ").strip().lower() not in ("y", "yes"):
+            raise CommandError("not confirmed; nothing changed")
+
+    def _publish_summary(self, day, approved_only: bool) -> tuple[list[str], str]:
+        preview = publication_preview(day=day, approved_only=approved_only)
+        if preview.problem:
+            raise CommandError(preview.problem)
+        lines = [f"{day.date}: readers see " + (f"version {preview.live_version}" if preview.live_version else "nothing yet")
+                 + "; publishing makes " + (f"version {preview.new_version}" if preview.new_version else "no new version")
+                 + f" with {preview.paper_count} papers: {len(preview.added)} added, {len(preview.removed)} removed, "
+                 f"{len(preview.changed)} changed, {preview.unchanged} unchanged"]
+        for change in preview.changes:
+            fields = ", ".join(str(label) for label, _ in change.diffs)
+            lines.append(f"  {change.kind:8} {change.arxiv_id} {change.title[:70]}" + (f" ({fields})" if fields else ""))
+        return lines, preview.content_hash
+
+    def handle(self, *args, date, approved_only, unpublish, user, yes, **options):
         day = collected_day(date)
         publisher = None
         if user:
@@ -27,10 +54,14 @@ class Command(DayCommand):
                 raise CommandError(f"--user: no user named {user!r}") from None
         try:
             if unpublish:
+                live = f"version {day.live_publication.version}" if day.live_publication_id else "nothing"
+                self._confirm("Unpublish?", [f"{day.date}: readers see {live}; unpublishing hides the day"], yes)
                 day_unpublish(day=day, user=publisher)
                 self.stdout.write(f"{date}: unpublished; readers no longer see it (its versions are kept)")
                 return
-            result = day_publish(day=day, user=publisher, approved_only=approved_only)
+            summary, content_hash = self._publish_summary(day, approved_only)
+            self._confirm("Publish?", summary, yes)
+            result = day_publish(day=day, user=publisher, approved_only=approved_only, expected_hash=content_hash)
         except (PublishError, PermissionDenied) as exc:
             raise CommandError(str(exc)) from None
         publication = result.publication
