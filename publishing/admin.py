@@ -102,6 +102,32 @@ class FilteredPaperInline(admin.TabularInline):
         return request.user.has_perm("publishing.view_digestday")
 
 
+class DayWorkFilter(admin.SimpleListFilter):
+    """The editors' question: which days still need something from us?"""
+
+    title = _("work to do")
+    parameter_name = "work"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("attention", _("needs attention")),
+            ("review", _("entries to review")),
+            ("unpublished", _("approved changes not published")),
+            ("not_published", _("not published")),
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value() == "attention":
+            return queryset.filter(status=DigestDay.Status.NEEDS_ATTENTION)
+        if self.value() == "review":
+            return queryset.filter(entries__state__in=Entry.NOT_REVIEWED).distinct()
+        if self.value() == "unpublished":
+            return queryset.with_progress().filter(unpublished_changes=True)
+        if self.value() == "not_published":
+            return queryset.filter(live_publication__isnull=True)
+        return queryset
+
+
 class DayTransitionInline(admin.TabularInline):
     """Why the day is where it is: every change of its status, newest first."""
 
@@ -125,8 +151,9 @@ class DayTransitionInline(admin.TabularInline):
 class DigestDayAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     # Days are made and changed by the pipeline (fetch_papers, the schedule, the review
     # and publish services), not by editing rows here.
-    list_display = ["date", "status", "review_link", "fetched", "kept", "last_fetch", "published", "window_start", "window_end"]
-    list_filter = ["status", ("date", admin.DateFieldListFilter)]
+    list_display = ["date", "status", "review_link", "progress", "unpublished", "fetched", "kept", "last_fetch",
+                    "published"]
+    list_filter = [DayWorkFilter, "status", ("date", admin.DateFieldListFilter)]
     date_hierarchy = "date"
     search_fields = ["date", "attention_reason"]
     readonly_fields = [
@@ -268,11 +295,29 @@ class DigestDayAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             super()
             .get_queryset(request)
             .with_counts()
+            .with_progress()
             .select_related("live_publication")
             .defer("live_publication__markdown", "live_publication__html")
             .annotate(last_fetch_status=Subquery(latest_run.values("status")[:1]))
         )
 
+
+    @admin.display(description=_("progress"))
+    def progress(self, day):
+        reviewed = day.approved + day.rejected
+        parts = [_("%(done)d of %(total)d reviewed") % {"done": reviewed, "total": day.kept}]
+        for count, label in ((day.approved, _("approved")), (day.rejected, _("rejected")),
+                             (day.reviewing, _("in review")), (day.awaiting, _("awaiting draft"))):
+            if count:
+                parts.append(f"{count} {label}")
+        return " · ".join(str(part) for part in parts)
+
+    @admin.display(description=_("unpublished changes"), boolean=False)
+    def unpublished(self, day):
+        if not day.unpublished_changes:
+            return "—"
+        url = reverse("admin:publishing_digestday_publish", args=[day.pk]) + "?approved_only=1"
+        return format_html('<a href="{}">{}</a>', url, _("yes: see what changed"))
 
     @admin.display(description=_("fetched"), ordering="fetched")
     def fetched(self, day):

@@ -18,6 +18,24 @@ class DigestDayQuerySet(models.QuerySet):
         filtered = models.Count("filtered_papers", distinct=True)
         return self.annotate(kept=kept, filtered=filtered, fetched=kept + filtered)
 
+    def with_progress(self) -> "DigestDayQuerySet":
+        """Annotate the entries by review state (`awaiting`, `reviewing`, `approved`, `rejected`) and
+        `unpublished_changes`: a published day whose entries differ from what readers see (approved
+        after the live version was published, or in the live version but no longer approved)."""
+        by_state = {
+            name: models.Count("entries", filter=Q(entries__state=state), distinct=True)
+            for name, state in (("awaiting", "awaiting_draft"), ("reviewing", "in_review"),
+                                ("approved", "approved"), ("rejected", "rejected"))
+        }
+        live_row = PublishedPaper.objects.filter(publication_id=models.OuterRef(models.OuterRef("live_publication_id")),
+                                                 paper_id=models.OuterRef("paper_id"))
+        changed = Entry.objects.filter(day=models.OuterRef("pk")).filter(
+            Q(state="approved", approved_at__gt=models.OuterRef("live_publication__published_at"))
+            | (~Q(state="approved") & models.Exists(live_row))
+        )
+        return self.annotate(**by_state, unpublished_changes=models.Q(live_publication__isnull=False)
+                             & models.Exists(changed))
+
     def public(self) -> "DigestDayQuerySet":
         """Days readers may see: with a live publication, dated today or earlier (in the digest's time zone).
 

@@ -134,3 +134,21 @@ def test_publish_day_at_a_terminal_shows_the_changes_and_asks(published_day, edi
     with django_capture_on_commit_callbacks(execute=True):
         call_command("publish_day", "--date", f"{published_day.date}")
     assert Publication.objects.count() == 2
+
+
+@pytest.mark.parametrize("work, expected", [("unpublished", True), ("not_published", False), ("review", False)])
+def test_the_days_list_shows_progress_and_unpublished_changes(client, published_day, editor, chief, work, expected,
+                                                              django_capture_on_commit_callbacks):
+    corrected(published_day, editor, django_capture_on_commit_callbacks, title_zh="列表里看得到的更正")
+    client.force_login(chief)
+    changelist = reverse("admin:publishing_digestday_changelist")
+    page = client.get(changelist, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "6 of 6 reviewed · 6 approved" in page and "yes: see what changed" in page
+    filtered = client.get(f"{changelist}?work={work}", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert ('class="field-date"' in filtered) is expected
+
+
+def test_a_published_day_up_to_date_has_no_unpublished_changes(client, published_day, chief):
+    client.force_login(chief)
+    page = client.get(reverse("admin:publishing_digestday_changelist"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "yes: see what changed" not in page
