@@ -122,7 +122,7 @@ class DayWorkFilter(admin.SimpleListFilter):
         if self.value() == "review":
             return queryset.filter(entries__state__in=Entry.NOT_REVIEWED).distinct()
         if self.value() == "unpublished":
-            return queryset.with_progress().filter(unpublished_changes=True)
+            return queryset.filter(unpublished_changes=True)  # annotated by the admin's queryset
         if self.value() == "not_published":
             return queryset.filter(live_publication__isnull=True)
         return queryset
