@@ -45,3 +45,17 @@ def drafted_day(db, django_capture_on_commit_callbacks):
 @pytest.fixture
 def published_day(db, django_capture_on_commit_callbacks, editor, chief):
     return demo_day_published(django_capture_on_commit_callbacks, editor, chief)
+
+
+@pytest.fixture
+def drafted_day_2(published_day, editor):
+    """A second day, 2026-01-20, with one entry in review."""
+    import datetime as dt
+
+    from publishing.models import DigestDay, Entry
+    from tests.builders import another_day_approved
+
+    day = another_day_approved(dt.date(2026, 1, 20), published_day, editor)
+    Entry.objects.filter(day=day).update(state=Entry.State.IN_REVIEW, approved_by=None, approved_at=None,
+                                         approved_revision=None)
+    return DigestDay.objects.get(pk=day.pk)

@@ -1,0 +1,60 @@
+"""The editor's front page (the admin index): the days that still need work, with their progress,
+failed drafts, flags and approved changes not yet published, and the editor's own last edits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Q
+
+from publishing.days.windows import current_digest_date
+from publishing.models import DigestDay
+from publishing.posts.preview import unpublished_changes
+from translations.models import MachineDraft, Revision
+
+FRONT_PAGE_DAYS = 10
+RECENT_EDITS = 8
+
+
+@dataclass(frozen=True)
+class DayAtWork:
+    day: DigestDay
+    failed_drafts: int
+    unpublished_changes: int
+    flags: list  # the day's recent moves into needs_attention (and acknowledgements)
+
+
+def days_at_work() -> list[DayAtWork]:
+    """Today's day and every day not published (or published with changes since), newest first."""
+    today = current_digest_date()
+    days = list(
+        DigestDay.objects.with_counts().with_progress()
+        .filter(Q(date=today) | Q(live_publication__isnull=True) | Q(unpublished_changes=True)
+                | Q(status=DigestDay.Status.NEEDS_ATTENTION))
+        .select_related("live_publication").defer("live_publication__markdown", "live_publication__html")
+        .order_by("-date")[:FRONT_PAGE_DAYS]
+    )
+    failed = dict(
+        MachineDraft.objects.latest_per_paper().filter(status=MachineDraft.Status.FAILED,
+                                                       paper__digest_entries__day__in=days)
+        .values("paper__digest_entries__day").annotate(n=Count("id", distinct=True))
+        .values_list("paper__digest_entries__day", "n")
+    )
+    return [
+        DayAtWork(
+            day=day,
+            failed_drafts=failed.get(day.pk, 0),
+            unpublished_changes=len(unpublished_changes(day=day)) if day.unpublished_changes else 0,
+            flags=list(day.transitions.filter(Q(to_status=DigestDay.Status.NEEDS_ATTENTION) | Q(step="acknowledge"))
+                       .order_by("-at")[:3]),
+        )
+        for day in days
+    ]
+
+
+def recent_edits_of(user) -> list[Revision]:
+    """The user's own last saves, with the entry (of its newest day) to go back to."""
+    revisions = list(Revision.objects.filter(author=user).select_related("paper").order_by("-created_at")[:RECENT_EDITS])
+    for revision in revisions:
+        revision.entry = revision.paper.digest_entries.order_by("-day__date").first()
+    return revisions

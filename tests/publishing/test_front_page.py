@@ -1,0 +1,28 @@
+"""The editor's front page: the days still at work, with progress, flags, failed drafts and approved
+changes not yet published, and the editor's own last edits."""
+
+from django.urls import reverse
+
+from publishing.days.services import day_flag_attention
+from publishing.review.services import entry_approve
+from tests.builders import edit
+
+
+def test_the_front_page_lists_the_days_at_work_and_my_edits(client, published_day, drafted_day_2, editor,
+                                                            django_capture_on_commit_callbacks):
+    entry = published_day.entries.select_related("paper").get(position=1)
+    edit(entry, editor, django_capture_on_commit_callbacks, title_zh="编辑首页上的更正")
+    entry_approve(entry=entry, user=editor)
+    day_flag_attention(day=drafted_day_2, step="collect", reason="the feed looked stale at 08:50")
+    client.force_login(editor)
+    page = client.get(reverse("admin:index"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'id="front-day-2026-01-09"' in page and "1 approved change not published" in page
+    assert 'id="front-day-2026-01-20"' in page and "the feed looked stale at 08:50" in page
+    assert "0 awaiting draft · 1 in review · 0 approved · 0 rejected (of 1)" in page
+    assert "编辑首页上的更正" in page.split('id="front-edits"')[1]
+
+
+def test_a_day_published_and_up_to_date_is_not_at_work(client, published_day, editor):
+    client.force_login(editor)
+    page = client.get(reverse("admin:index"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'id="front-day-2026-01-09"' not in page and "Every day is published and up to date." in page
