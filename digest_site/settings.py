@@ -37,7 +37,8 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"] if
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [], pattern=r"https?://\S+")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin, with the newsroom's site (editorial roles let people in; the site's name).
+    "publishing.apps.NewsroomAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
