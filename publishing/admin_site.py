@@ -1,4 +1,4 @@
-"""The newsroom's admin site: who may enter, and what the login form says.
+"""The newsroom's admin site: who may enter, what the login form says, the site's name.
 
 It replaces Django's default site (publishing.apps.NewsroomAdminConfig.default_site), so
 `admin.site` and every `@admin.register` use it unchanged.
@@ -6,6 +6,7 @@ It replaces Django's default site (publishing.apps.NewsroomAdminConfig.default_s
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
@@ -34,6 +35,16 @@ class NewsroomLoginForm(AdminAuthenticationForm):
 
 class NewsroomAdminSite(admin.AdminSite):
     login_form = NewsroomLoginForm
+    index_title = _("Newsroom")
+
+    # The site's own name instead of "Django administration"; read on each page, so settings overrides apply.
+    @property
+    def site_header(self):
+        return settings.DIGEST_SITE_TITLE
+
+    @property
+    def site_title(self):
+        return settings.DIGEST_SITE_TITLE
 
     def has_permission(self, request):
         # An editorial role is enough: nobody has to remember to tick the staff flag as well.
