@@ -1,7 +1,12 @@
-"""The newsroom's people: an editorial role lets a person into the admin."""
+"""The newsroom's people: an editorial role lets a person into the admin; add_editor and its set-password link."""
+
+import io
+import re
+from urllib.parse import urlsplit
 
 import pytest
 from django.contrib.auth.models import Group, User
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import translation
 
@@ -69,3 +74,64 @@ def test_a_wrong_password_is_still_a_wrong_password(client, db):
     person("ana", "Editor")
     content = log_in(client, "ana", "not it", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Please enter the correct" in content and "no editorial role" not in content
+
+
+def add_editor(*args: str) -> str:
+    out = io.StringIO()
+    call_command("add_editor", *args, stdout=out)
+    return out.getvalue()
+
+
+def link_in(output: str) -> str:
+    return re.search(r"https?://\S+", output).group(0)
+
+
+def test_add_editor_then_the_link_sets_a_password_and_logs_in(client, db, settings):
+    settings.DIGEST_SITE_URL = "https://digest.example.org"
+    output = add_editor("ana", "--role", "editor", "--email", "ana@example.org")
+    ana = User.objects.get(username="ana")
+    assert not ana.has_usable_password() and not ana.is_staff
+    assert (ana.email, [g.name for g in ana.groups.all()]) == ("ana@example.org", ["Editor"])
+    link = urlsplit(link_in(output))
+    assert (link.scheme, link.netloc) == ("https", "digest.example.org")
+    assert link.path.startswith("/admin/set-password/")
+
+    form_page = client.get(link.path, follow=True)
+    assert form_page.status_code == 200 and form_page.context["validlink"]
+    done = client.post(form_page.redirect_chain[-1][0],
+                       {"new_password1": STRONG_PASSWORD, "new_password2": STRONG_PASSWORD}, follow=True)
+    assert done.redirect_chain[-1][0] == "/admin/"
+    assert done.status_code == 200 and done.context["user"].username == "ana"
+
+    client.logout()
+    assert log_in(client, "ana").url == "/admin/"
+    client.logout()
+    spent = client.get(link.path, follow=True)
+    assert spent.status_code == 200 and not spent.context["validlink"], "the link works once"
+
+
+def test_the_set_password_page_looks_like_the_admin(client, db):
+    output = add_editor("ana", "--role", "chief")
+    page = client.get(urlsplit(link_in(output)).path, follow=True, HTTP_ACCEPT_LANGUAGE="en")
+    content = page.content.decode()
+    assert 'id="site-name"' in content and "arXiv 每日论文速递" in content
+    assert "Django administration" not in content
+
+
+def test_add_editor_moves_a_person_between_roles_and_keeps_their_password(db):
+    ana = person("ana", "Chief editor")
+    output = add_editor("ana", "--role", "editor")
+    ana.refresh_from_db()
+    assert [g.name for g in ana.groups.all()] == ["Editor"]
+    assert ana.check_password(STRONG_PASSWORD)
+    assert "no longer Chief editor" in output and "password is unchanged" in output
+    add_editor("ana", "--role", "chief")
+    assert [g.name for g in ana.groups.all()] == ["Chief editor"]
+
+
+def test_add_editor_refuses_a_bad_username_or_email(db):
+    with pytest.raises(CommandError, match="ana lee"):
+        add_editor("ana lee", "--role", "editor")
+    with pytest.raises(CommandError, match="e-mail|email"):
+        add_editor("ana", "--role", "editor", "--email", "not-an-address")
+    assert not User.objects.exists()
