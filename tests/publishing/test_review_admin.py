@@ -301,3 +301,30 @@ def test_every_text_section_label_has_a_chinese_translation():
     with translation.override("zh-hans"):
         labels = {name: str(text_label(name)) for name in Revision.TEXT_FIELDS}
     assert all(re.search(r"[\u4e00-\u9fff]", label) for label in labels.values()), labels
+
+
+def test_history_notes_what_the_machine_did_in_the_readers_language(editor_client, entries):
+    entry = entries[0]
+    first_draft = Revision.objects.get(paper=entry.paper, number=1).from_draft
+    editor_client.post(review_url(entry), form_data(entry, abstract_zh="编辑写的摘要", comment="措辞", _save="1"))
+    redraft = MachineDraft.objects.create(paper=entry.paper, paper_version=1, status="succeeded",
+                                          abstract_zh="新机器摘要", method_md="- 新机器方法")
+    editor_client.post(review_url(entry), form_data(entry, _adopt="method_md"))
+    editor_client.post(history_url(entry), {"restore": "1", "base_revision": "3"})
+    comments = list(Revision.objects.filter(paper=entry.paper).order_by("number").values_list("comment", flat=True))
+    assert comments == ["", "措辞", "", ""], "only what the editor wrote is stored, not the machine's notes"
+
+    notes = {
+        4: ("restored revision %(number)d", {"number": 1}),
+        3: ("adopted %(fields)s from machine draft #%(number)d", {"fields": "method", "number": redraft.pk}),
+        1: ("machine draft #%(number)d", {"number": first_draft.pk}),
+    }
+    english = editor_client.get(history_url(entry), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    for message, values in notes.values():
+        assert f'<span class="revision-note">{message % values}</span>' in english
+    assert "措辞" in english
+    chinese = editor_client.get(history_url(entry)).content.decode()
+    with translation.override("zh-hans"):
+        for message, values in notes.values():
+            values = {**values, "fields": str(Revision._meta.get_field("method_md").verbose_name)}
+            assert f'<span class="revision-note">{translation.gettext(message) % values}</span>' in chinese
