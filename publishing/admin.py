@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from digest_site.admin_mixins import ReadOnlyAdminMixin
 from papers.models import FetchRun
@@ -203,7 +204,7 @@ class DigestDayAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             return None
         return markdown_download(posts)
 
-    @admin.display(description=_("published"))
+    @admin.display(description=pgettext_lazy("digest day's live version", "published"))
     def published(self, day):
         if day.live_publication_id is None:
             return "—"
