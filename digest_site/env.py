@@ -117,3 +117,13 @@ def env_choice(name: str, default: str, choices: set[str]) -> str:
     if value not in choices:
         raise ImproperlyConfigured(f"{name} must be one of {', '.join(sorted(choices))}, not {value!r}")
     return value
+
+
+def env_url(name: str, default: str) -> str:
+    """An http(s) address with a host and no query, e.g. https://digest.example.org; without a trailing slash."""
+    value = env_str(name, default)
+    if not re.fullmatch(r"https?://[^/?#\s]+(/[^?#\s]*)?", value):
+        raise ImproperlyConfigured(
+            f"{name} must be an http:// or https:// address such as https://digest.example.org, not {value!r}"
+        )
+    return value.rstrip("/")

@@ -20,6 +20,7 @@ from digest_site.env import (
     env_str,
     env_time,
     env_timezone,
+    env_url,
 )
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -37,7 +38,8 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"] if
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [], pattern=r"https?://\S+")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin, with the newsroom's site (editorial roles let people in; the site's name).
+    "publishing.apps.NewsroomAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -242,5 +244,7 @@ DIGEST_EXPORT_SUFFIX = env_str("DIGEST_EXPORT_SUFFIX", "-arxiv")
 # When set, publishing also writes the post into this Jekyll `_posts` folder (and unpublishing removes it).
 DIGEST_JEKYLL_POSTS_DIR = env_str("DIGEST_JEKYLL_POSTS_DIR")
 DIGEST_SITE_TITLE = env_str("DIGEST_SITE_TITLE", "arXiv 每日论文速递")
+# Where the site is reached from outside: links printed by commands (add_editor's set-password link) start with it.
+DIGEST_SITE_URL = env_url("DIGEST_SITE_URL", "http://127.0.0.1:8000")
 # How long a web process trusts its last look at which version of a day is live (0: look on every request).
 DIGEST_PUBLIC_RECHECK_SECONDS = env_float("DIGEST_PUBLIC_RECHECK_SECONDS", 1.0, minimum=0)

@@ -1,6 +1,7 @@
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 ARXIV_ABS_URL = "https://arxiv.org/abs/{arxiv_id}v{version}"
 ARXIV_PDF_URL = "https://arxiv.org/pdf/{arxiv_id}v{version}"
@@ -30,7 +31,10 @@ class Paper(models.Model):
     journal_ref = models.TextField(_("journal reference"), blank=True)
     doi = models.CharField(_("DOI"), max_length=255, blank=True)
     license = models.CharField(_("license"), max_length=255, blank=True)
-    published = models.DateTimeField(_("published"), help_text=_("When version 1 was submitted"))
+    # A context of its own: "published" elsewhere means a digest day made public (首次提交 here, 已发布 there).
+    published = models.DateTimeField(
+        pgettext_lazy("arXiv submission date", "published"), help_text=_("When version 1 was submitted")
+    )
     updated = models.DateTimeField(_("updated"), help_text=_("When the latest version was submitted"))
     first_seen_at = models.DateTimeField(_("first seen"), default=timezone.now, editable=False)
     last_changed_at = models.DateTimeField(_("last changed"), default=timezone.now, editable=False)

@@ -12,6 +12,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from digest_site.admin_mixins import ReadOnlyAdminMixin
 from papers.models import FetchRun
@@ -277,7 +278,7 @@ class DigestDayAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             return None
         return markdown_download(posts)
 
-    @admin.display(description=_("published"))
+    @admin.display(description=pgettext_lazy("digest day's live version", "published"))
     def published(self, day):
         if day.live_publication_id is None:
             return "—"

@@ -1,27 +1,39 @@
 #!/usr/bin/env bash
 # Set up and run arxiv-digest on the embedded default (SQLite, no server, no network):
 # virtualenv, install, migrate, an admin account, the demo day from demo/, then the site.
-source "$(dirname "$0")/_venv.sh" requirements.txt
+# Run it again at will: what is done is skipped. `--reset` (or DEMO_RESET=1) deletes the
+# SQLite database first and starts over.
+set -euo pipefail
+usage="usage: ./scripts/demo.sh [--reset]"
+reset=${DEMO_RESET:-0}
+for argument in "$@"; do
+  case "$argument" in
+    --reset) reset=1 ;;
+    -h|--help) echo "$usage"; exit 0 ;;
+    *) echo "$usage" >&2; exit 2 ;;
+  esac
+done
+cd "$(dirname "$0")/.."
+
+if [ "$reset" = 1 ]; then
+  if [ -n "${DATABASE_URL:-}" ]; then
+    # Only the demo's own SQLite file is ours to delete; a database named by DATABASE_URL may hold real work.
+    echo "demo.sh --reset deletes only the default SQLite database; DATABASE_URL is set, so nothing was deleted." >&2
+    echo "Drop and re-create that database yourself, or unset DATABASE_URL." >&2
+    exit 1
+  fi
+  database="${DIGEST_VAR_DIR:-var}/db.sqlite3"
+  echo "==> starting over: deleting $database"
+  rm -f "$database" "$database-wal" "$database-shm"
+fi
+
+source scripts/_venv.sh requirements.txt
 export DEBUG=${DEBUG:-1}
 ADDRESS=${ADDRESS:-127.0.0.1:8000}
 DEMO_DATE=2026-01-09
 
 echo "==> migrating the database (var/db.sqlite3 unless DATABASE_URL is set)"
 .venv/bin/python manage.py migrate --verbosity 0
-.venv/bin/python manage.py demo_admin
-echo "==> collecting the demo day $DEMO_DATE from demo/arxiv-api-demo-$DEMO_DATE.xml"
-.venv/bin/python manage.py fetch_papers --date "$DEMO_DATE" --file "demo/arxiv-api-demo-$DEMO_DATE.xml"
-if [ -n "${DIGEST_LLM_MODEL:-}" ]; then
-  echo "==> drafting with $DIGEST_LLM_MODEL at ${OPENAI_BASE_URL:-OpenAI}"
-else
-  echo "==> no LLM configured (DIGEST_LLM_MODEL unset): loading the hand-written demo drafts"
-  .venv/bin/python manage.py load_demo_drafts --file "demo/drafts-$DEMO_DATE.json"
-fi
-.venv/bin/python manage.py translate_day --date "$DEMO_DATE" --sync
-echo "==> approving the demo day (one entry left for you to review) and publishing it"
-.venv/bin/python manage.py demo_publish --date "$DEMO_DATE"
-.venv/bin/python manage.py digest_status --date "$DEMO_DATE"
-echo "==> exporting the published day as a Jekyll post"
-.venv/bin/python manage.py export_markdown --date "$DEMO_DATE" --out var/export
+.venv/bin/python manage.py demo_setup --date "$DEMO_DATE"
 echo "==> serving: public site http://$ADDRESS/ · day http://$ADDRESS/days/$DEMO_DATE/ · admin http://$ADDRESS/admin/ (Ctrl-C to stop)"
 exec .venv/bin/python manage.py runserver "$ADDRESS"

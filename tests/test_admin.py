@@ -1,6 +1,7 @@
 """The admin pages editors use to look at papers, fetches and days."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.urls import reverse
@@ -88,3 +89,26 @@ def test_day_page_marks_entries_needing_a_translation_and_links_drafts(admin_cli
     content = page.content.decode()
     assert content.count("needs a translation") == 5
     assert reverse("admin:translations_machinedraft_change", args=[draft.pk]) in content
+
+
+DJANGOS_NAMES = ("Django administration", "Django site admin", "Site administration", "Django 管理", "站点管理")
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_admin_carries_the_sites_name_not_djangos(admin_client, settings, language):
+    settings.DIGEST_SITE_TITLE = "声学论文速递"
+    pages = [admin_client.get(url, HTTP_ACCEPT_LANGUAGE=language).content.decode()
+             for url in (reverse("admin:index"), reverse("admin:publishing_digestday_changelist"))]
+    admin_client.logout()
+    pages.append(admin_client.get(reverse("admin:login"), HTTP_ACCEPT_LANGUAGE=language).content.decode())
+    for content in pages:
+        assert '<div id="site-name"><a href="/admin/">声学论文速递</a></div>' in content
+        assert "| 声学论文速递</title>" in content
+        assert not [name for name in DJANGOS_NAMES if name in content]
+
+
+def test_the_day_lists_live_version_column_is_not_headed_as_arxivs_submission_date(admin_client, collected_demo_day):
+    """One msgid "published" served both, so the day list's column read 首次提交 (arXiv's submission date)."""
+    days = admin_client.get(reverse("admin:publishing_digestday_changelist")).content.decode()  # Chinese, the default
+    header = re.search(r'<th scope="col" class="column-published">.*?</th>', days, re.S).group(0)
+    assert "首次提交" not in header

@@ -36,6 +36,7 @@ def start_up(tmp_path, **variables) -> subprocess.CompletedProcess:
         ({"DEBUG": "1", "ARXIV_API_DELAY": "soon"}, "ARXIV_API_DELAY"),
         ({"DEBUG": "1", "DIGEST_ARXIV_HOLIDAYS": "2026-12-25,christmas"}, "DIGEST_ARXIV_HOLIDAYS"),
         ({"DEBUG": "1", "Q_TIMEOUT": "900", "Q_RETRY": "600"}, "Q_RETRY"),
+        ({"DEBUG": "1", "DIGEST_SITE_URL": "digest.example.org"}, "DIGEST_SITE_URL"),
     ],
 )
 def test_bad_value_stops_start_up_naming_the_variable(tmp_path, variables, named):

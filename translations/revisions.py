@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import django.dispatch
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext, pgettext
 
 from papers.models import Paper
 from translations.models import MachineDraft, Revision
@@ -93,7 +94,6 @@ def text_start_from_draft(*, draft: MachineDraft) -> Revision | None:
             author=None,
             text=draft.text(),
             base_number=0,
-            comment=f"machine draft #{draft.pk}",
             from_draft=draft,
         )
     except StaleEdit:  # another worker or an editor got there first: their text stands
@@ -107,7 +107,6 @@ def revision_restore(*, revision: Revision, author, base_number: int) -> Revisio
         author=author,
         text=revision.text(),
         base_number=base_number,
-        comment=f"restored revision {revision.number}",
         restored_from=revision,
     )
 
@@ -119,6 +118,24 @@ def revision_adopt_from_draft(*, draft: MachineDraft, fields: list[str], author,
         author=author,
         text={name: getattr(draft, name) for name in fields},
         base_number=base_number,
-        comment=f"adopted {', '.join(fields)} from machine draft #{draft.pk}",
         from_draft=draft,
     )
+
+
+def revision_note(revision: Revision) -> str:
+    """What the system did to make this revision, in the active language ("" for an editor's own save).
+
+    Not stored: it is read from `from_draft` and `restored_from`, so it follows the reader's
+    language; `comment` holds only what the editor wrote. The first text has no author.
+    """
+    if revision.restored_from_id:
+        return gettext("restored revision %(number)d") % {"number": revision.restored_from.number}
+    if revision.from_draft_id and revision.author_id is None:
+        return gettext("machine draft #%(number)d") % {"number": revision.from_draft_id}
+    if revision.from_draft_id:
+        labels = [str(Revision._meta.get_field(name).verbose_name) for name in revision.changed_fields]
+        return gettext("adopted %(fields)s from machine draft #%(number)d") % {
+            "fields": pgettext("list separator", ", ").join(labels),
+            "number": revision.from_draft_id,
+        }
+    return ""

@@ -36,7 +36,7 @@ from publishing.review.services import (
 )
 from translations.diffing import diff_html
 from translations.models import MachineDraft, Revision
-from translations.revisions import StaleEdit, revision_adopt_from_draft, revision_save, text_current
+from translations.revisions import StaleEdit, revision_adopt_from_draft, revision_note, revision_save, text_current
 
 
 def _next_entry(entry: Entry) -> Entry | None:
@@ -175,6 +175,7 @@ def entry_revisions_view(model_admin, request, entry_id: int):
     revisions = list(entry.paper.revisions.select_related("author", "from_draft", "restored_from").order_by("-number"))
     for revision in revisions:
         revision.changed_labels = [str(text_label(name)) for name in revision.changed_fields]
+        revision.note = revision_note(revision)
     if request.method == "POST":
         if not model_admin.has_change_permission(request, entry):
             raise PermissionDenied

@@ -75,6 +75,12 @@ def test_editor_edits_saves_approves_and_sees_the_diff(browser_page, live_server
 
     page.goto(f"{live_server.url}/admin/publishing/entry/{entry.pk}/revisions/?a=r1&b=r2")
     diff = page.locator("#diff")
-    assert diff.locator("del").first.inner_text() == "仅"
-    assert diff.locator("ins").first.inner_text() == "只"
+    deleted, inserted = diff.locator("del").first, diff.locator("ins").first
+    assert deleted.evaluate("e => e.lastChild.textContent") == "仅"
+    assert inserted.evaluate("e => e.lastChild.textContent") == "只"
+    # Marked by more than colour: struck through, underlined, and a label only screen readers get.
+    assert deleted.evaluate("e => getComputedStyle(e).textDecorationLine") == "line-through"
+    assert inserted.evaluate("e => getComputedStyle(e).textDecorationLine") == "underline"
+    label = deleted.locator(".visually-hidden")
+    assert label.text_content() == "deleted" and label.bounding_box()["width"] <= 1
     assert "措辞" in page.locator("#revision-list").inner_text()

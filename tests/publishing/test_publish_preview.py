@@ -35,7 +35,7 @@ def test_the_preview_of_a_correction_shows_the_changed_field_as_a_diff(published
     preview = publication_preview(day=published_day)
     assert [(change.kind, change.arxiv_id) for change in preview.changes] == [("changed", entry.paper.arxiv_id)]
     (label, diff), = preview.changes[0].diffs
-    assert "<ins>" in diff and "全新的中文标题"[:2] in diff
+    assert "<ins class=\"diff-ins\">" in diff and "全新的中文标题"[:2] in diff
     assert preview.unchanged == 5 and preview.new_version == 2 and preview.live_version == 1
 
 

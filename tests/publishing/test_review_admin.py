@@ -70,7 +70,7 @@ def test_stale_form_is_refused_showing_what_the_other_editor_changed(client, ent
                            HTTP_ACCEPT_LANGUAGE="en")
     page = response.content.decode()
     assert response.status_code == 200 and "Not saved: first saved revision 2" in page
-    assert "<ins>" in page and "第二位编辑的改动" in page  # their own text is still in the form
+    assert '<ins class="diff-ins">' in page and "第二位编辑的改动" in page  # their own text is still in the form
     assert Revision.objects.get(paper=entries[0].paper, number=2).method_md == "- 第一位编辑的改动"
     assert not Revision.objects.filter(paper=entries[0].paper, number=3).exists()
 
@@ -98,8 +98,8 @@ def test_history_shows_a_character_diff_and_restores(editor_client, entries):
     entry = entries[0]
     editor_client.post(review_url(entry), form_data(entry, title_zh="面向低延迟语音合成的相位扩散声码器", _save="1"))
     history = reverse("admin:publishing_entry_revisions", args=[entry.pk])
-    page = editor_client.get(history, {"a": "r1", "b": "r2"}).content.decode()
-    assert "<del>感知</del>" in page
+    page = editor_client.get(history, {"a": "r1", "b": "r2"}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert '<del class="diff-del"><span class="visually-hidden">deleted</span>感知</del>' in page
     editor_client.post(history, {"restore": "1", "base_revision": "2"})
     restored = Revision.objects.get(paper=entry.paper, number=3)
     assert restored.restored_from.number == 1 and restored.title_zh == DEMO_DRAFTS["2601.90008"]["title_zh"]
@@ -157,8 +157,9 @@ def test_a_newer_machine_draft_is_shown_beside_the_text_and_adopted_section_by_s
     editor_client.post(review_url(entry), form_data(entry, abstract_zh="编辑写的摘要", _save="1"))
     MachineDraft.objects.create(paper=entry.paper, paper_version=1, status="succeeded",
                                 abstract_zh="新机器摘要", method_md="- 新机器方法")
-    page = editor_client.get(review_url(entry)).content.decode()
-    assert 'value="method_md"' in page and "<ins>新机器</ins>方法" in page
+    page = editor_client.get(review_url(entry), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'value="method_md"' in page
+    assert '<ins class="diff-ins"><span class="visually-hidden">inserted</span>新机器</ins>方法' in page
 
     editor_client.post(review_url(entry), form_data(entry, _adopt="method_md"))
     current = Revision.objects.filter(paper=entry.paper).order_by("-number").first()
@@ -301,3 +302,46 @@ def test_every_text_section_label_has_a_chinese_translation():
     with translation.override("zh-hans"):
         labels = {name: str(text_label(name)) for name in Revision.TEXT_FIELDS}
     assert all(re.search(r"[\u4e00-\u9fff]", label) for label in labels.values()), labels
+
+
+def test_history_notes_what_the_machine_did_in_the_readers_language(editor_client, entries):
+    entry = entries[0]
+    first_draft = Revision.objects.get(paper=entry.paper, number=1).from_draft
+    editor_client.post(review_url(entry), form_data(entry, abstract_zh="编辑写的摘要", comment="措辞", _save="1"))
+    redraft = MachineDraft.objects.create(paper=entry.paper, paper_version=1, status="succeeded",
+                                          abstract_zh="新机器摘要", method_md="- 新机器方法")
+    editor_client.post(review_url(entry), form_data(entry, _adopt="method_md"))
+    editor_client.post(history_url(entry), {"restore": "1", "base_revision": "3"})
+    comments = list(Revision.objects.filter(paper=entry.paper).order_by("number").values_list("comment", flat=True))
+    assert comments == ["", "措辞", "", ""], "only what the editor wrote is stored, not the machine's notes"
+
+    notes = {
+        4: ("restored revision %(number)d", {"number": 1}),
+        3: ("adopted %(fields)s from machine draft #%(number)d", {"fields": "method", "number": redraft.pk}),
+        1: ("machine draft #%(number)d", {"number": first_draft.pk}),
+    }
+    english = editor_client.get(history_url(entry), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    for message, values in notes.values():
+        assert f'<span class="revision-note">{message % values}</span>' in english
+    assert "措辞" in english
+    chinese = editor_client.get(history_url(entry)).content.decode()
+    with translation.override("zh-hans"):
+        for message, values in notes.values():
+            values = {**values, "fields": str(Revision._meta.get_field("method_md").verbose_name)}
+            assert f'<span class="revision-note">{translation.gettext(message) % values}</span>' in chinese
+
+
+@pytest.mark.parametrize("page", ["review", "history"])
+def test_diffs_are_underlined_and_struck_through_not_only_coloured(editor_client, entries, page):
+    entry = entries[0]
+    editor_client.post(review_url(entry), form_data(entry, abstract_zh="编辑写的摘要", _save="1"))
+    MachineDraft.objects.create(paper=entry.paper, paper_version=1, status="succeeded", abstract_zh="新机器摘要")
+    url = review_url(entry) if page == "review" else history_url(entry) + "?a=r1&b=r2"
+    content = editor_client.get(url).content.decode()
+    assert 'class="diff-ins"' in content or 'class="diff-del"' in content
+    styles = " ".join(re.findall(r"<style>(.*?)</style>", content, re.S))
+    underline = re.search(r"ins\.diff-ins \{[^}]*text-decoration: underline", styles)
+    strike = re.search(r"del\.diff-del \{[^}]*text-decoration: line-through", styles)
+    assert underline and strike
+    # The page's own plain `ins { text-decoration: none }` comes later but is less specific than the class rule.
+    assert not re.search(r"ins\.diff-ins \{[^}]*text-decoration: none", styles)

@@ -1,0 +1,33 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+
+from publishing.team import ROLE_GROUPS, editor_add, set_password_url
+
+
+class Command(BaseCommand):
+    help = ("Give a person an editorial role (creating the account if needed) and print a one-time link "
+            "on which they choose their password.")
+
+    def add_arguments(self, parser):
+        parser.add_argument("username")
+        parser.add_argument("--role", required=True, choices=sorted(ROLE_GROUPS),
+                            help="editor: review and approve; chief: also publish")
+        parser.add_argument("--email", help="the person's e-mail address (kept on the account)")
+
+    def handle(self, *args, username, role, email, **options):
+        try:
+            added = editor_add(username=username, role=role, email=email)
+        except ValidationError as exc:
+            raise CommandError(f"{username}: {' '.join(exc.messages)}") from None
+        if added.created:
+            what = f"Created {username!r} as {added.role_group}"
+        else:
+            what = f"{username!r} is now {added.role_group}"
+            if added.removed_groups:
+                what += f" (no longer {', '.join(added.removed_groups)})"
+            if added.user.has_usable_password():
+                what += "; their password is unchanged"
+        days = settings.PASSWORD_RESET_TIMEOUT // 86400
+        self.stdout.write(f"{what}. Send them this link to set a password (valid {days} days, once):")
+        self.stdout.write(set_password_url(added.user))

@@ -1,0 +1,100 @@
+"""The demo runs again and again: demo_setup (what ./scripts/demo.sh does before serving) skips what is done."""
+
+import os
+import subprocess
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.management import call_command
+
+from publishing.models import DigestDay, Entry, Publication
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def demo_setup(out: Path) -> str:
+    output = StringIO()
+    call_command("demo_setup", "--out", str(out), stdout=output, stderr=StringIO())
+    return output.getvalue()
+
+
+@pytest.fixture
+def demo_settings(settings):
+    settings.DEBUG = True  # the demo's commands refuse to run without it
+    settings.DIGEST_LLM_MODEL = ""
+
+
+@pytest.mark.django_db(transaction=True)  # the drafts move the day on after commit, as in the real demo
+def test_the_demo_setup_runs_twice_and_the_second_run_skips_what_is_done(demo_settings, tmp_path):
+    first = demo_setup(tmp_path)
+    day = DigestDay.objects.get(date="2026-01-09")
+    assert day.status == DigestDay.Status.PUBLISHED and Publication.objects.count() == 1
+    assert "Admin account created: username 'admin', password '" in first
+    password = User.objects.get(username="admin").password
+    post = tmp_path / "2026-01-09-arxiv.md"
+    assert post.exists()
+    post.unlink()
+
+    second = demo_setup(tmp_path)
+
+    assert "2026-01-09 is already published (version 1): skipping" in second
+    assert "Admin account 'admin' exists: reusing it, its password unchanged" in second
+    assert User.objects.get(username="admin").password == password
+    assert Publication.objects.count() == 1 and Entry.objects.filter(state=Entry.State.IN_REVIEW).count() == 1
+    assert post.exists(), "the post is exported again"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_demo_day_collected_but_not_published_is_finished_by_the_next_run(demo_settings, tmp_path):
+    call_command("fetch_papers", "--date", "2026-01-09", "--file", str(REPO_ROOT / "demo/arxiv-api-demo-2026-01-09.xml"),
+                 stdout=StringIO(), stderr=StringIO())
+    output = demo_setup(tmp_path)
+    assert "already published" not in output
+    assert DigestDay.objects.get(date="2026-01-09").status == DigestDay.Status.PUBLISHED
+
+
+@pytest.mark.django_db
+def test_demo_admin_gives_a_new_password_only_when_asked(settings):
+    settings.DEBUG = True
+    call_command("demo_admin", stdout=StringIO())
+    before = User.objects.get(username="admin").password
+    call_command("demo_admin", stdout=StringIO())
+    assert User.objects.get(username="admin").password == before
+    output = StringIO()
+    call_command("demo_admin", "--reset-password", stdout=output)
+    assert User.objects.get(username="admin").password != before
+    assert "given a new password: username 'admin', password '" in output.getvalue()
+
+
+def demo_sh(*arguments: str, **variables) -> subprocess.CompletedProcess:
+    """The real script, on the project's settings (not the tests'), with the caller's database unset."""
+    env = {name: value for name, value in os.environ.items() if name != "DATABASE_URL"}
+    env.update(DJANGO_SETTINGS_MODULE="digest_site.settings", **variables)
+    return subprocess.run([str(REPO_ROOT / "scripts" / "demo.sh"), *arguments], env=env, cwd=REPO_ROOT,
+                          capture_output=True, text=True, timeout=180)
+
+
+def test_demo_reset_deletes_the_sqlite_database_and_starts_over(tmp_path):
+    (tmp_path / "db.sqlite3").write_text("an old demo database")
+    # An address runserver refuses: the script stops where it would start serving.
+    result = demo_sh("--reset", DIGEST_VAR_DIR=str(tmp_path), ADDRESS="no-such-address")
+    assert f"starting over: deleting {tmp_path}/db.sqlite3" in result.stdout
+    assert "Admin account created" in result.stdout and "published version 1" in result.stdout
+    assert "==> serving" in result.stdout and "is not a valid port number" in result.stderr
+    assert (tmp_path / "export" / "2026-01-09-arxiv.md").exists()
+
+
+def test_demo_reset_refuses_a_database_named_by_database_url(tmp_path):
+    database = tmp_path / "db.sqlite3"
+    database.write_text("not to be deleted")
+    result = demo_sh("--reset", DIGEST_VAR_DIR=str(tmp_path), DATABASE_URL=f"sqlite:///{database}")
+    assert result.returncode == 1
+    assert "DATABASE_URL is set, so nothing was deleted" in result.stderr
+    assert database.read_text() == "not to be deleted"
+
+
+def test_demo_refuses_an_unknown_argument():
+    result = demo_sh("--rest")
+    assert result.returncode == 2 and "usage: ./scripts/demo.sh [--reset]" in result.stderr
