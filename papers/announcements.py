@@ -102,5 +102,6 @@ def stale_feed_warning(
     local = expected.astimezone(ARXIV_TIMEZONE)
     return (
         f"arXiv announced new papers on {local:%a %Y-%m-%d %H:%M} US Eastern, but this fetch found none of them; "
-        "the source may be stale. Fetch again later, or add the date to DIGEST_ARXIV_HOLIDAYS if arXiv skipped it."
+        "the source may be stale. Fetch again later; if arXiv skipped that announcement, add its date under "
+        "arXiv holidays in the admin (or to DIGEST_ARXIV_HOLIDAYS)."
     )

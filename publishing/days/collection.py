@@ -16,7 +16,7 @@ from digest_site.database_errors import database_error_line
 from papers.announcements import stale_feed_warning
 from papers.arxiv_client import ArxivClient
 from papers.feeds import FeedPaper
-from papers.models import FetchRun
+from papers.models import ArxivHoliday, FetchRun
 from papers.services import (
     FetchCounts,
     fetch_run_fail,
@@ -147,7 +147,7 @@ def _assign_papers(*, window: DigestWindow, since: dt.datetime, fetched: SourceR
         as_of=min(now, window.end),
         grace=dt.timedelta(hours=settings.DIGEST_VISIBILITY_GRACE_HOURS),
         lookback=window.end - since,
-        holidays=settings.DIGEST_ARXIV_HOLIDAYS,
+        holidays=ArxivHoliday.objects.known_dates(),
     )
     if warning:
         day_flag_attention(day=day, step=COLLECT_STEP, reason=warning)
