@@ -106,6 +106,13 @@ class DigestDay(models.Model):
         return self.live_publication_id is not None and self.date <= current_digest_date()
 
 
+class DayTransitionQuerySet(models.QuerySet):
+    def flags(self) -> "DayTransitionQuerySet":
+        """The flags' history, newest first: each flag raised (or raised again for another reason), and its clearing."""
+        attention = DigestDay.Status.NEEDS_ATTENTION
+        return self.filter(Q(to_status=attention) | Q(from_status=attention)).order_by("-at", "-id")
+
+
 class DayTransition(models.Model):
     """One change of a day's status (or of why it is flagged): from, to, the step and reason, who or which job, when."""
 
@@ -122,6 +129,8 @@ class DayTransition(models.Model):
     # The user's name, or the job that moved the day ("run_daily (schedule)", "fetch_papers (shell:ana)").
     actor = models.CharField(_("by"), max_length=150)
     at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
+
+    objects = DayTransitionQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("day transition")

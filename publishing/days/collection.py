@@ -37,6 +37,7 @@ from publishing.days.selection import Action, SelectionRules, select_paper
 from publishing.days.services import (
     COLLECT_STEP,
     day_clear_attention,
+    day_flag_acknowledged,
     day_flag_attention,
     day_open,
 )
@@ -149,10 +150,11 @@ def _assign_papers(*, window: DigestWindow, since: dt.datetime, fetched: SourceR
         lookback=window.end - since,
         holidays=ArxivHoliday.objects.known_dates(),
     )
-    if warning:
-        day_flag_attention(day=day, step=COLLECT_STEP, reason=warning)
-    else:
+    if not warning:
         day_clear_attention(day=day, step=COLLECT_STEP, reason="cleared: a fresh fetch saw the announcement")
+    elif not day_flag_acknowledged(day=day, step=COLLECT_STEP, reason=warning):
+        # A warning a chief editor acknowledged (arXiv skipped that announcement) stays on the run only.
+        day_flag_attention(day=day, step=COLLECT_STEP, reason=warning)
     day.last_collected_at = now
     day.save(update_fields=["last_collected_at"])
     counts = FetchCounts(
