@@ -15,7 +15,9 @@ class DigestDayQuerySet(models.QuerySet):
     def with_counts(self) -> "DigestDayQuerySet":
         """Annotate `kept` (the day's entries) and `fetched` (entries plus papers its filters dropped)."""
         kept = models.Count("entries", distinct=True)
-        filtered = models.Count("filtered_papers", distinct=True)
+        # Papers a new archive's first fetch recorded as before the archive began are not the day's:
+        # they belong to days the archive does not have.
+        filtered = models.Count("filtered_papers", filter=Q(filtered_papers__before_archive=False), distinct=True)
         return self.annotate(kept=kept, filtered=filtered, fetched=kept + filtered)
 
     def public(self) -> "DigestDayQuerySet":
@@ -226,15 +228,25 @@ class Entry(models.Model):
 
 
 class FilteredPaper(models.Model):
-    """A paper new to the digest that a day's filters dropped (keywords, primary-only, announce type).
+    """A paper new to the digest that a day's filters dropped (keywords, primary-only, announce type),
+    or that a new archive's first fetch found announced before the archive began.
 
     Recorded once, so the paper counts as fetched for that day only and editors can
     see what the filters dropped; like an entry, it is not offered to later days.
+    A paper before the archive began counts for no day (it belongs to days the archive
+    does not have); it is held at its version like an entry, so a later revision can
+    re-enter as a replacement, and `fetch_papers --backfill` gives it to its day.
     """
 
     day = models.ForeignKey(DigestDay, verbose_name=_("day"), on_delete=models.CASCADE, related_name="filtered_papers")
     paper = models.OneToOneField(
         "papers.Paper", verbose_name=_("paper"), on_delete=models.PROTECT, related_name="filtered_from"
+    )
+    # The version the fetch saw (empty on rows recorded before it was kept).
+    paper_version = models.PositiveIntegerField(_("paper version"), null=True, blank=True)
+    before_archive = models.BooleanField(
+        _("before the archive began"), default=False,
+        help_text=_("Announced before the first announcement a new archive's first day took"),
     )
     reason = models.CharField(_("reason"), max_length=255)
     created_at = models.DateTimeField(_("filtered at"), default=timezone.now, editable=False)
