@@ -1,9 +1,10 @@
 from django.contrib import admin
+from django.utils import formats
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from digest_site.admin_mixins import ReadOnlyAdminMixin
-from papers.models import FetchRun, Paper
+from papers.models import ArxivHoliday, FetchRun, Paper
 
 
 class CategoryListFilter(admin.SimpleListFilter):
@@ -105,3 +106,14 @@ class FetchRunAdmin(admin.ModelAdmin):
     @admin.display(description=_("warning"), boolean=True)
     def has_warning(self, run):
         return bool(run.warning)
+
+
+@admin.register(ArxivHoliday)
+class ArxivHolidayAdmin(admin.ModelAdmin):
+    list_display = ["date", "weekday", "note"]
+    search_fields = ["note"]
+    date_hierarchy = "date"
+
+    @admin.display(description=_("weekday"), ordering="date")
+    def weekday(self, holiday):
+        return formats.date_format(holiday.date, "l")

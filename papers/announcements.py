@@ -56,6 +56,19 @@ def submission_deadline(announcement: dt.datetime) -> dt.datetime:
     return dt.datetime.combine(day, SUBMISSION_DEADLINE, tzinfo=ARXIV_TIMEZONE)
 
 
+def batch_start(announcement: dt.datetime, holidays: Sequence[dt.date] = ()) -> dt.datetime:
+    """The submission time an announcement's batch begins after: the deadline of the announcement before it."""
+    previous = latest_announcement(announcement - dt.timedelta(minutes=1), holidays)
+    return submission_deadline(previous) if previous else announcement - dt.timedelta(days=SEARCH_LIMIT_DAYS)
+
+
+def expected_announcement(
+    *, as_of: dt.datetime, grace: dt.timedelta, holidays: Sequence[dt.date] = ()
+) -> dt.datetime | None:
+    """The newest announcement a fetch at `as_of` should see: made at least `grace` before it."""
+    return latest_announcement(as_of - grace, holidays)
+
+
 def stale_feed_warning(
     *,
     papers: Sequence[FeedPaper],
@@ -66,25 +79,29 @@ def stale_feed_warning(
 ) -> str:
     """Say why the papers look older than arXiv's latest announcement, or return "".
 
-    The latest announcement made at least `grace` before `as_of` (and within the
-    look-back) should be in what was fetched: some paper submitted in its batch
-    (API answers), or announced at or after it (announcement feeds). If none is,
-    the source is probably serving yesterday's data.
+    Only the newest announcement that should be visible is judged: the latest one
+    made at least `grace` before `as_of` (and within the look-back). The fetch is
+    fresh if it holds a paper of that announcement or of a later one: submitted
+    after the batch before it began (API answers; arXiv lists a paper only once
+    the version submitted then is announced), or announced at or after it
+    (announcement feeds). Papers of a later announcement are no sign of a stale
+    source even when the expected one's are missing (a saved answer of one
+    announcement, read into a new archive). If none is there, the source is
+    probably serving older data.
     """
-    expected = latest_announcement(as_of - grace, holidays)
+    expected = expected_announcement(as_of=as_of, grace=grace, holidays=holidays)
     if expected is None or expected < as_of - lookback:
         return ""
-    previous = latest_announcement(expected - dt.timedelta(minutes=1), holidays)
-    batch_start = submission_deadline(previous) if previous else expected - dt.timedelta(days=SEARCH_LIMIT_DAYS)
-    batch_end = submission_deadline(expected)
+    begins_after = batch_start(expected, holidays)
     for paper in papers:
         if paper.announced is not None:
             if paper.announced >= expected:
                 return ""
-        elif batch_start < paper.updated <= batch_end:
+        elif paper.updated > begins_after:
             return ""
     local = expected.astimezone(ARXIV_TIMEZONE)
     return (
         f"arXiv announced new papers on {local:%a %Y-%m-%d %H:%M} US Eastern, but this fetch found none of them; "
-        "the source may be stale. Fetch again later, or add the date to DIGEST_ARXIV_HOLIDAYS if arXiv skipped it."
+        "the source may be stale. Fetch again later; if arXiv skipped that announcement, add its date under "
+        "arXiv holidays in the admin (or to DIGEST_ARXIV_HOLIDAYS)."
     )

@@ -1,7 +1,13 @@
+import datetime as dt
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+
+from papers.announcements import ANNOUNCEMENT_WEEKDAYS
 
 ARXIV_ABS_URL = "https://arxiv.org/abs/{arxiv_id}v{version}"
 ARXIV_PDF_URL = "https://arxiv.org/pdf/{arxiv_id}v{version}"
@@ -134,3 +140,42 @@ class FetchRun(models.Model):
     @property
     def duration(self):
         return self.finished_at - self.started_at if self.finished_at else None
+
+
+class ArxivHolidayQuerySet(models.QuerySet):
+    def known_dates(self) -> list[dt.date]:
+        """Every date arXiv skipped an announcement on: the rows editors added, and DIGEST_ARXIV_HOLIDAYS."""
+        return sorted(set(self.values_list("date", flat=True)) | set(settings.DIGEST_ARXIV_HOLIDAYS))
+
+
+class ArxivHoliday(models.Model):
+    """A day arXiv made no announcement (a US holiday such as Thanksgiving), added by an editor.
+
+    The stale-feed check expects no announcement that day, so the next morning's day is not
+    flagged for missing papers that never came.
+    """
+
+    date = models.DateField(
+        _("date (US Eastern)"), unique=True,
+        help_text=_("The US Eastern date of the evening announcement arXiv skipped (Sunday to Thursday)"),
+    )
+    note = models.CharField(_("note"), max_length=200, blank=True, help_text=_("e.g. Thanksgiving"))
+
+    objects = ArxivHolidayQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("arXiv holiday")
+        verbose_name_plural = _("arXiv holidays")
+        ordering = ["-date"]
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d} {self.note}".strip()
+
+    def clean(self) -> None:
+        # A Friday or Saturday has no announcement anyway: most likely a Beijing date was entered.
+        if self.date is not None and self.date.weekday() not in ANNOUNCEMENT_WEEKDAYS:
+            raise ValidationError(
+                {"date": _("arXiv never announces on a Friday or Saturday; enter the US Eastern date of the "
+                           "announcement it skipped (Sunday to Thursday evening).")},
+                code="not_an_announcement_day",
+            )

@@ -15,7 +15,9 @@ class DigestDayQuerySet(models.QuerySet):
     def with_counts(self) -> "DigestDayQuerySet":
         """Annotate `kept` (the day's entries) and `fetched` (entries plus papers its filters dropped)."""
         kept = models.Count("entries", distinct=True)
-        filtered = models.Count("filtered_papers", distinct=True)
+        # Papers a new archive's first fetch recorded as before the archive began are not the day's:
+        # they belong to days the archive does not have.
+        filtered = models.Count("filtered_papers", filter=Q(filtered_papers__before_archive=False), distinct=True)
         return self.annotate(kept=kept, filtered=filtered, fetched=kept + filtered)
 
     def with_progress(self) -> "DigestDayQuerySet":
@@ -124,6 +126,13 @@ class DigestDay(models.Model):
         return self.live_publication_id is not None and self.date <= current_digest_date()
 
 
+class DayTransitionQuerySet(models.QuerySet):
+    def flags(self) -> "DayTransitionQuerySet":
+        """The flags' history, newest first: each flag raised (or raised again for another reason), and its clearing."""
+        attention = DigestDay.Status.NEEDS_ATTENTION
+        return self.filter(Q(to_status=attention) | Q(from_status=attention)).order_by("-at", "-id")
+
+
 class DayTransition(models.Model):
     """One change of a day's status (or of why it is flagged): from, to, the step and reason, who or which job, when."""
 
@@ -140,6 +149,8 @@ class DayTransition(models.Model):
     # The user's name, or the job that moved the day ("run_daily (schedule)", "fetch_papers (shell:ana)").
     actor = models.CharField(_("by"), max_length=150)
     at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
+
+    objects = DayTransitionQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("day transition")
@@ -235,15 +246,25 @@ class Entry(models.Model):
 
 
 class FilteredPaper(models.Model):
-    """A paper new to the digest that a day's filters dropped (keywords, primary-only, announce type).
+    """A paper new to the digest that a day's filters dropped (keywords, primary-only, announce type),
+    or that a new archive's first fetch found announced before the archive began.
 
     Recorded once, so the paper counts as fetched for that day only and editors can
     see what the filters dropped; like an entry, it is not offered to later days.
+    A paper before the archive began counts for no day (it belongs to days the archive
+    does not have); it is held at its version like an entry, so a later revision can
+    re-enter as a replacement, and `fetch_papers --backfill` gives it to its day.
     """
 
     day = models.ForeignKey(DigestDay, verbose_name=_("day"), on_delete=models.CASCADE, related_name="filtered_papers")
     paper = models.OneToOneField(
         "papers.Paper", verbose_name=_("paper"), on_delete=models.PROTECT, related_name="filtered_from"
+    )
+    # The version the fetch saw (empty on rows recorded before it was kept).
+    paper_version = models.PositiveIntegerField(_("paper version"), null=True, blank=True)
+    before_archive = models.BooleanField(
+        _("before the archive began"), default=False,
+        help_text=_("Announced before the first announcement a new archive's first day took"),
     )
     reason = models.CharField(_("reason"), max_length=255)
     created_at = models.DateTimeField(_("filtered at"), default=timezone.now, editable=False)

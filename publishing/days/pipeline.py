@@ -133,10 +133,13 @@ def run_daily(
     files: Sequence[str] = (),
     client: ArxivClient | None = None,
     progress=None,
+    backfill: bool = False,
 ) -> DailyRun:
     """The morning job: collect the day, then queue one drafting task per entry that needs one
     (after recovering what yesterday's dead workers left, in case no schedule does)."""
     drafts_recover_stuck()
-    collection = day_collect(date=date, source=source, files=files, client=client, progress=progress)
+    collection = day_collect(
+        date=date, source=source, files=files, client=client, progress=progress, backfill=backfill
+    )
     return DailyRun(collection=collection, drafting=day_start_drafting(day=collection.day))
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
+from papers.announcements import ARXIV_TIMEZONE
 from papers.feeds import FeedPaper
 
 
@@ -22,6 +23,9 @@ class Action(enum.Enum):
     FILTER = "filter"  # new to the digest, dropped by a filter; recorded for the day
     DUPLICATE = "duplicate"  # a day already holds it (or it repeats within the fetch)
     SKIP = "skip"  # not this day's business: outside the range, or an update of a paper never held
+    # A new archive's first day: announced before the announcement that day is owed; recorded for the
+    # day (so no later day takes it), not an entry.
+    BEFORE_ARCHIVE = "before_archive"
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,33 @@ class SelectionRules:
             include_keywords=tuple(settings.DIGEST_INCLUDE_KEYWORDS),
             exclude_keywords=tuple(settings.DIGEST_EXCLUDE_KEYWORDS),
             announce_types=tuple(settings.DIGEST_ANNOUNCE_TYPES),
+        )
+
+
+@dataclass(frozen=True)
+class ArchiveStart:
+    """Where a new archive begins: the announcement its first day is owed.
+
+    A first collection would otherwise give its day every paper of the look-back (several
+    announcements). The day is owed the newest announcement a fetch at its anchor should see
+    (the one the stale-feed check expects); papers of later announcements are its own by the
+    usual rule; papers of earlier ones are recorded as before the archive began.
+    """
+
+    announcement: dt.datetime
+    # The deadline of the announcement before it: its batch holds papers submitted after this.
+    submitted_after: dt.datetime
+
+    def holds(self, moment: dt.datetime, *, announced: bool) -> bool:
+        """Whether a paper submitted (API) or announced (feeds) at `moment` belongs to the archive."""
+        return moment >= self.announcement if announced else moment > self.submitted_after
+
+    @property
+    def reason(self) -> str:
+        local = self.announcement.astimezone(ARXIV_TIMEZONE)
+        return (
+            f"before the archive began: announced before {local:%a %Y-%m-%d %H:%M} US Eastern, the first "
+            "announcement of the archive's first day (fetch_papers --backfill takes it)"
         )
 
 
@@ -84,6 +115,7 @@ def select_paper(
     range_start: dt.datetime,
     range_end: dt.datetime,
     rules: SelectionRules,
+    archive_start: ArchiveStart | None = None,
 ) -> Decision:
     """Decide what one fetched paper means for the day whose look-back range is given.
 
@@ -96,7 +128,9 @@ def select_paper(
        [range_start, range_end]; an announcement feed's date from range_start on
        (the feed shows the current announcement, dated after the anchor in winter).
     4. Replacements of papers the digest never held are skipped unless allowed.
-    5. Category, announce-type and keyword filters decide keep or filter.
+    5. On a new archive's first day (`archive_start`), a paper of an announcement
+       before the one the day is owed is recorded as before the archive began.
+    6. Category, announce-type and keyword filters decide keep or filter.
     """
     primary_listed = paper.primary_category in rules.categories
     if held_versions or filtered_before:
@@ -110,7 +144,8 @@ def select_paper(
 
     if paper.announce_type:
         kind = paper.announce_type
-        if paper.announced < range_start:
+        moment = paper.announced
+        if moment < range_start:
             return Decision(Action.SKIP, kind, "announced before the look-back range")
     else:
         replacement = paper.version > 1 and paper.published < range_start
@@ -123,6 +158,8 @@ def select_paper(
 
     if kind in REPLACEMENT_KINDS and kind not in rules.announce_types:
         return Decision(Action.SKIP, kind, "a new version of a paper the digest never held")
+    if archive_start is not None and not archive_start.holds(moment, announced=bool(paper.announce_type)):
+        return Decision(Action.BEFORE_ARCHIVE, kind, archive_start.reason)
     reason = _filter_reason(paper, kind, rules)
     if reason:
         return Decision(Action.FILTER, kind, reason)

@@ -12,14 +12,20 @@ import contextlib
 import getpass
 from contextvars import ContextVar
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.utils.translation import gettext as _
 
+from publishing.audit import audit_log
 from publishing.days.windows import DigestWindow
 from publishing.models import DayTransition, DigestDay
+from publishing.permissions import PUBLISH_DAY
 
 COLLECT_STEP = "collect"
 DRAFT_STEP = "draft"
 PUBLISH_STEP = "publish"
+# A chief editor cleared a flag by hand, saying why the day may go on.
+ACKNOWLEDGE_STEP = "acknowledge"
 
 NO_JOB = "system"
 _acting_job: ContextVar[str] = ContextVar("acting_job", default=NO_JOB)
@@ -125,3 +131,40 @@ def day_clear_attention(*, day: DigestDay, step: str, reason: str = "") -> Diges
     day.save(update_fields=["attention_step", "attention_reason", "status_before_attention"])
     day_move(day=day, to=back_to, step=step, reason=reason or "cleared: the step succeeded")
     return day
+
+
+@transaction.atomic
+def day_acknowledge_attention(*, day: DigestDay, user, reason: str) -> DigestDay:
+    """A chief editor clears the day's flag, saying why the day may go on (e.g. "arXiv skipped Thanksgiving").
+
+    The day returns where it was going (as when the step itself clears its flag), so a day in
+    review can be published; the history records the acknowledgement with the reason and the
+    user, and so does the admin log. The step that raised the flag does not raise the very same
+    warning again on this day (see `day_flag_acknowledged`); a different one flags it again.
+    """
+    if user is None or not user.has_perm(PUBLISH_DAY):
+        raise PermissionDenied("only a chief editor can acknowledge a flagged day")
+    reason = reason.strip()
+    if not reason:
+        raise DayStateError(_("Say why the day may go on despite the flag."))
+    day = DigestDay.objects.select_for_update().get(pk=day.pk)
+    if day.status != DigestDay.Status.NEEDS_ATTENTION:
+        raise DayStateError(_("%(date)s is not flagged; there is nothing to acknowledge.") % {"date": day.date})
+    flagged_for = day.attention_reason
+    back_to = DigestDay.Status(day.status_before_attention or DigestDay.Status.COLLECTING)
+    day.attention_step = day.attention_reason = day.status_before_attention = ""
+    day.save(update_fields=["attention_step", "attention_reason", "status_before_attention"])
+    day_move(day=day, to=back_to, step=ACKNOWLEDGE_STEP, reason=reason, user=user)
+    audit_log(user=user, obj=day, message=f"Acknowledged the flag ({flagged_for}): {reason}")
+    return day
+
+
+def day_flag_acknowledged(*, day: DigestDay, step: str, reason: str) -> bool:
+    """Whether a chief editor has acknowledged this very flag (the same step and reason) on the day."""
+    flag = None
+    for row in day.transitions.order_by("at", "id"):
+        if row.to_status == DigestDay.Status.NEEDS_ATTENTION:
+            flag = (row.step, row.reason)
+        elif row.step == ACKNOWLEDGE_STEP and flag == (step, reason):
+            return True
+    return False

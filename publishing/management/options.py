@@ -27,6 +27,11 @@ def add_collect_arguments(parser) -> None:
         "--file", dest="files", action="append", nargs="+", default=[], metavar="PATH",
         help="read a saved API answer or RSS/Atom feed instead of the network (repeatable)",
     )
+    parser.add_argument(
+        "--backfill", action="store_true",
+        help="take the look-back's papers announced before the archive began (a new archive's first day "
+        "otherwise takes only the newest announcement it is owed)",
+    )
 
 
 def parse_collect_options(*, date: str | None, source: str | None, files) -> tuple[dt.date, str, list[str]]:

@@ -9,7 +9,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from papers.models import Paper
-from publishing.models import DigestDay, Entry, ScheduledPublication
+from publishing.models import DayTransition, DigestDay, Entry, ScheduledPublication
 from translations.models import Revision
 
 # Revision numbers and draft ids go no higher than PostgreSQL's integer; a larger one names nothing.
@@ -166,3 +166,35 @@ class ScheduledPublicationCancelForm(forms.Form):
     def __init__(self, *args, day: DigestDay, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["scheduled"].queryset = day.scheduled_publications.filter(status=ScheduledPublication.Status.PENDING)
+
+
+class DayAcknowledgeForm(forms.Form):
+    """A chief editor's acknowledgement of the day's flag: why the day may go on, and which flag the
+    page showed. A flag raised again, or for another reason, since the page was opened is refused,
+    like a stale edit: the editor acknowledges only what they read."""
+
+    reason = forms.CharField(
+        label=_("Why the day may go on"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 80}),
+        error_messages={"required": _("Say why the day may go on despite the flag.")},
+    )
+    flag = forms.IntegerField(label=_("Flag you read"), min_value=1, max_value=LARGEST_ID, widget=forms.HiddenInput)
+
+    def __init__(self, *args, day: DigestDay, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.current_flag: DayTransition | None = (
+            day.transitions.flags().filter(to_status=DigestDay.Status.NEEDS_ATTENTION).first()
+            if day.status == DigestDay.Status.NEEDS_ATTENTION else None
+        )
+        if self.current_flag is not None:
+            self.fields["flag"].initial = self.current_flag.pk
+
+    def clean_flag(self) -> int:
+        flag = self.cleaned_data["flag"]
+        if self.current_flag is None or flag != self.current_flag.pk:
+            raise ValidationError(
+                _("The day's flag changed since you opened the page; read it again before acknowledging."),
+                code="stale_flag",
+            )
+        return flag

@@ -14,12 +14,14 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from publishing.days.services import DayStateError, day_acknowledge_attention
 from publishing.models import DigestDay, Entry
 from publishing.permissions import PUBLISH_DAY, REVIEW_ENTRY, VIEW_ENTRY
 from publishing.posts.preview import unpublished_changes
 from publishing.posts.rendering import render_markdown_safely
 from publishing.review.figures import post_editing_by_day, post_editing_by_model
 from publishing.review.forms import (
+    DayAcknowledgeForm,
     DayReviewActionForm,
     EntryTextForm,
     RevisionCompareForm,
@@ -235,6 +237,8 @@ def day_review_view(model_admin, request, day_id: int):
     )
     if not request.user.has_perm(VIEW_ENTRY):
         raise PermissionDenied
+    if request.method == "POST" and "_acknowledge" in request.POST:
+        return _day_acknowledge_from_review(request, day)
     if request.method == "POST":
         form = DayReviewActionForm(request.POST, day=day)
         if not form.is_valid():
@@ -283,8 +287,35 @@ def day_review_view(model_admin, request, day_id: int):
         "not_reviewed": sum(1 for row in rows if row["entry"].state in Entry.NOT_REVIEWED),
         "approved": sum(1 for row in rows if row["entry"].state == Entry.State.APPROVED),
         "unpublished_changes": [change for change in unpublished_changes(day=day) if change.kind != "removed"],
+        **_attention_context(request, day),
     }
     return TemplateResponse(request, "admin/publishing/day_review.html", context)
+
+
+def _attention_context(request, day: DigestDay) -> dict:
+    """The day's history of flags and, for a chief editor while the day is flagged, the form to acknowledge it."""
+    can_acknowledge = day.status == DigestDay.Status.NEEDS_ATTENTION and request.user.has_perm(PUBLISH_DAY)
+    return {
+        "flag_history": list(day.transitions.flags()),
+        "acknowledge_form": DayAcknowledgeForm(day=day) if can_acknowledge else None,
+    }
+
+
+def _day_acknowledge_from_review(request, day: DigestDay):
+    """The chief editor's acknowledgement of the day's flag; the service checks the permission again."""
+    if not request.user.has_perm(PUBLISH_DAY):
+        raise PermissionDenied
+    form = DayAcknowledgeForm(request.POST, day=day)
+    if not form.is_valid():
+        _error_messages(request, form, prefix=_("Not acknowledged:"))
+        return redirect("admin:publishing_digestday_review", day.pk)
+    try:
+        day = day_acknowledge_attention(day=day, user=request.user, reason=form.cleaned_data["reason"])
+    except DayStateError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Flag acknowledged: the day is %(status)s again.") % {"status": day.get_status_display()})
+    return redirect("admin:publishing_digestday_review", day.pk)
 
 
 def post_editing_view(model_admin, request):

@@ -60,3 +60,18 @@ def test_no_expected_announcement_no_warning():
         as_of=as_of, grace=dt.timedelta(hours=4), lookback=dt.timedelta(days=7),
     )
     assert warning == ""
+
+
+def test_a_fetch_holding_papers_of_a_later_announcement_than_expected_is_not_stale():
+    common = dict(grace=dt.timedelta(hours=4), lookback=dt.timedelta(days=7))
+    # Summer: Friday 2026-06-05 08:50 Beijing is Thursday 20:50 EDT. Thursday's announcement is 50 minutes old,
+    # inside the grace, so Wednesday's is the one expected; a saved answer holding Thursday's batch alone is fresh.
+    summer = dt.datetime(2026, 6, 5, 0, 50, tzinfo=UTC)
+    thursday_batch = paper(dt.datetime(2026, 6, 4, 16, tzinfo=UTC))  # Thu 12:00 EDT
+    assert stale_feed_warning(papers=[thursday_batch], as_of=summer, **common) == ""
+    # Winter, a late fetch: Wednesday's announcement is expected, the answer holds Thursday's batch only.
+    winter = dt.datetime(2026, 1, 9, 0, 50, tzinfo=UTC)
+    assert stale_feed_warning(papers=[paper(dt.datetime(2026, 1, 8, 16, tzinfo=UTC))], as_of=winter, **common) == ""
+    # Still stale when everything is older than the expected announcement.
+    tuesday_batch = paper(dt.datetime(2026, 6, 2, 16, tzinfo=UTC))
+    assert "Wed 2026-06-03 20:00" in stale_feed_warning(papers=[tuesday_batch], as_of=summer, **common)

@@ -304,3 +304,17 @@ def test_published_day_refuses_new_papers():
     DigestDay.objects.filter(date=DEMO_DATE).update(status=DigestDay.Status.PUBLISHED)
     with pytest.raises(CollectionError, match="unpublish"):
         day_collect(date=DEMO_DATE, source="file", files=[str(DEMO_FEED)])
+
+
+@pytest.mark.django_db
+def test_a_saved_answer_of_the_newest_announcement_read_into_a_new_archive_is_not_flagged(tmp_path):
+    # Friday 2026-06-05: the anchor (Thu 20:50 EDT) comes 50 minutes after Thursday's announcement, so the
+    # stale check expects Wednesday's; the file holds Thursday's batch only, which is newer, not stale.
+    feed = write_feed(
+        tmp_path, "thursday.xml",
+        [sim_paper("2606.00001", dt.datetime(2026, 6, 4, 16)), sim_paper("2606.00002", dt.datetime(2026, 6, 4, 17))],
+    )
+    result = day_collect(date=dt.date(2026, 6, 5), source="file", files=[feed])
+
+    assert result.warning == "" and result.counts.kept == 2
+    assert DigestDay.objects.get().status == DigestDay.Status.COLLECTING

@@ -15,7 +15,7 @@ class Command(DayCommand):
     def add_arguments(self, parser):
         add_collect_arguments(parser)
 
-    def handle(self, *args, date=None, source=None, files=(), **options):
+    def handle(self, *args, date=None, source=None, files=(), backfill=False, **options):
         digest_date, source, files = parse_collect_options(date=date, source=source, files=files)
 
         show_progress = options["verbosity"] > 0
@@ -27,7 +27,7 @@ class Command(DayCommand):
             bar.update(received - bar.n)
 
         try:
-            result = day_collect(date=digest_date, source=source, files=files, progress=progress)
+            result = day_collect(date=digest_date, source=source, files=files, progress=progress, backfill=backfill)
         except CollectionError as exc:
             raise CommandError(" ".join(str(exc).split())) from None
         finally:

@@ -15,10 +15,10 @@ class Command(DayCommand):
     def add_arguments(self, parser):
         add_collect_arguments(parser)
 
-    def handle(self, *args, date=None, source=None, files=(), **options):
+    def handle(self, *args, date=None, source=None, files=(), backfill=False, **options):
         digest_date, source, files = parse_collect_options(date=date, source=source, files=files)
         try:
-            daily = run_daily(date=digest_date, source=source, files=files)
+            daily = run_daily(date=digest_date, source=source, files=files, backfill=backfill)
         except CollectionError as exc:
             raise CommandError(" ".join(str(exc).split())) from None
         self.stdout.write(daily.summary)

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('publishing', '0007_day_transitions'),
+        ('publishing', '0009_filtered_paper_before_archive'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
