@@ -143,6 +143,15 @@ class EntryQuerySet(models.QuerySet):
         """Entries a publication takes: approved, with the exact revision that was approved."""
         return self.approved().filter(approved_revision__isnull=False)
 
+    def not_reviewed(self) -> "EntryQuerySet":
+        return self.filter(state__in=Entry.NOT_REVIEWED)
+
+    def next_to_review(self, after: "Entry") -> "Entry | None":
+        """Among these (a day's entries), the first after `after` still awaiting a draft or in review,
+        wrapping round to the earlier ones; None when no other entry needs review."""
+        waiting = self.not_reviewed().exclude(pk=after.pk).order_by("position", "id")
+        return waiting.filter(position__gt=after.position).first() or waiting.first()
+
 
 class Entry(models.Model):
     """A paper's place in a day. Each paper enters the digest once as new or cross-list;

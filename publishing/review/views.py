@@ -51,12 +51,7 @@ from translations.revisions import (
 )
 
 
-def _next_entry(entry: Entry) -> Entry | None:
-    return entry.day.entries.filter(position__gt=entry.position).order_by("position").first()
-
-
 # The words editors read about who changed what: their language, the site's time zone, the fields' labels.
-
 def _who(revision: Revision) -> str:
     return revision.author.get_username() if revision.author else _("the machine draft")
 
@@ -156,7 +151,7 @@ def entry_review_view(model_admin, request, entry_id: int):
         if stale and stale.base_number else [],
         "previews": [(text_label(name), render_markdown_safely(getattr(current, name)))
                      for name in ("background_md", "method_md", "results_md")] if current else [],
-        "next_entry": _next_entry(entry),
+        "next_entry": entry.day.entries.next_to_review(after=entry),
         "can_review": request.user.has_perm(REVIEW_ENTRY),
     }
     return TemplateResponse(request, "admin/publishing/entry_review.html", context)
@@ -186,19 +181,36 @@ def _apply(request, entry: Entry, form: EntryTextForm):
     entry = entry_note_set(entry=entry, user=request.user, note=form.cleaned_data["editor_note"])
     seen = revision.number if revision else form.cleaned_data["base_revision"]
     if "_approve" in request.POST:
-        entry_approve(entry=entry, user=request.user, seen_revision=seen)
+        entry = entry_approve(entry=entry, user=request.user, seen_revision=seen)
         messages.success(request, _("Approved %(id)s.") % {"id": entry.paper.arxiv_id})
     elif "_reject" in request.POST:
-        entry_reject(entry=entry, user=request.user, note=form.cleaned_data["editor_note"])
+        entry = entry_reject(entry=entry, user=request.user, note=form.cleaned_data["editor_note"])
         messages.success(request, _("Rejected %(id)s.") % {"id": entry.paper.arxiv_id})
     elif "_reopen" in request.POST:
-        entry_reopen(entry=entry, user=request.user)
+        entry = entry_reopen(entry=entry, user=request.user)
     elif revision:
         messages.success(request, _("Saved revision %(number)d.") % {"number": revision.number})
-    following = _next_entry(entry)
-    if ("_save_next" in request.POST or "_approve" in request.POST or "_reject" in request.POST) and following:
-        return redirect("admin:publishing_entry_review", following.pk)
+    if {"_save_next", "_approve", "_reject"} & set(request.POST):
+        return _to_next_to_review(request, entry)
     return redirect("admin:publishing_entry_review", entry.pk)
+
+
+def _to_next_to_review(request, entry: Entry):
+    """On to the day's next entry still needing review; after the last one, back to the day's page."""
+    following = entry.day.entries.next_to_review(after=entry)
+    if following is not None:
+        return redirect("admin:publishing_entry_review", following.pk)
+    if entry.state in Entry.NOT_REVIEWED:  # "Save and next" on the last one left: it still needs a decision
+        messages.info(request, _("No other entry of this day needs review."))
+        return redirect("admin:publishing_entry_review", entry.pk)
+    day = entry.day
+    publishable = day.status in (DigestDay.Status.IN_REVIEW, DigestDay.Status.PUBLISHED) and day.entries.approved().exists()
+    if publishable and request.user.has_perm(PUBLISH_DAY):
+        messages.success(request, _("Every entry of %(date)s is reviewed: the day can be published.") % {
+            "date": day.date})
+    else:
+        messages.success(request, _("Every entry of %(date)s is reviewed.") % {"date": day.date})
+    return redirect("admin:publishing_digestday_review", day.pk)
 
 
 def _offered_sections(offer: DraftOffer | None, current: Revision | None) -> list[tuple[str, str, object]]:

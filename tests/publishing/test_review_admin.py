@@ -420,3 +420,47 @@ def test_a_stale_restore_is_explained_with_what_changed(client, entries, db):
                            HTTP_ACCEPT_LANGUAGE="en")
     assert "Not restored: first saved revision 3 at" in response.content.decode()
     assert "(you opened revision 2), changing: Chinese title." in response.content.decode()
+
+
+# "Save and next" and approving go on to what still needs review.
+
+def test_save_and_next_skips_reviewed_entries_and_wraps_round_to_earlier_ones(editor_client, entries):
+    editor_client.post(review_url(entries[3]), form_data(entries[3], _approve="1"))
+    editor_client.post(review_url(entries[4]), form_data(entries[4], _reject="1"))
+    editor_client.post(review_url(entries[0]), form_data(entries[0], _approve="1"))
+
+    response = editor_client.post(review_url(entries[2]), form_data(entries[2], _save_next="1"))
+    assert response["Location"] == review_url(entries[5]), "the approved and rejected entries are skipped"
+    response = editor_client.post(review_url(entries[5]), form_data(entries[5], _approve="1"))
+    assert response["Location"] == review_url(entries[1]), "after the last position, back to the earliest still waiting"
+
+
+def test_approving_the_last_entry_to_review_returns_to_the_day_saying_it_can_be_published(client, drafted_day):
+    entries = list(drafted_day.entries.order_by("position"))
+    chief = logged_in(client, "Chief editor", "chief")
+    for entry in entries[:-1]:
+        chief.post(review_url(entry), form_data(entry, _approve="1"))
+    response = chief.post(review_url(entries[-1]), form_data(entries[-1], _approve="1"), follow=True,
+                          HTTP_ACCEPT_LANGUAGE="en")
+    assert response.redirect_chain == [(day_review_url(entries), 302)]
+    assert "Every entry of 2026-01-09 is reviewed: the day can be published." in response.content.decode()
+
+
+def test_an_editor_who_cannot_publish_is_told_only_that_every_entry_is_reviewed(editor_client, drafted_day):
+    entries = list(drafted_day.entries.order_by("position"))
+    for entry in entries[:-1]:
+        editor_client.post(review_url(entry), form_data(entry, _reject="1"))
+    response = editor_client.post(review_url(entries[-1]), form_data(entries[-1], _approve="1"), follow=True,
+                                  HTTP_ACCEPT_LANGUAGE="en")
+    page = response.content.decode()
+    assert response.redirect_chain == [(day_review_url(entries), 302)]
+    assert "Every entry of 2026-01-09 is reviewed." in page and "can be published" not in page
+
+
+def test_save_and_next_on_the_last_entry_still_to_review_stays_on_it(editor_client, entries):
+    for entry in entries[1:]:
+        editor_client.post(review_url(entry), form_data(entry, _approve="1"))
+    response = editor_client.post(review_url(entries[0]), form_data(entries[0], title_zh="改过", _save_next="1"),
+                                  follow=True, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.redirect_chain == [(review_url(entries[0]), 302)]
+    assert "No other entry of this day needs review." in response.content.decode()
