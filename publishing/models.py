@@ -2,13 +2,14 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import connection, models
-from django.db.models import Q
+from django.db.models import Func, OuterRef, Q, Subquery, TextField
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from publishing.days.windows import current_digest_date
+from translations.models import Revision
 
 
 class DigestDayQuerySet(models.QuerySet):
@@ -132,6 +133,27 @@ class DayTransition(models.Model):
         return f"{self.day.date}: {self.from_status or '—'} → {self.to_status}"
 
 
+class JSONStrings(Func):
+    """Every string inside a JSON value (an authors list's names and affiliations), space-separated, as text.
+
+    Not a cast to text: SQLite stores JSON with non-ASCII characters as \\u escapes, so "Tomás" would
+    not match; and the keys ("name") are not words to find.
+    """
+
+    output_field = TextField()
+    template = "CAST(%(expressions)s AS TEXT)"
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection, **extra,
+                           template="(SELECT group_concat(atom, ' ') FROM json_tree(%(expressions)s) WHERE type = 'text')")
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection, **extra, template=(
+            "(SELECT string_agg(found #>> '{}', ' ') FROM jsonb_path_query(%(expressions)s, 'strict $.**') AS found "
+            "WHERE jsonb_typeof(found) = 'string')"
+        ))
+
+
 class EntryQuerySet(models.QuerySet):
     def in_digest_order(self) -> "EntryQuerySet":
         return self.order_by("day__date", "position", "id")
@@ -142,6 +164,16 @@ class EntryQuerySet(models.QuerySet):
     def publishable(self) -> "EntryQuerySet":
         """Entries a publication takes: approved, with the exact revision that was approved."""
         return self.approved().filter(approved_revision__isnull=False)
+
+    def with_search_text(self) -> "EntryQuerySet":
+        """Alias what the admin's entry search looks in beside arXiv id and English title: the paper's
+        current Chinese title and abstract (its newest revision's, not older words) and its authors."""
+        newest = Revision.objects.filter(paper_id=OuterRef("paper_id")).order_by("-number")
+        return self.alias(
+            current_title_zh=Subquery(newest.values("title_zh")[:1]),
+            current_abstract_zh=Subquery(newest.values("abstract_zh")[:1]),
+            authors_text=JSONStrings("paper__authors"),
+        )
 
     def not_reviewed(self) -> "EntryQuerySet":
         return self.filter(state__in=Entry.NOT_REVIEWED)

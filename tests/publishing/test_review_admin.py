@@ -464,3 +464,36 @@ def test_save_and_next_on_the_last_entry_still_to_review_stays_on_it(editor_clie
                                   follow=True, HTTP_ACCEPT_LANGUAGE="en")
     assert response.redirect_chain == [(review_url(entries[0]), 302)]
     assert "No other entry of this day needs review." in response.content.decode()
+
+
+# The entry list's search: the current Chinese text, authors and arXiv id, on SQLite and PostgreSQL alike.
+
+def entries_found(client, term) -> set[str]:
+    response = client.get(reverse("admin:publishing_entry_changelist"), {"q": term}, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    return {entry.paper.arxiv_id for entry in response.context["cl"].result_list}
+
+
+@pytest.mark.parametrize("term, arxiv_id", [
+    ("声码器", "2601.90008"),  # the Chinese title
+    ("群延迟", "2601.90008"),  # the Chinese abstract
+    ("Tomás", "2601.90006"),  # an author, with a letter SQLite's JSON would escape
+    ("ruiz", "2601.90006"),  # authors in any case
+    ("Example Speech Lab", "2601.90008"),  # an affiliation
+    ("2601.90007", "2601.90007"),
+    ("Spoken Question", "2601.90007"),  # the English title
+])
+def test_the_entry_search_finds_the_current_chinese_text_authors_and_arxiv_id(editor_client, entries, term, arxiv_id):
+    assert entries_found(editor_client, term) == {arxiv_id}
+
+
+def test_the_entry_search_does_not_find_words_only_an_old_revision_had(editor_client, entries):
+    vocoder = entries[0]
+    editor_client.post(review_url(vocoder), form_data(vocoder, title_zh="面向低延迟语音合成的相位感知扩散合成器",
+                                                     abstract_zh="改写后的摘要。", _save="1"))
+    assert entries_found(editor_client, "声码器") == set()
+    assert entries_found(editor_client, "扩散合成器") == {"2601.90008"}
+
+
+def test_the_entry_search_does_not_match_the_authors_json_keys(editor_client, entries):
+    assert entries_found(editor_client, "affiliations") == set()
