@@ -192,6 +192,7 @@ def populate(days: int, papers: int) -> None:
                         arxiv_id=paper.arxiv_id, versioned_id=f"{paper.arxiv_id}v1", title=t["title"],
                         authors_text=", ".join(t["authors"]), categories_text=f" {' '.join(t['categories'])} ",
                         abstract_en=t["abstract_en"], title_zh=t["title_zh"], abstract_zh=t["abstract_zh"],
+                        background_md=t["background_md"], method_md=t["method_md"], results_md=t["results_md"],
                         reading_md="\n\n".join((t["background_md"], t["method_md"], t["results_md"])),
                     )
                     for n, (paper, t) in enumerate(zip(paper_rows, texts))

@@ -25,7 +25,7 @@ from django.views.decorators.http import require_safe
 from public.page_cache import day_page_cached, day_summary_recent
 from public.search import search_published
 from publishing.models import DigestDay, Publication, PublishedPaper
-from publishing.posts.rendering import render_markdown_safely
+from publishing.posts.rendering import render_markdown_safely, render_reading_html
 
 ARCHIVE_DAYS_PER_PAGE = 31
 CATEGORY_PAPERS_PER_PAGE = 30
@@ -169,8 +169,16 @@ def paper_page(request, arxiv_id: str):
         "paper": latest,
         "appearances": appearances,
         "abstract_html": render_markdown_safely(latest.abstract_zh),
-        "reading_html": render_markdown_safely(latest.reading_md),
+        "reading_html": _reading_html(latest),
     })
+
+
+def _reading_html(paper: PublishedPaper) -> str:
+    """The reading's three sections under their numbers, rendered exactly as on the day's page; a row
+    published before the sections were kept apart (no revision matched it) shows its reading as one block."""
+    if any(section.strip() for section in paper.reading_sections):
+        return render_reading_html(paper.reading_sections)
+    return render_markdown_safely(paper.reading_md)
 
 
 @_public

@@ -343,10 +343,17 @@ class EntryAdmin(admin.ModelAdmin):
     list_display = ["day", "position", "paper", "kind", "state", "approved_by", "review_link"]
     list_filter = ["state", "kind", ("day__date", admin.DateFieldListFilter)]
     list_select_related = ["day", "paper"]
-    search_fields = ["paper__arxiv_id", "paper__title"]
+    # The last three are aliased by EntryQuerySet.with_search_text (see get_search_results).
+    search_fields = ["paper__arxiv_id", "paper__title", "current_title_zh", "current_abstract_zh", "authors_text"]
+    search_help_text = _("arXiv id, English title, current Chinese title or abstract, authors and affiliations")
     readonly_fields = ["day", "paper", "paper_version", "kind", "position", "created_at", "state", "approved_by",
                        "approved_at", "approved_revision", "editor_note"]
     actions = ["draft_again"]
+
+    def get_search_results(self, request, queryset, search_term):
+        if search_term:
+            queryset = queryset.with_search_text()
+        return super().get_search_results(request, queryset, search_term)
 
     def has_draft_again_permission(self, request):
         return request.user.has_perm(CHANGE_ENTRY)

@@ -2,10 +2,13 @@
 
 Nothing here overwrites: every change adds a revision. A save names the revision its
 form was opened on; if another revision came since, the save is refused (StaleEdit)
-with what the other editor changed, and nothing is written.
+with what the other editor changed, and nothing is written. A newer machine draft
+brings only sections no person has changed since they were last copied from a draft.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import django.dispatch
 from django.db import IntegrityError, transaction
@@ -19,19 +22,113 @@ revision_saved = django.dispatch.Signal()
 
 
 class StaleEdit(Exception):
-    """The form was opened on an older revision; `current` is the newer one, `changed` what it changed."""
+    """A form was opened on revision `base_number`, but `current` (a newer revision) exists;
+    `changed` lists the text fields changed since, in form order.
+
+    Data for the page that refused the edit, which words it for the editor (their language,
+    the site's time zone, the fields' labels); str() is a plain note for logs and the shell.
+    """
 
     def __init__(self, *, current: Revision, base_number: int) -> None:
         self.current = current
         self.base_number = base_number
-        newer = current.paper.revisions.filter(number__gt=base_number).order_by("number")
-        self.changed = sorted({name for revision in newer for name in revision.changed_fields})
+        self.changed = text_changed_since(paper=current.paper, number=base_number)
         who = current.author.get_username() if current.author else "the machine draft"
-        super().__init__(
-            f"Not saved: {who} saved revision {current.number} at {current.created_at:%Y-%m-%d %H:%M} after you opened "
-            f"revision {base_number}, changing {', '.join(self.changed) or 'nothing'}. Your text is kept in the form; "
-            "compare and save again."
-        )
+        super().__init__(f"{who} saved revision {current.number} after revision {base_number} was opened")
+
+
+class SectionsEditedByPeople(Exception):
+    """Adopting a machine draft's sections was refused: people changed them since they were last
+    copied from a draft. `edits` maps each such section to those people's revisions, newest first."""
+
+    def __init__(self, *, edits: dict[str, tuple[Revision, ...]]) -> None:
+        self.edits = edits
+        super().__init__(f"people changed {', '.join(edits)} since the machine draft; not adopted")
+
+
+@dataclass(frozen=True)
+class SectionHistory:
+    """How one section of the current text came to read as it does."""
+
+    # The machine draft the section was last copied from (0: none recorded).
+    draft_id: int
+    # People's saves and restores that changed the section since that copy, newest first.
+    person_edits: tuple[Revision, ...]
+
+
+@dataclass(frozen=True)
+class DraftOffer:
+    """What a machine draft newer than the text may bring to it, section by section."""
+
+    draft: MachineDraft
+    # Sections where the draft differs and no person changed the text since its own draft: offered.
+    sections: list[str]
+    # Sections where the draft differs but people changed the text since: kept, never offered.
+    kept: dict[str, tuple[Revision, ...]]
+
+
+def text_changed_since(*, paper: Paper, number: int) -> list[str]:
+    """The text fields the revisions after `number` changed, in form order."""
+    changed = {
+        name for fields in paper.revisions.filter(number__gt=number).values_list("changed_fields", flat=True)
+        for name in fields
+    }
+    return [name for name in Revision.TEXT_FIELDS if name in changed]
+
+
+def text_section_history(current: Revision) -> dict[str, SectionHistory]:
+    """For each text section of `current`, the draft it was last copied from and people's edits since.
+
+    Steps, per section, walking the paper's revisions back from `current`, newest first:
+    1. a revision that copied the section from a machine draft (`from_draft` set and the section
+       among its changed fields: the first text, or an adoption) ends the walk with that draft;
+    2. a person's save or restore that changed the section is recorded, and the walk goes on;
+    3. a revision without author or draft (machine text of unrecorded origin) ends the walk;
+    4. the first revision ends every walk still open: the whole text began there.
+    """
+    draft_ids = dict.fromkeys(Revision.TEXT_FIELDS, 0)
+    edits: dict[str, list[Revision]] = {name: [] for name in Revision.TEXT_FIELDS}
+    walking = set(Revision.TEXT_FIELDS)
+    revisions = (
+        current.paper.revisions.filter(number__lte=current.number).select_related("author").order_by("-number")
+        .defer(*Revision.TEXT_FIELDS)
+    )
+    for revision in revisions:
+        changed = walking if revision.number == 1 else walking & set(revision.changed_fields)
+        for name in list(changed):
+            if revision.from_draft_id is not None:
+                draft_ids[name] = revision.from_draft_id
+                walking.discard(name)
+            elif revision.author_id is not None:
+                edits[name].append(revision)
+            else:
+                walking.discard(name)
+        if revision.number == 1 or not walking:
+            break
+    return {name: SectionHistory(draft_id=draft_ids[name], person_edits=tuple(edits[name])) for name in Revision.TEXT_FIELDS}
+
+
+def draft_offer(*, draft: MachineDraft | None, current: Revision | None) -> DraftOffer | None:
+    """The sections of `draft` newer than the current text's, where they differ from it; None when there are none.
+
+    A section is offered only when the draft is newer (higher id) than the one the section was
+    last copied from and no person changed it since: adopting it then never undoes an editor's work.
+    """
+    if draft is None or current is None or draft.status != MachineDraft.Status.SUCCEEDED:
+        return None
+    history = text_section_history(current)
+    sections, kept = [], {}
+    for name in Revision.TEXT_FIELDS:
+        proposed = getattr(draft, name)
+        if not proposed or proposed == getattr(current, name) or draft.pk <= history[name].draft_id:
+            continue
+        if history[name].person_edits:
+            kept[name] = history[name].person_edits
+        else:
+            sections.append(name)
+    if not sections and not kept:
+        return None
+    return DraftOffer(draft=draft, sections=sections, kept=kept)
 
 
 def text_current(paper: Paper) -> Revision | None:
@@ -112,14 +209,28 @@ def revision_restore(*, revision: Revision, author, base_number: int) -> Revisio
 
 
 def revision_adopt_from_draft(*, draft: MachineDraft, fields: list[str], author, base_number: int) -> Revision | None:
-    """Take chosen sections of a (newer) machine draft into the text, as a new revision."""
-    return revision_save(
-        paper=draft.paper,
-        author=author,
-        text={name: getattr(draft, name) for name in fields},
-        base_number=base_number,
-        from_draft=draft,
-    )
+    """Take chosen sections of a (newer) machine draft into the text, as a new revision.
+
+    Refused (SectionsEditedByPeople) for a section a person changed since it was last copied
+    from a draft: a machine never overwrites what a person wrote, however the request was made.
+    """
+    with transaction.atomic():
+        # Locked first: the sections are judged on exactly the revision the new one is saved on.
+        current = draft.paper.revisions.select_for_update().order_by("-number").first()
+        if current is not None and current.number != base_number:
+            raise StaleEdit(current=current, base_number=base_number)
+        if current is not None:
+            history = text_section_history(current)
+            edited = {name: history[name].person_edits for name in fields if history[name].person_edits}
+            if edited:
+                raise SectionsEditedByPeople(edits=edited)
+        return revision_save(
+            paper=draft.paper,
+            author=author,
+            text={name: getattr(draft, name) for name in fields},
+            base_number=base_number,
+            from_draft=draft,
+        )
 
 
 def revision_note(revision: Revision) -> str:

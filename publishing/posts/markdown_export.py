@@ -54,39 +54,35 @@ class DayPost:
     papers: Sequence[PaperPost]
 
 
+def reading_markdown(sections: Sequence[str]) -> str:
+    """A paper's reading as the post writes it: its three sections, each under its number `1)  `, `2)  `, `3)  `."""
+    return "\n\n".join(f"{number})  \n{markdown_text(text).strip()}" for number, text in enumerate(sections, start=1))
+
+
 def _paper_block(paper: PaperPost) -> str:
     # Text from arXiv, the LLM and editors is data, written so that no reader of the post runs it.
-    paper = PaperPost(
-        title=plain_text(paper.title),
-        authors=[plain_text(name) for name in paper.authors],
-        categories=[plain_text(category) for category in paper.categories],
-        versioned_id=_arxiv_id(paper.versioned_id),
-        abstract_zh=markdown_text(paper.abstract_zh),
-        background_md=markdown_text(paper.background_md),
-        method_md=markdown_text(paper.method_md),
-        results_md=markdown_text(paper.results_md),
-    )
-    abs_url = ARXIV_ABS.format(id=paper.versioned_id)
-    pdf_url = ARXIV_PDF.format(id=paper.versioned_id)
-    sections = "\n\n".join(
-        f"{number})  \n{text.strip()}"
-        for number, text in enumerate((paper.background_md, paper.method_md, paper.results_md), start=1)
-    )
+    title = plain_text(paper.title)
+    authors = ", ".join(plain_text(name) for name in paper.authors)
+    categories = ", ".join(plain_text(category) for category in paper.categories)
+    versioned_id = _arxiv_id(paper.versioned_id)
+    abs_url = ARXIV_ABS.format(id=versioned_id)
+    pdf_url = ARXIV_PDF.format(id=versioned_id)
+    reading = reading_markdown((paper.background_md, paper.method_md, paper.results_md))
     return (
-        f"## {paper.title}\n"
-        f"- **Authors**: {', '.join(paper.authors)}\n"
-        f"- **Categories**: {', '.join(paper.categories)}\n"
+        f"## {title}\n"
+        f"- **Authors**: {authors}\n"
+        f"- **Categories**: {categories}\n"
         f"- **arXiv**: [{abs_url}]({abs_url})\n"
         f"- **PDF**: [{pdf_url}]({pdf_url})\n"
         "\n"
-        f"{paper.abstract_zh.strip()}\n"
+        f"{markdown_text(paper.abstract_zh).strip()}\n"
         "\n"
         "<details>\n"
         "<summary>详细解读</summary>\n"
         "\n"
         '<div markdown="1">\n'
         "\n"
-        f"{sections}\n"
+        f"{reading}\n"
         "</div>\n"
         "\n"
         "</details>\n"

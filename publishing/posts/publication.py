@@ -96,6 +96,8 @@ def _actor_name(user) -> str:
 
 # Every field of a published paper that some public page shows; all of them decide whether a
 # publication is new (a corrected Chinese title, absent from the markdown, is a new version too).
+# The reading's three sections need no place here: the markdown numbers them 1) 2) 3), so text moved
+# from one section to another changes it.
 READER_FIELDS = ("arxiv_id", "versioned_id", "position", "title", "authors_text", "categories_text", "abstract_en",
                  "title_zh", "abstract_zh", "reading_md")
 
@@ -124,6 +126,9 @@ def _published_papers(day: DigestDay, entries: list[Entry]) -> list[PublishedPap
             abstract_en=paper.abstract,
             title_zh=revision.title_zh,
             abstract_zh=revision.abstract_zh,
+            background_md=revision.background_md,
+            method_md=revision.method_md,
+            results_md=revision.results_md,
             reading_md=reading,
         ))
     return rows

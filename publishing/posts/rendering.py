@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from typing import Sequence
 
 import markdown
 import nh3
 
+from publishing.posts.markdown_export import reading_markdown
 from publishing.posts.post_text import markdown_text
 
 ALLOWED_TAGS = {"p", "ul", "ol", "li", "strong", "em", "b", "i", "code", "pre", "blockquote", "br", "a",
@@ -70,3 +72,13 @@ def render_post_html(post_markdown: str) -> str:
     body = _lists_after_paragraphs(_nest_two_space_lists(body))
     html = markdown.markdown(body, extensions=["md_in_html", "sane_lists"])
     return _clean(html)
+
+
+def render_reading_html(sections: Sequence[str]) -> str:
+    """A paper's reading (background, method, results) as HTML, exactly as the day's page shows it in its
+    <details>: the post's own markdown for it (`reading_markdown`) through the post's renderer.
+
+    Not each section through render_markdown_safely under its own number: the post puts a section that
+    opens with a paragraph on the number's line (`1)<br>…`), and a page of one paper should read as the day does.
+    """
+    return render_post_html(f'<div markdown="1">\n\n{reading_markdown(sections)}\n</div>\n')

@@ -6,16 +6,42 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from publishing.audit import audit_log
 from publishing.models import Entry
 from publishing.permissions import CHANGE_ENTRY, REVIEW_ENTRY
 from translations.models import Revision
-from translations.revisions import revision_restore, text_current
+from translations.revisions import revision_restore, text_changed_since, text_current
 
 
 class ReviewError(Exception):
-    """A move the entry's state does not allow, or a review based on text that changed since."""
+    """A move the entry's state does not allow, or a review based on text that changed since.
+
+    Like Django's ValidationError: `code` names the refusal for code and tests, and str() is the
+    message in the active language, so each page shows it in its reader's language.
+    """
+
+    def __init__(self, message, *, code: str, params: dict | None = None) -> None:
+        self.message, self.code, self.params = message, code, params or {}
+        super().__init__(message)
+
+    def __str__(self) -> str:
+        return str(self.message) % self.params
+
+
+class TextChangedSinceRead(ReviewError):
+    """An approval of text that changed after the editor read revision `seen_revision`: `current`
+    is the newest revision and `changed` the fields changed since, for the page to say who changed what."""
+
+    def __init__(self, *, entry: Entry, current: Revision, seen_revision: int) -> None:
+        self.current, self.seen_revision = current, seen_revision
+        self.changed = text_changed_since(paper=entry.paper, number=seen_revision)
+        super().__init__(
+            _("%(arxiv_id)s changed since you read it (revision %(seen)d → %(current)d); read it again before approving."),
+            code="changed_since_read",
+            params={"arxiv_id": entry.paper.arxiv_id, "seen": seen_revision, "current": current.number},
+        )
 
 
 def _require_reviewer(user) -> None:
@@ -31,7 +57,11 @@ def _require_editor(user) -> None:
 def _move(entry: Entry, to: Entry.State) -> None:
     current = Entry.State(entry.state)
     if to not in Entry.TRANSITIONS[current]:
-        raise ReviewError(f"entry {entry.paper.arxiv_id} of {entry.day.date} is {current.value}; it cannot become {to.value}")
+        raise ReviewError(
+            _("%(arxiv_id)s of %(date)s is %(state)s; it cannot become %(target)s."),
+            code="move_not_allowed",
+            params={"arxiv_id": entry.paper.arxiv_id, "date": entry.day.date, "state": current.label, "target": to.label},
+        )
     entry.state = to
 
 
@@ -47,12 +77,10 @@ def entry_approve(*, entry: Entry, user, seen_revision: int | None = None) -> En
     entry = _locked(entry)
     current = text_current(entry.paper)
     if current is None:
-        raise ReviewError(f"entry {entry.paper.arxiv_id} has no text to approve yet")
+        raise ReviewError(_("%(arxiv_id)s has no text to approve yet."), code="no_text",
+                          params={"arxiv_id": entry.paper.arxiv_id})
     if seen_revision is not None and seen_revision != current.number:
-        raise ReviewError(
-            f"entry {entry.paper.arxiv_id} changed since you read it (revision {seen_revision} → {current.number}); "
-            "read it again before approving"
-        )
+        raise TextChangedSinceRead(entry=entry, current=current, seen_revision=seen_revision)
     _move(entry, Entry.State.APPROVED)
     entry.approved_by, entry.approved_at, entry.approved_revision = user, timezone.now(), current
     entry.save(update_fields=["state", "approved_by", "approved_at", "approved_revision"])
@@ -106,7 +134,8 @@ def entry_text_restore(*, entry: Entry, user, number: int, base_number: int) -> 
     _require_editor(user)
     old = entry.paper.revisions.filter(number=number).first()
     if old is None:
-        raise ReviewError(f"{entry.paper.arxiv_id} has no revision {number}")
+        raise ReviewError(_("%(arxiv_id)s has no revision %(number)d."), code="no_such_revision",
+                          params={"arxiv_id": entry.paper.arxiv_id, "number": number})
     restored = revision_restore(revision=old, author=user, base_number=base_number)
     if restored is not None:
         audit_log(user=user, obj=entry, message=f"Restored revision {number} as revision {restored.number}")

@@ -12,7 +12,10 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from publishing.days.services import DayStateError, day_acknowledge_attention
 from publishing.models import DigestDay, Entry
@@ -30,6 +33,7 @@ from publishing.review.forms import (
 )
 from publishing.review.services import (
     ReviewError,
+    TextChangedSinceRead,
     entry_approve,
     entry_note_set,
     entry_reject,
@@ -38,11 +42,69 @@ from publishing.review.services import (
 )
 from translations.diffing import diff_html
 from translations.models import MachineDraft, Revision
-from translations.revisions import StaleEdit, revision_adopt_from_draft, revision_note, revision_save, text_current
+from translations.revisions import (
+    DraftOffer,
+    SectionsEditedByPeople,
+    StaleEdit,
+    draft_offer,
+    revision_adopt_from_draft,
+    revision_note,
+    revision_save,
+    text_current,
+)
 
 
-def _next_entry(entry: Entry) -> Entry | None:
-    return entry.day.entries.filter(position__gt=entry.position).order_by("position").first()
+# The words editors read about who changed what: their language, the site's time zone, the fields' labels.
+def _who(revision: Revision) -> str:
+    return revision.author.get_username() if revision.author else _("the machine draft")
+
+
+def _when(moment) -> str:
+    return date_format(localtime(moment), "Y-m-d H:i")
+
+
+def _joined(words) -> str:
+    return pgettext("list separator", ", ").join(str(word) for word in words)
+
+
+def _labels(names) -> str:
+    return _joined(text_label(name) for name in names) or _("nothing")
+
+
+def _changes_since(current: Revision, base_number: int, changed: list[str]) -> dict[str, object]:
+    return {"who": _who(current), "time": _when(current.created_at), "number": current.number, "base": base_number,
+            "labels": _labels(changed)}
+
+
+def _stale_save_message(stale: StaleEdit) -> str:
+    return _(
+        "Not saved: %(who)s saved revision %(number)d at %(time)s (you opened revision %(base)d), changing: "
+        "%(labels)s. Your text is still in the form; compare and save again."
+    ) % _changes_since(stale.current, stale.base_number, stale.changed)
+
+
+def _stale_restore_message(stale: StaleEdit) -> str:
+    return _(
+        "Not restored: %(who)s saved revision %(number)d at %(time)s (you opened revision %(base)d), changing: "
+        "%(labels)s. Look at the history again before restoring."
+    ) % _changes_since(stale.current, stale.base_number, stale.changed)
+
+
+def _review_error_message(error: ReviewError) -> str:
+    if isinstance(error, TextChangedSinceRead):
+        return _(
+            "Not approved %(arxiv_id)s: %(who)s saved revision %(number)d at %(time)s (you read revision %(base)d), "
+            "changing: %(labels)s. Read it again before approving."
+        ) % {"arxiv_id": error.params["arxiv_id"], **_changes_since(error.current, error.seen_revision, error.changed)}
+    return str(error)
+
+
+def _people_edits_message(refused: SectionsEditedByPeople) -> str:
+    people = {revision.author.get_username() for revisions in refused.edits.values() for revision in revisions}
+    return _(
+        "Not adopted: %(people)s changed %(labels)s since the machine draft, and a draft never replaces "
+        "what a person wrote. Copy from the draft by hand if you want its words."
+    ) % {"people": _joined(sorted(people)), "labels": _labels(refused.edits)}
 
 
 def entry_review_view(model_admin, request, entry_id: int):
@@ -61,9 +123,11 @@ def entry_review_view(model_admin, request, entry_id: int):
                 outcome = _apply(request, entry, form)
             except StaleEdit as exc:
                 stale = exc
-                form.add_error(None, str(exc))
+                form.add_error(None, _stale_save_message(exc))
+            except SectionsEditedByPeople as exc:
+                form.add_error(None, _people_edits_message(exc))
             except ReviewError as exc:
-                form.add_error(None, str(exc))
+                form.add_error(None, _review_error_message(exc))
             else:
                 if outcome:
                     return outcome
@@ -72,6 +136,7 @@ def entry_review_view(model_admin, request, entry_id: int):
         form = EntryTextForm(initial={**initial, "editor_note": entry.editor_note, "base_revision": base_number})
 
     latest_draft = entry.paper.machine_drafts.newest()
+    offer = draft_offer(draft=entry.paper.machine_drafts.succeeded().newest(), current=current)
     context = {
         **model_admin.admin_site.each_context(request),
         "title": _("Review %(arxiv_id)s") % {"arxiv_id": entry.paper.versioned_id},
@@ -81,12 +146,15 @@ def entry_review_view(model_admin, request, entry_id: int):
         "form": form,
         "current": current,
         "latest_draft": latest_draft,
-        "newer_sections": _newer_sections(current, latest_draft),
+        "offer": offer,
+        "offered_sections": _offered_sections(offer, current),
+        "kept_sections": _kept_sections(offer),
+        "people_changes": _people_changes(current),
         "stale_diffs": _diffs(stale.current.paper.revisions.get(number=stale.base_number), stale.current)
         if stale and stale.base_number else [],
         "previews": [(text_label(name), render_markdown_safely(getattr(current, name)))
                      for name in ("background_md", "method_md", "results_md")] if current else [],
-        "next_entry": _next_entry(entry),
+        "next_entry": entry.day.entries.next_to_review(after=entry),
         "can_review": request.user.has_perm(REVIEW_ENTRY),
     }
     return TemplateResponse(request, "admin/publishing/entry_review.html", context)
@@ -99,7 +167,7 @@ def _apply(request, entry: Entry, form: EntryTextForm):
         # Take one section of the newest machine draft; the form's own edits are not saved by this button.
         draft = entry.paper.machine_drafts.succeeded().newest()
         if draft is None:
-            raise ReviewError("there is no machine draft section to adopt")
+            raise ReviewError(_("There is no machine draft to adopt a section from."), code="no_draft")
         adopted = revision_adopt_from_draft(
             draft=draft, fields=[adopt], author=request.user, base_number=form.cleaned_data["base_revision"]
         )
@@ -116,32 +184,76 @@ def _apply(request, entry: Entry, form: EntryTextForm):
     entry = entry_note_set(entry=entry, user=request.user, note=form.cleaned_data["editor_note"])
     seen = revision.number if revision else form.cleaned_data["base_revision"]
     if "_approve" in request.POST:
-        entry_approve(entry=entry, user=request.user, seen_revision=seen)
+        entry = entry_approve(entry=entry, user=request.user, seen_revision=seen)
         messages.success(request, _("Approved %(id)s.") % {"id": entry.paper.arxiv_id})
     elif "_reject" in request.POST:
-        entry_reject(entry=entry, user=request.user, note=form.cleaned_data["editor_note"])
+        entry = entry_reject(entry=entry, user=request.user, note=form.cleaned_data["editor_note"])
         messages.success(request, _("Rejected %(id)s.") % {"id": entry.paper.arxiv_id})
     elif "_reopen" in request.POST:
-        entry_reopen(entry=entry, user=request.user)
+        entry = entry_reopen(entry=entry, user=request.user)
     elif revision:
         messages.success(request, _("Saved revision %(number)d.") % {"number": revision.number})
-    following = _next_entry(entry)
-    if ("_save_next" in request.POST or "_approve" in request.POST or "_reject" in request.POST) and following:
-        return redirect("admin:publishing_entry_review", following.pk)
+    if {"_save_next", "_approve", "_reject"} & set(request.POST):
+        return _to_next_to_review(request, entry)
     return redirect("admin:publishing_entry_review", entry.pk)
 
 
-def _newer_sections(current: Revision | None, draft: MachineDraft | None) -> list[tuple[str, str, object]]:
-    """(field, label, diff from the current text) for each section where a newer machine draft differs."""
-    if current is None or draft is None or draft.status != MachineDraft.Status.SUCCEEDED:
+def _to_next_to_review(request, entry: Entry):
+    """On to the day's next entry still needing review; after the last one, back to the day's page."""
+    following = entry.day.entries.next_to_review(after=entry)
+    if following is not None:
+        return redirect("admin:publishing_entry_review", following.pk)
+    if entry.state in Entry.NOT_REVIEWED:  # "Save and next" on the last one left: it still needs a decision
+        messages.info(request, _("No other entry of this day needs review."))
+        return redirect("admin:publishing_entry_review", entry.pk)
+    day = entry.day
+    publishable = day.status in (DigestDay.Status.IN_REVIEW, DigestDay.Status.PUBLISHED) and day.entries.approved().exists()
+    if publishable and request.user.has_perm(PUBLISH_DAY):
+        messages.success(request, _("Every entry of %(date)s is reviewed: the day can be published.") % {
+            "date": day.date})
+    else:
+        messages.success(request, _("Every entry of %(date)s is reviewed.") % {"date": day.date})
+    return redirect("admin:publishing_digestday_review", day.pk)
+
+
+def _offered_sections(offer: DraftOffer | None, current: Revision | None) -> list[tuple[str, str, object]]:
+    """(field, label, diff from the current text) for each section the newer machine draft may replace."""
+    if offer is None:
         return []
-    if current.from_draft_id is not None and current.from_draft_id >= draft.pk:
+    return [(name, text_label(name), diff_html(getattr(current, name), getattr(offer.draft, name)))
+            for name in offer.sections]
+
+
+def _kept_sections(offer: DraftOffer | None) -> list[str]:
+    """'Label: edited by X since the draft' for each section where the newer draft differs from what people wrote."""
+    if offer is None:
         return []
     return [
-        (name, text_label(name), diff_html(getattr(current, name), getattr(draft, name)))
-        for name in Revision.TEXT_FIELDS
-        if getattr(draft, name) and getattr(draft, name) != getattr(current, name)
+        _("%(label)s: edited by %(people)s since the machine draft; not offered.") % {
+            "label": text_label(name),
+            "people": _joined(dict.fromkeys(revision.author.get_username() for revision in revisions)),
+        }
+        for name, revisions in offer.kept.items()
     ]
+
+
+def _people_changes(current: Revision | None) -> list[dict[str, object]]:
+    """Who changed what since the machine text, oldest first: each revision a person saved, restored or adopted."""
+    if current is None:
+        return []
+    revisions = (current.paper.revisions.filter(number__lte=current.number, author__isnull=False)
+                 .select_related("author", "restored_from").defer(*Revision.TEXT_FIELDS).order_by("number"))
+    rows = []
+    for revision in revisions:
+        if revision.from_draft_id:
+            how = _("adopted from machine draft #%(id)d") % {"id": revision.from_draft_id}
+        elif revision.restored_from_id:
+            how = _("restored revision %(number)d") % {"number": revision.restored_from.number}
+        else:
+            how = ""
+        rows.append({"number": revision.number, "who": revision.author.get_username(),
+                     "time": _when(revision.created_at), "labels": _labels(revision.changed_fields), "how": how})
+    return rows
 
 
 def _diffs(old, new) -> list[tuple[str, object]]:
@@ -190,8 +302,10 @@ def entry_revisions_view(model_admin, request, entry_id: int):
             restored = entry_text_restore(
                 entry=entry, user=request.user, number=number, base_number=form.cleaned_data["base_revision"]
             )
-        except (StaleEdit, ReviewError) as exc:
-            messages.error(request, str(exc))
+        except StaleEdit as exc:
+            messages.error(request, _stale_restore_message(exc))
+        except ReviewError as exc:
+            messages.error(request, _review_error_message(exc))
         else:
             if restored:
                 messages.success(
@@ -253,7 +367,7 @@ def day_review_view(model_admin, request, day_id: int):
                     entry_reject(entry=entry, user=request.user)
                 done += 1
             except ReviewError as exc:
-                refused.append(str(exc))
+                refused.append(_review_error_message(exc))
         if done:
             messages.success(request, _("%(count)d entries done.") % {"count": done})
         for reason in refused:

@@ -1,11 +1,13 @@
 """The public site: what readers can open, how a day page renders, search, feed, sitemap, caching."""
 
 import datetime as dt
+import importlib
 import xml.etree.ElementTree as ET
 
 import pytest
 
 from public.page_cache import cached_publication_ids, public_cache_clear
+from publishing.models import PublishedPaper
 from publishing.posts.publication import day_publish, day_unpublish
 from tests.builders import DEMO_DATE, another_day_approved, approve_all, edit
 
@@ -85,6 +87,54 @@ def test_paper_permalink_lists_the_days_it_appeared_in(client, published_day):
     assert client.get("/papers/2601.90008v1/").status_code == 301
     assert client.get("/papers/2601.99999/").status_code == 404
     assert client.get("/papers/not-an-id/").status_code == 404
+
+
+def reading_block(html: str, after: str) -> str:
+    """The folded reading that follows `after` on a page, from its summary to its end."""
+    start = html.index("<summary>详细解读</summary>", html.index(after))
+    return html[start:html.index("</details>", start)]
+
+
+def test_the_paper_page_shows_each_reading_section_exactly_as_the_day_page(client, published_day):
+    day_html = client.get("/days/2026-01-09/").content.decode()
+    for paper in PublishedPaper.objects.filter(publication=published_day.live_publication):
+        paper_html = client.get(f"/papers/{paper.arxiv_id}/").content.decode()
+        reading = reading_block(paper_html, "<h2>中文摘要</h2>")
+        assert reading == reading_block(day_html, f'href="https://arxiv.org/abs/{paper.versioned_id}"'), paper.arxiv_id
+        assert [reading.index(f"<p>{n})  </p>") for n in (1, 2, 3)] == sorted(reading.index(f"<p>{n})  </p>") for n in (1, 2, 3))
+
+
+def test_a_section_with_paragraphs_of_its_own_stays_one_section_on_the_paper_page(
+        client, drafted_day, editor, chief, django_capture_on_commit_callbacks):
+    entry = drafted_day.entries.get(position=1)
+    edit(entry, editor, django_capture_on_commit_callbacks,
+         background_md="背景第一段。\n\n背景第二段。", method_md="- 方法要点", results_md="结果。")
+    approve_all(drafted_day, editor)
+    with django_capture_on_commit_callbacks(execute=True):
+        day_publish(day=drafted_day, user=chief)
+    reading = reading_block(client.get(f"/papers/{entry.paper.arxiv_id}/").content.decode(), "<h2>中文摘要</h2>")
+    assert reading == ("<summary>详细解读</summary>\n<div>\n<p>1)<br>\n背景第一段。</p>\n<p>背景第二段。</p>\n"
+                       "<p>2)  </p>\n<ul>\n<li>方法要点</li>\n</ul>\n<p>3)<br>\n结果。</p>\n</div>\n")
+    day_html = client.get("/days/2026-01-09/").content.decode()
+    assert reading == reading_block(day_html, f'href="https://arxiv.org/abs/{entry.paper.arxiv_id}v1"')
+
+
+def test_rows_published_before_the_sections_were_kept_get_them_from_their_revision(published_day, client):
+    from django.apps import apps
+
+    migration = importlib.import_module("publishing.migrations.0011_published_paper_reading_sections")
+    rows = PublishedPaper.objects.filter(publication=published_day.live_publication)
+    kept = {row.pk: (row.background_md, row.method_md, row.results_md) for row in rows}
+    rows.update(background_md="", method_md="", results_md="")
+    vocoder = rows.get(arxiv_id="2601.90008")
+    assert "<p>1)  </p>" not in client.get("/papers/2601.90008/").content.decode()  # one block meanwhile
+    PublishedPaper.objects.filter(pk=vocoder.pk).update(reading_md="no revision reads so")
+
+    migration.fill_reading_sections(apps, None)
+    filled = {row.pk: (row.background_md, row.method_md, row.results_md) for row in rows.exclude(pk=vocoder.pk)}
+    assert filled == {pk: sections for pk, sections in kept.items() if pk != vocoder.pk}
+    assert all(sections[0] for sections in filled.values())
+    assert PublishedPaper.objects.get(pk=vocoder.pk).background_md == "", "no revision matches: left empty"
 
 
 def test_category_pages(client, published_day):

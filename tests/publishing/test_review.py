@@ -22,7 +22,9 @@ from publishing.review.services import (
 from tests.builders import DEMO_DRAFTS, demo_day_collected, user_in
 from translations.models import MachineDraft, Revision
 from translations.revisions import (
+    SectionsEditedByPeople,
     StaleEdit,
+    draft_offer,
     revision_adopt_from_draft,
     revision_restore,
     revision_save,
@@ -73,8 +75,9 @@ def test_entries_wait_for_a_draft_then_go_to_review_with_the_draft_as_revision_o
 def test_approve_reject_reopen_follow_the_allowed_moves_and_are_logged(entry, editor):
     entry = entry_approve(entry=entry, user=editor, seen_revision=1)
     assert (entry.state, entry.approved_by, entry.approved_revision.number) == ("approved", editor, 1)
-    with pytest.raises(ReviewError, match="cannot become rejected"):
+    with pytest.raises(ReviewError) as refused:
         entry_reject(entry=entry, user=editor)
+    assert refused.value.code == "move_not_allowed"
     entry = entry_reopen(entry=entry, user=editor)
     assert entry.state == Entry.State.IN_REVIEW and entry.approved_by is None
     entry = entry_reject(entry=entry, user=editor, note="off topic")
@@ -112,8 +115,9 @@ def test_restoring_a_revision_the_paper_lacks_or_on_a_stale_base_changes_nothing
     entry, editor, django_capture_on_commit_callbacks
 ):
     save(entry, editor, 1, django_capture_on_commit_callbacks, abstract_zh="第二版")
-    with pytest.raises(ReviewError, match="has no revision 7"):
+    with pytest.raises(ReviewError) as refused:
         entry_text_restore(entry=entry, user=editor, number=7, base_number=2)
+    assert (refused.value.code, refused.value.params["number"]) == ("no_such_revision", 7)
     with pytest.raises(StaleEdit):
         entry_text_restore(entry=entry, user=editor, number=1, base_number=1)
     assert Revision.objects.filter(paper=entry.paper).count() == 2 and not LogEntry.objects.exists()
@@ -132,8 +136,9 @@ def test_text_arriving_moves_entries_only_as_their_transitions_allow(day, monkey
     waiting = day.entries.get(position=1)
     monkeypatch.setitem(Entry.TRANSITIONS, Entry.State.AWAITING_DRAFT, {Entry.State.REJECTED})
     revision = Revision.objects.create(paper=waiting.paper, number=1, title_zh="标题")
-    with pytest.raises(ReviewError, match="cannot become in_review"):
+    with pytest.raises(ReviewError) as refused:
         entries_follow_text(revision=revision)
+    assert refused.value.code == "move_not_allowed" and refused.value.params["target"] == Entry.State.IN_REVIEW.label
     assert Entry.objects.get(pk=waiting.pk).state == Entry.State.AWAITING_DRAFT
     monkeypatch.undo()
     entries_follow_text(revision=revision)
@@ -142,14 +147,16 @@ def test_text_arriving_moves_entries_only_as_their_transitions_allow(day, monkey
 
 
 def test_an_entry_without_text_cannot_be_approved(day, editor):
-    with pytest.raises(ReviewError, match="no text to approve"):
+    with pytest.raises(ReviewError) as refused:
         entry_approve(entry=day.entries.get(position=2), user=editor)
+    assert refused.value.code == "no_text"
 
 
 def test_approval_of_text_that_changed_since_it_was_read_is_refused(entry, editor, other_editor, django_capture_on_commit_callbacks):
     save(entry, other_editor, 1, django_capture_on_commit_callbacks, title_zh="新的标题")
-    with pytest.raises(ReviewError, match="changed since you read it"):
+    with pytest.raises(ReviewError) as refused:
         entry_approve(entry=entry, user=editor, seen_revision=1)
+    assert (refused.value.code, refused.value.current.number, refused.value.changed) == ("changed_since_read", 2, ["title_zh"])
     assert Entry.objects.get(pk=entry.pk).state == Entry.State.IN_REVIEW
 
 
@@ -205,6 +212,35 @@ def test_drafting_again_never_replaces_human_text_but_can_be_adopted(entry, edit
     with django_capture_on_commit_callbacks(execute=True):
         adopted = revision_adopt_from_draft(draft=redraft, fields=["method_md"], author=editor, base_number=2)
     assert (adopted.method_md, adopted.abstract_zh, adopted.from_draft) == ("- 新机器方法", "编辑写的摘要", redraft)
+
+
+def redraft(entry, **text):
+    return MachineDraft.objects.create(paper=entry.paper, paper_version=1, status="succeeded", **text)
+
+
+def test_a_person_edit_made_before_adopting_another_section_is_never_offered_away(
+    entry, editor, django_capture_on_commit_callbacks
+):
+    save(entry, editor, 1, django_capture_on_commit_callbacks, method_md="- 编辑改的方法")
+    second = redraft(entry, background_md="- 第二稿背景", method_md="- 第二稿方法")
+    with django_capture_on_commit_callbacks(execute=True):
+        revision_adopt_from_draft(draft=second, fields=["background_md"], author=editor, base_number=2)
+    third = redraft(entry, background_md="- 第三稿背景", method_md="- 第三稿方法", results_md="- 第三稿结果")
+
+    offer = draft_offer(draft=third, current=text_current(entry.paper))
+    assert offer.sections == ["background_md", "results_md"]
+    assert list(offer.kept) == ["method_md"] and offer.kept["method_md"][0].number == 2
+    with pytest.raises(SectionsEditedByPeople) as refused:
+        revision_adopt_from_draft(draft=third, fields=["method_md"], author=editor, base_number=3)
+    assert list(refused.value.edits) == ["method_md"]
+    assert text_current(entry.paper).method_md == "- 编辑改的方法"
+
+
+def test_the_draft_the_text_started_from_offers_nothing(entry, editor, django_capture_on_commit_callbacks):
+    first_draft = entry.paper.machine_drafts.get()
+    assert draft_offer(draft=first_draft, current=text_current(entry.paper)) is None
+    save(entry, editor, 1, django_capture_on_commit_callbacks, abstract_zh="编辑改的摘要", results_md="")
+    assert draft_offer(draft=first_draft, current=text_current(entry.paper)) is None
 
 
 def test_roles_are_created_with_the_right_permissions(db):

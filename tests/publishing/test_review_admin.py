@@ -335,7 +335,9 @@ def test_history_notes_what_the_machine_did_in_the_readers_language(editor_clien
 def test_diffs_are_underlined_and_struck_through_not_only_coloured(editor_client, entries, page):
     entry = entries[0]
     editor_client.post(review_url(entry), form_data(entry, abstract_zh="编辑写的摘要", _save="1"))
-    MachineDraft.objects.create(paper=entry.paper, paper_version=1, status="succeeded", abstract_zh="新机器摘要")
+    # A newer draft whose method (a section no person touched) is offered with its diff.
+    MachineDraft.objects.create(paper=entry.paper, paper_version=1, status="succeeded", abstract_zh="新机器摘要",
+                                method_md="- 新机器方法")
     url = review_url(entry) if page == "review" else history_url(entry) + "?a=r1&b=r2"
     content = editor_client.get(url).content.decode()
     assert 'class="diff-ins"' in content or 'class="diff-del"' in content
@@ -345,3 +347,199 @@ def test_diffs_are_underlined_and_struck_through_not_only_coloured(editor_client
     assert underline and strike
     # The page's own plain `ins { text-decoration: none }` comes later but is less specific than the class rule.
     assert not re.search(r"ins\.diff-ins \{[^}]*text-decoration: none", styles)
+
+
+# A newer machine draft never undoes an editor's work (the review page's offers).
+
+def newest_revision(entry):
+    return Revision.objects.filter(paper=entry.paper).order_by("-number").first()
+
+
+def test_an_editors_own_save_is_never_offered_back_as_the_machine_draft_it_started_from(editor_client, entries):
+    entry = entries[0]
+    editor_client.post(review_url(entry), form_data(entry, abstract_zh="编辑改正的摘要", _save="1"))
+    page = editor_client.get(review_url(entry), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'id="newer-draft"' not in page and 'name="_adopt"' not in page
+    assert "编辑改正的摘要" in page
+
+
+def test_a_newer_draft_after_an_edit_offers_only_the_sections_no_person_touched(editor_client, entries):
+    entry = entries[0]
+    editor_client.post(review_url(entry), form_data(entry, abstract_zh="编辑写的摘要", _save="1"))
+    redraft = MachineDraft.objects.create(paper=entry.paper, paper_version=1, status="succeeded",
+                                          abstract_zh="新机器摘要", method_md="- 新机器方法")
+    page = editor_client.get(review_url(entry), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert f"A newer machine draft (#{redraft.pk}) differs" in page
+    assert re.findall(r'name="_adopt" value="(\w+)"', page) == ["method_md"]
+    assert "Chinese abstract: edited by editor since the machine draft; not offered." in page
+    assert "新机器摘要" not in page
+
+
+def test_who_changed_what_since_the_machine_draft_is_shown_in_the_sites_time_zone(editor_client, entries):
+    entry = entries[0]
+    editor_client.post(review_url(entry), form_data(entry, title_zh="新标题", method_md="- 新方法", _save="1"))
+    # 17:11 UTC on the 9th is 01:11 on the 10th in Shanghai.
+    Revision.objects.filter(paper=entry.paper, number=2).update(created_at=dt.datetime(2026, 1, 9, 17, 11, tzinfo=dt.UTC))
+    page = editor_client.get(review_url(entry), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "revision 2 · editor · 2026-01-10 01:11 · Chinese title, Method" in page
+
+
+def test_adopting_a_section_a_person_edited_since_the_draft_is_refused(editor_client, entries):
+    entry = entries[0]
+    editor_client.post(review_url(entry), form_data(entry, abstract_zh="编辑写的摘要", _save="1"))
+    MachineDraft.objects.create(paper=entry.paper, paper_version=1, status="succeeded", abstract_zh="新机器摘要")
+    before = snapshot()
+    response = editor_client.post(review_url(entry), form_data(entry, _adopt="abstract_zh"), HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    assert "Not adopted: editor changed Chinese abstract since the machine draft" in response.content.decode()
+    assert nothing_changed_since(before) and newest_revision(entry).abstract_zh == "编辑写的摘要"
+
+
+def test_sections_of_a_newer_draft_are_adopted_one_by_one(editor_client, entries):
+    entry = entries[0]
+    MachineDraft.objects.create(paper=entry.paper, paper_version=1, status="succeeded",
+                                method_md="- 新机器方法", results_md="- 新机器结果")
+    editor_client.post(review_url(entry), form_data(entry, _adopt="method_md"))
+    page = editor_client.get(review_url(entry), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert re.findall(r'name="_adopt" value="(\w+)"', page) == ["results_md"]
+    assert "(adopted from machine draft #" in page
+
+
+# Refusals in the editor's language, the site's time zone and the fields' labels.
+
+def test_a_stale_save_is_explained_in_chinese_with_shanghai_time_and_field_labels(client, entries, db):
+    first = logged_in(client.__class__(), "Editor", "first")
+    second = logged_in(client.__class__(), "Editor", "second")
+    opened_by_second = form_data(entries[0])
+    first.post(review_url(entries[0]), form_data(entries[0], method_md="- 第一位编辑的改动", _save="1"))
+    Revision.objects.filter(paper=entries[0].paper, number=2).update(
+        created_at=dt.datetime(2026, 11, 25, 17, 11, tzinfo=dt.UTC))
+    response = second.post(review_url(entries[0]), {**opened_by_second, "method_md": "- 第二位编辑的改动", "_save": "1"},
+                           HTTP_ACCEPT_LANGUAGE="zh-hans")
+    page = response.content.decode()
+    assert ("未保存：first 在 2026-11-26 01:11 保存了修订 2（你打开的是修订 1），改动了：核心方法。"
+            "你的文本仍在表单中；请比较后再保存。") in page
+    assert "method_md" not in page.split('id="entry-review-form"')[1].split("</div>")[0]
+
+
+def test_a_form_opened_before_the_first_draft_names_the_machine_draft_as_the_other_writer(client, db,
+                                                                                            django_capture_on_commit_callbacks):
+    day = demo_day_collected()
+    entry = day.entries.order_by("position").first()
+    editor = logged_in(client, "Editor", "editor")
+    with django_capture_on_commit_callbacks(execute=True):
+        demo_texts_recorded(day)
+    data = {**{name: "" for name in Revision.TEXT_FIELDS}, "title_zh": "编辑先写的标题", "base_revision": "0",
+            "comment": "", "editor_note": "", "_save": "1"}
+    page = editor.post(review_url(entry), data, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Not saved: the machine draft saved revision 1 at" in page
+    assert "changing: Chinese title, Chinese abstract, Background and prior-work problems, Method, Tasks and results" in page
+
+
+def test_a_bulk_approval_refused_for_changed_text_says_who_changed_what_in_chinese(client, entries, db):
+    first = logged_in(client.__class__(), "Editor", "first")
+    second = logged_in(client.__class__(), "Editor", "second")
+    second.post(review_url(entries[2]), form_data(entries[2], abstract_zh="刚改的", _save="1"))
+    Revision.objects.filter(paper=entries[2].paper, number=2).update(
+        created_at=dt.datetime(2026, 1, 9, 23, 30, tzinfo=dt.UTC))
+    response = first.post(day_review_url(entries), {"entry": [entries[2].pk], f"seen-{entries[2].pk}": "1", "_approve": "1"},
+                          follow=True, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert (f"未批准 {entries[2].paper.arxiv_id}：second 在 2026-01-10 07:30 保存了修订 2（你读到的是修订 1），"
+            "改动了：中文摘要。请重新阅读后再批准。") in response.content.decode()
+
+
+def test_a_refused_move_is_told_in_the_editors_language(editor_client, entries):
+    entry = entries[0]
+    editor_client.post(review_url(entry), form_data(entry, _approve="1"))
+    page = editor_client.post(day_review_url(entries), {"entry": [entry.pk], "_reject": "1"}, follow=True,
+                              HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert f"{entry.paper.arxiv_id}（2026-01-09）当前为“已通过”，不能变为“已拒绝”。" in page
+
+
+def test_a_stale_restore_is_explained_with_what_changed(client, entries, db):
+    first = logged_in(client.__class__(), "Editor", "first")
+    second = logged_in(client.__class__(), "Editor", "second")
+    entry = entries[0]
+    first.post(review_url(entry), form_data(entry, title_zh="第二版标题", _save="1"))
+    first.post(review_url(entry), form_data(entry, title_zh="第三版标题", _save="1"))
+    response = second.post(history_url(entry), {"restore": "1", "base_revision": "2"}, follow=True,
+                           HTTP_ACCEPT_LANGUAGE="en")
+    assert "Not restored: first saved revision 3 at" in response.content.decode()
+    assert "(you opened revision 2), changing: Chinese title." in response.content.decode()
+
+
+# "Save and next" and approving go on to what still needs review.
+
+def test_save_and_next_skips_reviewed_entries_and_wraps_round_to_earlier_ones(editor_client, entries):
+    editor_client.post(review_url(entries[3]), form_data(entries[3], _approve="1"))
+    editor_client.post(review_url(entries[4]), form_data(entries[4], _reject="1"))
+    editor_client.post(review_url(entries[0]), form_data(entries[0], _approve="1"))
+
+    response = editor_client.post(review_url(entries[2]), form_data(entries[2], _save_next="1"))
+    assert response["Location"] == review_url(entries[5]), "the approved and rejected entries are skipped"
+    response = editor_client.post(review_url(entries[5]), form_data(entries[5], _approve="1"))
+    assert response["Location"] == review_url(entries[1]), "after the last position, back to the earliest still waiting"
+
+
+def test_approving_the_last_entry_to_review_returns_to_the_day_saying_it_can_be_published(client, drafted_day):
+    entries = list(drafted_day.entries.order_by("position"))
+    chief = logged_in(client, "Chief editor", "chief")
+    for entry in entries[:-1]:
+        chief.post(review_url(entry), form_data(entry, _approve="1"))
+    response = chief.post(review_url(entries[-1]), form_data(entries[-1], _approve="1"), follow=True,
+                          HTTP_ACCEPT_LANGUAGE="en")
+    assert response.redirect_chain == [(day_review_url(entries), 302)]
+    assert "Every entry of 2026-01-09 is reviewed: the day can be published." in response.content.decode()
+
+
+def test_an_editor_who_cannot_publish_is_told_only_that_every_entry_is_reviewed(editor_client, drafted_day):
+    entries = list(drafted_day.entries.order_by("position"))
+    for entry in entries[:-1]:
+        editor_client.post(review_url(entry), form_data(entry, _reject="1"))
+    response = editor_client.post(review_url(entries[-1]), form_data(entries[-1], _approve="1"), follow=True,
+                                  HTTP_ACCEPT_LANGUAGE="en")
+    page = response.content.decode()
+    assert response.redirect_chain == [(day_review_url(entries), 302)]
+    assert "Every entry of 2026-01-09 is reviewed." in page and "can be published" not in page
+
+
+def test_save_and_next_on_the_last_entry_still_to_review_stays_on_it(editor_client, entries):
+    for entry in entries[1:]:
+        editor_client.post(review_url(entry), form_data(entry, _approve="1"))
+    response = editor_client.post(review_url(entries[0]), form_data(entries[0], title_zh="改过", _save_next="1"),
+                                  follow=True, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.redirect_chain == [(review_url(entries[0]), 302)]
+    assert "No other entry of this day needs review." in response.content.decode()
+
+
+# The entry list's search: the current Chinese text, authors and arXiv id, on SQLite and PostgreSQL alike.
+
+def entries_found(client, term) -> set[str]:
+    response = client.get(reverse("admin:publishing_entry_changelist"), {"q": term}, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    return {entry.paper.arxiv_id for entry in response.context["cl"].result_list}
+
+
+@pytest.mark.parametrize("term, arxiv_id", [
+    ("声码器", "2601.90008"),  # the Chinese title
+    ("群延迟", "2601.90008"),  # the Chinese abstract
+    ("Tomás", "2601.90006"),  # an author, with a letter SQLite's JSON would escape
+    ("ruiz", "2601.90006"),  # authors in any case
+    ("Example Speech Lab", "2601.90008"),  # an affiliation
+    ("2601.90007", "2601.90007"),
+    ("Spoken Question", "2601.90007"),  # the English title
+])
+def test_the_entry_search_finds_the_current_chinese_text_authors_and_arxiv_id(editor_client, entries, term, arxiv_id):
+    assert entries_found(editor_client, term) == {arxiv_id}
+
+
+def test_the_entry_search_does_not_find_words_only_an_old_revision_had(editor_client, entries):
+    vocoder = entries[0]
+    editor_client.post(review_url(vocoder), form_data(vocoder, title_zh="面向低延迟语音合成的相位感知扩散合成器",
+                                                     abstract_zh="改写后的摘要。", _save="1"))
+    assert entries_found(editor_client, "声码器") == set()
+    assert entries_found(editor_client, "扩散合成器") == {"2601.90008"}
+
+
+def test_the_entry_search_does_not_match_the_authors_json_keys(editor_client, entries):
+    assert entries_found(editor_client, "affiliations") == set()
