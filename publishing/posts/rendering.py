@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Sequence
 
@@ -16,7 +17,8 @@ ALLOWED_TAGS = {"p", "ul", "ol", "li", "strong", "em", "b", "i", "code", "pre", 
 ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
 
 
-_LIST_INDENT_RE = re.compile(r"^( *)((?:[-*+]|\d+[.)]) )")
+# List items; not `1) `, which is how the post numbers a reading's sections.
+_LIST_INDENT_RE = re.compile(r"^( *)((?:[-*+]|\d+\.) )")
 _LIST_ITEM_RE = re.compile(r"^ *(?:[-*+]|\d+\.) ")
 _FRONT_MATTER_RE = re.compile(r"\A---\n.*?\n---\n", re.S)
 # md_in_html parses markdown only inside elements marked markdown="1"; a bare <details>
@@ -58,6 +60,7 @@ def _lists_after_paragraphs(text: str) -> str:
     return "\n".join(lines)
 
 
+@functools.lru_cache(maxsize=1024)
 def render_markdown_safely(text: str) -> str:
     """An abstract or reading section as HTML, written as the post writes it (publishing.posts.post_text)."""
     html = markdown.markdown(_nest_two_space_lists(markdown_text(text or "")), extensions=["sane_lists"])

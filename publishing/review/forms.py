@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from papers.models import Paper
 from publishing.models import DayTransition, DigestDay, Entry, ScheduledPublication
+from publishing.posts.post_text import MAX_MARKDOWN_CHARS
 from translations.models import Revision
 
 # Revision numbers and draft ids go no higher than PostgreSQL's integer; a larger one names nothing.
@@ -28,11 +29,13 @@ def revision_number_field(**kwargs) -> forms.IntegerField:
 
 
 class EntryTextForm(forms.Form):
-    title_zh = forms.CharField(label=text_label("title_zh"), required=False, widget=forms.TextInput(attrs={"size": 80}))
-    abstract_zh = forms.CharField(label=text_label("abstract_zh"), required=False, widget=forms.Textarea(attrs={"rows": 8}))
-    background_md = forms.CharField(label=text_label("background_md"), required=False, widget=forms.Textarea(attrs={"rows": 6}))
-    method_md = forms.CharField(label=text_label("method_md"), required=False, widget=forms.Textarea(attrs={"rows": 10}))
-    results_md = forms.CharField(label=text_label("results_md"), required=False, widget=forms.Textarea(attrs={"rows": 6}))
+    # As long as the post takes them (publishing.posts.post_text): a longer text is refused here, not cut there.
+    title_zh = forms.CharField(label=text_label("title_zh"), required=False, max_length=1000,
+                               widget=forms.TextInput(attrs={"size": 80}))
+    abstract_zh = forms.CharField(label=text_label("abstract_zh"), required=False, max_length=MAX_MARKDOWN_CHARS, widget=forms.Textarea(attrs={"rows": 8}))
+    background_md = forms.CharField(label=text_label("background_md"), required=False, max_length=MAX_MARKDOWN_CHARS, widget=forms.Textarea(attrs={"rows": 6}))
+    method_md = forms.CharField(label=text_label("method_md"), required=False, max_length=MAX_MARKDOWN_CHARS, widget=forms.Textarea(attrs={"rows": 10}))
+    results_md = forms.CharField(label=text_label("results_md"), required=False, max_length=MAX_MARKDOWN_CHARS, widget=forms.Textarea(attrs={"rows": 6}))
     comment = forms.CharField(label=_("Comment on this change"), required=False, max_length=500)
     editor_note = forms.CharField(label=_("Editor note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     # The revision the form was opened on: a save on top of an older one is refused.

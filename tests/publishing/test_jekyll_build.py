@@ -2,6 +2,7 @@
 this site's own renderer: a day made of hostile arXiv metadata and hostile LLM answers comes out
 with no live script, and Liquid and TeX survive as the text they are."""
 
+import dataclasses
 import datetime as dt
 import re
 import shutil
@@ -101,6 +102,25 @@ def live_parts(html: str) -> LiveParts:
     return parser
 
 
+def _jekyll_build(site, post: str, *, timeout: int, prepared: bool = False) -> tuple[str, str]:
+    """Build a scratch Jekyll site holding `post`; the built page and the build's log."""
+    if not prepared:
+        (site / "_config.yml").write_text("markdown: kramdown\n")
+        (site / "_layouts").mkdir()
+        (site / "_layouts" / "post.html").write_text("<main>{{ content }}</main>\n")
+        (site / "_posts").mkdir()
+    (site / "_posts" / "2026-01-09-arxiv.md").write_text(post, encoding="utf-8")
+    built = subprocess.run(
+        [JEKYLL, "build", "--source", str(site), "--destination", str(site / "_site"), "--safe"],
+        capture_output=True, text=True, timeout=timeout,
+    )
+    log = built.stdout + built.stderr
+    assert built.returncode == 0, log
+    pages = list((site / "_site").rglob("arxiv.html"))
+    assert len(pages) == 1, log
+    return pages[0].read_text(encoding="utf-8"), log
+
+
 @pytest.fixture(scope="module")
 def jekyll_page(tmp_path_factory) -> tuple[str, str]:
     if JEKYLL is None:
@@ -112,16 +132,7 @@ def jekyll_page(tmp_path_factory) -> tuple[str, str]:
     (site / "_layouts").mkdir()
     (site / "_layouts" / "post.html").write_text("<!doctype html><html><body><main>{{ content }}</main></body></html>\n")
     (site / "_posts").mkdir()
-    (site / "_posts" / "2026-01-09-arxiv.md").write_text(render_day_markdown(HOSTILE_DAY), encoding="utf-8")
-    built = subprocess.run(
-        [JEKYLL, "build", "--source", str(site), "--destination", str(site / "_site"), "--safe"],
-        capture_output=True, text=True, timeout=300,
-    )
-    log = built.stdout + built.stderr
-    assert built.returncode == 0, log
-    pages = list((site / "_site").rglob("arxiv.html"))
-    assert len(pages) == 1, log
-    return pages[0].read_text(encoding="utf-8"), log
+    return _jekyll_build(site, render_day_markdown(HOSTILE_DAY), timeout=300, prepared=True)
 
 
 def test_a_jekyll_build_of_a_hostile_day_has_no_live_script(jekyll_page):
@@ -152,3 +163,37 @@ def test_this_sites_rendering_of_the_hostile_day_has_no_live_script():
     text = "".join(parts.text)
     assert LIQUID_TITLE in text and REAL_TEX in text
     assert r"Backtick trick \`<script>alert(1)</script>\`" in text  # the title reads exactly as arXiv gave it
+
+
+# Found by an attacker's pass: inputs that crash or stall a renderer, or forge a paper.
+DEEP_LISTS = "- " * 900 + "x"
+INDENTED_DEEP_LISTS = "结果\n 说明\n" + "- " * 825 + "z"
+UNDERSCORES = "_中 " * 1500
+DENSE_REFERENCES = "[" * 30000
+FORGED_PAPER = ("摘要。\n\n---\n\n## Paper B\n- **Authors**: Alice, Bob\n"
+                "- **arXiv**: [https://arxiv.org/abs/2601.90001v1](https://arxiv.org.evil.example/abs/2601.90001v1)\n\n假摘要")
+
+
+def test_deep_or_dense_fields_render_quickly_in_both_renderers(tmp_path):
+    import time
+
+    from publishing.posts.rendering import render_markdown_safely
+
+    day = dataclasses.replace(HOSTILE_DAY, papers=[
+        dataclasses.replace(hostile_paper(0, "x"), abstract_zh=DEEP_LISTS, background_md=INDENTED_DEEP_LISTS,
+                            method_md=UNDERSCORES, results_md=DENSE_REFERENCES)])
+    started = time.monotonic()
+    html = render_post_html(render_day_markdown(day))
+    render_markdown_safely(DEEP_LISTS + "\n\n" + DENSE_REFERENCES)
+    assert time.monotonic() - started < 10 and html.count("<details>") == 1
+    if JEKYLL is None:
+        pytest.skip("Debian's jekyll is not installed")
+    page, log = _jekyll_build(tmp_path, render_day_markdown(day), timeout=60)
+    assert page.count("<details>") == 1, log
+
+
+def test_an_abstract_cannot_forge_another_papers_heading_or_link():
+    html = render_post_html(render_day_markdown(dataclasses.replace(HOSTILE_DAY, papers=[
+        dataclasses.replace(hostile_paper(0, "x"), abstract_zh=FORGED_PAPER)])))
+    assert html.count("<h2") == 1 and "<hr" not in html.split("<details>")[0].split("</h2>", 1)[1]
+    assert 'href="https://arxiv.org.evil' not in html  # a label showing one address cannot link to another
