@@ -63,6 +63,7 @@ def day_publish_confirm_view(model_admin, request, day_id: int):
     return TemplateResponse(request, "admin/publishing/day_publish_confirm.html", {
         **model_admin.admin_site.each_context(request),
         "title": _("Publish %(day)s?") % {"day": day},
+        "crumb_review_link": True,
         "opts": DigestDay._meta,
         "day": day,
         "preview": preview,
@@ -85,6 +86,7 @@ def day_unpublish_confirm_view(model_admin, request, day_id: int):
     return TemplateResponse(request, "admin/publishing/day_unpublish_confirm.html", {
         **model_admin.admin_site.each_context(request),
         "title": _("Unpublish %(day)s?") % {"day": day},
+        "crumb_review_link": True,
         "opts": DigestDay._meta,
         "day": day,
     })
