@@ -3,8 +3,7 @@ import datetime as dt
 from django.contrib.sitemaps import views as sitemap_views
 from django.urls import path, register_converter
 
-from public import views
-from public.feeds import PublishedDaysFeed
+from public import feeds, views
 from public.sitemaps import SITEMAPS
 
 
@@ -33,7 +32,10 @@ urlpatterns = [
     path("papers/<path:arxiv_id>/", views.paper_page, name="paper"),
     path("categories/<str:category>/", views.category_page, name="category"),
     path("search/", views.search, name="search"),
-    path("feed/", PublishedDaysFeed(), name="feed"),
+    path("feed/", feeds.PublishedDaysFeed(), name="feed"),
+    path("feed.json", views.public_view(feeds.json_feed_days), name="feed_json"),
+    path("categories/<str:category>/feed/", feeds.CategoryFeed(), name="category_feed"),
+    path("categories/<str:category>/feed.json", views.public_view(feeds.json_feed_category), name="category_feed_json"),
     path("sitemap.xml", sitemap_views.index, {"sitemaps": SITEMAPS, "sitemap_url_name": "public:sitemap_section"},
          name="sitemap"),
     path("sitemap-<section>.xml", sitemap_views.sitemap, {"sitemaps": SITEMAPS}, name="sitemap_section"),

@@ -37,10 +37,10 @@ CONTENT_SECURITY_POLICY = (
     "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
 _ARXIV_ID_RE = re.compile(r"^(?P<id>(?:\d{4}\.\d{4,5})|(?:[a-z-]+(?:\.[A-Z]{2})?/\d{7}))(?:v\d+)?$")
-_CATEGORY_RE = re.compile(r"^[a-z-]+(?:\.[A-Za-z-]+)?$")
+CATEGORY_RE = re.compile(r"^[a-z-]+(?:\.[A-Za-z-]+)?$")
 
 
-def _public(view):
+def public_view(view):
     """Readers only ever GET/HEAD; every response carries the strict policy."""
     @functools.wraps(view)
     def wrapped(request, *args, **kwargs):
@@ -84,7 +84,7 @@ def _conditional(request, response_factory, *, etag: str, last_modified: dt.date
     return response
 
 
-@_public
+@public_view
 def archive(request):
     paginator = Paginator(
         DigestDay.objects.public().select_related("live_publication").only(
@@ -119,7 +119,7 @@ def _public_day_summary(date: dt.date) -> tuple[int, str, dt.datetime, tuple]:
     return summary
 
 
-@_public
+@public_view
 def day_page(request, date: dt.date):
     publication_id, content_hash, published_at, neighbours = day_summary_recent(date, _public_day_summary)
     # The page shows its neighbours too: a copy the reader holds must match them as well.
@@ -138,7 +138,7 @@ def day_page(request, date: dt.date):
     return _conditional(request, build, etag=etag, last_modified=published_at)
 
 
-@_public
+@public_view
 def day_markdown(request, date: dt.date):
     day = _published_day(date)
     publication = day.live_publication
@@ -151,7 +151,7 @@ def day_markdown(request, date: dt.date):
     return _conditional(request, build, etag=publication.etag, last_modified=publication.published_at)
 
 
-@_public
+@public_view
 def paper_page(request, arxiv_id: str):
     match = _ARXIV_ID_RE.match(arxiv_id)
     if not match:
@@ -181,9 +181,9 @@ def _reading_html(paper: PublishedPaper) -> str:
     return render_markdown_safely(paper.reading_md)
 
 
-@_public
+@public_view
 def category_page(request, category: str):
-    if not _CATEGORY_RE.match(category):
+    if not CATEGORY_RE.match(category):
         raise Http404("not an arXiv category")
     page = _page_number(request)
     start = (page - 1) * CATEGORY_PAPERS_PER_PAGE
@@ -204,13 +204,13 @@ def category_page(request, category: str):
     return response
 
 
-@_public
+@public_view
 def search(request):
     results = search_published(request.GET.get("q", ""), page=_page_number(request))
     return render(request, "public/search.html", {"results": results})
 
 
-@_public
+@public_view
 def robots_txt(request):
     sitemap = request.build_absolute_uri(reverse("public:sitemap"))
     return HttpResponse(f"User-agent: *\nDisallow: /admin/\nSitemap: {sitemap}\n", content_type="text/plain; charset=utf-8")

@@ -66,7 +66,7 @@ def _sitemap_locations(client) -> list[str]:
 
 def _reader_urls(client, days) -> list[str]:
     """Every kind of public URL, for every day and paper there is (hidden ones included)."""
-    urls = ["/", "/?page=2", "/feed/", "/sitemap.xml", "/robots.txt"]
+    urls = ["/", "/?page=2", "/feed/", "/feed.json", "/sitemap.xml", "/robots.txt"]
     for section in ("days", "papers"):
         urls.append(f"/sitemap-{section}.xml")
     for day in DigestDay.objects.all():
@@ -75,7 +75,8 @@ def _reader_urls(client, days) -> list[str]:
             urls.append(f"/papers/{entry.paper.arxiv_id}/")
             urls.append(f"/papers/{entry.paper.arxiv_id}v1/")
     for category in ("cs.SD", "eess.AS", "cs.LG"):
-        urls += [f"/categories/{category}/", f"/categories/{category}/?page=2"]
+        urls += [f"/categories/{category}/", f"/categories/{category}/?page=2", f"/categories/{category}/feed/",
+                 f"/categories/{category}/feed.json"]
     for query in ("spectral vocoder", "声码器", "频谱声码器研究", "中文摘要", "Seenmark", "Futuremark", "Gonemark",
                   "Futuremark频谱", "Gonemark的中文摘要"):
         urls.append(f"/search/?q={query}")
@@ -103,7 +104,7 @@ def test_no_public_url_shows_a_future_or_unpublished_day(client, three_days, tmp
     leaks = [(url, mark) for url, body in pages.items() for mark in hidden if mark in body]
     assert not leaks
     # The walk sees what it should: the visible day's paper on every kind of page.
-    for url in ("/", "/feed/", f"/days/{visible.date:%Y-%m-%d}/", f"/days/{visible.date:%Y-%m-%d}.md",
+    for url in ("/", "/feed/", "/feed.json", "/categories/cs.SD/feed/", f"/days/{visible.date:%Y-%m-%d}/", f"/days/{visible.date:%Y-%m-%d}.md",
                 f"/papers/{_paper_id(visible)}/", "/search/?q=spectral vocoder", "/search/?q=频谱声码器研究", "/categories/cs.SD/"):
         assert "Seenmark" in pages[url], url
     assert f"/papers/{_paper_id(visible)}/" in pages["/sitemap-papers.xml"]
