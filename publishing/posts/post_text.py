@@ -71,6 +71,7 @@ _PRIVATE_USE_RE = re.compile("[\ue000-\uf8ff]")
 _LIST_MARKER = r"(?:[-*+]|\d{1,9}[.)])"
 _NESTED_MARKERS_RE = re.compile(rf"^(?P<first>{_LIST_MARKER}[ \t]+)(?P<more>(?:{_LIST_MARKER}[ \t]+)+)")
 # A line of only -, =, *, _ (a rule, or the underline that makes the line above a heading).
+_TEX_SPAN_RE = re.compile(r"\$\$.+?\$\$|\$[^\s$][^$\n]*?\$|\\\(.+?\\\)|\\\[.+?\\\]", re.S)
 _RULE_LINE_RE = re.compile(r"^[ \t]*[-=*_](?:[ \t]*[-=*_])*[ \t]*$")
 
 
@@ -107,6 +108,8 @@ def markdown_text(text: str) -> str:
     if len(text) > MAX_MARKDOWN_CHARS:
         text = text[:MAX_MARKDOWN_CHARS] + " […]"
     text = "\n".join(_neutralise_line(line) for line in text.split("\n"))
+    # Inside TeX, * is maths (a product), not emphasis.
+    text = _TEX_SPAN_RE.sub(lambda m: m.group(0).replace("*", _MARKER_MARKS["*"]), text)
     return _with_structure_refs(_escaped_with_links(text))
 
 

@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import functools
 import re
+from html import escape as html_escape
 from typing import Sequence
 
 import markdown
 import nh3
 
 from publishing.posts.markdown_export import reading_markdown
+from publishing.posts.math import MATHML_ATTRIBUTES, MATHML_TAGS, math_in_html
 from publishing.posts.post_text import markdown_text
 
 ALLOWED_TAGS = {"p", "ul", "ol", "li", "strong", "em", "b", "i", "code", "pre", "blockquote", "br", "a",
                 "details", "summary", "div", "h2", "h3", "h4", "sub", "sup", "del", "ins", "hr"}
 ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
+# nh3's defaults for HTML (links' href, …) and the MathML attributes; MathML carries no links.
+_ATTRIBUTES = {**nh3.ALLOWED_ATTRIBUTES, "code": {"class"}, **MATHML_ATTRIBUTES}
 
 
 # List items; not `1) `, which is how the post numbers a reading's sections.
@@ -27,7 +31,14 @@ _DETAILS_RE = re.compile(r"^<details>$", re.M)
 
 
 def _clean(html: str) -> str:
-    return nh3.clean(html, tags=ALLOWED_TAGS, url_schemes=ALLOWED_URL_SCHEMES, link_rel="noopener nofollow")
+    """TeX made MathML (publishing.posts.math), then everything through the allow-list."""
+    return nh3.clean(math_in_html(html), tags=ALLOWED_TAGS | MATHML_TAGS, attributes=_ATTRIBUTES,
+                     url_schemes=ALLOWED_URL_SCHEMES, link_rel="noopener nofollow")
+
+
+def text_with_math_html(text: str) -> str:
+    """Plain text (a title) as safe HTML, its TeX as MathML: for the pages' templates and feeds."""
+    return _clean(html_escape(text))
 
 
 def _nest_two_space_lists(text: str) -> str:

@@ -95,4 +95,7 @@ def test_titles_are_text_not_markdown_on_the_day_page(client, drafted_day, edito
         day_publish(day=drafted_day, user=chief)
     public_cache_clear()
     html = client.get("/days/2026-01-09/").content.decode()
-    assert r"<h2>$a*b*c$ \[ z \] __init__ #1 [link](https://x.org)</h2>" in html
+    heading = html[html.index("<h2>"):html.index("</h2>")]
+    # No markdown: no emphasis, no link, the rest as written; the TeX is maths (MathML), not mangled.
+    assert "<em>" not in heading and "<a " not in heading and " __init__ #1 [link](https://x.org)" in heading
+    assert heading.count("<math") == 2 and "<mo>*</mo>" in heading

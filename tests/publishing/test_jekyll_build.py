@@ -159,9 +159,10 @@ def test_the_jekyll_page_shows_each_paper_and_reading(jekyll_page):
 def test_this_sites_rendering_of_the_hostile_day_has_no_live_script():
     html = render_post_html(render_day_markdown(HOSTILE_DAY))
     parts = live_parts(html)
-    assert parts.problems == []
+    # This site shows TeX as MathML (publishing.posts.math): <math> is expected here, nothing else.
+    assert [problem for problem in parts.problems if problem != "<math>"] == []
     text = "".join(parts.text)
-    assert LIQUID_TITLE in text and REAL_TEX in text
+    assert LIQUID_TITLE in text and "<mfrac>" in html
     assert r"Backtick trick \`<script>alert(1)</script>\`" in text  # the title reads exactly as arXiv gave it
 
 
