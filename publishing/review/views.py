@@ -124,6 +124,9 @@ def entry_review_view(model_admin, request, entry_id: int):
             except StaleEdit as exc:
                 stale = exc
                 form.add_error(None, _stale_save_message(exc))
+                # The page now shows what changed up to that revision: saving again goes on top of it.
+                form.data = form.data.copy()
+                form.data["base_revision"] = exc.current.number
             except SectionsEditedByPeople as exc:
                 form.add_error(None, _people_edits_message(exc))
             except ReviewError as exc:

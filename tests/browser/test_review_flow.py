@@ -9,6 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from django.db import connections
 
 from publishing.models import Entry
 from tests.builders import demo_day_collected, demo_texts_recorded, user_in
@@ -34,6 +35,10 @@ def browser_page():
         page = browser.new_page(locale="en-US")
         yield page
         browser.close()
+        # While Playwright's event loop runs, Django keeps the test's database connection per context, not per
+        # thread: the test database's teardown does not see it, so close it here (PostgreSQL refuses to drop
+        # a database still in use).
+        connections.close_all()
     del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
 
 

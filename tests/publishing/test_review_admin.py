@@ -75,6 +75,21 @@ def test_stale_form_is_refused_showing_what_the_other_editor_changed(client, ent
     assert not Revision.objects.filter(paper=entries[0].paper, number=3).exists()
 
 
+def test_after_a_refused_stale_save_the_form_saves_on_top_of_the_revision_it_showed(client, entries, db):
+    first = logged_in(client.__class__(), "Editor", "first")
+    second = logged_in(client.__class__(), "Editor", "second")
+    opened_by_second = form_data(entries[0])
+    first.post(review_url(entries[0]), form_data(entries[0], method_md="- 第一位编辑的改动", _save="1"))
+    refused = second.post(review_url(entries[0]), {**opened_by_second, "title_zh": "第二位编辑的标题", "_save": "1"})
+    # "Compare and save again": the refused page's form is now based on revision 2, which it showed.
+    assert re.search(r'name="base_revision" value="2"', refused.content.decode())
+    again = {**opened_by_second, "title_zh": "第二位编辑的标题", "method_md": "- 第一位编辑的改动", "base_revision": "2",
+             "_save": "1"}
+    assert second.post(review_url(entries[0]), again).status_code == 302
+    saved = Revision.objects.get(paper=entries[0].paper, number=3)
+    assert (saved.author.username, saved.title_zh, saved.method_md) == ("second", "第二位编辑的标题", "- 第一位编辑的改动")
+
+
 def test_save_and_approve_through_the_page(editor_client, entries):
     editor_client.post(review_url(entries[0]), form_data(entries[0], abstract_zh="新摘要", _approve="1"))
     entry = Entry.objects.get(pk=entries[0].pk)
