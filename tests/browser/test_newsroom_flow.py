@@ -6,18 +6,16 @@ the chief editor acknowledges the day's stale-feed flag, approves the rest, publ
 publishes again after an editor corrects a title.
 
 A full-page screenshot is taken after each step into var/test-artifacts/newsroom-flow/
-(emptied at the start, kept after the run). Playwright drives Debian's Chromium, as in
-test_review_flow.py; the test skips, saying why, only where no Chromium can be had.
+(emptied at the start, kept after the run). Playwright drives Debian's Chromium (tests/browser/conftest.py);
+the test skips, saying why, only where no Chromium can be had.
 """
 
 import io
-import os
 import shutil
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
-from django.db import connections
 
 from public.page_cache import public_cache_clear
 from publishing.days.pipeline import day_start_drafting
@@ -28,35 +26,12 @@ from translations.models import Revision
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "var" / "test-artifacts" / "newsroom-flow"
-CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 DAY = f"{DEMO_DATE:%Y-%m-%d}"
 STALE_FEED = (
     "arXiv announced new papers on Thu 2026-01-08 20:00 US Eastern, but this fetch found none of them; "
     "the source may be stale. Fetch again later; if arXiv skipped that announcement, add its date under "
     "arXiv holidays in the admin (or to DIGEST_ARXIV_HOLIDAYS)."
 )
-
-
-@pytest.fixture
-def chromium():
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"no Chromium at {CHROMIUM} (install Debian's chromium, or set CHROMIUM_PATH)")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (requirements-dev.txt)")
-    # Playwright's event loop runs in this thread; the test's own ORM calls are still synchronous.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--no-first-run"],
-        )
-        yield browser, sync_api.expect
-        browser.close()
-        # While Playwright's event loop runs, Django keeps the test's database connection per context, not per
-        # thread: the test database's teardown does not see it, so close it here (PostgreSQL refuses to drop
-        # a database still in use).
-        connections.close_all()
-    del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
 
 
 class Screenshots:
