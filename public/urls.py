@@ -29,6 +29,7 @@ urlpatterns = [
     path("", views.archive, name="archive"),
     path("days/<isodate:date>/", views.day_page, name="day"),
     path("days/<isodate:date>.md", views.day_markdown, name="day_markdown"),
+    path("days/<isodate:date>/versions/", views.day_versions, name="day_versions"),
     path("papers/<path:arxiv_id>/", views.paper_page, name="paper"),
     path("categories/<str:category>/", views.category_page, name="category"),
     path("search/", views.search, name="search"),

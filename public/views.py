@@ -25,6 +25,7 @@ from django.views.decorators.http import require_safe
 from public.page_cache import day_page_cached, day_summary_recent
 from public.search import search_published
 from publishing.models import DigestDay, Publication, PublishedPaper
+from publishing.posts.preview import day_version_history
 from publishing.posts.rendering import render_markdown_safely, render_reading_html
 
 ARCHIVE_DAYS_PER_PAGE = 31
@@ -214,3 +215,12 @@ def search(request):
 def robots_txt(request):
     sitemap = request.build_absolute_uri(reverse("public:sitemap"))
     return HttpResponse(f"User-agent: *\nDisallow: /admin/\nSitemap: {sitemap}\n", content_type="text/plain; charset=utf-8")
+
+
+@public_view
+def day_versions(request, date: dt.date):
+    """A corrected day's versions: when each was published, the chief editor's note, what it changed."""
+    day = _published_day(date)
+    return render(request, "public/day_versions.html", {
+        "day": day, "versions": day_version_history(day=DigestDay.objects.get(pk=day.pk)),
+    })

@@ -340,6 +340,8 @@ class Publication(models.Model):
     # Who published, also when it was done from the shell without an account.
     published_by_name = models.CharField(_("published by (name)"), max_length=150)
     published_at = models.DateTimeField(_("published at"), default=timezone.now)
+    # The chief editor's word to readers on what a correction changed (the public version history).
+    correction_note = models.TextField(_("correction note"), blank=True)
 
     class Meta:
         verbose_name = _("publication")

@@ -117,3 +117,23 @@ def unpublished_changes(*, day: DigestDay) -> list[PaperChange]:
     if not day.live_publication_id:
         return []
     return publication_preview(day=day, approved_only=True).changes
+
+
+@dataclass(frozen=True)
+class PublishedVersion:
+    publication: object
+    changes: list[PaperChange]  # against the version before it (none for version 1)
+
+
+def day_version_history(*, day: DigestDay) -> list[PublishedVersion]:
+    """Every version of a day, newest first, each with what it changed against the one before."""
+    publications = list(day.publications.defer("markdown", "html").order_by("version"))
+    rows: dict[int, list[PublishedPaper]] = {}
+    for paper in PublishedPaper.objects.filter(publication__in=publications).order_by("position"):
+        rows.setdefault(paper.publication_id, []).append(paper)
+    history, previous = [], None
+    for publication in publications:
+        changes = _changes(rows.get(previous.pk, []), rows.get(publication.pk, []))[0] if previous else []
+        history.append(PublishedVersion(publication=publication, changes=changes))
+        previous = publication
+    return list(reversed(history))

@@ -171,8 +171,8 @@ def day_post_to_publish(*, day: DigestDay, approved_only: bool) -> PostToPublish
 
 
 @transaction.atomic
-def day_publish(*, day: DigestDay, user=None, approved_only: bool = False, expected_hash: str | None = None
-                ) -> PublishResult:
+def day_publish(*, day: DigestDay, user=None, approved_only: bool = False, expected_hash: str | None = None,
+                correction_note: str = "") -> PublishResult:
     """Publish the day's approved entries. `user` None means the shell (trusted, recorded by login name).
 
     Refused while entries are still awaiting a draft or in review unless `approved_only`, and,
@@ -201,6 +201,7 @@ def day_publish(*, day: DigestDay, user=None, approved_only: bool = False, expec
             paper_count=len(entries),
             published_by=user,
             published_by_name=_actor_name(user),
+            correction_note=correction_note.strip(),
             published_at=timezone.now(),
         )
         for paper in papers:

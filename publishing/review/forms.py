@@ -155,6 +155,11 @@ class DayPublishForm(forms.Form):
 
     approved_only = forms.BooleanField(required=False, widget=forms.HiddenInput)
     content_hash = forms.CharField(max_length=64, required=False, widget=forms.HiddenInput)
+    correction_note = forms.CharField(
+        label=_("Correction note for readers"), required=False, max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 80}),
+        help_text=_("Shown on the day's public version history when this publishes a correction."),
+    )
     publish_at = forms.DateTimeField(
         label=_("Publish at (leave empty to publish now)"), required=False,
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],

@@ -52,7 +52,8 @@ def day_publish_confirm_view(model_admin, request, day_id: int):
                     "day": day, "time": timezone.localtime(scheduled.publish_at).strftime("%Y-%m-%d %H:%M")})
             else:
                 result = day_publish(day=day, user=request.user, approved_only=approved_only,
-                                     expected_hash=form.cleaned_data["content_hash"])
+                                     expected_hash=form.cleaned_data["content_hash"],
+                                     correction_note=form.cleaned_data["correction_note"])
                 messages.success(request, publish_result_message(result))
             return redirect("admin:publishing_digestday_review", day.pk)
         except (PublishError, SchedulingError) as exc:

@@ -70,7 +70,7 @@ def _reader_urls(client, days) -> list[str]:
     for section in ("days", "papers"):
         urls.append(f"/sitemap-{section}.xml")
     for day in DigestDay.objects.all():
-        urls += [f"/days/{day.date:%Y-%m-%d}/", f"/days/{day.date:%Y-%m-%d}.md"]
+        urls += [f"/days/{day.date:%Y-%m-%d}/", f"/days/{day.date:%Y-%m-%d}.md", f"/days/{day.date:%Y-%m-%d}/versions/"]
         for entry in day.entries.select_related("paper"):
             urls.append(f"/papers/{entry.paper.arxiv_id}/")
             urls.append(f"/papers/{entry.paper.arxiv_id}v1/")
