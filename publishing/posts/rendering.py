@@ -9,6 +9,7 @@ from typing import Sequence
 
 import markdown
 import nh3
+from django.utils import timezone
 
 from publishing.posts.markdown_export import reading_markdown
 from publishing.posts.math import MATHML_ATTRIBUTES, MATHML_TAGS, math_in_html
@@ -78,14 +79,44 @@ def render_markdown_safely(text: str) -> str:
     return _clean(html)
 
 
-def render_post_html(post_markdown: str) -> str:
+def render_post_html(post_markdown: str, papers: Sequence | None = None) -> str:
     """A day's Jekyll post as the HTML of its page: front matter dropped, each reading
-    folded in its <details>, rendered as real lists and emphasis, then sanitised."""
+    folded in its <details>, rendered as real lists and emphasis, then sanitised.
+
+    With the day's `papers` (PublishedPaper rows, in the post's order), each paper's page
+    marks also what readers should be able to trust: the title links to the site's paper
+    page, a 人工审校 line says when an editor approved it, and the English title and
+    abstract are one click away (a <details>). The markdown post carries none of this.
+    """
     body = _FRONT_MATTER_RE.sub("", post_markdown, count=1)
     body = _DETAILS_RE.sub('<details markdown="1">', body)
     body = _lists_after_paragraphs(_nest_two_space_lists(body))
     html = markdown.markdown(body, extensions=["md_in_html", "sane_lists"])
+    if papers:
+        html = _with_trust_marks(html, list(papers))
     return _clean(html)
+
+
+_PAPER_HEADING_RE = re.compile(r"<h2>(?P<title>.*?)</h2>(?P<meta>\s*<ul>.*?</ul>)", re.S)
+
+
+def _with_trust_marks(html: str, papers: list) -> str:
+    position = iter(papers)
+
+    def marked(match: re.Match) -> str:
+        paper = next(position, None)
+        if paper is None:
+            return match.group(0)
+        reviewed = ""
+        if paper.reviewed_at is not None:
+            moment = timezone.localtime(paper.reviewed_at).strftime("%Y-%m-%d %H:%M")
+            reviewed = f'<p class="reviewed">人工审校 · {moment}</p>'
+        original = (f'<details class="original"><summary>英文原文</summary><p lang="en"><strong>'
+                    f'{html_escape(paper.title)}</strong></p><p lang="en">{html_escape(paper.abstract_en)}</p></details>')
+        return (f'<h2><a href="/papers/{html_escape(paper.arxiv_id)}/">{match.group("title")}</a></h2>'
+                f'{match.group("meta")}{reviewed}{original}')
+
+    return _PAPER_HEADING_RE.sub(marked, html)
 
 
 def render_reading_html(sections: Sequence[str]) -> str:

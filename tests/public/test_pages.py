@@ -24,10 +24,15 @@ def test_the_day_page_folds_each_reading_and_renders_it_as_html(client, publishe
     response = client.get("/days/2026-01-09/")
     assert response.status_code == 200
     html = response.content.decode()
-    assert html.count("<details>") == 6 and html.count("<summary>详细解读</summary>") == 6
+    assert html.count("<summary>详细解读</summary>") == 6
+    # Trust marks: an editor reviewed each entry (and when), the English original one click away,
+    # the title linking to the site's paper page.
+    assert html.count("人工审校 · ") == 6 and html.count("<summary>英文原文</summary>") == 6
+    assert '<h2><a href="/papers/2601.90008/"' in html
     post = html[html.index('<article class="post">'):html.index("</article>")]
     assert "**" not in post and "\n- " not in post  # no markdown left for readers
-    reading = post[post.index("<details>"):post.index("</details>")]
+    reading = post[post.index("<summary>详细解读</summary>"):]
+    reading = reading[:reading.index("</details>")]
     assert "<li><strong>研究背景</strong>" in reading and "<ul>" in reading
     assert "<h2>" in post and 'href="https://arxiv.org/abs/2601.90008v1"' in post
     assert response.headers["Content-Security-Policy"].startswith("default-src 'none'")
@@ -259,3 +264,11 @@ def test_public_pages_send_security_headers(client, published_day):
     assert "script-src" not in response["Content-Security-Policy"]  # default-src 'none' forbids scripts
     assert "frame-ancestors 'none'" in response["Content-Security-Policy"]
     assert "Set-Cookie" not in response.headers  # readers get no session or CSRF cookie
+
+
+def test_the_paper_page_says_an_editor_reviewed_it_and_when(client, published_day):
+    from django.utils import timezone
+
+    entry = published_day.entries.get(paper__arxiv_id="2601.90008")
+    page = client.get("/papers/2601.90008/").content.decode()
+    assert f"人工审校 · {timezone.localtime(entry.approved_at):%Y-%m-%d %H:%M}" in page
