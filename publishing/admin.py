@@ -16,8 +16,17 @@ from django.utils.translation import pgettext_lazy
 
 from digest_site.admin_mixins import ReadOnlyAdminMixin
 from papers.models import FetchRun
+from publishing.channels.webhooks import webhook_delivery_retry
 from publishing.days.schedule import workers_status
-from publishing.models import DayTransition, DigestDay, Entry, FilteredPaper, Publication
+from publishing.models import (
+    DayTransition,
+    DigestDay,
+    Entry,
+    FilteredPaper,
+    Publication,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from publishing.permissions import CHANGE_ENTRY, PUBLISH_DAY
 from publishing.posts.export import day_export_markdown, post_filename
 from publishing.posts.preview import publication_preview
@@ -426,3 +435,44 @@ class PublicationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         url = reverse("admin:publishing_publication_markdown", args=[publication.pk])
         return format_html('<a href="{}">{}</a>', url, _("Download"))
 
+
+
+@admin.register(WebhookEndpoint)
+class WebhookEndpointAdmin(admin.ModelAdmin):
+    """Where each newly published day is announced (chief editors)."""
+
+    list_display = ["name", "kind", "url", "active", "created_at"]
+    list_filter = ["kind", "active"]
+    fields = ["name", "kind", "url", "secret", "active"]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "url":
+            kwargs["assume_scheme"] = "https"  # a webhook address without a scheme is an https one
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Every announcement and the endpoint's answer; failed ones can be tried again."""
+
+    list_display = ["publication", "endpoint", "status", "attempts", "response_status", "error", "last_tried_at",
+                    "next_try_at"]
+    list_filter = ["status", "endpoint"]
+    list_select_related = ["publication__day", "endpoint"]
+    readonly_fields = ["publication", "endpoint", "status", "attempts", "response_status", "response_body", "error",
+                       "created_at", "last_tried_at", "next_try_at"]
+    fields = readonly_fields
+    actions = ["retry"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("publication__markdown", "publication__html")
+
+    def has_retry_permission(self, request):
+        return request.user.has_perm("publishing.change_webhookdelivery")
+
+    @admin.action(description=_("Try the failed deliveries again"), permissions=["retry"])
+    def retry(self, request, queryset):
+        failed = list(queryset.filter(status=WebhookDelivery.Status.FAILED))
+        for delivery in failed:
+            webhook_delivery_retry(delivery=delivery)
+        self.message_user(request, _("%(count)d deliveries will be tried again.") % {"count": len(failed)})

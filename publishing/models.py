@@ -468,3 +468,64 @@ class PublishedPaper(models.Model):
     @property
     def reading_sections(self) -> list[str]:
         return [self.background_md, self.method_md, self.results_md]
+
+
+class WebhookEndpoint(models.Model):
+    """Where each newly published day is announced: a generic JSON receiver or a chat's incoming webhook."""
+
+    class Kind(models.TextChoices):
+        GENERIC = "generic", _("generic JSON")
+        SLACK = "slack", _("Slack")
+        FEISHU = "feishu", _("Feishu / Lark")
+        DINGTALK = "dingtalk", _("DingTalk")
+
+    name = models.CharField(_("name"), max_length=100)
+    url = models.URLField(_("URL"), max_length=500)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.GENERIC)
+    # Signs each body (HMAC-SHA256), so the receiver can tell it came from this digest.
+    secret = models.CharField(_("signing secret"), max_length=200, blank=True)
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("webhook endpoint")
+        verbose_name_plural = _("webhook endpoints")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class WebhookDelivery(models.Model):
+    """One announcement of one published version to one endpoint, with every try's answer."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("pending")
+        SENDING = "sending", _("sending")
+        DELIVERED = "delivered", _("delivered")
+        FAILED = "failed", _("failed")
+
+    endpoint = models.ForeignKey(WebhookEndpoint, verbose_name=_("endpoint"), on_delete=models.CASCADE,
+                                 related_name="deliveries")
+    publication = models.ForeignKey(Publication, verbose_name=_("publication"), on_delete=models.CASCADE,
+                                    related_name="webhook_deliveries")
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    response_status = models.PositiveIntegerField(_("answer status"), null=True, blank=True)
+    response_body = models.TextField(_("answer"), blank=True)
+    error = models.TextField(_("error"), blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    last_tried_at = models.DateTimeField(_("last tried"), null=True, blank=True)
+    next_try_at = models.DateTimeField(_("next try"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliveries")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # A repeated publish or signal never announces the same version twice to one endpoint.
+            models.UniqueConstraint(fields=["endpoint", "publication"], name="webhook_delivery_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.publication} → {self.endpoint}"

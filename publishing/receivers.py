@@ -2,8 +2,10 @@
 
 from django.dispatch import receiver
 
+from publishing.channels.webhooks import publication_announce
 from publishing.days.pipeline import day_check_drafting, days_awaiting_drafts_of
 from publishing.days.services import acting_as
+from publishing.models import DigestDay
 from publishing.posts.export import jekyll_posts_sync
 from publishing.review.services import entries_follow_text
 from publishing.signals import day_publication_changed
@@ -26,3 +28,11 @@ def entries_follow_their_text(sender, revision, **kwargs) -> None:
 @receiver(day_publication_changed)
 def jekyll_posts_follow_publication(sender, day, **kwargs) -> None:
     jekyll_posts_sync(day)
+
+
+@receiver(day_publication_changed)
+def webhooks_announce_new_versions(sender, day, **kwargs) -> None:
+    """A version that went live is announced (once per endpoint); an unpublish announces nothing."""
+    day = DigestDay.objects.select_related("live_publication").get(pk=day.pk)
+    if day.live_publication is not None:
+        publication_announce(publication=day.live_publication)

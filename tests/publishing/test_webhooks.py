@@ -1,0 +1,113 @@
+"""Webhooks: each newly published day is announced once per endpoint, signed with HMAC-SHA256, in the
+shape the endpoint's kind accepts; failures are retried with backoff and every answer is kept."""
+
+import hashlib
+import hmac
+import json
+
+import pytest
+from django.urls import reverse
+from django_q.models import Schedule
+
+from publishing.channels.webhooks import MAX_ATTEMPTS, SIGNATURE_HEADER, webhook_delivery_send
+from publishing.models import WebhookDelivery, WebhookEndpoint
+from publishing.posts.publication import day_publish
+from publishing.review.services import entry_approve
+from tests.builders import approve_all, edit
+from tests.local_server import Reply
+
+
+def publish(day, chief, capture):
+    with capture(execute=True):
+        return day_publish(day=day, user=chief)
+
+
+@pytest.fixture
+def receiver(local_server):
+    local_server.handler = lambda request: Reply(status=200, body=b"ok", headers={"Content-Type": "text/plain"})
+    return local_server
+
+
+def test_a_publish_is_announced_signed_to_a_generic_endpoint(drafted_day, editor, chief, receiver,
+                                                             django_capture_on_commit_callbacks):
+    WebhookEndpoint.objects.create(name="ours", url=f"{receiver.url}/hook", secret="s3cret")
+    approve_all(drafted_day, editor)
+    publish(drafted_day, chief, django_capture_on_commit_callbacks)
+    (request,) = receiver.requests
+    body = json.loads(request.body)
+    assert body["event"] == "day.published" and body["date"] == "2026-01-09" and body["version"] == 1
+    assert body["url"].endswith("/days/2026-01-09/") and len(body["papers"]) == 6
+    expected = "sha256=" + hmac.new(b"s3cret", request.body, hashlib.sha256).hexdigest()
+    assert request.headers[SIGNATURE_HEADER] == expected
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.status, delivery.response_status, delivery.attempts) == ("delivered", 200, 1)
+
+
+@pytest.mark.parametrize("kind, text_of", [
+    ("slack", lambda body: body["text"]),
+    ("feishu", lambda body: body["content"]["text"]),
+    ("dingtalk", lambda body: body["text"]["content"]),
+])
+def test_chat_endpoints_get_their_own_text_shape(drafted_day, editor, chief, receiver, kind, text_of,
+                                                 django_capture_on_commit_callbacks):
+    WebhookEndpoint.objects.create(name=kind, url=f"{receiver.url}/{kind}", kind=kind)
+    approve_all(drafted_day, editor)
+    publish(drafted_day, chief, django_capture_on_commit_callbacks)
+    text = text_of(json.loads(receiver.requests[0].body))
+    assert text.startswith("arXiv Daily – 2026-01-09（6 篇）") and "/days/2026-01-09/" in text
+
+
+def test_publishing_again_unchanged_announces_nothing_new_and_a_correction_is_announced(
+        published_day, editor, chief, receiver, django_capture_on_commit_callbacks):
+    WebhookEndpoint.objects.create(name="ours", url=f"{receiver.url}/hook")
+    publish(published_day, chief, django_capture_on_commit_callbacks)  # unchanged: not a new version
+    assert receiver.requests == []
+    entry = published_day.entries.select_related("paper").get(position=1)
+    edit(entry, editor, django_capture_on_commit_callbacks, title_zh="更正")
+    entry_approve(entry=entry, user=editor)
+    publish(published_day, chief, django_capture_on_commit_callbacks)
+    assert [json.loads(request.body)["version"] for request in receiver.requests] == [2]
+
+
+def test_a_failing_endpoint_is_retried_with_backoff_then_failed_and_can_be_retried(
+        drafted_day, editor, chief, local_server, client, django_capture_on_commit_callbacks):
+    local_server.handler = lambda request: Reply(status=500, body=b"down", headers={"Content-Type": "text/plain"})
+    WebhookEndpoint.objects.create(name="flaky", url=f"{local_server.url}/hook")
+    approve_all(drafted_day, editor)
+    publish(drafted_day, chief, django_capture_on_commit_callbacks)
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.status, delivery.attempts, delivery.response_status) == ("pending", 1, 500)
+    first_wait = delivery.next_try_at - delivery.last_tried_at
+    assert Schedule.objects.filter(func="publishing.tasks.webhook_delivery_task", args=str(delivery.pk)).count() == 1
+    for _ in range(MAX_ATTEMPTS - 1):
+        webhook_delivery_send(delivery_id=delivery.pk)
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == ("failed", MAX_ATTEMPTS) and "HTTP 500" in delivery.error
+    assert len(local_server.requests) == MAX_ATTEMPTS and first_wait.total_seconds() == 60
+
+    local_server.handler = lambda request: Reply(status=204, body=b"", headers={})
+    client.force_login(chief)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("admin:publishing_webhookdelivery_changelist"),
+                    {"action": "retry", "_selected_action": [delivery.pk]})
+    delivery.refresh_from_db()
+    assert delivery.status == "delivered"
+    page = client.get(reverse("admin:publishing_webhookdelivery_changelist"), HTTP_ACCEPT_LANGUAGE="en").content
+    assert b"delivered" in page
+
+
+def test_an_unpublish_announces_nothing(published_day, chief, receiver, django_capture_on_commit_callbacks):
+    from publishing.posts.publication import day_unpublish
+
+    WebhookEndpoint.objects.create(name="ours", url=f"{receiver.url}/hook")
+    with django_capture_on_commit_callbacks(execute=True):
+        day_unpublish(day=published_day, user=chief)
+    assert receiver.requests == []
+
+
+def test_only_a_chief_editor_registers_endpoints(client, editor, chief):
+    add = reverse("admin:publishing_webhookendpoint_add")
+    client.force_login(editor)
+    assert client.get(add).status_code == 403
+    client.force_login(chief)
+    assert client.get(add).status_code == 200
