@@ -22,6 +22,7 @@ from django.utils.feedgenerator import Atom1Feed
 from public.views import CATEGORY_RE
 from publishing.models import DigestDay, Publication, PublishedPaper
 from publishing.posts.rendering import render_markdown_safely
+from publishing.site_links import site_url
 
 FEED_DAYS = 30
 FEED_PAPERS = 50
@@ -32,10 +33,6 @@ def tag_uri(path: str, year: int) -> str:
     """`tag:digest.example.org,2026:day/2026-01-09`: an id that is absolute and never changes."""
     host = urlsplit(settings.DIGEST_SITE_URL).hostname or "localhost"
     return f"tag:{host},{year}:{path}"
-
-
-def absolute(path: str) -> str:
-    return settings.DIGEST_SITE_URL.rstrip("/") + path
 
 
 def feed_days() -> list[DigestDay]:
@@ -185,13 +182,13 @@ def json_feed_days(request) -> JsonResponse:
     """The days' feed as JSON Feed 1.1."""
     items = [{
         "id": tag_uri(f"day/{day.date:%Y-%m-%d}", day.date.year),
-        "url": absolute(reverse("public:day", args=[day.date])),
+        "url": site_url("public:day", day.date),
         "title": str(day),
         "content_html": _day_summary_html(day),
         "date_published": _rfc3339(day.first_published_at),
         "date_modified": _rfc3339(day.live_publication.published_at),
     } for day in feed_days()]
-    return _json_feed(settings.DIGEST_SITE_TITLE, reverse("public:archive"), reverse("public:feed_json"), items)
+    return _json_feed(settings.DIGEST_SITE_TITLE, site_url("public:archive"), site_url("public:feed_json"), items)
 
 
 def json_feed_category(request, category: str) -> JsonResponse:
@@ -199,7 +196,7 @@ def json_feed_category(request, category: str) -> JsonResponse:
         raise Http404("not an arXiv category")
     items = [{
         "id": tag_uri(f"paper/{paper.arxiv_id}/{paper.day_date:%Y-%m-%d}", paper.day_date.year),
-        "url": absolute(reverse("public:paper", args=[paper.arxiv_id])),
+        "url": site_url("public:paper", paper.arxiv_id),
         "title": f"{paper.title}（{paper.title_zh}）" if paper.title_zh else paper.title,
         "content_html": _paper_html(paper),
         "date_published": _rfc3339(paper.first_published_at),
@@ -207,16 +204,16 @@ def json_feed_category(request, category: str) -> JsonResponse:
         "authors": [{"name": paper.authors_text}],
         "tags": [category],
     } for paper in feed_category_papers(category)]
-    return _json_feed(f"{settings.DIGEST_SITE_TITLE} · {category}", reverse("public:category", args=[category]),
-                      reverse("public:category_feed_json", args=[category]), items)
+    return _json_feed(f"{settings.DIGEST_SITE_TITLE} · {category}", site_url("public:category", category),
+                      site_url("public:category_feed_json", category), items)
 
 
 def _json_feed(title: str, home: str, feed: str, items: list[dict]) -> JsonResponse:
     return JsonResponse({
         "version": JSON_FEED_VERSION,
         "title": title,
-        "home_page_url": absolute(home),
-        "feed_url": absolute(feed),
+        "home_page_url": home,
+        "feed_url": feed,
         "language": "zh-CN",
         "items": items,
     }, content_type="application/feed+json; charset=utf-8", json_dumps_params={"ensure_ascii": False})

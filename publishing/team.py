@@ -6,15 +6,15 @@ Holding one is what lets a person into the admin; the staff flag is not needed.
 
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractUser, Group
 from django.contrib.auth.tokens import default_token_generator
 from django.core.validators import validate_email
 from django.db import transaction
-from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+
+from publishing.site_links import site_url
 
 # add_editor's name for each role, and its group (named in migration 0003).
 ROLE_GROUPS = {"editor": "Editor", "chief": "Chief editor"}
@@ -82,4 +82,4 @@ def set_password_url(user) -> str:
     """
     uidb64 = urlsafe_base64_encode(force_bytes(user.pk))
     token = default_token_generator.make_token(user)
-    return settings.DIGEST_SITE_URL + reverse("admin:set_password", args=[uidb64, token])
+    return site_url("admin:set_password", uidb64, token)

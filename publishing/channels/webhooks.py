@@ -14,13 +14,13 @@ import hmac
 import json
 
 import httpx
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django_q.models import Schedule
 from django_q.tasks import async_task
 
 from publishing.models import Publication, PublishedPaper, WebhookDelivery, WebhookEndpoint
+from publishing.site_links import site_url
 
 MAX_ATTEMPTS = 5
 FIRST_RETRY = dt.timedelta(minutes=1)
@@ -29,20 +29,16 @@ DELIVERY_TASK = "publishing.tasks.webhook_delivery_task"
 SIGNATURE_HEADER = "X-Digest-Signature-256"
 
 
-def _site(path: str) -> str:
-    return settings.DIGEST_SITE_URL.rstrip("/") + path
-
-
 def webhook_payload(*, endpoint: WebhookEndpoint, publication: Publication) -> dict:
     """The body for the endpoint's kind: the day's title, link and its papers' titles."""
     date = publication.day.date
     title = f"arXiv Daily – {date:%Y-%m-%d}" + (f"（第 {publication.version} 版）" if publication.version > 1 else "")
-    url = _site(f"/days/{date:%Y-%m-%d}/")
+    url = site_url("public:day", date)
     papers = list(PublishedPaper.objects.filter(publication=publication).order_by("position")
                   .values("arxiv_id", "title", "title_zh"))
     if endpoint.kind == WebhookEndpoint.Kind.GENERIC:
         return {"event": "day.published", "date": f"{date:%Y-%m-%d}", "version": publication.version, "title": title,
-                "url": url, "papers": [{**paper, "url": _site(f"/papers/{paper['arxiv_id']}/")} for paper in papers]}
+                "url": url, "papers": [{**paper, "url": site_url("public:paper", paper["arxiv_id"])} for paper in papers]}
     lines = [f"{title}（{len(papers)} 篇）", url] + [f"· {paper['title_zh'] or paper['title']}" for paper in papers]
     text = "\n".join(lines)
     if endpoint.kind == WebhookEndpoint.Kind.SLACK:

@@ -9,6 +9,7 @@ from typing import Sequence
 
 import markdown
 import nh3
+from django.urls import reverse
 from django.utils import timezone
 
 from publishing.posts.markdown_export import reading_markdown
@@ -113,7 +114,8 @@ def _with_trust_marks(html: str, papers: list) -> str:
             reviewed = f'<p class="reviewed">人工审校 · {moment}</p>'
         original = (f'<details class="original"><summary>英文原文</summary><p lang="en"><strong>'
                     f'{html_escape(paper.title)}</strong></p><p lang="en">{html_escape(paper.abstract_en)}</p></details>')
-        return (f'<h2><a href="/papers/{html_escape(paper.arxiv_id)}/">{match.group("title")}</a></h2>'
+        paper_page = reverse("public:paper", args=[paper.arxiv_id])
+        return (f'<h2><a href="{html_escape(paper_page)}">{match.group("title")}</a></h2>'
                 f'{match.group("meta")}{reviewed}{original}')
 
     return _PAPER_HEADING_RE.sub(marked, html)
