@@ -83,10 +83,14 @@ def register(*, id: str, name, severity: str, description):
 
 
 def run_checks(source: CheckInput) -> list[Finding]:
-    """Every registered check on `source`, in registry order; within a check, in text order."""
+    """Every registered check on `source`, in registry order; within a check, in text order
+    (fields in the order `source.text` lists them, then by position; a finding without a span last)."""
+    field_order = {name: index for index, name in enumerate(source.text)}
     findings: list[Finding] = []
     for check in CHECKS.values():
-        findings.extend(check.run(source))
+        found = list(check.run(source))
+        found.sort(key=lambda finding: (field_order.get(finding.field, len(field_order)), float("inf") if finding.start is None else finding.start))
+        findings.extend(found)
     return findings
 
 
