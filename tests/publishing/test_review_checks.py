@@ -174,3 +174,12 @@ def test_post_editing_figures_by_check_say_how_often_editors_cleared_a_finding(
     assert (rows[""].drafts, rows[""].mean_changed_share) == (5, 0.0)
     page = editor_client.get(reverse("admin:publishing_post_editing"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert 'id="post-editing-by-check"' in page and "Number not in the paper" in page
+
+
+def test_machine_draft_admin_lists_the_drafts_findings(admin_client, entries):
+    draft = entries[0].paper.machine_drafts.get()
+    page = admin_client.get(reverse("admin:translations_machinedraft_change", args=[draft.pk]),
+                            HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Number not in the paper: 数字 731 未在论文原文中找到，请核对" in page
+    listing = admin_client.get(reverse("admin:translations_machinedraft_changelist")).content.decode()
+    assert "0 / 1" in listing
