@@ -141,7 +141,8 @@ def test_markdown_shape_flags_headings_paragraphs_and_orphan_sub_points():
 def test_english_sentence_left_is_flagged_but_terms_names_tex_and_links_are_not():
     abstract = (GOOD["abstract_zh"] + "We further show that the model generalizes to unseen speakers."
                 + "（a bracketed note that is quite long here）详见 https://example.org/this/is/a/long/link 。"
-                + "由 Meta AI Research Large Language Model Team 发布。$\\text{for all the inputs we have here}$")
+                + "由 Meta AI Research Large Language Model Team 发布。$\\text{for all the inputs we have here}$"
+                + "见论文《Attention is all you need for the task》与“we do not translate quoted titles here”。")
     found = findings("english_left", abstract_zh=abstract)
     assert spans(found, {"abstract_zh": abstract}) == ["We further show that the model generalizes to unseen speakers."]
 
@@ -169,3 +170,16 @@ def test_the_demo_days_hand_written_drafts_pass_every_check(arxiv_id):
     text = {"title_zh": draft["title_zh"], "abstract_zh": draft["abstract_zh"], "background_md": draft["background"],
             "method_md": draft["method"], "results_md": draft["results"]}
     assert run_checks(CheckInput(text=text, title=title, abstract=abstract)) == []
+
+
+def test_a_failing_check_becomes_a_finding_and_the_others_still_run(monkeypatch):
+    from translations.checks import base
+
+    def broken(source):
+        raise KeyError("boom")
+
+    monkeypatch.setitem(base.CHECKS, "tex_mismatch", base.Check("tex_mismatch", "TeX", ERROR, "", broken))
+    found = run_checks(CheckInput(text={**GOOD, "method_md": ""}, title=TITLE, abstract=ABSTRACT, rules=RULES))
+    assert sorted((f.check, f.message) for f in found) == [
+        ("reading_section_empty", "解读部分为空"), ("tex_mismatch", "检查未能完成（KeyError），请人工核对"),
+    ]

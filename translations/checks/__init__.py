@@ -1,7 +1,7 @@
 """Named quality checks on a paper's Chinese text: plain functions over plain data, no database.
 
 `CHECKS` is the registry (id → Check); `run_checks(CheckInput(...))` runs them all. The modules
-below register their checks when imported; the order here is the order editors see them in.
+below register their checks when imported (the review page lists errors before warnings).
 """
 
 from translations.checks import glossary, language, markdown, numbers, tex  # noqa: F401  (registration)

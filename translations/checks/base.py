@@ -8,12 +8,15 @@ stores the findings.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext_lazy as _
 
 from translations.terminology import TermRule
+
+logger = logging.getLogger(__name__)
 
 ERROR = "error"
 WARNING = "warning"
@@ -84,11 +87,20 @@ def register(*, id: str, name, severity: str, description):
 
 def run_checks(source: CheckInput) -> list[Finding]:
     """Every registered check on `source`, in registry order; within a check, in text order
-    (fields in the order `source.text` lists them, then by position; a finding without a span last)."""
+    (fields in the order `source.text` lists them, then by position; a finding without a span last).
+
+    A check that fails (a bug, or text it cannot handle) becomes a finding of its own saying so,
+    with that check's severity: the draft or the editor's save goes through, and the editor
+    checks by hand what the check could not.
+    """
     field_order = {name: index for index, name in enumerate(source.text)}
     findings: list[Finding] = []
     for check in CHECKS.values():
-        found = list(check.run(source))
+        try:
+            found = list(check.run(source))
+        except Exception as exc:
+            logger.exception("quality check %s failed", check.id)
+            found = [Finding(check.id, "", None, None, f"检查未能完成（{exc.__class__.__name__}），请人工核对")]
         found.sort(key=lambda finding: (field_order.get(finding.field, len(field_order)), float("inf") if finding.start is None else finding.start))
         findings.extend(found)
     return findings

@@ -13,9 +13,9 @@ _CJK_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN_WORD_RE = re.compile(r"[A-Za-z]+(?:['’-][A-Za-z]+)*")
 
 # What may rightly hold English inside Chinese text, blanked out (same length) before looking:
-# bracketed terms (full- or half-width), inline code, TeX, URLs, and markdown emphasis markers.
+# bracketed terms (full- or half-width), quoted titles, inline code, TeX and URLs.
 _ALLOWED_ENGLISH_RE = re.compile(
-    r"（[^（）]*）|\([^()]*\)|【[^【】]*】|\[[^\[\]]*\]|`[^`]*`|\$\$.+?\$\$|(?<!\\)\$.+?(?<!\\)\$|\\\(.+?\\\)"
+    r"（[^（）]*）|\([^()]*\)|【[^【】]*】|\[[^\[\]]*\]|《[^《》]*》|“[^“”]*”|\"[^\"]*\"|`[^`]*`|\$\$.+?\$\$|(?<!\\)\$.+?(?<!\\)\$|\\\(.+?\\\)"
     r"|https?://\S+|www\.\S+",
     re.DOTALL,
 )
@@ -47,7 +47,7 @@ def _blank_allowed(text: str) -> str:
     id="english_left",
     name=_("English sentence left in the Chinese"),
     severity=WARNING,
-    description=_("A run of six or more English words, most of them lower-case, outside brackets, TeX and links: "
+    description=_("A run of six or more English words, most of them lower-case, outside brackets, quotes, TeX and links: "
                   "a sentence the translation left in English."),
 )
 def english_left(source: CheckInput) -> Iterator[Finding]:
