@@ -183,3 +183,19 @@ def test_a_failing_check_becomes_a_finding_and_the_others_still_run(monkeypatch)
     assert sorted((f.check, f.message) for f in found) == [
         ("reading_section_empty", "解读部分为空"), ("tex_mismatch", "检查未能完成（KeyError），请人工核对"),
     ]
+
+
+HOSTILE_TEXTS = [
+    "$$" + "b" * 50000,  # a long word after an open $$: once minutes of backtracking
+    "\\(" * 10000, "1," * 30000 + "x", "1" * 50000 + "x", "a'" * 30000, "“" * 30000 + "a b c d e f g",
+    "(" * 30000, "[" * 30000, "- " * 900 + "x",
+]
+
+
+def test_checks_finish_quickly_on_hostile_text():
+    import time
+
+    started = time.monotonic()
+    for text in HOSTILE_TEXTS:
+        run_checks(CheckInput(text=dict.fromkeys(GOOD, text), title=text, abstract=text, rules=RULES))
+    assert time.monotonic() - started < 20

@@ -13,14 +13,17 @@ _CJK_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN_WORD_RE = re.compile(r"[A-Za-z]+(?:['’-][A-Za-z]+)*")
 
 # What may rightly hold English inside Chinese text, blanked out (same length) before looking:
-# bracketed terms (full- or half-width), quoted titles, inline code, TeX and URLs.
+# bracketed terms (full- or half-width), quoted titles, inline code, TeX and URLs. Each span is
+# bounded, so a delimiter left open in hostile text costs one short scan, not one to the end.
 _ALLOWED_ENGLISH_RE = re.compile(
-    r"（[^（）]*）|\([^()]*\)|【[^【】]*】|\[[^\[\]]*\]|《[^《》]*》|“[^“”]*”|\"[^\"]*\"|`[^`]*`|\$\$.+?\$\$|(?<!\\)\$.+?(?<!\\)\$|\\\(.+?\\\)"
+    r"（[^（）]{0,500}）|\([^()]{0,500}\)|【[^【】]{0,500}】|\[[^\[\]]{0,500}\]|《[^《》]{0,500}》|“[^“”]{0,500}”"
+    r"|\"[^\"]{0,500}\"|`[^`]{0,500}`|\$\$.{1,2000}?\$\$|(?<!\\)\$.{1,500}?(?<!\\)\$|\\\(.{1,500}?\\\)"
     r"|https?://\S+|www\.\S+",
     re.DOTALL,
 )
-# A run of Latin words joined only by spaces and light punctuation.
-_ENGLISH_RUN_RE = re.compile(r"[A-Za-z][A-Za-z'’-]*(?:[ ,;:]+[A-Za-z][A-Za-z'’-]*)+[.!?]?")
+# A run of Latin words joined only by spaces and light punctuation. It starts only at a word's
+# start and never gives back what it took (possessive), so a long run of letters is one linear scan.
+_ENGLISH_RUN_RE = re.compile(r"(?<![A-Za-z'’-])[A-Za-z][A-Za-z'’-]*+(?:[ ,;:]++[A-Za-z][A-Za-z'’-]*+)++[.!?]?")
 ENGLISH_RUN_WORDS = 6  # at least this many words …
 ENGLISH_RUN_LOWERCASE = 3  # … of which this many lower-case: a sentence, not a name or a title-cased term
 

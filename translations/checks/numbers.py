@@ -11,8 +11,8 @@ from translations.checks.base import WARNING, CheckInput, Finding, register
 
 # 12, 3.8, 1,700, 38.0%, 0.641 — but not parts of names like "Qwen3-8B", "emo2vec" or "ESC-50".
 # The edges are drawn against Latin letters and digits only: in "提速9倍" the 9 is a number,
-# although Chinese characters count as \w.
-_NUMBER_RE = re.compile(r"(?<![A-Za-z0-9_.-])\d+(?:[.,]\d+)*(?![A-Za-z0-9_])")
+# although Chinese characters count as \w. Possessive: a long run of digits is one linear scan.
+_NUMBER_RE = re.compile(r"(?<![A-Za-z0-9_.-])\d++(?:[.,]\d++)*+(?![A-Za-z0-9_])")
 
 
 def _normalise_number(number: str) -> str:

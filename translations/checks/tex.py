@@ -11,8 +11,8 @@ from translations.checks.base import ERROR, CheckInput, Finding, register
 
 # An unescaped dollar sign.
 _DOLLAR_RE = re.compile(r"(?<!\\)\$")
-# Math in the English source: $…$, $$…$$ or \( … \).
-_MATH_RE = re.compile(r"\$\$(.+?)\$\$|(?<!\\)\$(.+?)(?<!\\)\$|\\\((.+?)\\\)", re.DOTALL)
+# Math in the English source: $…$, $$…$$ or \( … \), bounded (the source is outside text too).
+_MATH_RE = re.compile(r"\$\$(.{1,2000}?)\$\$|(?<!\\)\$(.{1,500}?)(?<!\\)\$|\\\((.{1,500}?)\\\)", re.DOTALL)
 _COMMAND_RE = re.compile(r"\\([A-Za-z]+)")
 # The English field each Chinese field translates: TeX commands are compared for these pairs.
 _TRANSLATES = {"title_zh": "title", "abstract_zh": "abstract"}
