@@ -17,6 +17,7 @@ from papers.models import Paper
 from translations.checks import glossary_terms_in, missing_glossary_renderings, unverified_numbers
 from translations.fulltext import paper_source_text
 from translations.llm import LLMConfig, LLMError, reply_schema, request_draft
+from translations.memory import memory_reuse_exact
 from translations.models import GlossaryTerm, MachineDraft
 from translations.prompts import PaperMaterial, build_messages, current_prompt_version
 from translations.revisions import text_start_from_draft
@@ -195,7 +196,8 @@ def draft_run(*, draft_id: int, config: LLMConfig | None = None, client=None) ->
     """Claim the draft and write it with the LLM; None if another worker has it or it is finished.
 
     Steps: claim; get the paper's text (full text, else the abstract); pick the glossary
-    terms the paper uses; ask the LLM; check glossary renderings and numbers; record.
+    terms the paper uses; ask the LLM; reuse the translation memory's exact matches (title,
+    abstract sentences); check glossary renderings and numbers; record.
     Every failure ends as a failed draft with its error, never as an exception.
     """
     draft = draft_claim(draft_id=draft_id)
@@ -220,15 +222,20 @@ def draft_run(*, draft_id: int, config: LLMConfig | None = None, client=None) ->
         return draft
 
     reply = answer.reply
-    chinese = "\n".join([reply.title_zh, reply.abstract_zh, reply.background, reply.method, reply.results])
+    # Segments editors already approved (same English) are taken from the memory, verbatim.
+    reuse = memory_reuse_exact(title_en=paper.title, abstract_en=paper.abstract, title_zh=reply.title_zh,
+                               abstract_zh=reply.abstract_zh)
+    chinese = "\n".join([reuse.title_zh, reuse.abstract_zh, reply.background, reply.method, reply.results])
     warnings = missing_glossary_renderings(chinese, glossary) + unverified_numbers(reply.results, paper_text)
     if source.kind == MachineDraft.TextSource.ABSTRACT:
         warnings.insert(0, {"kind": "abstract_only", "message": f"仅根据摘要撰写：{source.note}"})
+    if reuse.marker:
+        warnings.append(reuse.marker)
     _draft_finish(
         draft,
         status=MachineDraft.Status.SUCCEEDED,
-        title_zh=reply.title_zh,
-        abstract_zh=reply.abstract_zh,
+        title_zh=reuse.title_zh,
+        abstract_zh=reuse.abstract_zh,
         background_md=reply.background,
         method_md=reply.method,
         results_md=reply.results,

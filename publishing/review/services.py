@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from publishing.audit import audit_log
 from publishing.models import Entry
 from publishing.permissions import CHANGE_ENTRY, REVIEW_ENTRY
+from translations.memory import memory_store_revision
 from translations.models import Revision
 from translations.revisions import revision_restore, text_changed_since, text_current
 
@@ -84,6 +85,8 @@ def entry_approve(*, entry: Entry, user, seen_revision: int | None = None) -> En
     _move(entry, Entry.State.APPROVED)
     entry.approved_by, entry.approved_at, entry.approved_revision = user, timezone.now(), current
     entry.save(update_fields=["state", "approved_by", "approved_at", "approved_revision"])
+    # What an editor approved teaches the memory: later drafts reuse these segments.
+    memory_store_revision(paper=entry.paper, revision=current)
     audit_log(user=user, obj=entry, message=f"Approved revision {current.number}")
     return entry
 

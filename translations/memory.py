@@ -1,0 +1,191 @@
+"""The translation memory: approved segments stored, reused exactly when drafting, offered when close.
+
+Segments are a paper's title and its abstract's sentences (translations.segments splits and
+aligns them). An approval stores its revision's segments (`memory_store_revision`); drafting
+replaces the LLM's rendering of a segment whose English the memory holds exactly
+(`memory_reuse_exact`); the review page offers close matches (`memory_close_matches`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from rapidfuzz import fuzz, process, utils
+
+from papers.models import Paper
+from translations.models import MemoryUnit, Revision
+from translations.segments import align, aligned_pairs, join_chinese, normalise, split_chinese, split_english
+
+# A close match scores at least this (rapidfuzz's ratio: 100 × (1 − normalised Indel distance)).
+CLOSE_MATCH_SCORE = 85.0
+# Two strings of lengths a ≤ b score at most 200·a/(a+b); for 85 that needs a/b ≥ 0.739. Lookups read
+# only sources in that range, a little wider for the processor's trimming: no close match is missed.
+_LENGTH_SPAN = 0.72
+
+
+def source_hash(text: str) -> str:
+    return hashlib.sha256(normalise(text).encode()).hexdigest()
+
+
+def _unit(*, kind: str, source: str, target: str, **origin) -> MemoryUnit:
+    source, target = normalise(source), target.strip()
+    return MemoryUnit(
+        kind=kind, source=source, source_hash=source_hash(source), source_length=len(source), target=target,
+        target_hash=hashlib.sha256(target.encode()).hexdigest(), **origin,
+    )
+
+
+def revision_segments(*, paper: Paper, revision: Revision) -> list[tuple[str, str, str]]:
+    """(kind, English, Chinese) segments of an approved revision: the title, and the abstract's
+    sentences that align confidently with the English sentences (translations.segments.align)."""
+    segments = []
+    if paper.title.strip() and revision.title_zh.strip():
+        segments.append((MemoryUnit.Kind.TITLE, paper.title, revision.title_zh))
+    for english, chinese in aligned_pairs(paper.abstract, revision.abstract_zh):
+        segments.append((MemoryUnit.Kind.ABSTRACT_SENTENCE, english, chinese))
+    return segments
+
+
+@transaction.atomic
+def memory_store_revision(*, paper: Paper, revision: Revision) -> int:
+    """Store an approved revision's segments; a pair already stored is left as it is. Returns how many were new."""
+    units = [
+        _unit(kind=kind, source=english, target=chinese, origin=MemoryUnit.Origin.APPROVED, revision=revision,
+              paper=paper, paper_version=paper.version)
+        for kind, english, chinese in revision_segments(paper=paper, revision=revision)
+    ]
+    return _store(units)
+
+
+def _store(units: list[MemoryUnit]) -> int:
+    before = MemoryUnit.objects.count()
+    # The unique (kind, source_hash, target_hash) constraint drops pairs already stored.
+    MemoryUnit.objects.bulk_create(units, ignore_conflicts=True)
+    return MemoryUnit.objects.count() - before
+
+
+def memory_import_units(*, pairs: list[tuple[str, str, str, str]]) -> int:
+    """Store imported (kind, English, Chinese, note) pairs in one transaction; returns how many were new."""
+    units = [
+        _unit(kind=kind, source=english, target=chinese, origin=MemoryUnit.Origin.IMPORTED, note=note[:500])
+        for kind, english, chinese, note in pairs
+        if english.strip() and chinese.strip()
+    ]
+    with transaction.atomic():
+        return _store(units)
+
+
+def exact_units(kind: str, sources: list[str]) -> dict[str, MemoryUnit]:
+    """For each source the memory holds exactly (normalised), its newest unit; keyed by source hash."""
+    hashes = {source_hash(source) for source in sources if source.strip()}
+    found: dict[str, MemoryUnit] = {}
+    for unit in MemoryUnit.objects.filter(kind=kind, source_hash__in=hashes).order_by("-created_at", "-id"):
+        found.setdefault(unit.source_hash, unit)
+    return found
+
+
+@dataclass
+class MemoryReuse:
+    """A draft's title and abstract after exact memory matches replaced the LLM's rendering."""
+
+    title_zh: str
+    abstract_zh: str
+    # [{"field": "title_zh" | "abstract_zh", "sentence": n (1-based, abstract only), "unit": id}]
+    segments: list[dict] = field(default_factory=list)
+
+    @property
+    def marker(self) -> dict | None:
+        """The draft warning that tells the editor which segments came from memory, or None."""
+        if not self.segments:
+            return None
+        parts = []
+        if any(segment["field"] == "title_zh" for segment in self.segments):
+            parts.append("标题")
+        sentences = [str(segment["sentence"]) for segment in self.segments if segment["field"] == "abstract_zh"]
+        if sentences:
+            parts.append(f"摘要第 {'、'.join(sentences)} 句")
+        return {
+            "kind": "memory_exact",
+            "message": f"译文记忆：{'与'.join(parts)}与已审定的原文完全相同，沿用了已审定的译文",
+            "segments": self.segments,
+        }
+
+
+def memory_reuse_exact(*, title_en: str, abstract_en: str, title_zh: str, abstract_zh: str) -> MemoryReuse:
+    """Replace the LLM's rendering of every segment whose English the memory holds exactly.
+
+    Steps:
+    1. the title: an exact match replaces the whole Chinese title;
+    2. the abstract: split both texts into sentences and align them (translations.segments.align);
+       each confident 1:1 pair whose English sentence the memory holds takes the memory's
+       Chinese. When every English sentence is held, the abstract is the memory's sentences
+       joined, whatever the LLM's sentences were. Other sentences stay as the LLM wrote them.
+    """
+    reuse = MemoryReuse(title_zh=title_zh, abstract_zh=abstract_zh)
+    title_unit = exact_units(MemoryUnit.Kind.TITLE, [title_en]).get(source_hash(title_en))
+    if title_unit is not None and title_en.strip():
+        reuse.title_zh = title_unit.target
+        reuse.segments.append({"field": "title_zh", "unit": title_unit.pk})
+    english = split_english(abstract_en)
+    held = exact_units(MemoryUnit.Kind.ABSTRACT_SENTENCE, english)
+    if not held:
+        return reuse
+    units = [held.get(source_hash(sentence)) for sentence in english]
+    if all(units):
+        reuse.abstract_zh = join_chinese([unit.target for unit in units])
+        reuse.segments += [{"field": "abstract_zh", "sentence": index + 1, "unit": unit.pk}
+                           for index, unit in enumerate(units)]
+        return reuse
+    chinese = split_chinese(abstract_zh)
+    replaced = False
+    for bead in align(english, chinese):
+        unit = units[bead.en[0]] if bead.confident else None
+        if unit is not None:
+            chinese[bead.zh[0]] = unit.target
+            reuse.segments.append({"field": "abstract_zh", "sentence": bead.en[0] + 1, "unit": unit.pk})
+            replaced = True
+    if replaced:
+        reuse.abstract_zh = join_chinese(chinese)
+    return reuse
+
+
+@dataclass(frozen=True)
+class MemoryMatch:
+    unit: MemoryUnit
+    score: float
+
+    @property
+    def exact(self) -> bool:
+        return self.score >= 100.0
+
+
+def memory_close_matches(kind: str, source: str, *, limit: int = 3, cutoff: float = CLOSE_MATCH_SCORE) -> list[MemoryMatch]:
+    """The memory's units whose English is at least `cutoff` similar to `source`, best first.
+
+    Only sources of a length that could reach the cutoff are read (an index on kind and
+    length); rapidfuzz scores them, lower-cased and without punctuation. One unit per
+    distinct English source: its newest translation.
+    """
+    source = normalise(source)
+    if not source:
+        return []
+    length = len(source)
+    candidates = (
+        MemoryUnit.objects.filter(
+            kind=kind, source_length__gte=int(length * _LENGTH_SPAN), source_length__lte=int(length / _LENGTH_SPAN) + 1
+        )
+        .order_by("-created_at", "-id")
+        .values_list("id", "source")
+    )
+    choices: dict[int, str] = {}
+    seen_sources: set[str] = set()
+    for unit_id, text in candidates:
+        if text not in seen_sources:  # newest first: the first of a source is its current translation
+            seen_sources.add(text)
+            choices[unit_id] = text
+    found = process.extract(source, choices, scorer=fuzz.ratio, processor=utils.default_process,
+                            score_cutoff=cutoff, limit=limit)
+    units = MemoryUnit.objects.in_bulk([unit_id for _text, _score, unit_id in found])
+    return [MemoryMatch(units[unit_id], score) for _text, score, unit_id in found]
