@@ -12,9 +12,11 @@ import hashlib
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.utils.safestring import SafeString
 from rapidfuzz import fuzz, process, utils
 
 from papers.models import Paper
+from translations.diffing import diff_words_html
 from translations.models import MemoryUnit, Revision
 from translations.segments import align, aligned_pairs, join_chinese, normalise, split_chinese, split_english
 
@@ -189,3 +191,30 @@ def memory_close_matches(kind: str, source: str, *, limit: int = 3, cutoff: floa
                             score_cutoff=cutoff, limit=limit)
     units = MemoryUnit.objects.in_bulk([unit_id for _text, _score, unit_id in found])
     return [MemoryMatch(units[unit_id], score) for _text, score, unit_id in found]
+
+
+@dataclass(frozen=True)
+class SegmentSuggestions:
+    """What the memory offers for one segment of a paper: its English, and close matches with the difference."""
+
+    field: str  # "title_zh" or "abstract_zh"
+    sentence: int | None  # 1-based, for abstract sentences
+    source: str
+    matches: list[tuple[MemoryMatch, SafeString]]  # each with the English diff (memory's source → this segment)
+
+
+def memory_suggestions(paper: Paper, *, limit: int = 2) -> list[SegmentSuggestions]:
+    """Close matches (≥ 85 %) for the paper's title and each abstract sentence, for the review page."""
+    segments = [("title_zh", None, MemoryUnit.Kind.TITLE, normalise(paper.title))] + [
+        ("abstract_zh", index, MemoryUnit.Kind.ABSTRACT_SENTENCE, sentence)
+        for index, sentence in enumerate(split_english(paper.abstract), start=1)
+    ]
+    suggestions = []
+    for field_name, sentence, kind, source in segments:
+        matches = memory_close_matches(kind, source, limit=limit)
+        if matches:
+            suggestions.append(SegmentSuggestions(
+                field_name, sentence, source,
+                [(match, diff_words_html(match.unit.source, source)) for match in matches],
+            ))
+    return suggestions

@@ -9,9 +9,10 @@ import unicodedata
 from dataclasses import dataclass
 
 # Words after which a full stop does not end a sentence (compared lower-cased, without the stop).
+# Not "ms": in abstracts it is milliseconds ("12 ms. We …") far more often than a title.
 _ABBREVIATIONS = frozenset({
     "e.g", "i.e", "et al", "al", "etc", "vs", "cf", "fig", "figs", "eq", "eqs", "sec", "secs", "tab", "ref", "refs",
-    "no", "nos", "approx", "resp", "dr", "mr", "mrs", "ms", "prof", "st", "vol", "pp", "ch", "app", "appx", "thm",
+    "no", "nos", "approx", "resp", "dr", "mr", "mrs", "prof", "st", "vol", "pp", "ch", "app", "appx", "thm",
     "lem", "def", "alg", "ca", "incl", "viz", "e.q", "w.r.t", "a.k.a", "u.s", "u.k", "jr", "sr", "inc", "ltd",
 })
 # TeX math, inline or display: nothing inside it splits a sentence.

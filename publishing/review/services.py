@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from publishing.audit import audit_log
 from publishing.models import Entry
 from publishing.permissions import CHANGE_ENTRY, REVIEW_ENTRY
+from publishing.review.source_changes import source_changes_resolve
 from translations.memory import memory_store_revision
 from translations.models import Revision
 from translations.revisions import revision_restore, text_changed_since, text_current
@@ -87,6 +88,8 @@ def entry_approve(*, entry: Entry, user, seen_revision: int | None = None) -> En
     entry.save(update_fields=["state", "approved_by", "approved_at", "approved_revision"])
     # What an editor approved teaches the memory: later drafts reuse these segments.
     memory_store_revision(paper=entry.paper, revision=current)
+    # Approving again after a newer arXiv version came is the editor's answer to it.
+    source_changes_resolve(entry=entry, user=user, how="approved")
     audit_log(user=user, obj=entry, message=f"Approved revision {current.number}")
     return entry
 

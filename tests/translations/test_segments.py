@@ -40,3 +40,8 @@ def test_aligned_pairs_keep_only_confident_pairs():
     english = "A short one. This is a much longer sentence about many different things. Third sentence here."
     chinese = "短句。这是一个关于许多不同事情的更长的句子，第三句也在这里。"
     assert aligned_pairs(english, chinese) == [("A short one.", "短句。")]
+
+
+def test_units_before_a_stop_end_the_sentence():
+    assert split_english("The latency is 12 ms. On LibriTTS it works.") == [
+        "The latency is 12 ms.", "On LibriTTS it works."]
