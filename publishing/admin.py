@@ -24,6 +24,7 @@ from publishing.models import (
     Entry,
     FilteredPaper,
     Publication,
+    SourceChange,
     WebhookDelivery,
     WebhookEndpoint,
 )
@@ -488,3 +489,20 @@ class WebhookDeliveryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         for delivery in failed:
             webhook_delivery_retry(delivery=delivery)
         self.message_user(request, _("%(count)d deliveries will be tried again.") % {"count": len(failed)})
+
+
+@admin.register(SourceChange)
+class SourceChangeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Newer arXiv versions of approved or published papers; dealt with on each entry's review page."""
+
+    list_display = ["entry_link", "old_version", "new_version", "changed_fields", "was_published", "detected_at",
+                    "resolved_at", "resolution"]
+    list_filter = [("resolved_at", admin.EmptyFieldListFilter), "was_published", "resolution"]
+    list_select_related = ["entry__paper", "entry__day"]
+    search_fields = ["entry__paper__arxiv_id", "new_title"]
+    date_hierarchy = "detected_at"
+
+    @admin.display(description=_("entry"), ordering="entry__paper__arxiv_id")
+    def entry_link(self, change):
+        return format_html('<a href="{}">{} ({})</a>', reverse("admin:publishing_entry_review", args=[change.entry_id]),
+                           change.entry.paper.arxiv_id, change.entry.day.date)

@@ -68,15 +68,27 @@ def _store(units: list[MemoryUnit]) -> int:
     return MemoryUnit.objects.count() - before
 
 
-def memory_import_units(*, pairs: list[tuple[str, str, str, str]]) -> int:
-    """Store imported (kind, English, Chinese, note) pairs in one transaction; returns how many were new."""
+IMPORT_BATCH = 1000
+
+
+def memory_import_units(*, pairs: list[tuple[str, str, str, str]], progress=None) -> int:
+    """Store imported (kind, English, Chinese, note) pairs; returns how many were new.
+
+    One transaction for the whole import (a failure stores nothing), written in batches;
+    `progress(done, total)` is called after each.
+    """
     units = [
         _unit(kind=kind, source=english, target=chinese, origin=MemoryUnit.Origin.IMPORTED, note=note[:500])
         for kind, english, chinese, note in pairs
         if english.strip() and chinese.strip()
     ]
+    new = 0
     with transaction.atomic():
-        return _store(units)
+        for start in range(0, len(units), IMPORT_BATCH):
+            new += _store(units[start:start + IMPORT_BATCH])
+            if progress is not None:
+                progress(min(start + IMPORT_BATCH, len(units)), len(units))
+    return new
 
 
 def exact_units(kind: str, sources: list[str]) -> dict[str, MemoryUnit]:
