@@ -9,6 +9,9 @@ replaces the LLM's rendering of a segment whose English the memory holds exactly
 from __future__ import annotations
 
 import hashlib
+import math
+import threading
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -22,9 +25,8 @@ from translations.segments import align, aligned_pairs, join_chinese, normalise,
 
 # A close match scores at least this (rapidfuzz's ratio: 100 × (1 − normalised Indel distance)).
 CLOSE_MATCH_SCORE = 85.0
-# Two strings of lengths a ≤ b score at most 200·a/(a+b); for 85 that needs a/b ≥ 0.739. Lookups read
-# only sources in that range, a little wider for the processor's trimming: no close match is missed.
-_LENGTH_SPAN = 0.72
+# Two strings of lengths a ≤ b score at most 200·a/(a+b); for 85 that needs a/b ≥ 0.739.
+_LENGTH_SPAN = 0.739
 
 
 def source_hash(text: str) -> str:
@@ -175,34 +177,115 @@ class MemoryMatch:
         return self.score >= 100.0
 
 
-def memory_close_matches(kind: str, source: str, *, limit: int = 3, cutoff: float = CLOSE_MATCH_SCORE) -> list[MemoryMatch]:
+class _SourceIndex:
+    """Every distinct English source of one kind of unit, held in this process for close-match lookups.
+
+    Each source is kept as rapidfuzz compares it (lower-cased, punctuation dropped), with its
+    length and a word index (word → sources using it), built on the first lookup and then
+    brought up to date by reading only the rows added since (`refresh`).
+    """
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        self.lock = threading.Lock()
+        self._reset()
+
+    def _reset(self) -> None:
+        self.unit_ids: list[int] = []  # per slot: the newest unit of that source
+        self.texts: list[str] = []  # per slot: the processed source
+        self.lengths: list[int] = []
+        self.slot_of: dict[str, int] = {}
+        self.postings: dict[str, list[int]] = defaultdict(list)
+        self.newest: tuple = (0, None)  # the newest unit read: (id, created_at)
+
+    def refresh(self) -> None:
+        """Read the units added since the last refresh (one cheap query when there are none).
+
+        The newest unit's id and time tell what changed: a newer id brings the rows after the
+        last one read; a lower id, or the same id with another time (ids reused after a
+        rollback), rebuilds. Deleted units are caught when a lookup would return them.
+        """
+        with self.lock:
+            newest = MemoryUnit.objects.filter(kind=self.kind).order_by("-id").values_list("id", "created_at").first()
+            newest = newest or (0, None)
+            if newest == self.newest:
+                return
+            if newest[0] < self.newest[0] or (newest[0] == self.newest[0] and newest[1] != self.newest[1]):
+                self._reset()
+            last_read = self.newest[0]
+            rows = MemoryUnit.objects.filter(kind=self.kind, id__gt=last_read).order_by("id").values_list("id", "source")
+            for unit_id, text in rows.iterator(chunk_size=5000):
+                self._add(unit_id, text)
+            self.newest = newest
+
+    def _add(self, unit_id: int, text: str) -> None:
+        processed = utils.default_process(text)
+        slot = self.slot_of.get(processed)
+        if slot is not None:  # the same English again: the newer unit is the source's translation
+            self.unit_ids[slot] = unit_id
+            return
+        slot = len(self.texts)
+        self.slot_of[processed] = slot
+        self.unit_ids.append(unit_id)
+        self.texts.append(processed)
+        self.lengths.append(len(processed))
+        for word in set(processed.split()):
+            self.postings[word].append(slot)
+
+    def candidates(self, query: str) -> dict[int, str]:
+        """Slots that could score ≥ 85 against the processed `query`.
+
+        Steps:
+        1. only sources of a possible length: two strings of lengths a ≤ b score at most
+           200·a/(a+b), so 85 needs a/b ≥ 0.739 (exact: no match is lost here);
+        2. of the query's words, those used by at most 5 % of the sources ("rare"; common
+           words like "we" or "model" say nothing): a candidate must share at least half of
+           them. A close match differs in a few words, so it shares most of them; a
+           sentence edited in more than half its rare words is not offered. A query
+           without rare words falls back to every source of a possible length.
+        """
+        length = len(query)
+        low, high = length * _LENGTH_SPAN, length / _LENGTH_SPAN
+        common = max(50, len(self.texts) // 20)
+        rare = [word for word in set(query.split()) if 0 < len(self.postings.get(word, ())) <= common]
+        if rare:
+            shared = Counter(slot for word in rare for slot in self.postings[word])
+            needed = math.ceil(len(rare) / 2)
+            slots = [slot for slot, hits in shared.items() if hits >= needed]
+        else:
+            slots = range(len(self.texts))
+        return {slot: self.texts[slot] for slot in slots if low <= self.lengths[slot] <= high}
+
+
+_indexes = {kind: _SourceIndex(kind) for kind in MemoryUnit.Kind.values}
+
+
+def memory_close_matches(kind: str, source: str, *, limit: int = 3, cutoff: float = CLOSE_MATCH_SCORE,
+                         refresh: bool = True) -> list[MemoryMatch]:
     """The memory's units whose English is at least `cutoff` similar to `source`, best first.
 
-    Only sources of a length that could reach the cutoff are read (an index on kind and
-    length); rapidfuzz scores them, lower-cased and without punctuation. One unit per
-    distinct English source: its newest translation.
+    rapidfuzz's ratio over the texts lower-cased and without punctuation; the candidates
+    come from this process's index of the memory's sources (`_SourceIndex.candidates`).
+    One unit per distinct English source: its newest translation.
     """
-    source = normalise(source)
-    if not source:
+    query = utils.default_process(normalise(source))
+    if not query:
         return []
-    length = len(source)
-    candidates = (
-        MemoryUnit.objects.filter(
-            kind=kind, source_length__gte=int(length * _LENGTH_SPAN), source_length__lte=int(length / _LENGTH_SPAN) + 1
-        )
-        .order_by("-created_at", "-id")
-        .values_list("id", "source")
-    )
-    choices: dict[int, str] = {}
-    seen_sources: set[str] = set()
-    for unit_id, text in candidates:
-        if text not in seen_sources:  # newest first: the first of a source is its current translation
-            seen_sources.add(text)
-            choices[unit_id] = text
-    found = process.extract(source, choices, scorer=fuzz.ratio, processor=utils.default_process,
-                            score_cutoff=cutoff, limit=limit)
-    units = MemoryUnit.objects.in_bulk([unit_id for _text, _score, unit_id in found])
-    return [MemoryMatch(units[unit_id], score) for _text, score, unit_id in found]
+    index = _indexes[kind]
+    for attempt in range(2):
+        if attempt or refresh:
+            index.refresh()
+        found = process.extract(query, index.candidates(query), scorer=fuzz.ratio, processor=None,
+                                score_cutoff=cutoff, limit=limit)
+        wanted = {slot: index.unit_ids[slot] for _text, _score, slot in found}
+        units = MemoryUnit.objects.in_bulk(list(wanted.values()))
+        # A unit deleted (or rolled back) since the index read it: read the memory again.
+        if all(unit_id in units and utils.default_process(units[unit_id].source) == index.texts[slot]
+               for slot, unit_id in wanted.items()):
+            return [MemoryMatch(units[wanted[slot]], score) for _text, score, slot in found]
+        with index.lock:
+            index._reset()
+    return []
 
 
 @dataclass(frozen=True)
@@ -222,8 +305,10 @@ def memory_suggestions(paper: Paper, *, limit: int = 2) -> list[SegmentSuggestio
         for index, sentence in enumerate(split_english(paper.abstract), start=1)
     ]
     suggestions = []
+    for kind in MemoryUnit.Kind.values:
+        _indexes[kind].refresh()
     for field_name, sentence, kind, source in segments:
-        matches = memory_close_matches(kind, source, limit=limit)
+        matches = memory_close_matches(kind, source, limit=limit, refresh=False)
         if matches:
             suggestions.append(SegmentSuggestions(
                 field_name, sentence, source,

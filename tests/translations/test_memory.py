@@ -103,3 +103,13 @@ def test_close_match_lookup_is_fast_with_many_units(db):
     per_lookup = (time.perf_counter() - start) / 20
     assert per_lookup < 0.25, per_lookup
     print(json.dumps({"units": 5000, "ms_per_lookup": round(per_lookup * 1000, 1)}))
+
+
+def test_a_deleted_unit_is_not_offered_and_a_new_one_is(db):
+    text = "Neural codecs compress speech at very low bitrates with adversarial training."
+    memory_import_units(pairs=[("abstract_sentence", text, "旧。", "")])
+    assert [m.unit.target for m in memory_close_matches("abstract_sentence", text)] == ["旧。"]
+    MemoryUnit.objects.all().delete()
+    assert memory_close_matches("abstract_sentence", text) == []
+    memory_import_units(pairs=[("abstract_sentence", text.replace("very low", "low"), "新。", "")])
+    assert [m.unit.target for m in memory_close_matches("abstract_sentence", text)] == ["新。"]
