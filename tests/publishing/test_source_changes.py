@@ -146,3 +146,13 @@ def test_drafting_the_changed_sentences_reuses_the_approved_ones(
     assert split_chinese(draft.abstract_zh) == [approved[0], approved[1], "模型三：延迟为 8 毫秒。", approved[3]]
     marker = next(w for w in draft.warnings if w["kind"] == "memory_exact")
     assert [s["sentence"] for s in marker["segments"] if s["field"] == "abstract_zh"] == [1, 2, 4]
+
+
+def test_the_front_page_lists_a_published_day_with_newer_versions(published_day, tmp_path, client, editor):
+    client.force_login(editor)
+    before = client.get(reverse("admin:index"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'id="front-day-2026-01-09"' not in before
+    fetch_later(tmp_path)
+    page = client.get(reverse("admin:index"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    row = page.split('id="front-day-2026-01-09"')[1].split("</tr>")[0]
+    assert "1 published paper has a newer version on arXiv." in row
