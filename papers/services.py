@@ -6,11 +6,26 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 
+import django.dispatch
 from django.db import transaction
 from django.utils import timezone
 
 from papers.feeds import FeedPaper
 from papers.models import FetchRun, Paper
+
+# Sent inside the fetch's transaction when a stored paper's version went up: `paper` (already
+# updated), `previous` (a PaperBefore: its version and English before) and `run` (the FetchRun or None).
+paper_replaced = django.dispatch.Signal()
+
+
+@dataclass(frozen=True)
+class PaperBefore:
+    """What a stored paper said before a newer version replaced it."""
+
+    version: int
+    title: str
+    abstract: str
+    comment: str
 
 
 class FetchRunStateError(Exception):
@@ -138,7 +153,11 @@ class UpsertOutcome:
 
 
 def papers_upsert_from_feed(*, feed_papers: Iterable[FeedPaper], run: FetchRun | None = None) -> UpsertOutcome:
-    """Create or update one Paper per arXiv id; writes only what changed (so re-running changes nothing)."""
+    """Create or update one Paper per arXiv id; writes only what changed (so re-running changes nothing).
+
+    A stored paper whose version goes up sends `paper_replaced` with its text before, so apps that
+    keep work on the old text (publishing's approved entries) can mark it; papers knows none of them.
+    """
     by_id: dict[str, FeedPaper] = {}
     for feed_paper in feed_papers:
         known = by_id.get(feed_paper.arxiv_id)
@@ -163,10 +182,13 @@ def papers_upsert_from_feed(*, feed_papers: Iterable[FeedPaper], run: FetchRun |
             changes = _changes_for(paper, feed_paper)
             if not changes:
                 continue
+            before = PaperBefore(paper.version, paper.title, paper.abstract, paper.comment)
             for name, value in changes.items():
                 setattr(paper, name, value)
             paper.last_changed_at = now
             paper.last_changed_by_run = run
             paper.save(update_fields=[*changes, "last_changed_at", "last_changed_by_run"])
             updated += 1
+            if paper.version > before.version:
+                paper_replaced.send(sender=Paper, paper=paper, previous=before, run=run)
     return UpsertOutcome(papers=stored, created=created, updated=updated)

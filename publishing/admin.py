@@ -12,7 +12,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import ngettext, pgettext_lazy
 
 from digest_site.admin_mixins import ReadOnlyAdminMixin
 from papers.models import FetchRun
@@ -24,6 +24,7 @@ from publishing.models import (
     Entry,
     FilteredPaper,
     Publication,
+    SourceChange,
     WebhookDelivery,
     WebhookEndpoint,
 )
@@ -37,6 +38,7 @@ from publishing.review.publish_views import (
     publish_result_message,
     scheduled_publication_cancel_view,
 )
+from publishing.review.source_changes import newer_versions_of
 from publishing.review.views import (
     day_review_view,
     entry_review_view,
@@ -210,6 +212,17 @@ class DigestDayAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             if workers.alive is False:
                 self.message_user(request, _("Workers: %(message)s") % {"message": workers.message}, messages.WARNING)
         return super().changelist_view(request, extra_context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        day = self.get_object(request, object_id)
+        if request.method == "GET" and day is not None:
+            published = newer_versions_of(day)["published"]
+            if published:
+                self.message_user(request, ngettext(
+                    "%(count)d published paper has a newer version on arXiv: see the day's review page.",
+                    "%(count)d published papers have newer versions on arXiv: see the day's review page.",
+                    len(published)) % {"count": len(published)}, messages.WARNING)
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def has_publish_permission(self, request):
         return request.user.has_perm(PUBLISH_DAY)
@@ -476,3 +489,20 @@ class WebhookDeliveryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         for delivery in failed:
             webhook_delivery_retry(delivery=delivery)
         self.message_user(request, _("%(count)d deliveries will be tried again.") % {"count": len(failed)})
+
+
+@admin.register(SourceChange)
+class SourceChangeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Newer arXiv versions of approved or published papers; dealt with on each entry's review page."""
+
+    list_display = ["entry_link", "old_version", "new_version", "changed_fields", "was_published", "detected_at",
+                    "resolved_at", "resolution"]
+    list_filter = [("resolved_at", admin.EmptyFieldListFilter), "was_published", "resolution"]
+    list_select_related = ["entry__paper", "entry__day"]
+    search_fields = ["entry__paper__arxiv_id", "new_title"]
+    date_hierarchy = "detected_at"
+
+    @admin.display(description=_("entry"), ordering="entry__paper__arxiv_id")
+    def entry_link(self, change):
+        return format_html('<a href="{}">{} ({})</a>', reverse("admin:publishing_entry_review", args=[change.entry_id]),
+                           change.entry.paper.arxiv_id, change.entry.day.date)

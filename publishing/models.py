@@ -289,6 +289,60 @@ class Entry(models.Model):
         return f"{self.day.date} #{self.position} {self.paper.arxiv_id}"
 
 
+class SourceChangeQuerySet(models.QuerySet):
+    def open(self) -> "SourceChangeQuerySet":
+        """Marks no editor has dealt with yet (by approving the entry again, or dismissing the mark)."""
+        return self.filter(resolved_at__isnull=True)
+
+
+class SourceChange(models.Model):
+    """A newer arXiv version of a paper whose entry was approved or published, with English that changed.
+
+    Keeps the English before and after (the Paper row holds only the latest), so the review
+    page can show what changed. A replacement that changes only the version and dates makes none.
+    """
+
+    ENGLISH_FIELDS = ("title", "abstract", "comment")
+
+    entry = models.ForeignKey(Entry, verbose_name=_("entry"), on_delete=models.CASCADE, related_name="source_changes")
+    old_version = models.PositiveIntegerField(_("old version"))
+    new_version = models.PositiveIntegerField(_("new version"))
+    old_title = models.TextField(_("old title"), blank=True)
+    new_title = models.TextField(_("new title"), blank=True)
+    old_abstract = models.TextField(_("old abstract"), blank=True)
+    new_abstract = models.TextField(_("new abstract"), blank=True)
+    old_comment = models.TextField(_("old comments"), blank=True)
+    new_comment = models.TextField(_("new comments"), blank=True)
+    # Of ENGLISH_FIELDS, those that changed.
+    changed_fields = models.JSONField(_("changed"), default=list)
+    # The entry was in its day's live publication when the new version came: readers see the old text.
+    was_published = models.BooleanField(_("published"), default=False)
+    fetch_run = models.ForeignKey(
+        "papers.FetchRun", verbose_name=_("fetch"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    detected_at = models.DateTimeField(_("detected at"), default=timezone.now)
+    resolved_at = models.DateTimeField(_("dealt with at"), null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("dealt with by"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+    resolution = models.CharField(_("how"), max_length=20, blank=True)
+
+    objects = SourceChangeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("source change")
+        verbose_name_plural = _("source changes")
+        ordering = ["-detected_at", "-id"]
+        constraints = [
+            # A fetch seen twice marks an entry once per new version.
+            models.UniqueConstraint(fields=["entry", "new_version"], name="source_change_once_per_version"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.entry.paper.arxiv_id} v{self.old_version} → v{self.new_version}"
+
+
 class FilteredPaper(models.Model):
     """A paper new to the digest that a day's filters dropped (keywords, primary-only, announce type),
     or that a new archive's first fetch found announced before the archive began.

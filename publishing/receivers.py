@@ -2,12 +2,14 @@
 
 from django.dispatch import receiver
 
+from papers.services import paper_replaced
 from publishing.channels.webhooks import publication_announce
 from publishing.days.pipeline import day_check_drafting, days_awaiting_drafts_of
 from publishing.days.services import acting_as
 from publishing.models import DigestDay
 from publishing.posts.export import jekyll_posts_sync
 from publishing.review.services import entries_follow_text
+from publishing.review.source_changes import source_change_record
 from publishing.signals import day_publication_changed
 from translations.revisions import revision_saved
 from translations.services import draft_finished
@@ -23,6 +25,11 @@ def move_days_on_when_their_drafts_finish(sender, draft, **kwargs) -> None:
 @receiver(revision_saved)
 def entries_follow_their_text(sender, revision, **kwargs) -> None:
     entries_follow_text(revision=revision)
+
+
+@receiver(paper_replaced)
+def approved_entries_marked_when_their_source_changes(sender, paper, previous, run=None, **kwargs) -> None:
+    source_change_record(paper=paper, previous=previous, run=run)
 
 
 @receiver(day_publication_changed)

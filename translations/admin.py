@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.http import HttpResponse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -6,8 +7,9 @@ from django.utils.translation import ngettext
 from digest_site.admin_mixins import ReadOnlyAdminMixin
 from translations.checks import ERROR, SEVERITY_LABELS, check_named, severity_of
 from translations.llm import LLMConfig, LLMError
-from translations.models import GlossaryTerm, MachineDraft, PaperText
+from translations.models import GlossaryTerm, MachineDraft, MemoryUnit, PaperText
 from translations.services import papers_draft_again
+from translations.tmx import memory_to_tmx
 
 
 @admin.register(MachineDraft)
@@ -119,3 +121,40 @@ class PaperTextAdmin(admin.ModelAdmin):
     @admin.display(description=_("characters"))
     def length(self, paper_text):
         return format_html("{}", len(paper_text.text))
+
+
+@admin.register(MemoryUnit)
+class MemoryUnitAdmin(admin.ModelAdmin):
+    """The translation memory: read here, exported as TMX; filled by approvals and `import_memory`.
+
+    Units are not edited (a correction is a new approval); a wrong one may be deleted.
+    """
+
+    list_display = ["source", "target", "kind", "origin", "paper_link", "created_at"]
+    list_filter = ["kind", "origin", ("created_at", admin.DateFieldListFilter)]
+    search_fields = ["source", "target", "paper__arxiv_id", "note"]
+    list_select_related = ["paper"]
+    date_hierarchy = "created_at"
+    actions = ["export_tmx"]
+    fields = ["kind", "source", "target", "origin", "paper", "paper_version", "revision", "note", "created_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_export_permission(self, request):
+        return request.user.has_perm("translations.view_memoryunit")
+
+    @admin.display(description=_("paper"), ordering="paper__arxiv_id")
+    def paper_link(self, unit):
+        return f"{unit.paper.arxiv_id}v{unit.paper_version}" if unit.paper_id else "—"
+
+    @admin.action(description=_("Export the selected units as TMX"), permissions=["export"])
+    def export_tmx(self, request, queryset):
+        response = HttpResponse(memory_to_tmx(queryset.select_related("paper").order_by("id")),
+                                content_type="application/x-tmx+xml")
+        response["Content-Disposition"] = 'attachment; filename="translation-memory.tmx"'
+        return response

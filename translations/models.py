@@ -207,3 +207,64 @@ class Revision(ChineseText):
 
     def __str__(self) -> str:
         return f"{self.paper.arxiv_id} r{self.number}"
+
+
+class MemoryUnitQuerySet(models.QuerySet):
+    def for_source(self, source_hash: str) -> "MemoryUnitQuerySet":
+        """Units with this normalised English source, newest first (the latest approval wins)."""
+        return self.filter(source_hash=source_hash).order_by("-created_at", "-id")
+
+
+class MemoryUnit(models.Model):
+    """One segment of approved (or imported) translation: an English source and its Chinese.
+
+    The same pair is stored once (the first origin is kept); the same source with another
+    Chinese is a second unit, and the newest is the one drafting reuses.
+    """
+
+    class Kind(models.TextChoices):
+        TITLE = "title", _("title")
+        ABSTRACT_SENTENCE = "abstract_sentence", _("abstract sentence")
+
+    class Origin(models.TextChoices):
+        APPROVED = "approved", _("approved revision")
+        IMPORTED = "imported", _("imported (TMX)")
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    source = models.TextField(_("English"))
+    # sha256 of the normalised source (translations.segments.normalise): exact lookups use the index.
+    source_hash = models.CharField(_("source hash"), max_length=64, editable=False)
+    # Length of the normalised source: close matches look only at sources of a possible length.
+    source_length = models.PositiveIntegerField(_("source length"), editable=False)
+    target = models.TextField(_("Chinese"))
+    target_hash = models.CharField(max_length=64, editable=False)
+    origin = models.CharField(_("origin"), max_length=12, choices=Origin.choices)
+    revision = models.ForeignKey(
+        Revision, verbose_name=_("approved revision"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    paper = models.ForeignKey(
+        "papers.Paper", verbose_name=_("paper"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    paper_version = models.PositiveIntegerField(_("paper version"), null=True, blank=True)
+    # Where an imported unit came from (the TMX file's name) or an imported note.
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+
+    objects = MemoryUnitQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("translation memory unit")
+        verbose_name_plural = _("translation memory")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # Storing the same approval (or importing the same file) twice adds nothing.
+            models.UniqueConstraint(fields=["kind", "source_hash", "target_hash"], name="memory_unit_pair_once"),
+        ]
+        indexes = [
+            models.Index(fields=["source_hash"], name="memory_unit_source_hash"),
+            models.Index(fields=["kind", "source_length"], name="memory_unit_kind_length"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source[:60]} → {self.target[:30]}"

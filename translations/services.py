@@ -16,6 +16,7 @@ from django_q.tasks import async_task
 from papers.models import Paper
 from translations.fulltext import paper_source_text
 from translations.llm import LLMConfig, LLMError, reply_schema, request_draft
+from translations.memory import memory_reuse_exact
 from translations.models import MachineDraft
 from translations.prompts import PaperMaterial, build_messages, current_prompt_version
 from translations.quality import text_findings
@@ -196,8 +197,8 @@ def draft_run(*, draft_id: int, config: LLMConfig | None = None, client=None) ->
     """Claim the draft and write it with the LLM; None if another worker has it or it is finished.
 
     Steps: claim; get the paper's text (full text, else the abstract); pick the glossary
-    rules the paper uses; ask the LLM; run the named quality checks (translations.checks) on
-    the reply; record.
+    rules the paper uses; ask the LLM; reuse the translation memory's exact matches (title,
+    abstract sentences); run the named quality checks (translations.checks) on the result; record.
     Every failure ends as a failed draft with its error, never as an exception.
     """
     draft = draft_claim(draft_id=draft_id)
@@ -222,13 +223,18 @@ def draft_run(*, draft_id: int, config: LLMConfig | None = None, client=None) ->
         return draft
 
     reply = answer.reply
-    text = {"title_zh": reply.title_zh, "abstract_zh": reply.abstract_zh, "background_md": reply.background,
+    # Segments editors already approved (same English) are taken from the memory, verbatim.
+    reuse = memory_reuse_exact(title_en=paper.title, abstract_en=paper.abstract, title_zh=reply.title_zh,
+                               abstract_zh=reply.abstract_zh)
+    text = {"title_zh": reuse.title_zh, "abstract_zh": reuse.abstract_zh, "background_md": reply.background,
             "method_md": reply.method, "results_md": reply.results}
     findings = text_findings(paper=paper, text=text, full_text=source.text if source.kind != "abstract" else "",
                              rules=rules)
     warnings = []
     if source.kind == MachineDraft.TextSource.ABSTRACT:
         warnings.append({"kind": "abstract_only", "message": f"仅根据摘要撰写：{source.note}"})
+    if reuse.marker:
+        warnings.append(reuse.marker)
     _draft_finish(
         draft,
         status=MachineDraft.Status.SUCCEEDED,

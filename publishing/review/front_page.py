@@ -1,15 +1,17 @@
 """The editor's front page (the admin index): the days that still need work, with their progress,
-failed drafts, flags and approved changes not yet published, and the editor's own last edits."""
+failed drafts, flags, approved changes not yet published and papers with newer arXiv versions,
+and the editor's own last edits."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 
 from publishing.days.windows import current_digest_date
-from publishing.models import DigestDay
+from publishing.models import DigestDay, SourceChange
 from publishing.posts.preview import unpublished_changes
+from publishing.review.source_changes import newer_versions_of
 from translations.models import MachineDraft, Revision
 
 FRONT_PAGE_DAYS = 10
@@ -21,16 +23,19 @@ class DayAtWork:
     day: DigestDay
     failed_drafts: int
     unpublished_changes: int
+    newer_versions: int  # published papers of the day with a newer arXiv version not dealt with
     flags: list  # the day's recent moves into needs_attention (and acknowledgements)
 
 
 def days_at_work() -> list[DayAtWork]:
-    """Today's day and every day not published (or published with changes since), newest first."""
+    """Today's day and every day not published (or published with changes since, or with papers
+    that have newer arXiv versions), newest first."""
     today = current_digest_date()
+    newer = SourceChange.objects.open().filter(entry__day=OuterRef("pk"))
     days = list(
-        DigestDay.objects.with_counts().with_progress()
+        DigestDay.objects.with_counts().with_progress().annotate(has_newer_versions=Exists(newer))
         .filter(Q(date=today) | Q(live_publication__isnull=True) | Q(unpublished_changes=True)
-                | Q(status=DigestDay.Status.NEEDS_ATTENTION))
+                | Q(status=DigestDay.Status.NEEDS_ATTENTION) | Q(has_newer_versions=True))
         .select_related("live_publication").defer("live_publication__markdown", "live_publication__html")
         .order_by("-date")[:FRONT_PAGE_DAYS]
     )
@@ -45,6 +50,7 @@ def days_at_work() -> list[DayAtWork]:
             day=day,
             failed_drafts=failed.get(day.pk, 0),
             unpublished_changes=len(unpublished_changes(day=day)) if day.unpublished_changes else 0,
+            newer_versions=len(newer_versions_of(day)["published"]) if day.has_newer_versions else 0,
             flags=list(day.transitions.filter(Q(to_status=DigestDay.Status.NEEDS_ATTENTION) | Q(step="acknowledge"))
                        .order_by("-at")[:3]),
         )

@@ -11,7 +11,9 @@ from django.utils.translation import gettext_lazy as _
 from publishing.audit import audit_log
 from publishing.models import Entry
 from publishing.permissions import CHANGE_ENTRY, REVIEW_ENTRY
+from publishing.review.source_changes import source_changes_resolve
 from translations.checks import check_named, errors_in
+from translations.memory import memory_store_revision
 from translations.models import Revision
 from translations.quality import findings_of
 from translations.revisions import revision_restore, text_changed_since, text_current
@@ -116,6 +118,10 @@ def entry_approve(*, entry: Entry, user, seen_revision: int | None = None, despi
     entry.approved_by, entry.approved_at, entry.approved_revision = user, timezone.now(), current
     entry.approved_despite_checks = list(dict.fromkeys(finding["check"] for finding in errors))
     entry.save(update_fields=["state", "approved_by", "approved_at", "approved_revision", "approved_despite_checks"])
+    # What an editor approved teaches the memory: later drafts reuse these segments.
+    memory_store_revision(paper=entry.paper, revision=current)
+    # Approving again after a newer arXiv version came is the editor's answer to it.
+    source_changes_resolve(entry=entry, user=user, how="approved")
     message = f"Approved revision {current.number}"
     if errors:
         message += f" despite check errors: {', '.join(entry.approved_despite_checks)}"

@@ -42,8 +42,16 @@ from publishing.review.services import (
     entry_reopen,
     entry_text_restore,
 )
+from publishing.review.source_changes import (
+    SourceChangeError,
+    newer_versions_of,
+    source_changes_dismiss,
+    source_changes_shown,
+)
 from translations.checks import ERROR
 from translations.diffing import diff_html
+from translations.llm import LLMError
+from translations.memory import memory_suggestions
 from translations.models import MachineDraft, Revision
 from translations.quality import findings_of
 from translations.revisions import (
@@ -56,6 +64,7 @@ from translations.revisions import (
     revision_save,
     text_current,
 )
+from translations.services import papers_draft_again
 
 
 # The words editors read about who changed what: their language, the site's time zone, the fields' labels.
@@ -118,6 +127,10 @@ def entry_review_view(model_admin, request, entry_id: int):
     current = text_current(entry.paper)
     base_number = current.number if current else 0
     stale: StaleEdit | None = None
+    if request.method == "POST" and {"_source_redraft", "_source_dismiss"} & set(request.POST):
+        if not model_admin.has_change_permission(request, entry):
+            raise PermissionDenied
+        return _source_change_answer(request, entry)
     if request.method == "POST":
         if not model_admin.has_change_permission(request, entry):
             raise PermissionDenied
@@ -166,8 +179,34 @@ def entry_review_view(model_admin, request, entry_id: int):
                      for name in ("background_md", "method_md", "results_md")] if current else [],
         "next_entry": entry.day.entries.next_to_review(after=entry),
         "can_review": request.user.has_perm(REVIEW_ENTRY),
+        "memory_suggestions": memory_suggestions(entry.paper),
+        "source_changes": source_changes_shown(entry),
     }
     return TemplateResponse(request, "admin/publishing/entry_review.html", context)
+
+
+def _source_change_answer(request, entry: Entry):
+    """The banner's buttons: draft again (the memory keeps the unchanged sentences), or dismiss the mark."""
+    if "_source_dismiss" in request.POST:
+        try:
+            if source_changes_dismiss(entry=entry, user=request.user):
+                messages.success(request, _("The newer arXiv version is dismissed: the approved text stands."))
+        except SourceChangeError as exc:
+            messages.error(request, str(exc))
+        return redirect("admin:publishing_entry_review", entry.pk)
+    try:
+        queued = papers_draft_again(papers=[entry.paper])
+    except LLMError as exc:
+        messages.error(request, _("Not drafted: %(reason)s") % {"reason": exc})
+    else:
+        if queued:
+            messages.success(request, _(
+                "A new draft of the new version is queued. Sentences whose English did not change are taken "
+                "from the translation memory; when it is done, adopt its sections here."
+            ))
+        else:
+            messages.info(request, _("A draft of this paper is already queued."))
+    return redirect("admin:publishing_entry_review", entry.pk)
 
 
 def _apply(request, entry: Entry, form: EntryTextForm):
@@ -423,6 +462,7 @@ def day_review_view(model_admin, request, day_id: int):
         "not_reviewed": sum(1 for row in rows if row["entry"].state in Entry.NOT_REVIEWED),
         "approved": sum(1 for row in rows if row["entry"].state == Entry.State.APPROVED),
         "unpublished_changes": [change for change in unpublished_changes(day=day) if change.kind != "removed"],
+        "newer_versions": newer_versions_of(day),
         **_attention_context(request, day),
     }
     return TemplateResponse(request, "admin/publishing/day_review.html", context)

@@ -10,6 +10,7 @@ from django.contrib.auth.models import User
 from django.core.management import call_command
 
 from publishing.models import DigestDay, Entry, Publication
+from translations.memory import memory_suggestions
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -32,6 +33,10 @@ def test_the_demo_setup_runs_twice_and_the_second_run_skips_what_is_done(demo_se
     day = DigestDay.objects.get(date="2026-01-09")
     assert day.status == DigestDay.Status.PUBLISHED and Publication.objects.count() == 1
     assert "Admin account created: username 'admin', password '" in first
+    assert "Translation memory: 4 units imported" in first
+    # The entry left for review is offered a close match from the demo's memory.
+    waiting = Entry.objects.select_related("paper").get(state=Entry.State.IN_REVIEW)
+    assert memory_suggestions(waiting.paper)
     password = User.objects.get(username="admin").password
     post = tmp_path / "2026-01-09-arxiv.md"
     assert post.exists()

@@ -9,10 +9,19 @@ from publishing.models import DigestDay
 
 DEMO_DATE = "2026-01-09"
 DEMO_FOLDER = Path(settings.BASE_DIR) / "demo"
+DEMO_MEMORY = DEMO_FOLDER / "memory-demo.tmx"
+
+
+def demo_memory_load(step, run) -> None:
+    """The demo's small translation memory (close to sentences of the demo day, so its review pages
+    offer matches); importing it again adds nothing."""
+    step(f"loading the demo translation memory from {DEMO_MEMORY.relative_to(settings.BASE_DIR)}")
+    run("import_memory", str(DEMO_MEMORY))
 
 
 class Command(BaseCommand):
-    help = ("The demo's steps before serving, each skipped when done: the admin account, collecting the demo day, "
+    help = ("The demo's steps before serving, each skipped when done: the admin account, a small translation "
+            "memory, collecting the demo day, "
             "its drafts, approving and publishing it, its status, the exported post. Run it again at will. "
             "Development only.")
 
@@ -44,6 +53,7 @@ class Command(BaseCommand):
             self._step(f"{date} is already published (version {published.live_publication.version}): "
                        "skipping collecting, drafting, approving and publishing")
         else:
+            demo_memory_load(self._step, self._run)
             self._step(f"collecting the demo day {date} from {feed.relative_to(settings.BASE_DIR)}")
             self._run("fetch_papers", "--date", date, "--file", str(feed))
             if settings.DIGEST_LLM_MODEL:

@@ -1,0 +1,317 @@
+"""The translation memory: approved segments stored, reused exactly when drafting, offered when close.
+
+Segments are a paper's title and its abstract's sentences (translations.segments splits and
+aligns them). An approval stores its revision's segments (`memory_store_revision`); drafting
+replaces the LLM's rendering of a segment whose English the memory holds exactly
+(`memory_reuse_exact`); the review page offers close matches (`memory_close_matches`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import threading
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils.safestring import SafeString
+from rapidfuzz import fuzz, process, utils
+
+from papers.models import Paper
+from translations.diffing import diff_words_html
+from translations.models import MemoryUnit, Revision
+from translations.segments import align, aligned_pairs, join_chinese, normalise, split_chinese, split_english
+
+# A close match scores at least this (rapidfuzz's ratio: 100 × (1 − normalised Indel distance)).
+CLOSE_MATCH_SCORE = 85.0
+# Two strings of lengths a ≤ b score at most 200·a/(a+b); for 85 that needs a/b ≥ 0.739.
+_LENGTH_SPAN = 0.739
+
+
+def source_hash(text: str) -> str:
+    return hashlib.sha256(normalise(text).encode()).hexdigest()
+
+
+def _unit(*, kind: str, source: str, target: str, **origin) -> MemoryUnit:
+    source, target = normalise(source), target.strip()
+    return MemoryUnit(
+        kind=kind, source=source, source_hash=source_hash(source), source_length=len(source), target=target,
+        target_hash=hashlib.sha256(target.encode()).hexdigest(), **origin,
+    )
+
+
+def revision_segments(*, paper: Paper, revision: Revision) -> list[tuple[str, str, str]]:
+    """(kind, English, Chinese) segments of an approved revision: the title, and the abstract's
+    sentences that align confidently with the English sentences (translations.segments.align)."""
+    segments = []
+    if paper.title.strip() and revision.title_zh.strip():
+        segments.append((MemoryUnit.Kind.TITLE, paper.title, revision.title_zh))
+    for english, chinese in aligned_pairs(paper.abstract, revision.abstract_zh):
+        segments.append((MemoryUnit.Kind.ABSTRACT_SENTENCE, english, chinese))
+    return segments
+
+
+@transaction.atomic
+def memory_store_revision(*, paper: Paper, revision: Revision) -> int:
+    """Store an approved revision's segments; a pair already stored is left as it is. Returns how many were new."""
+    units = [
+        _unit(kind=kind, source=english, target=chinese, origin=MemoryUnit.Origin.APPROVED, revision=revision,
+              paper=paper, paper_version=paper.version)
+        for kind, english, chinese in revision_segments(paper=paper, revision=revision)
+    ]
+    return _store(units)
+
+
+def _store(units: list[MemoryUnit]) -> int:
+    before = MemoryUnit.objects.count()
+    # The unique (kind, source_hash, target_hash) constraint drops pairs already stored.
+    MemoryUnit.objects.bulk_create(units, ignore_conflicts=True)
+    return MemoryUnit.objects.count() - before
+
+
+IMPORT_BATCH = 1000
+
+
+def memory_import_units(*, pairs: list[tuple[str, str, str, str]], progress=None) -> int:
+    """Store imported (kind, English, Chinese, note) pairs; returns how many were new.
+
+    One transaction for the whole import (a failure stores nothing), written in batches;
+    `progress(done, total)` is called after each.
+    """
+    units = [
+        _unit(kind=kind, source=english, target=chinese, origin=MemoryUnit.Origin.IMPORTED, note=note[:500])
+        for kind, english, chinese, note in pairs
+        if english.strip() and chinese.strip()
+    ]
+    new = 0
+    with transaction.atomic():
+        for start in range(0, len(units), IMPORT_BATCH):
+            new += _store(units[start:start + IMPORT_BATCH])
+            if progress is not None:
+                progress(min(start + IMPORT_BATCH, len(units)), len(units))
+    return new
+
+
+def exact_units(kind: str, sources: list[str]) -> dict[str, MemoryUnit]:
+    """For each source the memory holds exactly (normalised), its newest unit; keyed by source hash."""
+    hashes = {source_hash(source) for source in sources if source.strip()}
+    found: dict[str, MemoryUnit] = {}
+    for unit in MemoryUnit.objects.filter(kind=kind, source_hash__in=hashes).order_by("-created_at", "-id"):
+        found.setdefault(unit.source_hash, unit)
+    return found
+
+
+@dataclass
+class MemoryReuse:
+    """A draft's title and abstract after exact memory matches replaced the LLM's rendering."""
+
+    title_zh: str
+    abstract_zh: str
+    # [{"field": "title_zh" | "abstract_zh", "sentence": n (1-based, abstract only), "unit": id}]
+    segments: list[dict] = field(default_factory=list)
+
+    @property
+    def marker(self) -> dict | None:
+        """The draft warning that tells the editor which segments came from memory, or None."""
+        if not self.segments:
+            return None
+        parts = []
+        if any(segment["field"] == "title_zh" for segment in self.segments):
+            parts.append("标题")
+        sentences = [str(segment["sentence"]) for segment in self.segments if segment["field"] == "abstract_zh"]
+        if sentences:
+            parts.append(f"摘要第 {'、'.join(sentences)} 句")
+        return {
+            "kind": "memory_exact",
+            "message": f"译文记忆：{'与'.join(parts)}与已审定的原文完全相同，沿用了已审定的译文",
+            "segments": self.segments,
+        }
+
+
+def memory_reuse_exact(*, title_en: str, abstract_en: str, title_zh: str, abstract_zh: str) -> MemoryReuse:
+    """Replace the LLM's rendering of every segment whose English the memory holds exactly.
+
+    Steps:
+    1. the title: an exact match replaces the whole Chinese title;
+    2. the abstract: split both texts into sentences and align them (translations.segments.align);
+       each confident 1:1 pair whose English sentence the memory holds takes the memory's
+       Chinese. When every English sentence is held, the abstract is the memory's sentences
+       joined, whatever the LLM's sentences were. Other sentences stay as the LLM wrote them.
+    """
+    reuse = MemoryReuse(title_zh=title_zh, abstract_zh=abstract_zh)
+    title_unit = exact_units(MemoryUnit.Kind.TITLE, [title_en]).get(source_hash(title_en))
+    if title_unit is not None and title_en.strip():
+        reuse.title_zh = title_unit.target
+        reuse.segments.append({"field": "title_zh", "unit": title_unit.pk})
+    english = split_english(abstract_en)
+    held = exact_units(MemoryUnit.Kind.ABSTRACT_SENTENCE, english)
+    if not held:
+        return reuse
+    units = [held.get(source_hash(sentence)) for sentence in english]
+    if all(units):
+        reuse.abstract_zh = join_chinese([unit.target for unit in units])
+        reuse.segments += [{"field": "abstract_zh", "sentence": index + 1, "unit": unit.pk}
+                           for index, unit in enumerate(units)]
+        return reuse
+    chinese = split_chinese(abstract_zh)
+    replaced = False
+    for bead in align(english, chinese):
+        unit = units[bead.en[0]] if bead.confident else None
+        if unit is not None:
+            chinese[bead.zh[0]] = unit.target
+            reuse.segments.append({"field": "abstract_zh", "sentence": bead.en[0] + 1, "unit": unit.pk})
+            replaced = True
+    if replaced:
+        reuse.abstract_zh = join_chinese(chinese)
+    return reuse
+
+
+@dataclass(frozen=True)
+class MemoryMatch:
+    unit: MemoryUnit
+    score: float
+
+    @property
+    def exact(self) -> bool:
+        return self.score >= 100.0
+
+
+class _SourceIndex:
+    """Every distinct English source of one kind of unit, held in this process for close-match lookups.
+
+    Each source is kept as rapidfuzz compares it (lower-cased, punctuation dropped), with its
+    length and a word index (word → sources using it), built on the first lookup and then
+    brought up to date by reading only the rows added since (`refresh`).
+    """
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        self.lock = threading.Lock()
+        self._reset()
+
+    def _reset(self) -> None:
+        self.unit_ids: list[int] = []  # per slot: the newest unit of that source
+        self.texts: list[str] = []  # per slot: the processed source
+        self.lengths: list[int] = []
+        self.slot_of: dict[str, int] = {}
+        self.postings: dict[str, list[int]] = defaultdict(list)
+        self.newest: tuple = (0, None)  # the newest unit read: (id, created_at)
+
+    def refresh(self) -> None:
+        """Read the units added since the last refresh (one cheap query when there are none).
+
+        The newest unit's id and time tell what changed: a newer id brings the rows after the
+        last one read; a lower id, or the same id with another time (ids reused after a
+        rollback), rebuilds. Deleted units are caught when a lookup would return them.
+        """
+        with self.lock:
+            newest = MemoryUnit.objects.filter(kind=self.kind).order_by("-id").values_list("id", "created_at").first()
+            newest = newest or (0, None)
+            if newest == self.newest:
+                return
+            if newest[0] < self.newest[0] or (newest[0] == self.newest[0] and newest[1] != self.newest[1]):
+                self._reset()
+            last_read = self.newest[0]
+            rows = MemoryUnit.objects.filter(kind=self.kind, id__gt=last_read).order_by("id").values_list("id", "source")
+            for unit_id, text in rows.iterator(chunk_size=5000):
+                self._add(unit_id, text)
+            self.newest = newest
+
+    def _add(self, unit_id: int, text: str) -> None:
+        processed = utils.default_process(text)
+        slot = self.slot_of.get(processed)
+        if slot is not None:  # the same English again: the newer unit is the source's translation
+            self.unit_ids[slot] = unit_id
+            return
+        slot = len(self.texts)
+        self.slot_of[processed] = slot
+        self.unit_ids.append(unit_id)
+        self.texts.append(processed)
+        self.lengths.append(len(processed))
+        for word in set(processed.split()):
+            self.postings[word].append(slot)
+
+    def candidates(self, query: str) -> dict[int, str]:
+        """Slots that could score ≥ 85 against the processed `query`.
+
+        Steps:
+        1. only sources of a possible length: two strings of lengths a ≤ b score at most
+           200·a/(a+b), so 85 needs a/b ≥ 0.739 (exact: no match is lost here);
+        2. of the query's words, those used by at most 5 % of the sources ("rare"; common
+           words like "we" or "model" say nothing): a candidate must share at least half of
+           them. A close match differs in a few words, so it shares most of them; a
+           sentence edited in more than half its rare words is not offered. A query
+           without rare words falls back to every source of a possible length.
+        """
+        length = len(query)
+        low, high = length * _LENGTH_SPAN, length / _LENGTH_SPAN
+        common = max(50, len(self.texts) // 20)
+        rare = [word for word in set(query.split()) if 0 < len(self.postings.get(word, ())) <= common]
+        if rare:
+            shared = Counter(slot for word in rare for slot in self.postings[word])
+            needed = math.ceil(len(rare) / 2)
+            slots = [slot for slot, hits in shared.items() if hits >= needed]
+        else:
+            slots = range(len(self.texts))
+        return {slot: self.texts[slot] for slot in slots if low <= self.lengths[slot] <= high}
+
+
+_indexes = {kind: _SourceIndex(kind) for kind in MemoryUnit.Kind.values}
+
+
+def memory_close_matches(kind: str, source: str, *, limit: int = 3, cutoff: float = CLOSE_MATCH_SCORE,
+                         refresh: bool = True) -> list[MemoryMatch]:
+    """The memory's units whose English is at least `cutoff` similar to `source`, best first.
+
+    rapidfuzz's ratio over the texts lower-cased and without punctuation; the candidates
+    come from this process's index of the memory's sources (`_SourceIndex.candidates`).
+    One unit per distinct English source: its newest translation.
+    """
+    query = utils.default_process(normalise(source))
+    if not query:
+        return []
+    index = _indexes[kind]
+    for attempt in range(2):
+        if attempt or refresh:
+            index.refresh()
+        found = process.extract(query, index.candidates(query), scorer=fuzz.ratio, processor=None,
+                                score_cutoff=cutoff, limit=limit)
+        wanted = {slot: index.unit_ids[slot] for _text, _score, slot in found}
+        units = MemoryUnit.objects.in_bulk(list(wanted.values()))
+        # A unit deleted (or rolled back) since the index read it: read the memory again.
+        if all(unit_id in units and utils.default_process(units[unit_id].source) == index.texts[slot]
+               for slot, unit_id in wanted.items()):
+            return [MemoryMatch(units[wanted[slot]], score) for _text, score, slot in found]
+        with index.lock:
+            index._reset()
+    return []
+
+
+@dataclass(frozen=True)
+class SegmentSuggestions:
+    """What the memory offers for one segment of a paper: its English, and close matches with the difference."""
+
+    field: str  # "title_zh" or "abstract_zh"
+    sentence: int | None  # 1-based, for abstract sentences
+    source: str
+    matches: list[tuple[MemoryMatch, SafeString]]  # each with the English diff (memory's source → this segment)
+
+
+def memory_suggestions(paper: Paper, *, limit: int = 2) -> list[SegmentSuggestions]:
+    """Close matches (≥ 85 %) for the paper's title and each abstract sentence, for the review page."""
+    segments = [("title_zh", None, MemoryUnit.Kind.TITLE, normalise(paper.title))] + [
+        ("abstract_zh", index, MemoryUnit.Kind.ABSTRACT_SENTENCE, sentence)
+        for index, sentence in enumerate(split_english(paper.abstract), start=1)
+    ]
+    suggestions = []
+    for kind in MemoryUnit.Kind.values:
+        _indexes[kind].refresh()
+    for field_name, sentence, kind, source in segments:
+        matches = memory_close_matches(kind, source, limit=limit, refresh=False)
+        if matches:
+            suggestions.append(SegmentSuggestions(
+                field_name, sentence, source,
+                [(match, diff_words_html(match.unit.source, source)) for match in matches],
+            ))
+    return suggestions
