@@ -326,7 +326,8 @@ def email_edition_prepare(*, publication: Publication) -> Prepared:
             error="" if touched else NO_PAPER_IN_CATEGORIES,
         ))
     EmailDelivery.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
-    transaction.on_commit(lambda: async_task(BATCH_TASK, publication.pk, task_name=f"email-{publication.pk}"))
+    if EmailDelivery.objects.filter(publication=publication, status=EmailDelivery.Status.PENDING).exists():
+        transaction.on_commit(lambda: async_task(BATCH_TASK, publication.pk, task_name=f"email-{publication.pk}"))
     pending = sum(row.status == EmailDelivery.Status.PENDING for row in rows)
     return Prepared(pending=pending, skipped=len(rows) - pending)
 
