@@ -70,7 +70,9 @@ class Received:
 
 
 class SmtpServer:
-    def __init__(self) -> None:
+    def __init__(self, *, parse: bool = True) -> None:
+        # parse=False keeps only the envelopes (a benchmark's sink, where parsing would be what is timed).
+        self.parse = parse
         self.received: list[Received] = []
         # Addresses refused at RCPT: address → (code, text).
         self.refuse_rcpt: dict[str, tuple[int, str]] = {}
@@ -126,7 +128,7 @@ class SmtpServer:
             while not self._released.is_set():
                 await asyncio.sleep(0.05)
             return "421 held and dropped by the test"
-        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default) if self.parse else None
         with self._lock:
             self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), message))
         return "250 Message accepted for delivery"
