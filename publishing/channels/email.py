@@ -21,7 +21,8 @@ batches (`email_batch_send`):
 4. a refusal is recorded with the server's code and words: 5xx fails the row (and a refused address
    makes the subscriber `bouncing`), 4xx or a lost connection puts it back to `pending` with a
    doubling wait (a django-q2 Schedule runs the batch again then), until MAX_ATTEMPTS;
-5. if due rows remain, the next batch is queued as a new task.
+5. if due rows remain, the next batch is queued as a new task. A version starts as many such chains
+   of batches as there are workers (Q_WORKERS), so a large edition is sent by all of them at once.
 
 The one window left: a worker that dies after the server accepted a message but before the row's
 `sent` update committed (microseconds, not the whole batch) leaves the row claimed; when its lease
@@ -35,6 +36,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import math
 import secrets
 import smtplib
 import textwrap
@@ -439,10 +441,13 @@ def email_edition_prepare(*, publication: Publication) -> Prepared:
             error="" if touched else NO_PAPER_IN_CATEGORIES,
         ))
     EmailDelivery.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
-    if EmailDelivery.objects.filter(publication=publication, status=EmailDelivery.Status.PENDING).exists():
+    pending = EmailDelivery.objects.filter(publication=publication, status=EmailDelivery.Status.PENDING).count()
+    # As many chains of batches as workers could run at once (each task queues the next batch of its
+    # chain); their claims never overlap.
+    for _ in range(min(settings.Q_CLUSTER["workers"], math.ceil(pending / settings.DIGEST_EMAIL_BATCH_SIZE))):
         transaction.on_commit(lambda: async_task(BATCH_TASK, publication.pk, task_name=f"email-{publication.pk}"))
-    pending = sum(row.status == EmailDelivery.Status.PENDING for row in rows)
-    return Prepared(pending=pending, skipped=len(rows) - pending)
+    made_pending = sum(row.status == EmailDelivery.Status.PENDING for row in rows)
+    return Prepared(pending=made_pending, skipped=len(rows) - made_pending)
 
 
 def _claimable(now: dt.datetime) -> Q:

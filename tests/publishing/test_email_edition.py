@@ -234,3 +234,20 @@ def test_each_mail_is_built_once_per_choice_as_short_8bit_lines(drafted_day, edi
         assert ("很长的摘要，" * 400) in mail.part("text/html").replace("<!--\r\n-->", "")
     (to_bo,) = [mail for mail in editions(smtp_server) if mail.to == "bo@example.org"]
     assert bo.unsubscribe_token in to_bo.part("text/html") and ana.unsubscribe_token not in to_bo.part("text/html")
+
+
+def test_a_large_edition_is_sent_by_as_many_chains_of_batches_as_workers(
+        drafted_day, editor, chief, smtp_server, settings, monkeypatch, django_capture_on_commit_callbacks):
+    from django_q.models import OrmQ
+
+    for number in range(7):
+        confirmed(f"reader{number}@example.org")
+    settings.DIGEST_EMAIL_BATCH_SIZE = 2
+    settings.Q_CLUSTER = {**settings.Q_CLUSTER, "workers": 3}
+    monkeypatch.setattr(Conf, "SYNC", False)
+    approve_all(drafted_day, editor)
+    publish(drafted_day, chief, django_capture_on_commit_callbacks)
+    assert OrmQ.objects.count() == 3, "three workers, four batches: three chains"
+
+    first = email_deliveries_send_all(publication_id=drafted_day.publications.get().pk)
+    assert (first.claimed, first.sent) == (7, 7) and len(editions(smtp_server)) == 7
