@@ -71,6 +71,15 @@ def configure(database_url: str | None, var_dir: str) -> None:
         os.environ.pop("DATABASE_URL", None)
 
 
+def ensure_database(database_url: str) -> None:
+    import psycopg
+
+    name = database_url.rsplit("/", 1)[1]
+    with psycopg.connect(database_url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as connection:
+        if not connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            connection.execute(f'CREATE DATABASE "{name}"')
+
+
 def populate(papers: int, subscribers: int):
     from django.contrib.auth import get_user_model
     from django.utils import timezone
@@ -126,6 +135,8 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-newsletter-") as var_dir:
         configure(args.database_url, var_dir)
+        if args.database_url:
+            ensure_database(args.database_url)
         import django
 
         django.setup()
