@@ -254,3 +254,16 @@ def test_a_large_edition_is_sent_by_as_many_chains_of_batches_as_workers(
 
     first = email_deliveries_send_all(publication_id=drafted_day.publications.get().pk)
     assert (first.claimed, first.sent) == (7, 7) and len(editions(smtp_server)) == 7
+
+
+def test_a_day_published_ahead_of_its_date_is_not_mailed(published_day, editor, chief, smtp_server,
+                                                         django_capture_on_commit_callbacks):
+    from publishing.days.windows import current_digest_date
+    from tests.builders import another_day_approved
+
+    confirmed("ana@example.org")
+    future = another_day_approved(current_digest_date() + dt.timedelta(days=2), published_day, editor)
+    publish(future, chief, django_capture_on_commit_callbacks)
+    future.refresh_from_db()
+    assert future.live_publication_id is not None
+    assert editions(smtp_server) == [] and not EmailDelivery.objects.filter(publication__day=future).exists()
