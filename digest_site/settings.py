@@ -248,3 +248,25 @@ DIGEST_SITE_TITLE = env_str("DIGEST_SITE_TITLE", "arXiv 每日论文速递")
 DIGEST_SITE_URL = env_url("DIGEST_SITE_URL", "http://127.0.0.1:8000")
 # How long a web process trusts its last look at which version of a day is live (0: look on every request).
 DIGEST_PUBLIC_RECHECK_SECONDS = env_float("DIGEST_PUBLIC_RECHECK_SECONDS", 1.0, minimum=0)
+
+# --- The email edition ------------------------------------------------------------
+# Django's own SMTP settings, from the environment. The demo writes mail to files (EMAIL_BACKEND=file,
+# under var/mail/) or to the console instead of a server.
+_EMAIL_BACKENDS = {
+    "smtp": "django.core.mail.backends.smtp.EmailBackend",
+    "console": "django.core.mail.backends.console.EmailBackend",
+    "file": "django.core.mail.backends.filebased.EmailBackend",
+}
+EMAIL_BACKEND = _EMAIL_BACKENDS[env_choice("EMAIL_BACKEND", "smtp", set(_EMAIL_BACKENDS))]
+EMAIL_FILE_PATH = VAR_DIR / "mail"
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = 30
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "arXiv 每日论文速递 <digest@localhost>")
+# How long a confirmation link mailed to a new subscriber stays valid.
+DIGEST_EMAIL_CONFIRM_HOURS = env_int("DIGEST_EMAIL_CONFIRM_HOURS", 48, minimum=1)
+# Messages per sending task; each task opens one SMTP connection for its batch.
+DIGEST_EMAIL_BATCH_SIZE = env_int("DIGEST_EMAIL_BATCH_SIZE", 100, minimum=1)

@@ -3,7 +3,7 @@ import datetime as dt
 from django.contrib.sitemaps import views as sitemap_views
 from django.urls import path, register_converter
 
-from public import feeds, views
+from public import feeds, subscriptions, views
 from public.sitemaps import SITEMAPS
 
 
@@ -41,4 +41,7 @@ urlpatterns = [
          name="sitemap"),
     path("sitemap-<section>.xml", sitemap_views.sitemap, {"sitemaps": SITEMAPS}, name="sitemap_section"),
     path("robots.txt", views.robots_txt, name="robots"),
+    path("subscribe/", subscriptions.subscribe, name="subscribe"),
+    path("subscribe/confirm/<str:token>/", subscriptions.subscribe_confirm, name="subscribe_confirm"),
+    path("unsubscribe/<str:token>/", subscriptions.unsubscribe, name="unsubscribe"),
 ]

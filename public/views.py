@@ -214,7 +214,11 @@ def search(request):
 @public_view
 def robots_txt(request):
     sitemap = request.build_absolute_uri(reverse("public:sitemap"))
-    return HttpResponse(f"User-agent: *\nDisallow: /admin/\nSitemap: {sitemap}\n", content_type="text/plain; charset=utf-8")
+    # A reader's own links (confirm, unsubscribe) are nothing to index.
+    private = "".join(f"Disallow: {reverse(name, args=['x']).rsplit('x/', 1)[0]}\n"
+                      for name in ("public:subscribe_confirm", "public:unsubscribe"))
+    return HttpResponse(f"User-agent: *\nDisallow: /admin/\n{private}Sitemap: {sitemap}\n",
+                        content_type="text/plain; charset=utf-8")
 
 
 @public_view

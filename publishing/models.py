@@ -586,3 +586,113 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.publication} → {self.endpoint}"
+
+
+class SubscriberQuerySet(models.QuerySet):
+    def receiving(self) -> "SubscriberQuerySet":
+        """Who gets each newly published day: confirmed addresses (not unsubscribed, not bouncing)."""
+        return self.filter(status=Subscriber.Status.CONFIRMED)
+
+
+class Subscriber(models.Model):
+    """A reader of the email edition: an address, the categories chosen (none: all), and whether corrections go to them.
+
+    Double opt-in: a subscriber is `pending` until the signed link mailed to the address is followed.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("awaiting confirmation")
+        CONFIRMED = "confirmed", _("confirmed")
+        UNSUBSCRIBED = "unsubscribed", _("unsubscribed")
+        BOUNCING = "bouncing", _("bouncing")
+
+    # The only moves a subscriber makes; publishing.channels.email checks them. A confirmation link
+    # followed again (new preferences) keeps a subscriber confirmed; a server's permanent refusal of
+    # the address makes it bouncing, and a later mail it accepts (an editor's retry) confirmed again.
+    TRANSITIONS = {
+        Status.PENDING: {Status.CONFIRMED, Status.UNSUBSCRIBED},
+        Status.CONFIRMED: {Status.CONFIRMED, Status.UNSUBSCRIBED, Status.BOUNCING},
+        Status.UNSUBSCRIBED: {Status.CONFIRMED},
+        Status.BOUNCING: {Status.CONFIRMED, Status.UNSUBSCRIBED},
+    }
+
+    email = models.EmailField(_("email address"), max_length=254, unique=True)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.PENDING)
+    # " cs.SD eess.AS " (spaces on both sides, as PublishedPaper.categories_text); blank: every category.
+    categories_text = models.CharField(_("categories"), max_length=500, blank=True)
+    wants_corrections = models.BooleanField(_("also corrections"), default=False)
+    # In the unsubscribe link of every mail; random, so the link names no one and cannot be guessed.
+    unsubscribe_token = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("subscribed"), default=timezone.now, editable=False)
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    unsubscribed_at = models.DateTimeField(_("unsubscribed at"), null=True, blank=True)
+    status_reason = models.TextField(_("why"), blank=True)
+
+    objects = SubscriberQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("subscriber")
+        verbose_name_plural = _("subscribers")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.email
+
+    @property
+    def categories(self) -> list[str]:
+        return self.categories_text.split()
+
+
+class EmailDelivery(models.Model):
+    """One day version (publication) mailed to one subscriber: made once, sent at most once by design.
+
+    Sending claims rows with a conditional update and a lease (`claimed_until`); a row claimed by a
+    worker that died is claimed again once its lease has run out. See publishing.channels.email.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("pending")
+        SENDING = "sending", _("sending")
+        SENT = "sent", _("sent")
+        SKIPPED = "skipped", _("skipped")
+        FAILED = "failed", _("failed")
+
+    # SENDING → SENDING: claimed again after the lease of a worker that died ran out.
+    # SENDING → PENDING: a temporary refusal (4xx) or a lost connection, tried again later.
+    TRANSITIONS = {
+        Status.PENDING: {Status.SENDING, Status.SKIPPED},
+        Status.SENDING: {Status.SENDING, Status.SENT, Status.PENDING, Status.FAILED, Status.SKIPPED},
+        Status.FAILED: {Status.PENDING},
+        Status.SENT: set(),
+        Status.SKIPPED: set(),
+    }
+
+    subscriber = models.ForeignKey(Subscriber, verbose_name=_("subscriber"), on_delete=models.CASCADE,
+                                   related_name="deliveries")
+    publication = models.ForeignKey(Publication, verbose_name=_("publication"), on_delete=models.CASCADE,
+                                    related_name="email_deliveries")
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    # Which claim holds the row, until when; a claim outlives the task that made it (see email.LEASE).
+    claimed_by = models.CharField(max_length=32, blank=True, editable=False)
+    claimed_until = models.DateTimeField(null=True, blank=True, editable=False)
+    smtp_code = models.PositiveIntegerField(_("SMTP code"), null=True, blank=True)
+    smtp_answer = models.TextField(_("SMTP answer"), blank=True)
+    error = models.TextField(_("error"), blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    last_tried_at = models.DateTimeField(_("last tried"), null=True, blank=True)
+    next_try_at = models.DateTimeField(_("next try"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("email delivery")
+        verbose_name_plural = _("email deliveries")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # A repeated publish, signal or retry never mails the same version twice to one subscriber.
+            models.UniqueConstraint(fields=["subscriber", "publication"], name="email_delivery_once"),
+        ]
+        indexes = [models.Index(fields=["publication", "status"], name="email_delivery_to_send")]
+
+    def __str__(self) -> str:
+        return f"{self.publication} → {self.subscriber}"

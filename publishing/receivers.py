@@ -3,6 +3,7 @@
 from django.dispatch import receiver
 
 from papers.services import paper_replaced
+from publishing.channels.email import email_edition_prepare
 from publishing.channels.webhooks import publication_announce
 from publishing.days.pipeline import day_check_drafting, days_awaiting_drafts_of
 from publishing.days.services import acting_as
@@ -43,3 +44,11 @@ def webhooks_announce_new_versions(sender, day, **kwargs) -> None:
     day = DigestDay.objects.select_related("live_publication").get(pk=day.pk)
     if day.live_publication is not None:
         publication_announce(publication=day.live_publication)
+
+
+@receiver(day_publication_changed)
+def email_edition_for_new_versions(sender, day, **kwargs) -> None:
+    """A version that went live is mailed (once per subscriber); an unpublish mails nothing."""
+    day = DigestDay.objects.select_related("live_publication__day").get(pk=day.pk)
+    if day.live_publication is not None:
+        email_edition_prepare(publication=day.live_publication)

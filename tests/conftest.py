@@ -59,3 +59,19 @@ def drafted_day_2(published_day, editor):
     Entry.objects.filter(day=day).update(state=Entry.State.IN_REVIEW, approved_by=None, approved_at=None,
                                          approved_revision=None)
     return DigestDay.objects.get(pk=day.pk)
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """A real SMTP server on 127.0.0.1, and Django's SMTP backend pointed at it."""
+    from tests.smtp_server import SmtpServer
+
+    server = SmtpServer().start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = server.host, server.port
+    settings.EMAIL_USE_TLS = False
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    settings.DEFAULT_FROM_EMAIL = "arXiv Daily <digest@example.org>"
+    settings.DIGEST_SITE_URL = "https://digest.example.org"
+    yield server
+    server.stop()

@@ -37,6 +37,9 @@ def start_up(tmp_path, **variables) -> subprocess.CompletedProcess:
         ({"DEBUG": "1", "DIGEST_ARXIV_HOLIDAYS": "2026-12-25,christmas"}, "DIGEST_ARXIV_HOLIDAYS"),
         ({"DEBUG": "1", "Q_TIMEOUT": "900", "Q_RETRY": "600"}, "Q_RETRY"),
         ({"DEBUG": "1", "DIGEST_SITE_URL": "digest.example.org"}, "DIGEST_SITE_URL"),
+        ({"DEBUG": "1", "EMAIL_BACKEND": "sendmail"}, "EMAIL_BACKEND"),
+        ({"DEBUG": "1", "EMAIL_PORT": "smtp"}, "EMAIL_PORT"),
+        ({"DEBUG": "1", "EMAIL_USE_TLS": "maybe"}, "EMAIL_USE_TLS"),
     ],
 )
 def test_bad_value_stops_start_up_naming_the_variable(tmp_path, variables, named):

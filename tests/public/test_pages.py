@@ -184,6 +184,7 @@ def test_atom_feed_and_sitemap_are_xml(client, published_day):
     assert "http://testserver/days/2026-01-09/" in urls and "http://testserver/papers/2601.90008/" in urls
     robots = client.get("/robots.txt").content.decode()
     assert "Disallow: /admin/" in robots and "Sitemap: http://testserver/sitemap.xml" in robots
+    assert "Disallow: /subscribe/confirm/\n" in robots and "Disallow: /unsubscribe/\n" in robots
 
 
 def test_public_pages_only_answer_reads(client, published_day):

@@ -103,3 +103,24 @@ def test_demo_reset_refuses_a_database_named_by_database_url(tmp_path):
 def test_demo_refuses_an_unknown_argument():
     result = demo_sh("--rest")
     assert result.returncode == 2 and "usage: ./scripts/demo.sh [--reset]" in result.stderr
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_demo_confirms_a_reader_mails_the_day_and_announces_it_to_its_own_receiver(demo_settings, settings,
+                                                                                      tmp_path, mailoutbox):
+    from publishing.models import EmailDelivery, Subscriber, WebhookDelivery, WebhookEndpoint
+
+    settings.VAR_DIR = tmp_path
+    output = demo_setup(tmp_path / "export")
+    reader = Subscriber.objects.get(email="reader@example.org")
+    assert reader.status == "confirmed" and "confirmation link: http" in output
+    subjects = [message.subject for message in mailoutbox]
+    assert subjects[0].startswith("请确认订阅") and subjects[1].endswith("2026-01-09")
+    assert EmailDelivery.objects.get(subscriber=reader).status == "sent"
+    assert WebhookDelivery.objects.get().status == "delivered"
+    assert '"event": "day.published"' in (tmp_path / "demo-webhook.log").read_text()
+    assert not WebhookEndpoint.objects.get().active, "the receiver is gone once the command ends"
+
+    again = demo_setup(tmp_path / "export")
+    assert "the demo reader reader@example.org is subscribed already" in again and len(mailoutbox) == 2
+    assert WebhookDelivery.objects.count() == 1 and EmailDelivery.objects.count() == 1

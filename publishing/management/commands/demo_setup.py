@@ -1,11 +1,23 @@
+import json
+import smtplib
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
+from publishing.channels.email import (
+    email_deliveries_send_all,
+    email_edition_prepare,
+    subscriber_confirm,
+    subscriber_subscribe,
+)
+from publishing.channels.webhooks import publication_announce, webhook_delivery_send
 from publishing.days.windows import parse_digest_date
-from publishing.models import DigestDay
+from publishing.models import DigestDay, Subscriber, WebhookDelivery, WebhookEndpoint
 
 DEMO_DATE = "2026-01-09"
 DEMO_FOLDER = Path(settings.BASE_DIR) / "demo"
@@ -19,11 +31,61 @@ def demo_memory_load(step, run) -> None:
     run("import_memory", str(DEMO_MEMORY))
 
 
+DEMO_READER = "reader@example.org"
+DEMO_ENDPOINT = "demo receiver (127.0.0.1)"
+
+
+class DemoWebhookReceiver:
+    """A webhook receiver on 127.0.0.1 for as long as the demo command runs: it answers 200 and writes
+    each request it gets (headers and JSON body) to a log file."""
+
+    def __init__(self, log_path: Path) -> None:
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        self.log_path = log_path
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                try:
+                    shown = json.dumps(json.loads(body), ensure_ascii=False, indent=2)
+                except ValueError:
+                    shown = body.decode(errors="replace")
+                with receiver.log_path.open("a", encoding="utf-8") as log:
+                    log.write(f"--- {timezone.now():%Y-%m-%d %H:%M:%S %Z} POST {self.path}\n")
+                    log.writelines(f"{name}: {value}\n" for name, value in self.headers.items())
+                    log.write(f"\n{shown}\n\n")
+                self.send_response(200)
+                self.send_header("Content-Type", "text/plain")
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"ok")
+
+            def log_message(self, format, *args) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}/demo-webhook"
+
+    def __enter__(self) -> "DemoWebhookReceiver":
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
 class Command(BaseCommand):
-    help = ("The demo's steps before serving, each skipped when done: the admin account, a small translation "
-            "memory, collecting the demo day, "
-            "its drafts, approving and publishing it, its status, the exported post. Run it again at will. "
-            "Development only.")
+    help = ("The demo's steps before serving, each skipped when done: the admin account, a demo reader subscribed "
+            "to the email edition (confirmed through the mailed link), a webhook receiver on 127.0.0.1 for the "
+            "command's run, a small translation memory, collecting the demo day, its drafts, approving and "
+            "publishing it, announcing and mailing it, its status, the exported post. Run it again at will. Development only.")
 
     def add_arguments(self, parser):
         parser.add_argument("--date", default=DEMO_DATE, help=f"the demo day (default {DEMO_DATE})")
@@ -38,7 +100,22 @@ class Command(BaseCommand):
         drafts = DEMO_FOLDER / f"drafts-{date}.json"
         self._step("the admin account")
         self._run("demo_admin", "--username", username)
+        self._demo_reader()
+        with DemoWebhookReceiver(Path(settings.VAR_DIR) / "demo-webhook.log") as receiver:
+            # The endpoint follows the receiver's port, new on each run.
+            WebhookEndpoint.objects.update_or_create(name=DEMO_ENDPOINT, defaults={"url": receiver.url, "active": True,
+                                                                                 "secret": "demo-secret"})
+            self._step(f"a webhook receiver at {receiver.url} (what it gets: {receiver.log_path})")
+            self._collect_and_publish(date, username, feed, drafts)
+            self._deliver(date, receiver)
+        # The receiver lives only as long as this command: nothing else should be sent to it.
+        WebhookEndpoint.objects.filter(name=DEMO_ENDPOINT).update(active=False)
 
+        self._run("digest_status", "--date", date)
+        self._step(f"exporting the published day as a Jekyll post into {out}")
+        self._run("export_markdown", "--date", date, "--out", out)
+
+    def _collect_and_publish(self, date: str, username: str, feed: Path, drafts: Path) -> None:
         try:
             digest_date = parse_digest_date(date)
         except ValueError as exc:
@@ -64,9 +141,55 @@ class Command(BaseCommand):
             self._run("translate_day", "--date", date, "--sync")
             self._step("approving the demo day (one entry left for you to review) and publishing it")
             self._run("demo_publish", "--date", date, "--username", username)
-        self._run("digest_status", "--date", date)
-        self._step(f"exporting the published day as a Jekyll post into {out}")
-        self._run("export_markdown", "--date", date, "--out", out)
+
+    def _mail_goes_to(self) -> str:
+        backend = settings.EMAIL_BACKEND.rsplit(".", 2)[-2]
+        return {"filebased": f"files in {settings.EMAIL_FILE_PATH}", "console": "this console",
+                "smtp": f"the SMTP server {settings.EMAIL_HOST}:{settings.EMAIL_PORT}"}.get(backend, backend)
+
+    def _demo_reader(self) -> None:
+        """The demo reader subscribes and follows the confirmation link, as a reader would; once."""
+        if Subscriber.objects.filter(email=DEMO_READER, status=Subscriber.Status.CONFIRMED).exists():
+            self._step(f"the demo reader {DEMO_READER} is subscribed already")
+            return
+        self._step(f"the demo reader {DEMO_READER} subscribes; the confirmation mail goes to {self._mail_goes_to()}")
+        try:
+            subscribed = subscriber_subscribe(email=DEMO_READER, wants_corrections=True)
+        except (smtplib.SMTPException, OSError) as exc:
+            self.stderr.write(f"the confirmation mail could not be sent ({exc}); set EMAIL_BACKEND=file or console "
+                              "for the demo")
+            return
+        self.stdout.write(f"    confirmation link: {subscribed.confirmation_url}")
+        subscriber = subscriber_confirm(token=subscribed.confirmation_url.rstrip("/").rsplit("/", 1)[1])
+        self.stdout.write(f"    followed: {subscriber.email} is {subscriber.status}")
+
+    def _deliver(self, date: str, receiver: DemoWebhookReceiver) -> None:
+        """What the workers would do after the publish, done here (the demo runs no qcluster); each step
+        makes or sends only what is not done yet."""
+        day = DigestDay.objects.select_related("live_publication__day").filter(date=date).first()
+        if day is None or day.live_publication is None:
+            return
+        publication = day.live_publication
+        self._step(f"announcing version {publication.version} to the webhook and mailing it "
+                   f"(mail goes to {self._mail_goes_to()})")
+        publication_announce(publication=publication)
+        email_edition_prepare(publication=publication)
+        for delivery_id in WebhookDelivery.objects.filter(
+                publication=publication, endpoint__name=DEMO_ENDPOINT,
+                status=WebhookDelivery.Status.PENDING).values_list("id", flat=True):
+            webhook_delivery_send(delivery_id=delivery_id)
+        for delivery in WebhookDelivery.objects.filter(publication=publication, endpoint__name=DEMO_ENDPOINT):
+            self.stdout.write(f"    webhook: {delivery.status}, HTTP {delivery.response_status} "
+                              f"(logged in {receiver.log_path})")
+        try:
+            result = email_deliveries_send_all(publication_id=publication.pk)
+        except (smtplib.SMTPException, OSError) as exc:
+            self.stderr.write(f"the email edition could not be sent: {exc}")
+            return
+        self.stdout.write(f"    email edition: {result}")
+        self.stdout.write(f"    {DEMO_READER}: " + ", ".join(
+            f"{row.status} {row.sent_at:%H:%M:%S}" if row.sent_at else row.status
+            for row in publication.email_deliveries.filter(subscriber__email=DEMO_READER)))
 
     def _step(self, what: str) -> None:
         self.stdout.write(f"==> {what}")

@@ -1,0 +1,120 @@
+"""The email edition's pages for readers: subscribe, confirm (the signed link), unsubscribe (one click).
+
+The answer to a subscription never says whether the address was known: every valid request gets
+the same page. Requests are limited per client address and per email address (the cache), so the
+form cannot be used to flood an inbox with confirmation mails. None of these pages is cached.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import logging
+import smtplib
+
+from django import forms
+from django.conf import settings
+from django.core.cache import cache
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+from public.views import CONTENT_SECURITY_POLICY
+from publishing.channels.email import (
+    SubscriptionError,
+    confirmation_read,
+    subscriber_by_unsubscribe_token,
+    subscriber_confirm,
+    subscriber_subscribe,
+    subscriber_unsubscribe,
+)
+
+logger = logging.getLogger(__name__)
+
+# Subscription requests one client address may make in a window, and confirmation mails one email
+# address may get in a window; past either, nothing is sent (and the client is told to wait).
+REQUESTS_PER_CLIENT = (10, 600)
+MAILS_PER_ADDRESS = (3, 3600)
+
+
+def reader_form_view(view):
+    """A reader's page with a form: GET and POST, the public site's strict policy, never cached."""
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        return response
+    return require_http_methods(["GET", "HEAD", "POST"])(never_cache(wrapped))
+
+
+def _within_limit(kind: str, who: str, limit: tuple[int, int]) -> bool:
+    """Count one more in `who`'s window; False once the window's count passes the limit."""
+    most, seconds = limit
+    key = f"subscribe:{kind}:" + hashlib.sha256(who.encode()).hexdigest()[:32]
+    cache.add(key, 0, timeout=seconds)
+    try:
+        return cache.incr(key) <= most
+    except ValueError:  # the window ended between add and incr
+        cache.set(key, 1, timeout=seconds)
+        return True
+
+
+class SubscribeForm(forms.Form):
+    email = forms.EmailField(label="邮箱地址", max_length=254,
+                             error_messages={"required": "请填写邮箱地址。", "invalid": "请填写有效的邮箱地址。"})
+    categories = forms.MultipleChoiceField(label="分类（不选即全部）", required=False,
+                                           widget=forms.CheckboxSelectMultiple)
+    wants_corrections = forms.BooleanField(label="已发布的日报更正后，也发送更正版", required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["categories"].choices = [(category, category) for category in settings.DIGEST_CATEGORIES]
+
+
+@reader_form_view
+def subscribe(request):
+    form = SubscribeForm(request.POST if request.method == "POST" else None)
+    if request.method != "POST":
+        return render(request, "public/subscribe.html", {"form": form})
+    if not _within_limit("client", request.META.get("REMOTE_ADDR", ""), REQUESTS_PER_CLIENT):
+        return render(request, "public/subscribe.html", {"form": form, "too_many": True}, status=429)
+    if not form.is_valid():
+        return render(request, "public/subscribe.html", {"form": form}, status=400)
+    email = form.cleaned_data["email"].strip().lower()
+    if _within_limit("address", email, MAILS_PER_ADDRESS):
+        try:
+            subscriber_subscribe(email=email, categories=form.cleaned_data["categories"],
+                                 wants_corrections=form.cleaned_data["wants_corrections"])
+        except SubscriptionError as exc:
+            form.add_error("email", str(exc))
+            return render(request, "public/subscribe.html", {"form": form}, status=400)
+        except (smtplib.SMTPException, OSError):
+            # The reader sees the same page; the operator sees the log. Nothing was lost but the mail.
+            logger.exception("subscribe: the confirmation mail could not be sent")
+    return render(request, "public/subscribe_sent.html", {"hours": settings.DIGEST_EMAIL_CONFIRM_HOURS})
+
+
+@reader_form_view
+def subscribe_confirm(request, token: str):
+    try:
+        confirmation = confirmation_read(token)
+        if request.method == "POST":
+            subscriber = subscriber_confirm(token=token)
+            return render(request, "public/subscribe_done.html", {"subscriber": subscriber})
+    except SubscriptionError as exc:
+        return render(request, "public/subscribe_link_refused.html", {"reason": str(exc)}, status=400)
+    return render(request, "public/subscribe_confirm.html", {"confirmation": confirmation})
+
+
+@csrf_exempt  # RFC 8058: mail clients POST `List-Unsubscribe=One-Click` without any token of ours
+@reader_form_view
+def unsubscribe(request, token: str):
+    subscriber = subscriber_by_unsubscribe_token(token)
+    if subscriber is None:
+        return render(request, "public/subscribe_link_refused.html",
+                      {"reason": "此退订链接无效，请检查邮件中的链接。"}, status=404)
+    if request.method == "POST":
+        subscriber_unsubscribe(subscriber=subscriber)
+        return render(request, "public/unsubscribe_done.html", {})
+    return render(request, "public/unsubscribe.html", {"token": token})

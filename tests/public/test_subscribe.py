@@ -1,0 +1,138 @@
+"""Subscribing on the site: the same answer whatever the address, a confirmation mail through a real SMTP
+server, its signed expiring link, one-click unsubscribe (RFC 8058, no CSRF token), rate limits."""
+
+import re
+
+import pytest
+from django.core import signing
+from django.core.cache import cache
+from django.test import Client
+from django.urls import reverse
+
+from public.subscriptions import MAILS_PER_ADDRESS, REQUESTS_PER_CLIENT
+from publishing.channels.email import CONFIRMATION_SALT
+from publishing.models import Subscriber
+from publishing.posts.publication import day_publish
+from tests.builders import approve_all
+
+LINK_RE = re.compile(r"https://digest\.example\.org(/subscribe/confirm/[^/\s]+/)")
+
+
+@pytest.fixture(autouse=True)
+def fresh_limits():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def reader():
+    """A browser that, like a real one, must send the CSRF token with its forms."""
+    return Client(enforce_csrf_checks=True)
+
+
+def submit(reader, **fields):
+    page = reader.get(reverse("public:subscribe"))
+    token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page.content).group(1).decode()
+    return reader.post(reverse("public:subscribe"), {"csrfmiddlewaretoken": token, **fields})
+
+
+def post_form(reader, path):
+    page = reader.get(path)
+    token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page.content).group(1).decode()
+    return reader.post(path, {"csrfmiddlewaretoken": token})
+
+
+def confirmation_path(server, address):
+    mail = server.to(address)[-1]
+    return LINK_RE.search(mail.message.get_content()).group(1)
+
+
+@pytest.mark.django_db
+def test_subscribe_confirm_receive_and_unsubscribe_in_one_click(reader, smtp_server, drafted_day, editor, chief,
+                                                                 django_capture_on_commit_callbacks):
+    page = reader.get(reverse("public:archive"))
+    assert reverse("public:subscribe").encode() in page.content  # linked from every page
+    form = reader.get(reverse("public:subscribe"))
+    assert form["Content-Security-Policy"].startswith("default-src 'none'") and "no-cache" in form["Cache-Control"]
+
+    answer = submit(reader, email="Ana@Example.org", categories=["cs.SD"], wants_corrections="on")
+    assert answer.status_code == 200 and "请查收确认邮件".encode() in answer.content
+    subscriber = Subscriber.objects.get(email="ana@example.org")
+    assert subscriber.status == "pending"
+
+    path = confirmation_path(smtp_server, "ana@example.org")
+    confirm_page = reader.get(path)
+    assert "确认订阅".encode() in confirm_page.content and b"cs.SD" in confirm_page.content
+    assert Subscriber.objects.get(pk=subscriber.pk).status == "pending", "looking at the link confirms nothing"
+    assert post_form(reader, path).status_code == 200
+    subscriber.refresh_from_db()
+    assert (subscriber.status, subscriber.categories, subscriber.wants_corrections) == ("confirmed", ["cs.SD"], True)
+
+    approve_all(drafted_day, editor)
+    with django_capture_on_commit_callbacks(execute=True):
+        day_publish(day=drafted_day, user=chief)
+    mail = [m for m in smtp_server.to("ana@example.org") if "2026-01-09" in m.message["Subject"]][0]
+    unsubscribe = mail.message["List-Unsubscribe"].strip()[1:-1].removeprefix("https://digest.example.org")
+
+    assert "退订".encode() in reader.get(unsubscribe).content
+    assert Subscriber.objects.get(pk=subscriber.pk).status == "confirmed", "looking at the link unsubscribes nobody"
+    # What a mail client does for List-Unsubscribe-Post: a bare POST, no cookie, no CSRF token.
+    one_click = Client(enforce_csrf_checks=True).post(unsubscribe, "List-Unsubscribe=One-Click",
+                                                      content_type="application/x-www-form-urlencoded")
+    assert one_click.status_code == 200
+    assert Subscriber.objects.get(pk=subscriber.pk).status == "unsubscribed"
+
+
+@pytest.mark.django_db
+def test_the_answer_does_not_reveal_whether_an_address_is_subscribed(reader, smtp_server):
+    Subscriber.objects.create(email="known@example.org", status="confirmed", unsubscribe_token="t1")
+    known = submit(reader, email="known@example.org")
+    unknown = submit(reader, email="stranger@example.org")
+    assert known.status_code == unknown.status_code == 200
+    assert known.content.replace(b"known", b"X") == unknown.content.replace(b"stranger", b"X")
+    # The known reader's preferences change only through the link mailed to them.
+    assert Subscriber.objects.get(email="known@example.org").status == "confirmed"
+    assert len(smtp_server.to("known@example.org")) == 1
+
+
+@pytest.mark.django_db
+def test_forged_and_expired_links_are_refused_clearly(reader, smtp_server):
+    submit(reader, email="ana@example.org")
+    path = confirmation_path(smtp_server, "ana@example.org")
+    forged = path.replace(path.split("/")[-2], path.split("/")[-2][:-3] + "AAA")
+    answer = reader.get(forged)
+    assert answer.status_code == 400 and "无效".encode() in answer.content
+    assert reader.post(forged).status_code in (400, 403)
+
+    subscriber = Subscriber.objects.get(email="ana@example.org")
+    old = signing.TimestampSigner(salt=CONFIRMATION_SALT)
+    old.timestamp = lambda: "1"  # signed long ago (1970)
+    expired_token = old.sign(signing.b64_encode(signing.JSONSerializer().dumps(
+        {"s": subscriber.pk, "e": "ana@example.org", "c": "", "r": False})).decode())
+    answer = reader.get(reverse("public:subscribe_confirm", args=[expired_token]))
+    assert answer.status_code == 400 and "已过期".encode() in answer.content
+    assert Subscriber.objects.get(pk=subscriber.pk).status == "pending"
+    assert reader.get(reverse("public:unsubscribe", args=["no-such-token"])).status_code == 404
+
+
+@pytest.mark.django_db
+def test_requests_and_mails_are_rate_limited(reader, smtp_server):
+    for _ in range(MAILS_PER_ADDRESS[0] + 2):
+        assert submit(reader, email="target@example.org").status_code == 200
+    assert len(smtp_server.to("target@example.org")) == MAILS_PER_ADDRESS[0], "no flood of confirmation mails"
+    made = MAILS_PER_ADDRESS[0] + 2
+    answers = [submit(reader, email=f"r{number}@example.org") for number in range(REQUESTS_PER_CLIENT[0] - made + 1)]
+    assert [answer.status_code for answer in answers[:-1]] == [200] * (REQUESTS_PER_CLIENT[0] - made)
+    assert answers[-1].status_code == 429 and "请求过于频繁".encode() in answers[-1].content
+    assert smtp_server.to(f"r{len(answers) - 1}@example.org") == []
+    assert Client().post(reverse("public:subscribe"), {"email": "x@example.org"}, REMOTE_ADDR="10.0.0.2").status_code \
+        == 200, "another client is not limited"
+
+
+@pytest.mark.django_db
+def test_a_bad_address_or_category_is_refused_and_the_form_kept(reader, smtp_server):
+    answer = submit(reader, email="not an address", categories=["cs.SD"])
+    assert answer.status_code == 400 and "请填写有效的邮箱地址".encode() in answer.content
+    assert submit(reader, email="ok@example.org", categories=["hep-th"]).status_code == 400
+    assert not Subscriber.objects.exists() and smtp_server.received == []
