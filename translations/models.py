@@ -1,6 +1,8 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -117,23 +119,80 @@ class MachineDraft(ChineseText):
         return f"#{self.pk} {self.paper.arxiv_id} {self.status}"
 
 
-class GlossaryTerm(models.Model):
-    """How the digest renders an English term of art in Chinese; drafts are checked against it."""
+def _lines(values) -> list[str]:
+    """A list of distinct non-empty strings, spaces tidied, in their first order."""
+    seen: dict[str, None] = {}
+    for value in values or ():
+        value = " ".join(str(value).split())
+        if value:
+            seen.setdefault(value, None)
+    return list(seen)
 
-    term = models.CharField(_("English term"), max_length=200, unique=True)
+
+class GlossaryTerm(models.Model):
+    """How the digest renders an English term of art in Chinese; drafts are written and checked with it.
+
+    `term` is the English source; `variants` other English forms of the same term (hyphenation,
+    acronym ↔ expansion; plurals and hyphen/space spellings are matched without listing them).
+    A preferred term has its Chinese `rendering`; a keep-English term (a codec, model or data set
+    name) must stay untranslated and has none. `forbidden` renderings must never be used for it.
+    """
+
+    class Kind(models.TextChoices):
+        PREFERRED = "preferred", _("preferred rendering")
+        KEEP_ENGLISH = "keep_english", _("keep English")
+
+    term = models.CharField(_("English term"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.PREFERRED)
     rendering = models.CharField(
-        _("Chinese rendering"), max_length=200, help_text=_("Required in a draft whenever the paper uses the term")
+        _("Chinese rendering"), max_length=200, blank=True,
+        help_text=_("Required in a draft whenever the paper uses the term; empty for keep-English terms"),
+    )
+    variants = models.JSONField(
+        _("English variants"), default=list, blank=True,
+        help_text=_("Other English forms: acronym or expansion, other spellings. Plurals and hyphens are matched anyway"),
+    )
+    forbidden = models.JSONField(
+        _("forbidden renderings"), default=list, blank=True,
+        help_text=_("Chinese renderings that must not be used for this term"),
     )
     note = models.TextField(_("note"), blank=True)
+    category = models.CharField(_("category"), max_length=100, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
         verbose_name = _("glossary term")
         verbose_name_plural = _("glossary terms")
         ordering = ["term"]
+        permissions = [("import_glossaryterm", _("Can import a glossary file"))]
+        constraints = [
+            # "LLM" and "llm" are one term: the matcher ignores case.
+            models.UniqueConstraint(Lower("term"), name="glossary_term_unique_any_case"),
+        ]
 
     def __str__(self) -> str:
+        if self.kind == self.Kind.KEEP_ENGLISH:
+            return f"{self.term} (keep English)"
         return f"{self.term} → {self.rendering}"
+
+    def clean(self) -> None:
+        self.term = " ".join(self.term.split())
+        self.rendering = " ".join(self.rendering.split())
+        self.variants = [v for v in _lines(self.variants) if v.lower() != self.term.lower()]
+        self.forbidden = _lines(self.forbidden)
+        errors: dict[str, str] = {}
+        if self.kind == self.Kind.PREFERRED and not self.rendering:
+            errors["rendering"] = _("A preferred term needs its Chinese rendering.")
+        if self.kind == self.Kind.KEEP_ENGLISH and self.rendering:
+            errors["rendering"] = _("A keep-English term has no Chinese rendering: the English stays as it is.")
+        if self.rendering and self.rendering in self.forbidden:
+            errors["forbidden"] = _("The preferred rendering cannot also be forbidden.")
+        same = GlossaryTerm.objects.filter(term__iexact=self.term).exclude(pk=self.pk)
+        if self.term and same.exists():
+            errors["term"] = _("The glossary already has this term (in any case).")
+        if errors:
+            raise ValidationError(errors)
 
 
 class PaperText(models.Model):

@@ -14,12 +14,13 @@ from django.utils import timezone
 from django_q.tasks import async_task
 
 from papers.models import Paper
-from translations.checks import glossary_terms_in, missing_glossary_renderings, unverified_numbers
+from translations.checks import missing_glossary_renderings, unverified_numbers
 from translations.fulltext import paper_source_text
 from translations.llm import LLMConfig, LLMError, reply_schema, request_draft
-from translations.models import GlossaryTerm, MachineDraft
-from translations.prompts import PaperMaterial, build_messages, current_prompt_version
+from translations.models import MachineDraft
+from translations.prompts import PROMPT_TERMS_MAX, PaperMaterial, build_messages, current_prompt_version
 from translations.revisions import text_start_from_draft
+from translations.terminology import TermRule, glossary_matcher
 
 logger = logging.getLogger(__name__)
 
@@ -179,7 +180,7 @@ def _draft_finish(draft: MachineDraft, *, status: MachineDraft.Status, **fields)
     return True
 
 
-def _paper_material(paper: Paper, source, glossary) -> PaperMaterial:
+def _paper_material(paper: Paper, source, rules: list[TermRule]) -> PaperMaterial:
     return PaperMaterial(
         title=paper.title,
         authors=", ".join(paper.author_names),
@@ -187,7 +188,7 @@ def _paper_material(paper: Paper, source, glossary) -> PaperMaterial:
         abstract=paper.abstract,
         source_kind=source.kind,
         source_text=source.text,
-        glossary=tuple(glossary),
+        rules=tuple(rules),
     )
 
 
@@ -195,7 +196,8 @@ def draft_run(*, draft_id: int, config: LLMConfig | None = None, client=None) ->
     """Claim the draft and write it with the LLM; None if another worker has it or it is finished.
 
     Steps: claim; get the paper's text (full text, else the abstract); pick the glossary
-    terms the paper uses; ask the LLM; check glossary renderings and numbers; record.
+    terms the paper uses (most specific first, at most PROMPT_TERMS_MAX); ask the LLM;
+    check glossary renderings and numbers; record.
     Every failure ends as a failed draft with its error, never as an exception.
     """
     draft = draft_claim(draft_id=draft_id)
@@ -207,9 +209,9 @@ def draft_run(*, draft_id: int, config: LLMConfig | None = None, client=None) ->
     try:
         source = paper_source_text(paper=paper)
         paper_text = "\n".join([paper.title, paper.abstract, source.text])
-        glossary = glossary_terms_in(paper_text, GlossaryTerm.objects.values_list("term", "rendering"))
+        rules = glossary_matcher().rules_in(paper_text)[:PROMPT_TERMS_MAX]
         schema = reply_schema() if config.response_format == "json_object" else None
-        messages = build_messages(_paper_material(paper, source, glossary), version=draft.prompt_version, schema=schema)
+        messages = build_messages(_paper_material(paper, source, rules), version=draft.prompt_version, schema=schema)
         answer = request_draft(messages=messages, config=config, client=client)
     except LLMError as exc:
         _draft_finish(draft, status=MachineDraft.Status.FAILED, error=str(exc), **common)
@@ -221,7 +223,8 @@ def draft_run(*, draft_id: int, config: LLMConfig | None = None, client=None) ->
 
     reply = answer.reply
     chinese = "\n".join([reply.title_zh, reply.abstract_zh, reply.background, reply.method, reply.results])
-    warnings = missing_glossary_renderings(chinese, glossary) + unverified_numbers(reply.results, paper_text)
+    preferred = [(rule.source, rule.rendering) for rule in rules if rule.kind == TermRule.PREFERRED]
+    warnings = missing_glossary_renderings(chinese, preferred) + unverified_numbers(reply.results, paper_text)
     if source.kind == MachineDraft.TextSource.ABSTRACT:
         warnings.insert(0, {"kind": "abstract_only", "message": f"仅根据摘要撰写：{source.note}"})
     _draft_finish(

@@ -8,8 +8,11 @@ and its users (prompts, quality checks, the benchmark). Its users depend only on
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
+
+import ahocorasick
 
 
 @dataclass(frozen=True)
@@ -39,30 +42,89 @@ class TermHit:
     matched: str
 
 
+# Matching works on a folded copy of the text of the same length, so offsets need no mapping:
+# ASCII capitals become small letters, and every hyphen, dash and white-space character a space
+# ("Text-to-Speech" and "text to speech" fold alike).
+_FOLD = {ord(c): ord(c.lower()) for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"}
+_FOLD.update({ord(c): ord(" ") for c in "-\u2010\u2011\u2012\u2013\t\n\r\f\v\u00a0\u3000"})
+_SPACES_RE = re.compile(r" +")
+# An all-capitals form ("MOS", "SE", "WER") is an acronym: matched only in capitals, so that
+# "SE" does not match "se" in a French title. A trailing small "s" is its plural ("LLMs").
+
+
+def _fold(text: str) -> str:
+    return text.translate(_FOLD)
+
+
+def _is_word_char(char: str) -> bool:
+    return char.isascii() and char.isalnum()
+
+
+def _plurals(form: str) -> list[str]:
+    """Simple English plurals of a folded form whose last word ends in a letter."""
+    if not form or not form[-1].isalpha() or not form[-1].isascii():
+        return []
+    if form.endswith(("s", "x", "z", "ch", "sh")):
+        return [form + "es"]
+    if form.endswith("y") and len(form) > 1 and form[-2] not in "aeiou":
+        return [form[:-1] + "ies", form + "s"]
+    return [form + "s"]
+
+
 class TermMatcher:
-    """Finds every rule's source and variants in a text, whole words only, any case."""
+    """Finds every rule's source and variants in a text, whole words only, any case.
+
+    Built once into an Aho–Corasick automaton over all forms, so a text is read once whatever
+    the number of terms. A hit needs no ASCII letter or digit just before or after it; case is
+    ignored except for acronyms; hyphens and spaces are interchangeable; simple plurals match.
+    """
 
     def __init__(self, rules: Iterable[TermRule]):
         self.rules = tuple(rules)
-        self._patterns = [
-            (rule, re.compile(rf"(?<!\w){re.escape(form)}(?!\w)", re.IGNORECASE))
-            for rule in self.rules
-            for form in (rule.source, *rule.variants)
-        ]
+        # folded key -> [(rule, exact form or None)]: None when any case matches.
+        self._automaton = ahocorasick.Automaton()
+        forms: dict[str, list[tuple[TermRule, str | None]]] = {}
+        for rule in self.rules:
+            for form in (rule.source, *rule.variants):
+                form = " ".join(form.split())
+                if not form:
+                    continue
+                acronym = not any(c.islower() for c in form) and sum(c.isupper() for c in form) >= 2
+                folded = _SPACES_RE.sub(" ", _fold(form))
+                exact = _SPACES_RE.sub(" ", form.translate({k: v for k, v in _FOLD.items() if v == ord(" ")}))
+                for key, expected in [(folded, exact if acronym else None)] + [
+                    (plural, exact + plural[len(folded):] if acronym else None) for plural in _plurals(folded)
+                ]:
+                    entries = forms.setdefault(key, [])
+                    if (rule, expected) not in entries:
+                        entries.append((rule, expected))
+        for key, entries in forms.items():
+            self._automaton.add_word(key, (len(key), tuple(entries)))
+        self._empty = not forms
+        if not self._empty:
+            self._automaton.make_automaton()
 
     def find(self, text: str) -> list[TermHit]:
         """Hits in text order; where two overlap the longer wins (the more specific term)."""
-        hits = [
-            TermHit(rule=rule, start=match.start(), end=match.end(), matched=match.group(0))
-            for rule, pattern in self._patterns
-            for match in pattern.finditer(text)
-        ]
-        hits.sort(key=lambda hit: (hit.start, -(hit.end - hit.start)))
-        kept: list[TermHit] = []
-        for hit in hits:
-            if kept and hit.start < kept[-1].end:
+        if self._empty or not text:
+            return []
+        folded = _fold(text)
+        spaced = text.translate({k: v for k, v in _FOLD.items() if v == ord(" ")})
+        candidates: list[tuple[int, int, TermRule]] = []
+        for last, (length, entries) in self._automaton.iter(folded):
+            start, end = last - length + 1, last + 1
+            if (start > 0 and _is_word_char(text[start - 1])) or (end < len(text) and _is_word_char(text[end])):
                 continue
-            kept.append(hit)
+            for rule, expected in entries:
+                if expected is None or spaced[start:end] == expected:
+                    candidates.append((start, end, rule))
+                    break
+        candidates.sort(key=lambda hit: (hit[0], -(hit[1] - hit[0])))
+        kept: list[TermHit] = []
+        for start, end, rule in candidates:
+            if kept and start < kept[-1].end:
+                continue
+            kept.append(TermHit(rule=rule, start=start, end=end, matched=text[start:end]))
         return kept
 
     def rules_in(self, text: str) -> list[TermRule]:
@@ -73,11 +135,49 @@ class TermMatcher:
         return sorted(seen.values(), key=lambda rule: -len(rule.source))
 
 
-def glossary_matcher() -> TermMatcher:
-    """A matcher over the glossary as it stands in the database."""
+def rule_from_term(term) -> TermRule:
+    """The rule for one GlossaryTerm row."""
+    return TermRule(
+        source=term.term,
+        kind=term.kind,
+        rendering=term.rendering,
+        forbidden=tuple(term.forbidden or ()),
+        variants=tuple(term.variants or ()),
+        note=term.note,
+        category=term.category,
+        term_id=term.pk,
+    )
+
+
+_cache_lock = threading.Lock()
+_cached: tuple[tuple, TermMatcher] | None = None
+
+
+def _glossary_stamp() -> tuple:
+    """What changes whenever the glossary does: a row added, changed (updated_at) or deleted (count)."""
+    from django.db.models import Count, Max
+
     from translations.models import GlossaryTerm
 
-    return TermMatcher(
-        TermRule(source=term, kind=TermRule.PREFERRED, rendering=rendering, term_id=pk)
-        for pk, term, rendering in GlossaryTerm.objects.values_list("pk", "term", "rendering")
-    )
+    stamp = GlossaryTerm.objects.aggregate(count=Count("id"), changed=Max("updated_at"), last=Max("id"))
+    return (stamp["count"], stamp["changed"], stamp["last"])
+
+
+def glossary_matcher() -> TermMatcher:
+    """A matcher over the glossary as it stands in the database.
+
+    Building the automaton for thousands of terms takes a moment, so it is built once per
+    process and kept until the glossary's stamp changes (one small query per call). A stamp
+    rather than signals: drafting runs in other processes than the admin that edits terms.
+    """
+    global _cached
+    from translations.models import GlossaryTerm
+
+    stamp = _glossary_stamp()
+    with _cache_lock:
+        if _cached is not None and _cached[0] == stamp:
+            return _cached[1]
+    matcher = TermMatcher(rule_from_term(term) for term in GlossaryTerm.objects.all())
+    with _cache_lock:
+        _cached = (stamp, matcher)
+    return matcher
