@@ -9,10 +9,11 @@ from publishing.models import DigestDay
 
 DEMO_DATE = "2026-01-09"
 DEMO_FOLDER = Path(settings.BASE_DIR) / "demo"
+STARTER_GLOSSARY = Path(settings.BASE_DIR) / "translations" / "data" / "glossary-speech-audio.csv"
 
 
 class Command(BaseCommand):
-    help = ("The demo's steps before serving, each skipped when done: the admin account, collecting the demo day, "
+    help = ("The demo's steps before serving, each skipped when done: the admin account, the starter glossary, collecting the demo day, "
             "its drafts, approving and publishing it, its status, the exported post. Run it again at will. "
             "Development only.")
 
@@ -29,6 +30,9 @@ class Command(BaseCommand):
         drafts = DEMO_FOLDER / f"drafts-{date}.json"
         self._step("the admin account")
         self._run("demo_admin", "--username", username)
+        # Before drafting, so the demo's drafts are written and checked with the glossary.
+        self._step(f"the starter glossary from {STARTER_GLOSSARY.relative_to(settings.BASE_DIR)}")
+        self._run("import_glossary", str(STARTER_GLOSSARY))
 
         try:
             digest_date = parse_digest_date(date)
