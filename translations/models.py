@@ -261,3 +261,81 @@ class Revision(ChineseText):
 
     def __str__(self) -> str:
         return f"{self.paper.arxiv_id} r{self.number}"
+
+
+class TermCorrection(models.Model):
+    """In one approved text, editors replaced the machine's Chinese for an English term with their own.
+
+    Found by comparing the machine draft with the approved revision (translations/suggestions.py);
+    the rows of a paper are replaced each time its entry is approved.
+    """
+
+    paper = models.ForeignKey("papers.Paper", verbose_name=_("paper"), on_delete=models.CASCADE, related_name="+")
+    revision = models.ForeignKey(Revision, verbose_name=_("approved revision"), on_delete=models.CASCADE,
+                                 related_name="+")
+    source = models.CharField(_("English term"), max_length=200)
+    # The English folded (small letters, one space, no plural s): "LLMs" and "LLM" are one term.
+    source_key = models.CharField(_("English term (folded)"), max_length=200, db_index=True)
+    machine_rendering = models.CharField(_("machine rendering"), max_length=100)
+    rendering = models.CharField(_("editors' rendering"), max_length=100)
+    section = models.CharField(_("section"), max_length=20)
+    created_at = models.DateTimeField(_("found at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("term correction")
+        verbose_name_plural = _("term corrections")
+        constraints = [
+            models.UniqueConstraint(fields=["paper", "source_key", "machine_rendering", "rendering"],
+                                    name="term_correction_once_per_paper"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source}: {self.machine_rendering} → {self.rendering}"
+
+
+class SuggestedTerm(models.Model):
+    """A glossary entry proposed because editors made the same correction in several approved entries."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("pending")
+        ACCEPTED = "accepted", _("accepted")
+        DISMISSED = "dismissed", _("dismissed")
+
+    # A chief editor decides once; a dismissed suggestion is not proposed again.
+    TRANSITIONS = {
+        Status.PENDING: {Status.ACCEPTED, Status.DISMISSED},
+        Status.ACCEPTED: set(),
+        Status.DISMISSED: set(),
+    }
+
+    source = models.CharField(_("English term"), max_length=200)
+    source_key = models.CharField(_("English term (folded)"), max_length=200)
+    machine_rendering = models.CharField(_("machine rendering"), max_length=100)
+    rendering = models.CharField(_("editors' rendering"), max_length=100)
+    entries = models.PositiveIntegerField(_("entries corrected"), default=0)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING)
+    glossary_term = models.ForeignKey(GlossaryTerm, verbose_name=_("glossary term"), null=True, blank=True,
+                                      on_delete=models.SET_NULL, related_name="+")
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("decided by"), null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("proposed at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("suggested term")
+        verbose_name_plural = _("suggested terms")
+        ordering = ["status", "-entries", "source"]
+        permissions = [("decide_suggestedterm", _("Can accept or dismiss a suggested term"))]
+        constraints = [
+            models.UniqueConstraint(fields=["source_key", "machine_rendering", "rendering"],
+                                    name="suggested_term_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source}: {self.machine_rendering} → {self.rendering}"
+
+    def corrections(self) -> models.QuerySet:
+        """The corrections this suggestion rests on (its examples)."""
+        return TermCorrection.objects.filter(
+            source_key=self.source_key, machine_rendering=self.machine_rendering, rendering=self.rendering
+        )

@@ -13,6 +13,7 @@ from publishing.models import Entry
 from publishing.permissions import CHANGE_ENTRY, REVIEW_ENTRY
 from translations.models import Revision
 from translations.revisions import revision_restore, text_changed_since, text_current
+from translations.suggestions import corrections_record
 
 
 class ReviewError(Exception):
@@ -85,6 +86,8 @@ def entry_approve(*, entry: Entry, user, seen_revision: int | None = None) -> En
     entry.approved_by, entry.approved_at, entry.approved_revision = user, timezone.now(), current
     entry.save(update_fields=["state", "approved_by", "approved_at", "approved_revision"])
     audit_log(user=user, obj=entry, message=f"Approved revision {current.number}")
+    # What editors changed in the machine's terms teaches the glossary (suggested terms).
+    corrections_record(paper=entry.paper, revision=current)
     return entry
 
 
