@@ -7,7 +7,6 @@ and its users (prompts, quality checks, the benchmark). Its users depend only on
 
 from __future__ import annotations
 
-import re
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -42,33 +41,37 @@ class TermHit:
     matched: str
 
 
-# Matching works on a folded copy of the text of the same length, so offsets need no mapping:
-# ASCII capitals become small letters, and every hyphen, dash and white-space character a space
-# ("Text-to-Speech" and "text to speech" fold alike).
-_FOLD = {ord(c): ord(c.lower()) for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"}
-_FOLD.update({ord(c): ord(" ") for c in "-\u2010\u2011\u2012\u2013\t\n\r\f\v\u00a0\u3000"})
-_SPACES_RE = re.compile(r" +")
-# An all-capitals form ("MOS", "SE", "WER") is an acronym: matched only in capitals, so that
-# "SE" does not match "se" in a French title. A trailing small "s" is its plural ("LLMs").
+# Matching works on folded copies of the text of the same length, so offsets need no mapping:
+# every character that is not an ASCII letter or digit becomes a space (a non-ASCII character
+# first becomes one "?", so lengths never change), and in the case-free copy capitals become
+# small letters. Keys are folded alike and wrapped in spaces, so the automaton only ever
+# reports whole words: "Text-to-Speech" and "text to speech" fold alike, "xcodec" never
+# contains " codec ".
+_KEEP = set(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+_SPACED = bytes(c if c in _KEEP else 32 for c in range(256))
+_FOLDED = bytes(c + 32 if 65 <= c <= 90 else c for c in _SPACED)
 
 
-def _fold(text: str) -> str:
-    return text.translate(_FOLD)
+def _fold(text: str, *, keep_case: bool = False) -> str:
+    table = _SPACED if keep_case else _FOLDED
+    return " " + text.encode("ascii", "replace").translate(table).decode("ascii") + " "
 
 
-def _is_word_char(char: str) -> bool:
-    return char.isascii() and char.isalnum()
+def _key(form: str, *, keep_case: bool = False) -> str:
+    """A form as the automaton holds it: folded, runs of spaces made one, wrapped in spaces."""
+    return " " + " ".join(_fold(form, keep_case=keep_case).split()) + " "
 
 
-def _plurals(form: str) -> list[str]:
-    """Simple English plurals of a folded form whose last word ends in a letter."""
-    if not form or not form[-1].isalpha() or not form[-1].isascii():
+def _plurals(key: str) -> list[str]:
+    """Simple English plurals of a key whose last word ends in a letter."""
+    word = key[:-1]
+    if not word[-1:].isalpha():
         return []
-    if form.endswith(("s", "x", "z", "ch", "sh")):
-        return [form + "es"]
-    if form.endswith("y") and len(form) > 1 and form[-2] not in "aeiou":
-        return [form[:-1] + "ies", form + "s"]
-    return [form + "s"]
+    if word.endswith(("s", "x", "z", "ch", "sh", "S", "X", "Z", "CH", "SH")):
+        return [word + "es "]
+    if word.endswith(("y", "Y")) and word[-2:-1].lower() not in "aeiou ":
+        return [word[:-1] + "ies ", word + "s "]
+    return [word + "s "]
 
 
 class TermMatcher:
@@ -81,23 +84,20 @@ class TermMatcher:
 
     def __init__(self, rules: Iterable[TermRule]):
         self.rules = tuple(rules)
-        # folded key -> [(rule, exact form or None)]: None when any case matches.
         self._automaton = ahocorasick.Automaton()
+        # folded key -> [(rule, the form in its case, or None when any case matches)]
         forms: dict[str, list[tuple[TermRule, str | None]]] = {}
         for rule in self.rules:
             for form in (rule.source, *rule.variants):
-                form = " ".join(form.split())
-                if not form:
+                if not form.strip() or not _key(form).strip():
                     continue
                 acronym = not any(c.islower() for c in form) and sum(c.isupper() for c in form) >= 2
-                folded = _SPACES_RE.sub(" ", _fold(form))
-                exact = _SPACES_RE.sub(" ", form.translate({k: v for k, v in _FOLD.items() if v == ord(" ")}))
-                for key, expected in [(folded, exact if acronym else None)] + [
-                    (plural, exact + plural[len(folded):] if acronym else None) for plural in _plurals(folded)
-                ]:
-                    entries = forms.setdefault(key, [])
-                    if (rule, expected) not in entries:
-                        entries.append((rule, expected))
+                exact = _key(form, keep_case=True)
+                keys = [(exact, exact)] + [(plural, plural) for plural in _plurals(exact)]
+                for cased, expected in keys:
+                    entries = forms.setdefault(cased.lower(), [])
+                    if (rule, expected if acronym else None) not in entries:
+                        entries.append((rule, expected if acronym else None))
         for key, entries in forms.items():
             self._automaton.add_word(key, (len(key), tuple(entries)))
         self._empty = not forms
@@ -109,16 +109,19 @@ class TermMatcher:
         if self._empty or not text:
             return []
         folded = _fold(text)
-        spaced = text.translate({k: v for k, v in _FOLD.items() if v == ord(" ")})
+        cased: str | None = None
         candidates: list[tuple[int, int, TermRule]] = []
+        # A key " w1 w2 " ending at `last` in the folded text (one space longer at each end)
+        # covers text[last - length + 1 : last - 1].
         for last, (length, entries) in self._automaton.iter(folded):
-            start, end = last - length + 1, last + 1
-            if (start > 0 and _is_word_char(text[start - 1])) or (end < len(text) and _is_word_char(text[end])):
-                continue
+            start, end = last - length + 1, last - 1
             for rule, expected in entries:
-                if expected is None or spaced[start:end] == expected:
-                    candidates.append((start, end, rule))
-                    break
+                if expected is not None:
+                    cased = cased if cased is not None else _fold(text, keep_case=True)
+                    if cased[start:end + 2] != expected:
+                        continue
+                candidates.append((start, end, rule))
+                break
         candidates.sort(key=lambda hit: (hit[0], -(hit[1] - hit[0])))
         kept: list[TermHit] = []
         for start, end, rule in candidates:
