@@ -150,3 +150,19 @@ def test_the_starter_glossary_is_large_valid_and_matches_a_speech_abstract(db):
             "large language model"} <= set(found)
     assert found["large language model"].forbidden == ("法学硕士",) and found["token"].rendering == "词元"
     assert found["HiFi-GAN"].kind == "keep_english"
+
+
+def test_a_tbx_cannot_read_local_files_through_an_entity(tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP-SECRET")
+    content = f"""<?xml version="1.0"?>
+<!DOCTYPE martif [<!ENTITY leak SYSTEM "file://{secret}">]>
+<martif type="TBX" xml:lang="en"><text><body><termEntry>
+<langSet xml:lang="en"><tig><term>codec&leak;</term></tig></langSet>
+<langSet xml:lang="zh"><tig><term>编解码器</term></tig></langSet>
+</termEntry></body></text></martif>""".encode()
+    try:
+        rows = read_tbx(content)
+    except GlossaryFileError:
+        return
+    assert all("TOP-SECRET" not in row.source for row in rows)
