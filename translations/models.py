@@ -276,6 +276,11 @@ class TermCorrection(models.Model):
     source = models.CharField(_("English term"), max_length=200)
     # The English folded (small letters, one space, no plural s): "LLMs" and "LLM" are one term.
     source_key = models.CharField(_("English term (folded)"), max_length=200, db_index=True)
+    # What the editors changed: the two texts before the bracket, their shared beginning dropped
+    # ("得分" → "分" in 平均意见得分 → 平均意见分). The same change in several papers is one suggestion.
+    machine_change = models.CharField(_("machine's characters"), max_length=100)
+    editor_change = models.CharField(_("editors' characters"), max_length=100)
+    # The Chinese before the bracket, as each side wrote it (the term, perhaps with some context before it).
     machine_rendering = models.CharField(_("machine rendering"), max_length=100)
     rendering = models.CharField(_("editors' rendering"), max_length=100)
     section = models.CharField(_("section"), max_length=20)
@@ -285,7 +290,7 @@ class TermCorrection(models.Model):
         verbose_name = _("term correction")
         verbose_name_plural = _("term corrections")
         constraints = [
-            models.UniqueConstraint(fields=["paper", "source_key", "machine_rendering", "rendering"],
+            models.UniqueConstraint(fields=["paper", "source_key", "machine_change", "editor_change"],
                                     name="term_correction_once_per_paper"),
         ]
 
@@ -310,6 +315,9 @@ class SuggestedTerm(models.Model):
 
     source = models.CharField(_("English term"), max_length=200)
     source_key = models.CharField(_("English term (folded)"), max_length=200)
+    machine_change = models.CharField(_("machine's characters"), max_length=100)
+    editor_change = models.CharField(_("editors' characters"), max_length=100)
+    # The whole renderings: what every example has before the bracket (their common ending).
     machine_rendering = models.CharField(_("machine rendering"), max_length=100)
     rendering = models.CharField(_("editors' rendering"), max_length=100)
     entries = models.PositiveIntegerField(_("entries corrected"), default=0)
@@ -327,7 +335,7 @@ class SuggestedTerm(models.Model):
         ordering = ["status", "-entries", "source"]
         permissions = [("decide_suggestedterm", _("Can accept or dismiss a suggested term"))]
         constraints = [
-            models.UniqueConstraint(fields=["source_key", "machine_rendering", "rendering"],
+            models.UniqueConstraint(fields=["source_key", "machine_change", "editor_change"],
                                     name="suggested_term_once"),
         ]
 
@@ -337,5 +345,5 @@ class SuggestedTerm(models.Model):
     def corrections(self) -> models.QuerySet:
         """The corrections this suggestion rests on (its examples)."""
         return TermCorrection.objects.filter(
-            source_key=self.source_key, machine_rendering=self.machine_rendering, rendering=self.rendering
+            source_key=self.source_key, machine_change=self.machine_change, editor_change=self.editor_change
         )

@@ -13,10 +13,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from os.path import commonprefix
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Count
 from django.utils import timezone
 
 from papers.models import Paper
@@ -33,12 +33,22 @@ _ANCHOR_RE = re.compile(
 )
 # Grammatical characters that end the context before a term: "提出的法学硕士" → "法学硕士".
 _PARTICLES = "的了在和与及或对将把被是"
+# Words that open the context before a term, never a term's own beginning.
+_CONTEXT_WORDS = ("我们", "本文", "使用", "采用", "利用", "基于", "通过", "研究", "提出", "引入", "结合",
+                  "并用", "借助", "一种", "一个", "新的", "所提")
+
+
+# The Chinese kept before a bracket: enough for a term and a little context, which the
+# suggestion trims away (the common ending of several examples).
+RUN_CHARS = 20
 
 
 @dataclass(frozen=True)
 class Correction:
     source: str  # the English, as the machine draft wrote it
-    machine_rendering: str
+    machine_change: str  # the characters that differ, the shared beginning dropped
+    editor_change: str
+    machine_rendering: str  # the Chinese before the bracket: the term, perhaps with context before it
     rendering: str
     section: str
 
@@ -90,21 +100,25 @@ def term_corrections(machine: dict[str, str], approved: dict[str, str]) -> list[
     """Where the approved text renders a bracketed English term differently from the machine draft.
 
     Both are {section: text}. The n-th bracket of a term in a section of the draft is paired
-    with the n-th bracket of the same term in the same section of the approved text.
+    with the n-th bracket of the same term in the same section of the approved text. One
+    correction per change: where the same change occurs several times, the one with the least
+    context before the term is kept.
     """
-    corrections: list[Correction] = []
-    seen: set[tuple[str, str, str]] = set()
+    seen: dict[tuple[str, str, str], Correction] = {}
     for section, machine_text in machine.items():
         editor_anchors = _anchors(approved.get(section, ""))
         for key, occurrences in _anchors(machine_text).items():
             for (english, machine_run), (_, editor_run) in zip(occurrences, editor_anchors.get(key, []), strict=False):
                 pair = _renderings(machine_run, editor_run)
-                if pair is None or (key, *pair) in seen:
+                if pair is None:
                     continue
-                seen.add((key, *pair))
-                corrections.append(Correction(source=english, machine_rendering=pair[0], rendering=pair[1],
-                                              section=section))
-    return corrections
+                runs = (_after_particle(machine_run)[-RUN_CHARS:], _after_particle(editor_run)[-RUN_CHARS:])
+                previous = seen.get((key, *pair))
+                if previous is not None and len(previous.machine_rendering) <= len(runs[0]):
+                    continue  # the same change seen with less context already
+                seen[(key, *pair)] = Correction(source=english, machine_change=pair[0], editor_change=pair[1],
+                                                machine_rendering=runs[0], rendering=runs[1], section=section)
+    return list(seen.values())
 
 
 def _machine_draft_of(revision: Revision) -> MachineDraft | None:
@@ -132,11 +146,16 @@ def corrections_record(*, paper: Paper, revision: Revision) -> list[TermCorrecti
             {name: getattr(draft, name) for name in ChineseText.TEXT_FIELDS},
             {name: getattr(revision, name) for name in ChineseText.TEXT_FIELDS},
         )
-        unique = {(source_key(c.source), c.machine_rendering, c.rendering): c for c in found}
+        unique: dict[tuple[str, str, str], Correction] = {}
+        for c in found:  # "LLM" and "LLMs" are one term: keep the least context
+            key = (source_key(c.source), c.machine_change, c.editor_change)
+            if key not in unique or len(c.machine_rendering) < len(unique[key].machine_rendering):
+                unique[key] = c
         rows = TermCorrection.objects.bulk_create(
             TermCorrection(paper=paper, revision=revision, source=c.source, source_key=key,
-                           machine_rendering=machine, rendering=rendering, section=c.section)
-            for (key, machine, rendering), c in unique.items()
+                           machine_change=machine, editor_change=editor, machine_rendering=c.machine_rendering,
+                           rendering=c.rendering, section=c.section)
+            for (key, machine, editor), c in unique.items()
         )
     suggestions_refresh(source_keys=old_keys | {row.source_key for row in rows})
     return rows
@@ -145,9 +164,11 @@ def corrections_record(*, paper: Paper, revision: Revision) -> list[TermCorrecti
 def suggestions_refresh(*, source_keys: Iterable[str] | None = None) -> None:
     """Bring the suggestions of these English terms (all, if None) in line with the corrections.
 
-    A pair found in SUGGEST_MIN_ENTRIES papers or more is proposed (unless the glossary has the
-    term); a pending suggestion whose support fell below that is withdrawn; decided ones keep
-    their decision and only their count changes.
+    The same change found in SUGGEST_MIN_ENTRIES papers or more is proposed (unless the glossary
+    has the term), with the renderings all its examples end with before the bracket: one
+    example's context ("本文研究") is not shared by the others, the term is. A pending
+    suggestion whose support fell below that is withdrawn; decided ones keep their decision
+    and only their count changes.
     """
     corrections = TermCorrection.objects.all()
     suggestions = SuggestedTerm.objects.all()
@@ -155,31 +176,61 @@ def suggestions_refresh(*, source_keys: Iterable[str] | None = None) -> None:
         source_keys = set(source_keys)
         corrections = corrections.filter(source_key__in=source_keys)
         suggestions = suggestions.filter(source_key__in=source_keys)
-    counts = {
-        (row["source_key"], row["machine_rendering"], row["rendering"]): row["entries"]
-        for row in corrections.values("source_key", "machine_rendering", "rendering").annotate(
-            entries=Count("paper", distinct=True))
-    }
+    groups: dict[tuple[str, str, str], list[TermCorrection]] = {}
+    for correction in corrections.order_by("id"):
+        key = (correction.source_key, correction.machine_change, correction.editor_change)
+        groups.setdefault(key, []).append(correction)
     in_glossary = {
         source_key(form)
         for term, variants in GlossaryTerm.objects.values_list("term", "variants")
         for form in (term, *(variants or ()))
     }
-    existing = {(s.source_key, s.machine_rendering, s.rendering): s for s in suggestions}
+    existing = {(s.source_key, s.machine_change, s.editor_change): s for s in suggestions}
     for key, suggestion in existing.items():
-        entries = counts.get(key, 0)
+        examples = groups.get(key, [])
+        entries = len({c.paper_id for c in examples})
         if suggestion.status == SuggestedTerm.Status.PENDING and (entries < SUGGEST_MIN_ENTRIES
                                                                    or key[0] in in_glossary):
             suggestion.delete()
-        elif suggestion.entries != entries:
-            suggestion.entries = entries
-            suggestion.save(update_fields=["entries"])
-    for key, entries in counts.items():
+            continue
+        fields = {"entries": entries}
+        if suggestion.status == SuggestedTerm.Status.PENDING:
+            fields.update(_whole_renderings(examples))
+        changed = [name for name, value in fields.items() if getattr(suggestion, name) != value]
+        for name in changed:
+            setattr(suggestion, name, fields[name])
+        if changed:
+            suggestion.save(update_fields=changed)
+    for key, examples in groups.items():
+        entries = len({c.paper_id for c in examples})
         if key in existing or entries < SUGGEST_MIN_ENTRIES or key[0] in in_glossary:
             continue
-        example = corrections.filter(source_key=key[0]).order_by("id").first()
-        SuggestedTerm.objects.create(source=example.source, source_key=key[0], machine_rendering=key[1],
-                                     rendering=key[2], entries=entries)
+        SuggestedTerm.objects.create(source=examples[0].source, source_key=key[0], machine_change=key[1],
+                                     editor_change=key[2], entries=entries, **_whole_renderings(examples))
+
+
+def _common_ending(texts: list[str]) -> str:
+    reversed_common = commonprefix([text[::-1] for text in texts])
+    return reversed_common[::-1]
+
+
+def _whole_renderings(examples: list[TermCorrection]) -> dict[str, str]:
+    """The renderings as the examples write them: the ending all of them share before the bracket
+    (the term without the context of any one sentence), never shorter than the change itself.
+    Where every example has the same context, the usual words that open one ("我们使用") are
+    dropped from the front of both sides alike."""
+    machine = _common_ending([c.machine_rendering for c in examples]) or examples[0].machine_change
+    editor = _common_ending([c.rendering for c in examples]) or examples[0].editor_change
+    stripped = True
+    while stripped:
+        stripped = False
+        for word in _CONTEXT_WORDS:
+            if (machine.startswith(word) and editor.startswith(word)
+                    and len(machine) - len(word) >= len(examples[0].machine_change)
+                    and len(editor) - len(word) >= max(len(examples[0].editor_change), 1)):
+                machine, editor, stripped = machine[len(word):], editor[len(word):], True
+                break
+    return {"machine_rendering": machine, "rendering": editor}
 
 
 def corrections_rebuild(*, approved: Iterable[tuple[Paper, Revision]]) -> int:

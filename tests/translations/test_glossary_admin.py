@@ -80,8 +80,10 @@ def suggestion(db):
         paper = paper_build(f"2601.0000{number}")
         revision = Revision.objects.create(paper=paper, number=1)
         TermCorrection.objects.create(paper=paper, revision=revision, source="LLM", source_key="llm",
+                                      machine_change="法学硕士", editor_change="大语言模型",
                                       machine_rendering="法学硕士", rendering="大语言模型", section="abstract_zh")
-    return SuggestedTerm.objects.create(source="LLM", source_key="llm", machine_rendering="法学硕士",
+    return SuggestedTerm.objects.create(source="LLM", source_key="llm", machine_change="法学硕士",
+                                        editor_change="大语言模型", machine_rendering="法学硕士",
                                         rendering="大语言模型", entries=3)
 
 

@@ -24,9 +24,22 @@ EDITED = "我们使用大语言模型（LLM）生成语音词元（speech tokens
 
 def test_a_bracketed_english_term_pairs_the_machine_rendering_with_the_editors():
     assert term_corrections({"abstract_zh": MACHINE}, {"abstract_zh": EDITED}) == [
-        Correction("LLM", "法学硕士", "大语言模型", "abstract_zh"),
-        Correction("beam search", "波束搜索", "束搜索", "abstract_zh"),
+        Correction("LLM", "法学硕士", "大语言模型", "我们使用法学硕士", "我们使用大语言模型", "abstract_zh"),
+        Correction("beam search", "波束搜索", "束搜索", "并用波束搜索", "并用束搜索", "abstract_zh"),
     ]
+
+
+def test_a_term_that_begins_alike_is_whole_in_the_suggestion(drafted_day, editor, django_capture_on_commit_callbacks):
+    """平均意见得分 → 平均意见分 changes only 得 (the beginning is shared); the examples' common
+    ending gives the whole term, without any one sentence's context."""
+    contexts = ["本文以", "结果显示", "并报告"]
+    entries = list(drafted_day.entries.select_related("paper").order_by("position"))[:3]
+    for entry, context in zip(entries, contexts, strict=True):
+        correct_and_approve(entry, editor, django_capture_on_commit_callbacks,
+                            machine=f"{context}平均意见得分（MOS）评估。", edited=f"{context}平均意见分（MOS）评估。")
+    suggestion = SuggestedTerm.objects.get()
+    assert (suggestion.machine_change, suggestion.editor_change, suggestion.entries) == ("得分", "分", 3)
+    assert (suggestion.machine_rendering, suggestion.rendering) == ("平均意见得分", "平均意见分")
 
 
 @pytest.mark.parametrize(
@@ -44,9 +57,9 @@ def test_no_correction_without_a_changed_term_before_the_same_bracket(machine, e
 
 def test_context_up_to_a_particle_is_not_part_of_the_rendering():
     found = term_corrections({"method_md": "- 新提出的令牌（token）化方法"}, {"method_md": "- 新提出的词元（token）化方法"})
-    assert [(c.machine_rendering, c.rendering) for c in found] == [("令牌", "词元")]
+    assert [(c.machine_change, c.editor_change, c.machine_rendering) for c in found] == [("令牌", "词元", "令牌")]
     found = term_corrections({"method_md": "将是法学硕士（LLMs）"}, {"method_md": "将是大语言模型（LLM）"})
-    assert [(c.source, c.machine_rendering, c.rendering) for c in found] == [("LLMs", "法学硕士", "大语言模型")]
+    assert [(c.source, c.machine_change, c.editor_change) for c in found] == [("LLMs", "法学硕士", "大语言模型")]
 
 
 def correct_and_approve(entry, editor, capture, machine=MACHINE, edited=EDITED):
