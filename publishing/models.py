@@ -262,6 +262,9 @@ class Entry(models.Model):
         "translations.Revision", verbose_name=_("approved revision"), null=True, blank=True,
         on_delete=models.PROTECT, related_name="+",
     )
+    # The error-severity quality checks (their ids) the approver confirmed approving despite:
+    # empty for an approval without errors, cleared with the approval.
+    approved_despite_checks = models.JSONField(_("approved despite checks"), default=list, blank=True)
     editor_note = models.TextField(_("editor note"), blank=True)
 
     objects = EntryQuerySet.as_manager()

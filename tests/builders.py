@@ -61,9 +61,9 @@ def demo_day_drafted(capture) -> DigestDay:
     return day
 
 
-def approve_all(day: DigestDay, editor, *, except_positions=()) -> None:
+def approve_all(day: DigestDay, editor, *, except_positions=(), despite_errors: bool = False) -> None:
     for entry in day.entries.exclude(position__in=except_positions):
-        entry_approve(entry=entry, user=editor)
+        entry_approve(entry=entry, user=editor, despite_errors=despite_errors)
 
 
 def edit(entry, editor, capture, **text) -> None:

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from digest_site.admin_mixins import ReadOnlyAdminMixin
+from translations.checks import ERROR, SEVERITY_LABELS, check_named, severity_of
 from translations.glossary import glossary_import
 from translations.glossary_files import MAX_FILE_BYTES, GlossaryFileError, read_glossary_file, write_csv, write_tbx
 from translations.llm import LLMConfig, LLMError
@@ -25,7 +26,7 @@ from translations.suggestions import SuggestionError, suggestion_accept, suggest
 class MachineDraftAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     # Drafts are machine output, kept as written: never edited or deleted here.
     list_display = [
-        "id", "paper_arxiv_id", "status", "short_error", "warning_count", "text_source", "model_name",
+        "id", "paper_arxiv_id", "status", "short_error", "warning_count", "check_count", "text_source", "model_name",
         "prompt_version", "input_tokens", "output_tokens", "latency_ms", "created_at",
     ]
     list_filter = ["status", "text_source", "model_name", "prompt_version", ("created_at", admin.DateFieldListFilter)]
@@ -34,7 +35,7 @@ class MachineDraftAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     date_hierarchy = "created_at"
     actions = ["draft_again"]
     fieldsets = [
-        (None, {"fields": ["paper", "paper_version", "status", "error", "warning_list"]}),
+        (None, {"fields": ["paper", "paper_version", "status", "error", "warning_list", "check_list"]}),
         (_("Chinese draft"), {"fields": ["title_zh", "abstract_zh", "background_md", "method_md", "results_md"]}),
         (
             _("Provenance"),
@@ -46,7 +47,7 @@ class MachineDraftAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             },
         ),
     ]
-    readonly_fields = ["warning_list"]
+    readonly_fields = ["warning_list", "check_list"]
 
     def changelist_view(self, request, extra_context=None):
         problem = LLMConfig.from_settings().problem
@@ -86,6 +87,26 @@ class MachineDraftAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         if not draft.warnings:
             return "—"
         return format_html("<ul>{}</ul>", format_html_join("", "<li>{}</li>", ((w["message"],) for w in draft.warnings)))
+
+    @admin.display(description=_("check errors / warnings"))
+    def check_count(self, draft):
+        if not draft.checks:
+            return ""
+        errors = sum(1 for finding in draft.checks if severity_of(finding["check"]) == ERROR)
+        return f"{errors} / {len(draft.checks) - errors}"
+
+    @admin.display(description=_("quality checks"))
+    def check_list(self, draft):
+        if draft.checks is None:
+            return "—"
+        if not draft.checks:
+            return _("No check found anything.")
+        rows = []
+        for finding in draft.checks:
+            check = check_named(finding["check"])
+            name = check.name if check else finding["check"]
+            rows.append((SEVERITY_LABELS[severity_of(finding["check"])], name, finding["message"]))
+        return format_html("<ul>{}</ul>", format_html_join("", "<li>{} · {}: {}</li>", rows))
 
 
 class LinesField(forms.CharField):

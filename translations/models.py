@@ -20,6 +20,10 @@ class ChineseText(models.Model):
     background_md = models.TextField(_("background and prior-work problems"), blank=True)
     method_md = models.TextField(_("method"), blank=True)
     results_md = models.TextField(_("tasks and results"), blank=True)
+    # The named quality checks' findings on this text (translations.checks; a list of
+    # {"check", "field", "start", "end", "message"}), computed once when the row is made: the
+    # text never changes afterwards. None: made before the checks existed, or a draft without text.
+    checks = models.JSONField(_("check findings"), null=True, blank=True, editable=False)
 
     class Meta:
         abstract = True
@@ -83,7 +87,8 @@ class MachineDraft(ChineseText):
     )
     paper_version = models.PositiveIntegerField(_("paper version"))
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.QUEUED)
-    # [{"kind": "glossary" | "number", "message": "…"}]: what an editor should check.
+    # [{"kind": "abstract_only" | "demo", "message": "…"}]: notes on how the draft was made (the quality
+    # checks' findings are in `checks`; drafts made before them hold "glossary" and "number" notes here).
     warnings = models.JSONField(_("warnings"), default=list, blank=True)
     model_name = models.CharField(_("model"), max_length=200, blank=True)
     endpoint_host = models.CharField(_("endpoint host"), max_length=255, blank=True)

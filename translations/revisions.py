@@ -16,6 +16,7 @@ from django.utils.translation import gettext, pgettext
 
 from papers.models import Paper
 from translations.models import MachineDraft, Revision
+from translations.quality import text_findings
 
 # Sent after a revision was saved (committed); `revision` is the new Revision.
 revision_saved = django.dispatch.Signal()
@@ -147,6 +148,7 @@ def revision_save(
 ) -> Revision | None:
     """Save `text` (any of Revision.TEXT_FIELDS) as a new revision on top of `base_number`.
 
+    The named quality checks run on the new text and their findings are stored with it.
     Returns the new revision, or None when nothing changed. Raises StaleEdit when a
     revision newer than `base_number` exists (also when one is being saved at this instant:
     the unique (paper, number) constraint decides).
@@ -165,6 +167,10 @@ def revision_save(
             changed = [name for name in Revision.TEXT_FIELDS if new_text[name] != old[name]]
             if not changed:
                 return None
+            if from_draft is not None and from_draft.checks is not None and new_text == from_draft.text():
+                checks = from_draft.checks  # the draft's own words: its findings hold
+            else:
+                checks = text_findings(paper=paper, text=new_text)
             revision = Revision.objects.create(
                 paper=paper,
                 number=current_number + 1,
@@ -173,6 +179,7 @@ def revision_save(
                 comment=comment[:500],
                 from_draft=from_draft,
                 restored_from=restored_from,
+                checks=checks,
                 **new_text,
             )
     except IntegrityError:

@@ -14,11 +14,11 @@ from django.utils import timezone
 from django_q.tasks import async_task
 
 from papers.models import Paper
-from translations.checks import missing_glossary_renderings, unverified_numbers
 from translations.fulltext import paper_source_text
 from translations.llm import LLMConfig, LLMError, reply_schema, request_draft
 from translations.models import MachineDraft
 from translations.prompts import PROMPT_TERMS_MAX, PaperMaterial, build_messages, current_prompt_version
+from translations.quality import text_findings
 from translations.revisions import text_start_from_draft
 from translations.terminology import TermRule, glossary_matcher
 
@@ -196,8 +196,8 @@ def draft_run(*, draft_id: int, config: LLMConfig | None = None, client=None) ->
     """Claim the draft and write it with the LLM; None if another worker has it or it is finished.
 
     Steps: claim; get the paper's text (full text, else the abstract); pick the glossary
-    terms the paper uses (most specific first, at most PROMPT_TERMS_MAX); ask the LLM;
-    check glossary renderings and numbers; record.
+    rules the paper uses (most specific first; the prompt takes at most PROMPT_TERMS_MAX); ask
+    the LLM; run the named quality checks (translations.checks) on the reply, with every rule; record.
     Every failure ends as a failed draft with its error, never as an exception.
     """
     draft = draft_claim(draft_id=draft_id)
@@ -209,9 +209,9 @@ def draft_run(*, draft_id: int, config: LLMConfig | None = None, client=None) ->
     try:
         source = paper_source_text(paper=paper)
         paper_text = "\n".join([paper.title, paper.abstract, source.text])
-        rules = glossary_matcher().rules_in(paper_text)[:PROMPT_TERMS_MAX]
+        rules = glossary_matcher().rules_in(paper_text)
         schema = reply_schema() if config.response_format == "json_object" else None
-        messages = build_messages(_paper_material(paper, source, rules), version=draft.prompt_version, schema=schema)
+        messages = build_messages(_paper_material(paper, source, rules[:PROMPT_TERMS_MAX]), version=draft.prompt_version, schema=schema)
         answer = request_draft(messages=messages, config=config, client=client)
     except LLMError as exc:
         _draft_finish(draft, status=MachineDraft.Status.FAILED, error=str(exc), **common)
@@ -222,19 +222,18 @@ def draft_run(*, draft_id: int, config: LLMConfig | None = None, client=None) ->
         return draft
 
     reply = answer.reply
-    chinese = "\n".join([reply.title_zh, reply.abstract_zh, reply.background, reply.method, reply.results])
-    preferred = [(rule.source, rule.rendering) for rule in rules if rule.kind == TermRule.PREFERRED]
-    warnings = missing_glossary_renderings(chinese, preferred) + unverified_numbers(reply.results, paper_text)
+    text = {"title_zh": reply.title_zh, "abstract_zh": reply.abstract_zh, "background_md": reply.background,
+            "method_md": reply.method, "results_md": reply.results}
+    findings = text_findings(paper=paper, text=text, full_text=source.text if source.kind != "abstract" else "",
+                             rules=rules)
+    warnings = []
     if source.kind == MachineDraft.TextSource.ABSTRACT:
-        warnings.insert(0, {"kind": "abstract_only", "message": f"仅根据摘要撰写：{source.note}"})
+        warnings.append({"kind": "abstract_only", "message": f"仅根据摘要撰写：{source.note}"})
     _draft_finish(
         draft,
         status=MachineDraft.Status.SUCCEEDED,
-        title_zh=reply.title_zh,
-        abstract_zh=reply.abstract_zh,
-        background_md=reply.background,
-        method_md=reply.method,
-        results_md=reply.results,
+        **text,
+        checks=findings,
         warnings=warnings,
         input_tokens=answer.input_tokens,
         output_tokens=answer.output_tokens,
@@ -254,15 +253,14 @@ def draft_record_demo(*, paper: Paper, fields: dict[str, str]) -> MachineDraft |
     if paper.machine_drafts.succeeded().filter(paper_version=paper.version).exists():
         return None
     now = timezone.now()
+    text = {"title_zh": fields["title_zh"], "abstract_zh": fields["abstract_zh"], "background_md": fields["background"],
+            "method_md": fields["method"], "results_md": fields["results"]}
     draft = MachineDraft.objects.create(
         paper=paper,
         paper_version=paper.version,
         status=MachineDraft.Status.SUCCEEDED,
-        title_zh=fields["title_zh"],
-        abstract_zh=fields["abstract_zh"],
-        background_md=fields["background"],
-        method_md=fields["method"],
-        results_md=fields["results"],
+        **text,
+        checks=text_findings(paper=paper, text=text, full_text=""),
         warnings=[{"kind": "demo", "message": "演示数据：人工撰写的示例译稿，并非模型输出"}],
         model_name="demo (hand-written)",
         endpoint_host=DEMO_SOURCE,

@@ -38,6 +38,8 @@ class EntryTextForm(forms.Form):
     results_md = forms.CharField(label=text_label("results_md"), required=False, max_length=MAX_MARKDOWN_CHARS, widget=forms.Textarea(attrs={"rows": 6}))
     comment = forms.CharField(label=_("Comment on this change"), required=False, max_length=500)
     editor_note = forms.CharField(label=_("Editor note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    # Shown beside "Save and approve" when the text has error-severity check findings: the editor's confirmation.
+    despite_errors = forms.BooleanField(label=_("Approve despite the errors the checks found"), required=False)
     # The revision the form was opened on: a save on top of an older one is refused.
     base_revision = revision_number_field(label=_("Revision you opened"), widget=forms.HiddenInput)
     # Set by the "Adopt this section" buttons: the section of the newest machine draft to take.
@@ -82,6 +84,7 @@ class DayReviewActionForm(forms.Form):
             "invalid_choice": _("“%(value)s” is not an entry of this day."),
         },
     )
+    despite_errors = forms.BooleanField(label=_("Approve despite the errors the checks found"), required=False)
 
     def __init__(self, *args, day: DigestDay, **kwargs) -> None:
         super().__init__(*args, **kwargs)

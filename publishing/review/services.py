@@ -11,7 +11,9 @@ from django.utils.translation import gettext_lazy as _
 from publishing.audit import audit_log
 from publishing.models import Entry
 from publishing.permissions import CHANGE_ENTRY, REVIEW_ENTRY
+from translations.checks import check_named, errors_in
 from translations.models import Revision
+from translations.quality import findings_of
 from translations.revisions import revision_restore, text_changed_since, text_current
 from translations.suggestions import corrections_record
 
@@ -45,6 +47,20 @@ class TextChangedSinceRead(ReviewError):
         )
 
 
+class CheckErrorsNotConfirmed(ReviewError):
+    """An approval of text with error-severity check findings, not confirmed by the editor:
+    `errors` are those findings (as stored), for the page to list."""
+
+    def __init__(self, *, entry: Entry, errors: list[dict]) -> None:
+        self.errors = errors
+        names = dict.fromkeys(str(check.name) if (check := check_named(f["check"])) else f["check"] for f in errors)
+        super().__init__(
+            _("%(arxiv_id)s has errors found by the quality checks (%(checks)s); confirm to approve it despite them."),
+            code="check_errors",
+            params={"arxiv_id": entry.paper.arxiv_id, "checks": ", ".join(names)},
+        )
+
+
 def _require_reviewer(user) -> None:
     if user is None or not user.has_perm(REVIEW_ENTRY):
         raise PermissionDenied("only editors can approve, reject or reopen entries")
@@ -66,14 +82,26 @@ def _move(entry: Entry, to: Entry.State) -> None:
     entry.state = to
 
 
+APPROVAL_FIELDS = ("approved_by", "approved_at", "approved_revision", "approved_despite_checks")
+
+
+def _clear_approval(entry: Entry) -> None:
+    entry.approved_by = entry.approved_at = entry.approved_revision = None
+    entry.approved_despite_checks = []
+
+
 def _locked(entry: Entry) -> Entry:
     return Entry.objects.select_for_update().select_related("paper", "day").get(pk=entry.pk)
 
 
 @transaction.atomic
-def entry_approve(*, entry: Entry, user, seen_revision: int | None = None) -> Entry:
+def entry_approve(*, entry: Entry, user, seen_revision: int | None = None, despite_errors: bool = False) -> Entry:
     """Approve the entry's current text. `seen_revision` is the revision the editor read:
-    if the text changed since, the approval is refused (they must read the new text)."""
+    if the text changed since, the approval is refused (they must read the new text).
+
+    Text with error-severity check findings is approved only with `despite_errors` (the editor
+    confirmed); the override is kept on the entry and in its history, naming the checks.
+    """
     _require_reviewer(user)
     entry = _locked(entry)
     current = text_current(entry.paper)
@@ -82,10 +110,17 @@ def entry_approve(*, entry: Entry, user, seen_revision: int | None = None) -> En
                           params={"arxiv_id": entry.paper.arxiv_id})
     if seen_revision is not None and seen_revision != current.number:
         raise TextChangedSinceRead(entry=entry, current=current, seen_revision=seen_revision)
+    errors = errors_in(findings_of(current))
+    if errors and not despite_errors:
+        raise CheckErrorsNotConfirmed(entry=entry, errors=errors)
     _move(entry, Entry.State.APPROVED)
     entry.approved_by, entry.approved_at, entry.approved_revision = user, timezone.now(), current
-    entry.save(update_fields=["state", "approved_by", "approved_at", "approved_revision"])
-    audit_log(user=user, obj=entry, message=f"Approved revision {current.number}")
+    entry.approved_despite_checks = list(dict.fromkeys(finding["check"] for finding in errors))
+    entry.save(update_fields=["state", "approved_by", "approved_at", "approved_revision", "approved_despite_checks"])
+    message = f"Approved revision {current.number}"
+    if errors:
+        message += f" despite check errors: {', '.join(entry.approved_despite_checks)}"
+    audit_log(user=user, obj=entry, message=message)
     # What editors changed in the machine's terms teaches the glossary (suggested terms).
     corrections_record(paper=entry.paper, revision=current)
     return entry
@@ -96,10 +131,10 @@ def entry_reject(*, entry: Entry, user, note: str = "") -> Entry:
     _require_reviewer(user)
     entry = _locked(entry)
     _move(entry, Entry.State.REJECTED)
-    entry.approved_by = entry.approved_at = entry.approved_revision = None
+    _clear_approval(entry)
     if note:
         entry.editor_note = note
-    entry.save(update_fields=["state", "approved_by", "approved_at", "approved_revision", "editor_note"])
+    entry.save(update_fields=["state", *APPROVAL_FIELDS, "editor_note"])
     audit_log(user=user, obj=entry, message=f"Rejected{': ' + note if note else ''}")
     return entry
 
@@ -109,8 +144,8 @@ def entry_reopen(*, entry: Entry, user) -> Entry:
     _require_reviewer(user)
     entry = _locked(entry)
     _move(entry, Entry.State.IN_REVIEW)
-    entry.approved_by = entry.approved_at = entry.approved_revision = None
-    entry.save(update_fields=["state", "approved_by", "approved_at", "approved_revision"])
+    _clear_approval(entry)
+    entry.save(update_fields=["state", *APPROVAL_FIELDS])
     audit_log(user=user, obj=entry, message="Reopened for review")
     return entry
 
@@ -157,7 +192,7 @@ def entries_follow_text(*, revision: Revision) -> None:
             audit_log(user=revision.author, obj=entry, message=f"In review: text arrived (revision {revision.number})")
         elif entry.state == Entry.State.APPROVED and entry.approved_revision_id != revision.pk:
             _move(entry, Entry.State.IN_REVIEW)
-            entry.approved_by = entry.approved_at = entry.approved_revision = None
-            entry.save(update_fields=["state", "approved_by", "approved_at", "approved_revision"])
+            _clear_approval(entry)
+            entry.save(update_fields=["state", *APPROVAL_FIELDS])
             audit_log(user=revision.author, obj=entry,
                       message=f"Back to review: revision {revision.number} changed the approved text")

@@ -22,7 +22,8 @@ from publishing.models import DigestDay, Entry
 from publishing.permissions import PUBLISH_DAY, REVIEW_ENTRY, VIEW_ENTRY
 from publishing.posts.preview import unpublished_changes
 from publishing.posts.rendering import render_markdown_safely
-from publishing.review.figures import post_editing_by_day, post_editing_by_model
+from publishing.review.check_display import findings_shown, severity_counts
+from publishing.review.figures import post_editing_by_check, post_editing_by_day, post_editing_by_model
 from publishing.review.forms import (
     DayAcknowledgeForm,
     DayReviewActionForm,
@@ -32,6 +33,7 @@ from publishing.review.forms import (
     text_label,
 )
 from publishing.review.services import (
+    CheckErrorsNotConfirmed,
     ReviewError,
     TextChangedSinceRead,
     entry_approve,
@@ -40,8 +42,10 @@ from publishing.review.services import (
     entry_reopen,
     entry_text_restore,
 )
+from translations.checks import ERROR
 from translations.diffing import diff_html
 from translations.models import MachineDraft, Revision
+from translations.quality import findings_of
 from translations.revisions import (
     DraftOffer,
     SectionsEditedByPeople,
@@ -139,6 +143,7 @@ def entry_review_view(model_admin, request, entry_id: int):
         form = EntryTextForm(initial={**initial, "editor_note": entry.editor_note, "base_revision": base_number})
 
     latest_draft = entry.paper.machine_drafts.newest()
+    findings = findings_shown(findings_of(current), current.text()) if current else []
     offer = draft_offer(draft=entry.paper.machine_drafts.succeeded().newest(), current=current)
     context = {
         **model_admin.admin_site.each_context(request),
@@ -148,6 +153,8 @@ def entry_review_view(model_admin, request, entry_id: int):
         "paper": entry.paper,
         "form": form,
         "current": current,
+        "findings": findings,
+        "has_errors": any(finding.severity == ERROR for finding in findings),
         "latest_draft": latest_draft,
         "offer": offer,
         "offered_sections": _offered_sections(offer, current),
@@ -187,7 +194,15 @@ def _apply(request, entry: Entry, form: EntryTextForm):
     entry = entry_note_set(entry=entry, user=request.user, note=form.cleaned_data["editor_note"])
     seen = revision.number if revision else form.cleaned_data["base_revision"]
     if "_approve" in request.POST:
-        entry = entry_approve(entry=entry, user=request.user, seen_revision=seen)
+        try:
+            entry = entry_approve(entry=entry, user=request.user, seen_revision=seen,
+                                  despite_errors=form.cleaned_data["despite_errors"])
+        except CheckErrorsNotConfirmed as exc:
+            # The text is saved; the page shows it again with its findings and the confirmation box.
+            if revision:
+                messages.success(request, _("Saved revision %(number)d.") % {"number": revision.number})
+            messages.error(request, str(exc))
+            return redirect("admin:publishing_entry_review", entry.pk)
         messages.success(request, _("Approved %(id)s.") % {"id": entry.paper.arxiv_id})
     elif "_reject" in request.POST:
         entry = entry_reject(entry=entry, user=request.user, note=form.cleaned_data["editor_note"])
@@ -365,7 +380,8 @@ def day_review_view(model_admin, request, day_id: int):
         for entry in form.cleaned_data["entry"]:
             try:
                 if form.cleaned_data["action"] == "approve":
-                    entry_approve(entry=entry, user=request.user, seen_revision=form.seen_revision(entry))
+                    entry_approve(entry=entry, user=request.user, seen_revision=form.seen_revision(entry),
+                                  despite_errors=form.cleaned_data["despite_errors"])
                 else:
                     entry_reject(entry=entry, user=request.user)
                 done += 1
@@ -377,9 +393,11 @@ def day_review_view(model_admin, request, day_id: int):
             messages.error(request, reason)
         return redirect("admin:publishing_digestday_review", day.pk)
 
-    current_numbers = dict(
-        Revision.objects.filter(paper__digest_entries__day=day).latest_per_paper().values_list("paper_id", "number")
-    )
+    current_revisions = {
+        paper_id: (number, checks)
+        for paper_id, number, checks in Revision.objects.filter(paper__digest_entries__day=day).latest_per_paper()
+        .values_list("paper_id", "number", "checks")
+    }
     latest_drafts = {
         draft.paper_id: draft
         for draft in MachineDraft.objects.filter(paper__digest_entries__day=day).latest_per_paper()
@@ -387,7 +405,8 @@ def day_review_view(model_admin, request, day_id: int):
     rows = [
         {
             "entry": entry,
-            "revision": current_numbers.get(entry.paper_id),
+            "revision": current_revisions.get(entry.paper_id, (None, None))[0],
+            "checks": severity_counts(current_revisions.get(entry.paper_id, (None, None))[1]),
             "draft": latest_drafts.get(entry.paper_id),
         }
         for entry in day.entries.select_related("paper", "approved_by").order_by("position")
@@ -443,5 +462,6 @@ def post_editing_view(model_admin, request):
         "title": _("Post-editing figures"),
         "opts": DigestDay._meta,
         "tables": [(_("By day"), post_editing_by_day()), (_("By model and prompt version"), post_editing_by_model())],
+        "by_check": post_editing_by_check(),
     }
     return TemplateResponse(request, "admin/publishing/post_editing.html", context)

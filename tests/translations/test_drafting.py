@@ -162,7 +162,7 @@ def test_prompt_injection_in_the_abstract_stays_data(llm, db):
     assert draft.status == MachineDraft.Status.SUCCEEDED
 
 
-def test_glossary_terms_go_into_the_prompt_and_missing_renderings_are_flagged(llm, db):
+def test_glossary_terms_go_into_the_prompt_and_missing_renderings_are_checked(llm, db):
     GlossaryTerm.objects.create(term="prompt wording", rendering="提示措辞")
     GlossaryTerm.objects.create(term="zero-shot", rendering="零样本")
     GlossaryTerm.objects.create(term="vocoder", rendering="声码器")  # not in this paper
@@ -172,17 +172,22 @@ def test_glossary_terms_go_into_the_prompt_and_missing_renderings_are_flagged(ll
 
     prompt = user_message(llm.requests[0])
     assert "prompt wording → 提示措辞" in prompt and "zero-shot → 零样本" in prompt and "vocoder" not in prompt
-    glossary_warnings = [w["message"] for w in draft.warnings if w["kind"] == "glossary"]
-    assert glossary_warnings == ["术语 “prompt wording” 应译为 “提示措辞”，译稿中未出现该译法"]
+    glossary = [(f["check"], f["field"], f["message"]) for f in draft.checks if f["check"].startswith("glossary")]
+    assert glossary == [("glossary_preferred", "abstract_zh", "术语 “prompt wording” 应译为 “提示措辞”，译稿中未出现该译法")]
+    assert draft.warnings == [] or [w["kind"] for w in draft.warnings] == ["abstract_only"]
+    # The paper's first revision is the draft's text, with the draft's findings.
+    assert paper.revisions.get().checks == draft.checks
 
 
-def test_numbers_absent_from_the_source_are_flagged(llm, db):
+def test_numbers_absent_from_the_source_are_checked_with_their_place(llm, db):
     paper = make_paper()
     results = "- **任务与效果**：准确率最高提升 1.4%，在 ESC-50 上达到 87.25%，五个数据集共 12,000 条样本。"
     llm.queue.append(draft_reply({**GOOD_DRAFT, "results": results}))
     draft = run_draft(paper)
-    flagged = [w["message"] for w in draft.warnings if w["kind"] == "number"]
-    assert flagged == ["数字 87.25 未在论文原文中找到，请核对", "数字 12,000 未在论文原文中找到，请核对"]
+    flagged = [f for f in draft.checks if f["check"] == "number_unverified"]
+    assert [f["message"] for f in flagged] == ["数字 87.25 未在论文原文中找到，请核对", "数字 12,000 未在论文原文中找到，请核对"]
+    assert [results[f["start"]:f["end"]] for f in flagged] == ["87.25", "12,000"]
+    assert {f["field"] for f in flagged} == {"results_md"}
 
 
 def test_json_object_fallback_puts_the_schema_in_the_prompt(llm, paper, settings):

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('translations', '0004_revision_notes_not_stored'),
+        ('translations', '0005_text_check_findings'),
     ]
 
     operations = [

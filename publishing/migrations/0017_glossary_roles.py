@@ -23,6 +23,6 @@ def glossary_keepers(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("publishing", "0015_webhook_roles"), ("translations", "0006_term_corrections_and_suggestions")]
+    dependencies = [("publishing", "0016_entry_approved_despite_checks"), ("translations", "0007_term_corrections_and_suggestions")]
 
     operations = [migrations.RunPython(glossary_keepers, migrations.RunPython.noop)]

@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('papers', '0002_arxiv_holiday'),
-        ('translations', '0005_glossary_kinds_variants_forbidden'),
+        ('translations', '0006_glossary_kinds_variants_forbidden'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
