@@ -232,7 +232,7 @@ if Q_CLUSTER["timeout"] < DIGEST_LLM_TIMEOUT * (DIGEST_LLM_RETRIES + 1):
 # How often the watchdog looks for drafts no worker finished (install_schedule installs it).
 DIGEST_WATCHDOG_MINUTES = env_int("DIGEST_WATCHDOG_MINUTES", 5, minimum=1)
 # The prompt templates used for new drafts: translations/prompts/<version>/.
-DIGEST_PROMPT_VERSION = env_str("DIGEST_PROMPT_VERSION", "draft-v1")
+DIGEST_PROMPT_VERSION = env_str("DIGEST_PROMPT_VERSION", "draft-v2")
 # Full text for grounding: arXiv's HTML rendering, else the PDF; cut to a budget of characters.
 DIGEST_FULLTEXT = env_bool("DIGEST_FULLTEXT", True)
 DIGEST_FULLTEXT_CHARS = env_int("DIGEST_FULLTEXT_CHARS", 60000, minimum=1000)

@@ -1,14 +1,25 @@
+from functools import partial
+
+from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from digest_site.admin_mixins import ReadOnlyAdminMixin
 from translations.checks import ERROR, SEVERITY_LABELS, check_named, severity_of
+from translations.glossary import glossary_import
+from translations.glossary_files import MAX_FILE_BYTES, GlossaryFileError, read_glossary_file, write_csv, write_tbx
 from translations.llm import LLMConfig, LLMError
-from translations.models import GlossaryTerm, MachineDraft, MemoryUnit, PaperText
+from translations.models import GlossaryTerm, MachineDraft, MemoryUnit, PaperText, SuggestedTerm
 from translations.services import papers_draft_again
+from translations.suggestions import SuggestionError, suggestion_accept, suggestion_dismiss
 from translations.tmx import memory_to_tmx
 
 
@@ -99,10 +110,193 @@ class MachineDraftAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         return format_html("<ul>{}</ul>", format_html_join("", "<li>{} · {}: {}</li>", rows))
 
 
+class LinesField(forms.CharField):
+    """A list of strings edited as one per line (variants, forbidden renderings)."""
+
+    widget = forms.Textarea(attrs={"rows": 3, "cols": 40})
+
+    def prepare_value(self, value):
+        if isinstance(value, list):
+            return "\n".join(value)
+        return value
+
+    def to_python(self, value):
+        return [line.strip() for line in (value or "").splitlines() if line.strip()]
+
+
+class GlossaryTermForm(forms.ModelForm):
+    variants = LinesField(label=_("English variants"), required=False,
+                          help_text=_("One per line: acronym or expansion, other spellings. "
+                                      "Plurals and hyphen/space spellings are matched anyway."))
+    forbidden = LinesField(label=_("forbidden renderings"), required=False,
+                           help_text=_("One per line: Chinese renderings that must not be used for this term."))
+
+    class Meta:
+        model = GlossaryTerm
+        fields = ["term", "kind", "rendering", "variants", "forbidden", "category", "note"]
+
+
+class GlossaryImportForm(forms.Form):
+    file = forms.FileField(label=_("glossary file"), help_text=_("CSV (columns: source, kind, rendering, variants, "
+                                                                 "forbidden, category, note) or TBX"))
+    dry_run = forms.BooleanField(label=_("only show what would change"), required=False)
+
+
 @admin.register(GlossaryTerm)
 class GlossaryTermAdmin(admin.ModelAdmin):
-    list_display = ["term", "rendering", "note"]
-    search_fields = ["term", "rendering", "note"]
+    form = GlossaryTermForm
+    change_list_template = "admin/translations/glossaryterm/change_list.html"
+    list_display = ["term", "kind", "rendering", "forbidden_list", "variant_list", "category", "updated_at"]
+    list_filter = ["kind", "category"]
+    search_fields = ["term", "rendering", "note", "category"]
+    actions = ["export_csv", "export_tbx"]
+
+    @admin.display(description=_("forbidden renderings"))
+    def forbidden_list(self, term):
+        return "、".join(term.forbidden)
+
+    @admin.display(description=_("English variants"))
+    def variant_list(self, term):
+        return ", ".join(term.variants)
+
+    def _export(self, queryset, file_format: str) -> HttpResponse:
+        terms = queryset.order_by("term")
+        if file_format == "csv":
+            response = HttpResponse(write_csv(terms), content_type="text/csv; charset=utf-8")
+        else:
+            response = HttpResponse(write_tbx(terms), content_type="application/x-tbx+xml")
+        response["Content-Disposition"] = f'attachment; filename="glossary.{file_format}"'
+        return response
+
+    @admin.action(description=_("Export selected terms as CSV"), permissions=["view"])
+    def export_csv(self, request, queryset):
+        return self._export(queryset, "csv")
+
+    @admin.action(description=_("Export selected terms as TBX"), permissions=["view"])
+    def export_tbx(self, request, queryset):
+        return self._export(queryset, "tbx")
+
+    def has_import_permission(self, request) -> bool:
+        return request.user.has_perm("translations.import_glossaryterm")
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "may_import": self.has_import_permission(request)}
+        return super().changelist_view(request, extra_context)
+
+    def get_urls(self):
+        return [
+            path("import/", self.admin_site.admin_view(self.import_view), name="translations_glossaryterm_import"),
+            *super().get_urls(),
+        ]
+
+    def import_view(self, request):
+        """A chief editor's import of a CSV or TBX file: the same report as import_glossary."""
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        report = problem = None
+        form = GlossaryImportForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                if upload.size > MAX_FILE_BYTES:
+                    raise GlossaryFileError(_("larger than %(limit)s bytes") % {"limit": f"{MAX_FILE_BYTES:,}"})
+                rows = read_glossary_file(upload.name, upload.read())
+            except GlossaryFileError as exc:
+                problem = f"{upload.name}: {exc}"
+            else:
+                report = glossary_import(rows=rows, dry_run=form.cleaned_data["dry_run"])
+                if report.applied:
+                    self.message_user(request, report.summary, messages.SUCCESS)
+                    return redirect("admin:translations_glossaryterm_changelist")
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Import glossary terms"),
+            "form": form,
+            "report": report,
+            "problem": problem,
+        }
+        return TemplateResponse(request, "admin/translations/glossaryterm/import.html", context)
+
+
+@admin.register(SuggestedTerm)
+class SuggestedTermAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["source", "machine_rendering", "rendering", "entries", "status", "examples", "decision"]
+    list_display_links = ["source"]
+    list_filter = ["status"]
+    search_fields = ["source", "machine_rendering", "rendering"]
+    actions = ["accept", "dismiss"]
+    fields = ["source", "machine_rendering", "rendering", "entries", "status", "examples", "glossary_term",
+              "decided_by", "decided_at", "created_at"]
+    readonly_fields = ["examples"]
+
+    @admin.display(description=_("examples"))
+    def examples(self, suggestion):
+        corrections = suggestion.corrections().select_related("paper").order_by("-id")[:5]
+        return format_html_join(
+            mark_safe("<br>"), "<a href=\"{}\">{}</a> {}",
+            ((reverse("admin:papers_paper_change", args=[c.paper_id]), c.paper.arxiv_id, c.paper.title[:60])
+             for c in corrections),
+        )
+
+    @admin.display(description=_("decision"))
+    def decision(self, suggestion):
+        if suggestion.status != SuggestedTerm.Status.PENDING:
+            return ""
+        # Buttons of the change list's own form (it carries the CSRF token): one click each.
+        return format_html(
+            '<button type="submit" class="button" formaction="{}" formmethod="post">{}</button> '
+            '<button type="submit" class="button" formaction="{}" formmethod="post">{}</button>',
+            reverse("admin:translations_suggestedterm_accept", args=[suggestion.pk]), _("Accept"),
+            reverse("admin:translations_suggestedterm_dismiss", args=[suggestion.pk]), _("Dismiss"),
+        )
+
+    def get_list_display(self, request):
+        shown = super().get_list_display(request)
+        return shown if self.has_decide_permission(request) else [name for name in shown if name != "decision"]
+
+    def has_decide_permission(self, request) -> bool:
+        return request.user.has_perm("translations.decide_suggestedterm")
+
+    def get_urls(self):
+        return [
+            path("<int:suggestion_id>/accept/", self.admin_site.admin_view(partial(self.decide_view, accept=True)),
+                 name="translations_suggestedterm_accept"),
+            path("<int:suggestion_id>/dismiss/", self.admin_site.admin_view(partial(self.decide_view, accept=False)),
+                 name="translations_suggestedterm_dismiss"),
+            *super().get_urls(),
+        ]
+
+    def decide_view(self, request, suggestion_id: int, *, accept: bool):
+        if request.method != "POST":
+            return redirect("admin:translations_suggestedterm_changelist")
+        suggestion = get_object_or_404(SuggestedTerm, pk=suggestion_id)
+        self._decide(request, [suggestion], accept=accept)
+        return redirect("admin:translations_suggestedterm_changelist")
+
+    def _decide(self, request, suggestions, *, accept: bool) -> None:
+        for suggestion in suggestions:
+            try:
+                if accept:
+                    term = suggestion_accept(suggestion=suggestion, user=request.user)
+                    self.log_change(request, suggestion, f"Accepted: glossary term {term}")
+                    self.message_user(request, _("Added to the glossary: %(term)s") % {"term": term})
+                else:
+                    suggestion_dismiss(suggestion=suggestion, user=request.user)
+                    self.log_change(request, suggestion, "Dismissed")
+                    self.message_user(request, _("Dismissed: %(term)s") % {"term": suggestion})
+            except PermissionDenied:
+                raise
+            except (SuggestionError, ValidationError) as exc:
+                self.message_user(request, f"{suggestion}: {exc}", messages.ERROR)
+
+    @admin.action(description=_("Accept: add to the glossary"), permissions=["decide"])
+    def accept(self, request, queryset):
+        self._decide(request, queryset, accept=True)
+
+    @admin.action(description=_("Dismiss"), permissions=["decide"])
+    def dismiss(self, request, queryset):
+        self._decide(request, queryset, accept=False)
 
 
 @admin.register(PaperText)

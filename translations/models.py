@@ -1,6 +1,8 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -122,23 +124,80 @@ class MachineDraft(ChineseText):
         return f"#{self.pk} {self.paper.arxiv_id} {self.status}"
 
 
-class GlossaryTerm(models.Model):
-    """How the digest renders an English term of art in Chinese; drafts are checked against it."""
+def _lines(values) -> list[str]:
+    """A list of distinct non-empty strings, spaces tidied, in their first order."""
+    seen: dict[str, None] = {}
+    for value in values or ():
+        value = " ".join(str(value).split())
+        if value:
+            seen.setdefault(value, None)
+    return list(seen)
 
-    term = models.CharField(_("English term"), max_length=200, unique=True)
+
+class GlossaryTerm(models.Model):
+    """How the digest renders an English term of art in Chinese; drafts are written and checked with it.
+
+    `term` is the English source; `variants` other English forms of the same term (hyphenation,
+    acronym ↔ expansion; plurals and hyphen/space spellings are matched without listing them).
+    A preferred term has its Chinese `rendering`; a keep-English term (a codec, model or data set
+    name) must stay untranslated and has none. `forbidden` renderings must never be used for it.
+    """
+
+    class Kind(models.TextChoices):
+        PREFERRED = "preferred", _("preferred rendering")
+        KEEP_ENGLISH = "keep_english", _("keep English")
+
+    term = models.CharField(_("English term"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.PREFERRED)
     rendering = models.CharField(
-        _("Chinese rendering"), max_length=200, help_text=_("Required in a draft whenever the paper uses the term")
+        _("Chinese rendering"), max_length=200, blank=True,
+        help_text=_("Required in a draft whenever the paper uses the term; empty for keep-English terms"),
+    )
+    variants = models.JSONField(
+        _("English variants"), default=list, blank=True,
+        help_text=_("Other English forms: acronym or expansion, other spellings. Plurals and hyphens are matched anyway"),
+    )
+    forbidden = models.JSONField(
+        _("forbidden renderings"), default=list, blank=True,
+        help_text=_("Chinese renderings that must not be used for this term"),
     )
     note = models.TextField(_("note"), blank=True)
+    category = models.CharField(_("category"), max_length=100, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
         verbose_name = _("glossary term")
         verbose_name_plural = _("glossary terms")
         ordering = ["term"]
+        permissions = [("import_glossaryterm", _("Can import a glossary file"))]
+        constraints = [
+            # "LLM" and "llm" are one term: the matcher ignores case.
+            models.UniqueConstraint(Lower("term"), name="glossary_term_unique_any_case"),
+        ]
 
     def __str__(self) -> str:
+        if self.kind == self.Kind.KEEP_ENGLISH:
+            return f"{self.term} (keep English)"
         return f"{self.term} → {self.rendering}"
+
+    def clean(self) -> None:
+        self.term = " ".join(self.term.split())
+        self.rendering = " ".join(self.rendering.split())
+        self.variants = [v for v in _lines(self.variants) if v.lower() != self.term.lower()]
+        self.forbidden = _lines(self.forbidden)
+        errors: dict[str, str] = {}
+        if self.kind == self.Kind.PREFERRED and not self.rendering:
+            errors["rendering"] = _("A preferred term needs its Chinese rendering.")
+        if self.kind == self.Kind.KEEP_ENGLISH and self.rendering:
+            errors["rendering"] = _("A keep-English term has no Chinese rendering: the English stays as it is.")
+        if self.rendering and self.rendering in self.forbidden:
+            errors["forbidden"] = _("The preferred rendering cannot also be forbidden.")
+        same = GlossaryTerm.objects.filter(term__iexact=self.term).exclude(pk=self.pk)
+        if self.term and same.exists():
+            errors["term"] = _("The glossary already has this term (in any case).")
+        if errors:
+            raise ValidationError(errors)
 
 
 class PaperText(models.Model):
@@ -207,6 +266,92 @@ class Revision(ChineseText):
 
     def __str__(self) -> str:
         return f"{self.paper.arxiv_id} r{self.number}"
+
+
+class TermCorrection(models.Model):
+    """In one approved text, editors replaced the machine's Chinese for an English term with their own.
+
+    Found by comparing the machine draft with the approved revision (translations/suggestions.py);
+    the rows of a paper are replaced each time its entry is approved.
+    """
+
+    paper = models.ForeignKey("papers.Paper", verbose_name=_("paper"), on_delete=models.CASCADE, related_name="+")
+    revision = models.ForeignKey(Revision, verbose_name=_("approved revision"), on_delete=models.CASCADE,
+                                 related_name="+")
+    source = models.CharField(_("English term"), max_length=200)
+    # The English folded (small letters, one space, no plural s): "LLMs" and "LLM" are one term.
+    source_key = models.CharField(_("English term (folded)"), max_length=200, db_index=True)
+    # What the editors changed: the two texts before the bracket, their shared beginning dropped
+    # ("得分" → "分" in 平均意见得分 → 平均意见分). The same change in several papers is one suggestion.
+    machine_change = models.CharField(_("machine's characters"), max_length=100)
+    editor_change = models.CharField(_("editors' characters"), max_length=100)
+    # The Chinese before the bracket, as each side wrote it (the term, perhaps with some context before it).
+    machine_rendering = models.CharField(_("machine rendering"), max_length=100)
+    rendering = models.CharField(_("editors' rendering"), max_length=100)
+    section = models.CharField(_("section"), max_length=20)
+    created_at = models.DateTimeField(_("found at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("term correction")
+        verbose_name_plural = _("term corrections")
+        constraints = [
+            models.UniqueConstraint(fields=["paper", "source_key", "machine_change", "editor_change"],
+                                    name="term_correction_once_per_paper"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source}: {self.machine_rendering} → {self.rendering}"
+
+
+class SuggestedTerm(models.Model):
+    """A glossary entry proposed because editors made the same correction in several approved entries."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("pending")
+        ACCEPTED = "accepted", _("accepted")
+        DISMISSED = "dismissed", _("dismissed")
+
+    # A chief editor decides once; a dismissed suggestion is not proposed again.
+    TRANSITIONS = {
+        Status.PENDING: {Status.ACCEPTED, Status.DISMISSED},
+        Status.ACCEPTED: set(),
+        Status.DISMISSED: set(),
+    }
+
+    source = models.CharField(_("English term"), max_length=200)
+    source_key = models.CharField(_("English term (folded)"), max_length=200)
+    machine_change = models.CharField(_("machine's characters"), max_length=100)
+    editor_change = models.CharField(_("editors' characters"), max_length=100)
+    # The whole renderings: what every example has before the bracket (their common ending).
+    machine_rendering = models.CharField(_("machine rendering"), max_length=100)
+    rendering = models.CharField(_("editors' rendering"), max_length=100)
+    entries = models.PositiveIntegerField(_("entries corrected"), default=0)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING)
+    glossary_term = models.ForeignKey(GlossaryTerm, verbose_name=_("glossary term"), null=True, blank=True,
+                                      on_delete=models.SET_NULL, related_name="+")
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("decided by"), null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("proposed at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("suggested term")
+        verbose_name_plural = _("suggested terms")
+        ordering = ["status", "-entries", "source"]
+        permissions = [("decide_suggestedterm", _("Can accept or dismiss a suggested term"))]
+        constraints = [
+            models.UniqueConstraint(fields=["source_key", "machine_change", "editor_change"],
+                                    name="suggested_term_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source}: {self.machine_rendering} → {self.rendering}"
+
+    def corrections(self) -> models.QuerySet:
+        """The corrections this suggestion rests on (its examples)."""
+        return TermCorrection.objects.filter(
+            source_key=self.source_key, machine_change=self.machine_change, editor_change=self.editor_change
+        )
 
 
 class MemoryUnitQuerySet(models.QuerySet):

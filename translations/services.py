@@ -18,7 +18,7 @@ from translations.fulltext import paper_source_text
 from translations.llm import LLMConfig, LLMError, reply_schema, request_draft
 from translations.memory import memory_reuse_exact
 from translations.models import MachineDraft
-from translations.prompts import PaperMaterial, build_messages, current_prompt_version
+from translations.prompts import PROMPT_TERMS_MAX, PaperMaterial, build_messages, current_prompt_version
 from translations.quality import text_findings
 from translations.revisions import text_start_from_draft
 from translations.terminology import TermRule, glossary_matcher
@@ -189,7 +189,7 @@ def _paper_material(paper: Paper, source, rules: list[TermRule]) -> PaperMateria
         abstract=paper.abstract,
         source_kind=source.kind,
         source_text=source.text,
-        glossary=tuple((rule.source, rule.rendering) for rule in rules if rule.kind == TermRule.PREFERRED),
+        rules=tuple(rules),
     )
 
 
@@ -197,8 +197,9 @@ def draft_run(*, draft_id: int, config: LLMConfig | None = None, client=None) ->
     """Claim the draft and write it with the LLM; None if another worker has it or it is finished.
 
     Steps: claim; get the paper's text (full text, else the abstract); pick the glossary
-    rules the paper uses; ask the LLM; reuse the translation memory's exact matches (title,
-    abstract sentences); run the named quality checks (translations.checks) on the result; record.
+    rules the paper uses (most specific first; the prompt takes at most PROMPT_TERMS_MAX); ask
+    the LLM; reuse the translation memory's exact matches (title, abstract sentences); run the
+    named quality checks (translations.checks) on the result, with every rule; record.
     Every failure ends as a failed draft with its error, never as an exception.
     """
     draft = draft_claim(draft_id=draft_id)
@@ -212,7 +213,7 @@ def draft_run(*, draft_id: int, config: LLMConfig | None = None, client=None) ->
         paper_text = "\n".join([paper.title, paper.abstract, source.text])
         rules = glossary_matcher().rules_in(paper_text)
         schema = reply_schema() if config.response_format == "json_object" else None
-        messages = build_messages(_paper_material(paper, source, rules), version=draft.prompt_version, schema=schema)
+        messages = build_messages(_paper_material(paper, source, rules[:PROMPT_TERMS_MAX]), version=draft.prompt_version, schema=schema)
         answer = request_draft(messages=messages, config=config, client=client)
     except LLMError as exc:
         _draft_finish(draft, status=MachineDraft.Status.FAILED, error=str(exc), **common)

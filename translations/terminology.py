@@ -7,9 +7,11 @@ and its users (prompts, quality checks, the benchmark). Its users depend only on
 
 from __future__ import annotations
 
-import re
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
+
+import ahocorasick
 
 
 @dataclass(frozen=True)
@@ -39,30 +41,93 @@ class TermHit:
     matched: str
 
 
+# Matching works on folded copies of the text of the same length, so offsets need no mapping:
+# every character that is not an ASCII letter or digit becomes a space (a non-ASCII character
+# first becomes one "?", so lengths never change), and in the case-free copy capitals become
+# small letters. Keys are folded alike and wrapped in spaces, so the automaton only ever
+# reports whole words: "Text-to-Speech" and "text to speech" fold alike, "xcodec" never
+# contains " codec ".
+_KEEP = set(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+_SPACED = bytes(c if c in _KEEP else 32 for c in range(256))
+_FOLDED = bytes(c + 32 if 65 <= c <= 90 else c for c in _SPACED)
+
+
+def _fold(text: str, *, keep_case: bool = False) -> str:
+    table = _SPACED if keep_case else _FOLDED
+    return " " + text.encode("ascii", "replace").translate(table).decode("ascii") + " "
+
+
+def _key(form: str, *, keep_case: bool = False) -> str:
+    """A form as the automaton holds it: folded, runs of spaces made one, wrapped in spaces."""
+    return " " + " ".join(_fold(form, keep_case=keep_case).split()) + " "
+
+
+def _plurals(key: str) -> list[str]:
+    """Simple English plurals of a key whose last word ends in a letter."""
+    word = key[:-1]
+    if not word[-1:].isalpha():
+        return []
+    if word.endswith(("s", "x", "z", "ch", "sh", "S", "X", "Z", "CH", "SH")):
+        return [word + "es "]
+    if word.endswith(("y", "Y")) and word[-2:-1].lower() not in "aeiou ":
+        return [word[:-1] + "ies ", word + "s "]
+    return [word + "s "]
+
+
 class TermMatcher:
-    """Finds every rule's source and variants in a text, whole words only, any case."""
+    """Finds every rule's source and variants in a text, whole words only, any case.
+
+    Built once into an Aho–Corasick automaton over all forms, so a text is read once whatever
+    the number of terms. A hit needs no ASCII letter or digit just before or after it; case is
+    ignored except for acronyms; hyphens and spaces are interchangeable; simple plurals match.
+    """
 
     def __init__(self, rules: Iterable[TermRule]):
         self.rules = tuple(rules)
-        self._patterns = [
-            (rule, re.compile(rf"(?<!\w){re.escape(form)}(?!\w)", re.IGNORECASE))
-            for rule in self.rules
-            for form in (rule.source, *rule.variants)
-        ]
+        self._automaton = ahocorasick.Automaton()
+        # folded key -> [(rule, the form in its case, or None when any case matches)]
+        forms: dict[str, list[tuple[TermRule, str | None]]] = {}
+        for rule in self.rules:
+            for form in (rule.source, *rule.variants):
+                if not form.strip() or not _key(form).strip():
+                    continue
+                acronym = not any(c.islower() for c in form) and sum(c.isupper() for c in form) >= 2
+                exact = _key(form, keep_case=True)
+                keys = [(exact, exact)] + [(plural, plural) for plural in _plurals(exact)]
+                for cased, expected in keys:
+                    entries = forms.setdefault(cased.lower(), [])
+                    if (rule, expected if acronym else None) not in entries:
+                        entries.append((rule, expected if acronym else None))
+        for key, entries in forms.items():
+            self._automaton.add_word(key, (len(key), tuple(entries)))
+        self._empty = not forms
+        if not self._empty:
+            self._automaton.make_automaton()
 
     def find(self, text: str) -> list[TermHit]:
         """Hits in text order; where two overlap the longer wins (the more specific term)."""
-        hits = [
-            TermHit(rule=rule, start=match.start(), end=match.end(), matched=match.group(0))
-            for rule, pattern in self._patterns
-            for match in pattern.finditer(text)
-        ]
-        hits.sort(key=lambda hit: (hit.start, -(hit.end - hit.start)))
+        if self._empty or not text:
+            return []
+        folded = _fold(text)
+        cased: str | None = None
+        candidates: list[tuple[int, int, TermRule]] = []
+        # A key " w1 w2 " ending at `last` in the folded text (one space longer at each end)
+        # covers text[last - length + 1 : last - 1].
+        for last, (length, entries) in self._automaton.iter(folded):
+            start, end = last - length + 1, last - 1
+            for rule, expected in entries:
+                if expected is not None:
+                    cased = cased if cased is not None else _fold(text, keep_case=True)
+                    if cased[start:end + 2] != expected:
+                        continue
+                candidates.append((start, end, rule))
+                break
+        candidates.sort(key=lambda hit: (hit[0], -(hit[1] - hit[0])))
         kept: list[TermHit] = []
-        for hit in hits:
-            if kept and hit.start < kept[-1].end:
+        for start, end, rule in candidates:
+            if kept and start < kept[-1].end:
                 continue
-            kept.append(hit)
+            kept.append(TermHit(rule=rule, start=start, end=end, matched=text[start:end]))
         return kept
 
     def rules_in(self, text: str) -> list[TermRule]:
@@ -73,11 +138,49 @@ class TermMatcher:
         return sorted(seen.values(), key=lambda rule: -len(rule.source))
 
 
-def glossary_matcher() -> TermMatcher:
-    """A matcher over the glossary as it stands in the database."""
+def rule_from_term(term) -> TermRule:
+    """The rule for one GlossaryTerm row."""
+    return TermRule(
+        source=term.term,
+        kind=term.kind,
+        rendering=term.rendering,
+        forbidden=tuple(term.forbidden or ()),
+        variants=tuple(term.variants or ()),
+        note=term.note,
+        category=term.category,
+        term_id=term.pk,
+    )
+
+
+_cache_lock = threading.Lock()
+_cached: tuple[tuple, TermMatcher] | None = None
+
+
+def _glossary_stamp() -> tuple:
+    """What changes whenever the glossary does: a row added, changed (updated_at) or deleted (count)."""
+    from django.db.models import Count, Max
+
     from translations.models import GlossaryTerm
 
-    return TermMatcher(
-        TermRule(source=term, kind=TermRule.PREFERRED, rendering=rendering, term_id=pk)
-        for pk, term, rendering in GlossaryTerm.objects.values_list("pk", "term", "rendering")
-    )
+    stamp = GlossaryTerm.objects.aggregate(count=Count("id"), changed=Max("updated_at"), last=Max("id"))
+    return (stamp["count"], stamp["changed"], stamp["last"])
+
+
+def glossary_matcher() -> TermMatcher:
+    """A matcher over the glossary as it stands in the database.
+
+    Building the automaton for thousands of terms takes a moment, so it is built once per
+    process and kept until the glossary's stamp changes (one small query per call). A stamp
+    rather than signals: drafting runs in other processes than the admin that edits terms.
+    """
+    global _cached
+    from translations.models import GlossaryTerm
+
+    stamp = _glossary_stamp()
+    with _cache_lock:
+        if _cached is not None and _cached[0] == stamp:
+            return _cached[1]
+    matcher = TermMatcher(rule_from_term(term) for term in GlossaryTerm.objects.all())
+    with _cache_lock:
+        _cached = (stamp, matcher)
+    return matcher

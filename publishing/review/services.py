@@ -17,6 +17,7 @@ from translations.memory import memory_store_revision
 from translations.models import Revision
 from translations.quality import findings_of
 from translations.revisions import revision_restore, text_changed_since, text_current
+from translations.suggestions import corrections_record
 
 
 class ReviewError(Exception):
@@ -126,6 +127,8 @@ def entry_approve(*, entry: Entry, user, seen_revision: int | None = None, despi
     if errors:
         message += f" despite check errors: {', '.join(entry.approved_despite_checks)}"
     audit_log(user=user, obj=entry, message=message)
+    # What editors changed in the machine's terms teaches the glossary (suggested terms).
+    corrections_record(paper=entry.paper, revision=current)
     return entry
 
 

@@ -11,6 +11,7 @@ from django.core.management import call_command
 
 from publishing.models import DigestDay, Entry, Publication
 from translations.memory import memory_suggestions
+from translations.models import GlossaryTerm
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -37,6 +38,8 @@ def test_the_demo_setup_runs_twice_and_the_second_run_skips_what_is_done(demo_se
     # The entry left for review is offered a close match from the demo's memory.
     waiting = Entry.objects.select_related("paper").get(state=Entry.State.IN_REVIEW)
     assert memory_suggestions(waiting.paper)
+    assert "glossary import: 289 created" in first
+    assert GlossaryTerm.objects.get(term="large language model").forbidden == ["法学硕士"]
     password = User.objects.get(username="admin").password
     post = tmp_path / "2026-01-09-arxiv.md"
     assert post.exists()
@@ -46,6 +49,7 @@ def test_the_demo_setup_runs_twice_and_the_second_run_skips_what_is_done(demo_se
 
     assert "2026-01-09 is already published (version 1): skipping" in second
     assert "Admin account 'admin' exists: reusing it, its password unchanged" in second
+    assert "glossary import: 0 created, 0 updated, 289 unchanged, 0 refused" in second
     assert User.objects.get(username="admin").password == password
     assert Publication.objects.count() == 1 and Entry.objects.filter(state=Entry.State.IN_REVIEW).count() == 1
     assert post.exists(), "the post is exported again"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 
 from django.utils.translation import gettext_lazy as _
 
@@ -20,7 +21,10 @@ def _english_forms(rule: TermRule) -> tuple[str, ...]:
     return (rule.source, *rule.variants)
 
 
+@lru_cache(maxsize=8192)
 def _english_in_chinese(form: str) -> re.Pattern:
+    # Compiled once per process: the glossary's terms recur paper after paper, and re's own
+    # cache (512 patterns) is too small for a glossary of thousands.
     # In Chinese text a Latin word touches Chinese characters (which count as \w), so the word
     # boundary is drawn against Latin letters and digits only.
     return re.compile(rf"(?<![A-Za-z0-9]){re.escape(form)}(?![A-Za-z0-9])", re.IGNORECASE)

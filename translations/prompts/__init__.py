@@ -16,7 +16,12 @@ from string import Template
 
 from django.conf import settings
 
+from translations.terminology import TermRule
+
 PROMPTS_DIR = Path(__file__).resolve().parent
+# A prompt lists at most this many of the paper's terms: a survey may use hundreds, and a long
+# list buries the rules that matter. The most specific (longest) terms are kept.
+PROMPT_TERMS_MAX = 40
 _MARKER_RE = re.compile(r"<\s*/?\s*paper_data\s*>", re.IGNORECASE)
 
 
@@ -32,8 +37,13 @@ class PaperMaterial:
     abstract: str
     source_kind: str  # html, pdf or abstract
     source_text: str
-    # [(English term, Chinese rendering)] that occur in the paper
-    glossary: tuple[tuple[str, str], ...] = ()
+    # The glossary's rules for the terms this paper uses, most specific first, at most PROMPT_TERMS_MAX.
+    rules: tuple[TermRule, ...] = ()
+
+    @property
+    def glossary(self) -> tuple[tuple[str, str], ...]:
+        """[(English term, Chinese rendering)] of the preferred terms: what draft-v1 lists."""
+        return tuple((rule.source, rule.rendering) for rule in self.rules if rule.kind == TermRule.PREFERRED)
 
 
 @cache
@@ -60,6 +70,36 @@ SOURCE_LABELS = {
 }
 
 
+def _one_line(text: str) -> str:
+    """A glossary value as one defused line: a term can add no line of its own to the prompt."""
+    return defuse(" ".join(text.split()))
+
+
+def terms_block(rules: tuple[TermRule, ...]) -> str:
+    """draft-v2's glossary: preferred renderings (with their forbidden ones), keep-English names,
+    and forbidden renderings of keep-English terms."""
+    preferred = [rule for rule in rules if rule.kind == TermRule.PREFERRED]
+    keep = [rule for rule in rules if rule.kind == TermRule.KEEP_ENGLISH]
+    if not preferred and not keep:
+        return ""
+    lines = ["", "术语表（本文用到的术语，必须遵守）："]
+    if preferred:
+        lines.append("固定译法：")
+        for rule in preferred:
+            line = f"- {_one_line(rule.source)} → {_one_line(rule.rendering)}"
+            if rule.forbidden:
+                line += f"（禁用译法：{'、'.join(_one_line(f) for f in rule.forbidden)}）"
+            lines.append(line)
+    if keep:
+        lines.append("保留英文（不得翻译）：")
+        for rule in keep:
+            line = f"- {_one_line(rule.source)}"
+            if rule.forbidden:
+                line += f"（禁用译法：{'、'.join(_one_line(f) for f in rule.forbidden)}）"
+            lines.append(line)
+    return "\n".join(lines) + "\n"
+
+
 def build_messages(material: PaperMaterial, *, version: str, schema: dict | None = None) -> list[dict]:
     """The chat messages for one draft. `schema` is given when the server lacks json_schema output."""
     glossary_block = ""
@@ -73,6 +113,7 @@ def build_messages(material: PaperMaterial, *, version: str, schema: dict | None
     user = Template(_template(version, "user.txt")).substitute(
         source_label=SOURCE_LABELS[material.source_kind],
         glossary_block=glossary_block,
+        terms_block=terms_block(material.rules),
         title=defuse(material.title),
         authors=defuse(material.authors),
         categories=defuse(material.categories),

@@ -21,6 +21,9 @@ from publishing.models import DigestDay, Subscriber, WebhookDelivery, WebhookEnd
 
 DEMO_DATE = "2026-01-09"
 DEMO_FOLDER = Path(settings.BASE_DIR) / "demo"
+STARTER_GLOSSARY = Path(settings.BASE_DIR) / "translations" / "data" / "glossary-speech-audio.csv"
+
+
 DEMO_MEMORY = DEMO_FOLDER / "memory-demo.tmx"
 
 
@@ -82,10 +85,11 @@ class DemoWebhookReceiver:
 
 
 class Command(BaseCommand):
-    help = ("The demo's steps before serving, each skipped when done: the admin account, a demo reader subscribed "
-            "to the email edition (confirmed through the mailed link), a webhook receiver on 127.0.0.1 for the "
+    help = ("The demo's steps before serving, each skipped when done: the admin account, the starter glossary, a "
+            "demo reader subscribed to the email edition (confirmed through the mailed link), a webhook receiver on 127.0.0.1 for the "
             "command's run, a small translation memory, collecting the demo day, its drafts, approving and "
-            "publishing it, announcing and mailing it, its status, the exported post. Run it again at will. Development only.")
+            "publishing it, announcing and mailing it, its status, the exported post. Run it again at "
+            "will. Development only.")
 
     def add_arguments(self, parser):
         parser.add_argument("--date", default=DEMO_DATE, help=f"the demo day (default {DEMO_DATE})")
@@ -100,6 +104,9 @@ class Command(BaseCommand):
         drafts = DEMO_FOLDER / f"drafts-{date}.json"
         self._step("the admin account")
         self._run("demo_admin", "--username", username)
+        # Before drafting, so the demo's drafts are written and checked with the glossary.
+        self._step(f"the starter glossary from {STARTER_GLOSSARY.relative_to(settings.BASE_DIR)}")
+        self._run("import_glossary", str(STARTER_GLOSSARY))
         self._demo_reader()
         with DemoWebhookReceiver(Path(settings.VAR_DIR) / "demo-webhook.log") as receiver:
             # The endpoint follows the receiver's port, new on each run.

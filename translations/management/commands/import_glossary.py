@@ -1,0 +1,33 @@
+from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
+
+from papers.sources import FileTooLarge, file_read_limited
+from translations.glossary import glossary_import
+from translations.glossary_files import MAX_FILE_BYTES, GlossaryFileError, read_glossary_file
+
+
+class Command(BaseCommand):
+    help = ("Import glossary terms from a CSV or TBX file: new sources are created, known ones (any case) "
+            "updated. Run it again at will. A file with a bad row changes nothing; the bad rows are listed.")
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", help="a .csv (columns: source, kind, rendering, variants, forbidden, "
+                                         "category, note) or .tbx file")
+        parser.add_argument("--dry-run", action="store_true", help="report what would change, change nothing")
+
+    def handle(self, *args, file, dry_run, **options):
+        try:
+            rows = read_glossary_file(file, file_read_limited(file, limit=MAX_FILE_BYTES))
+        except OSError as exc:
+            raise CommandError(f"cannot read {file}: {exc.strerror or exc}") from None
+        except (FileTooLarge, GlossaryFileError) as exc:
+            raise CommandError(f"{file}: {exc}") from None
+        show_progress = options["verbosity"] >= 1 and len(rows) > 200
+        with tqdm(total=len(rows), desc="terms", unit=" terms", disable=None if show_progress else True,
+                  leave=False, file=self.stderr) as bar:
+            report = glossary_import(rows=rows, dry_run=dry_run, progress=lambda: bar.update(1))
+        for line, source, why in report.refused:
+            self.stderr.write(f"line {line}: {source or '(no source)'}: {why}")
+        self.stdout.write(report.summary)
+        if report.refused:
+            raise CommandError(f"{len(report.refused)} rows refused; nothing changed")
