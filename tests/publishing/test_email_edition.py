@@ -19,11 +19,12 @@ from django_q.models import Schedule
 from publishing.channels.email import (
     NO_PAPER_IN_CATEGORIES,
     email_deliveries_send_all,
+    email_editions_come_due,
     lease,
     subscriber_confirm,
     subscriber_subscribe,
 )
-from publishing.models import EmailDelivery, Subscriber
+from publishing.models import DigestDay, EmailDelivery, Publication, Subscriber
 from publishing.posts.publication import day_publish
 from publishing.review.services import entry_approve
 from tests.builders import approve_all, edit
@@ -256,8 +257,8 @@ def test_a_large_edition_is_sent_by_as_many_chains_of_batches_as_workers(
     assert (first.claimed, first.sent) == (7, 7) and len(editions(smtp_server)) == 7
 
 
-def test_a_day_published_ahead_of_its_date_is_not_mailed(published_day, editor, chief, smtp_server,
-                                                         django_capture_on_commit_callbacks):
+def test_a_day_published_ahead_of_its_date_is_mailed_when_its_date_comes(published_day, editor, chief, smtp_server,
+                                                                        django_capture_on_commit_callbacks):
     from publishing.days.windows import current_digest_date
     from tests.builders import another_day_approved
 
@@ -267,3 +268,14 @@ def test_a_day_published_ahead_of_its_date_is_not_mailed(published_day, editor, 
     future.refresh_from_db()
     assert future.live_publication_id is not None
     assert editions(smtp_server) == [] and not EmailDelivery.objects.filter(publication__day=future).exists()
+
+    # Its date comes (as if published two days ahead): the morning job mails it, once, and nothing
+    # else (published_day was published on its date; its subscriber came later).
+    DigestDay.objects.filter(pk=future.pk).update(date=current_digest_date())
+    Publication.objects.filter(pk=future.live_publication_id).update(
+        published_at=timezone.now() - dt.timedelta(days=2))
+    assert email_editions_come_due() == 1
+    assert email_editions_come_due() == 0
+    assert not EmailDelivery.objects.filter(publication__day=published_day).exists()
+    email_deliveries_send_all(publication_id=future.live_publication_id)
+    assert [mail.rcpt_tos for mail in editions(smtp_server)] == [["ana@example.org"]]
