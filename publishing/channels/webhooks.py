@@ -19,7 +19,8 @@ from django.utils import timezone
 from django_q.models import Schedule
 from django_q.tasks import async_task
 
-from publishing.models import Publication, PublishedPaper, WebhookDelivery, WebhookEndpoint
+from publishing.days.windows import current_digest_date, digest_timezone
+from publishing.models import DigestDay, Publication, PublishedPaper, WebhookDelivery, WebhookEndpoint
 from publishing.site_links import site_url
 
 MAX_ATTEMPTS = 5
@@ -53,7 +54,13 @@ def signature(secret: str, body: bytes) -> str:
 
 
 def publication_announce(*, publication: Publication) -> int:
-    """Make a delivery per active endpoint for this version (once) and hand them to the workers."""
+    """Make a delivery per active endpoint for this version (once) and hand them to the workers.
+
+    A day not yet public (dated in the future) is not announced: its link would not open yet;
+    `webhooks_come_due` announces it when its date comes.
+    """
+    if not publication.day.is_public:
+        return 0
     made = 0
     for endpoint in WebhookEndpoint.objects.filter(active=True):
         try:
@@ -106,3 +113,21 @@ def webhook_delivery_retry(*, delivery: WebhookDelivery) -> None:
     if WebhookDelivery.objects.filter(pk=delivery.pk, status=WebhookDelivery.Status.FAILED).update(
             status=WebhookDelivery.Status.PENDING, attempts=0, next_try_at=None) == 1:
         transaction.on_commit(lambda: async_task(DELIVERY_TASK, delivery.pk, task_name=f"webhook-{delivery.pk}"))
+
+
+def webhooks_come_due(*, look_back_days: int = 7) -> int:
+    """Announce the days published ahead of their date whose date has now come; return how many.
+
+    The webhook counterpart of `email_editions_come_due`: a live version of a public day from the
+    last `look_back_days`, published before its date began and never announced. run_daily calls it.
+    """
+    today = current_digest_date()
+    announced = 0
+    days = (DigestDay.objects.public().filter(date__gte=today - dt.timedelta(days=look_back_days))
+            .select_related("live_publication__day"))
+    for day in days:
+        publication = day.live_publication
+        published_on = publication.published_at.astimezone(digest_timezone()).date()
+        if published_on < day.date and not publication.webhook_deliveries.exists():
+            announced += bool(publication_announce(publication=publication))
+    return announced

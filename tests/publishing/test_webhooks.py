@@ -1,16 +1,18 @@
 """Webhooks: each newly published day is announced once per endpoint, signed with HMAC-SHA256, in the
 shape the endpoint's kind accepts; failures are retried with backoff and every answer is kept."""
 
+import datetime as dt
 import hashlib
 import hmac
 import json
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from django_q.models import Schedule
 
-from publishing.channels.webhooks import MAX_ATTEMPTS, SIGNATURE_HEADER, webhook_delivery_send
-from publishing.models import WebhookDelivery, WebhookEndpoint
+from publishing.channels.webhooks import MAX_ATTEMPTS, SIGNATURE_HEADER, webhook_delivery_send, webhooks_come_due
+from publishing.models import DigestDay, Publication, WebhookDelivery, WebhookEndpoint
 from publishing.posts.publication import day_publish
 from publishing.review.services import entry_approve
 from tests.builders import approve_all, edit
@@ -111,3 +113,25 @@ def test_only_a_chief_editor_registers_endpoints(client, editor, chief):
     assert client.get(add).status_code == 403
     client.force_login(chief)
     assert client.get(add).status_code == 200
+
+
+def test_a_day_published_ahead_of_its_date_is_announced_when_its_date_comes(
+        published_day, editor, chief, receiver, django_capture_on_commit_callbacks):
+    from publishing.days.windows import current_digest_date
+    from tests.builders import another_day_approved
+
+    WebhookEndpoint.objects.create(name="ours", url=f"{receiver.url}/hook")
+    future = another_day_approved(current_digest_date() + dt.timedelta(days=2), published_day, editor)
+    publish(future, chief, django_capture_on_commit_callbacks)
+    future.refresh_from_db()
+    assert future.live_publication_id is not None and receiver.requests == []  # its link would not open yet
+
+    # Its date comes (as if published two days ahead): the morning job announces it, once.
+    DigestDay.objects.filter(pk=future.pk).update(date=current_digest_date())
+    Publication.objects.filter(pk=future.live_publication_id).update(
+        published_at=timezone.now() - dt.timedelta(days=2))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert webhooks_come_due() == 1
+        assert webhooks_come_due() == 0
+    (request,) = receiver.requests
+    assert json.loads(request.body)["date"] == f"{current_digest_date():%Y-%m-%d}"
