@@ -70,7 +70,7 @@ def test_the_term_form_takes_variants_and_forbidden_renderings_one_per_line(edit
     assert editor_client.post(url, fields).status_code == 302
     term = GlossaryTerm.objects.get()
     assert (term.variants, term.forbidden) == (["LLM", "LLMs"], ["法学硕士"])
-    refused = editor_client.post(url, {**fields, "term": "token", "rendering": ""})
+    refused = editor_client.post(url, {**fields, "term": "token", "rendering": ""}, HTTP_ACCEPT_LANGUAGE="en")
     assert refused.status_code == 200 and "A preferred term needs its Chinese rendering." in refused.content.decode()
 
 
@@ -91,7 +91,7 @@ def test_a_chief_editor_accepts_a_suggestion_with_one_click(chief_client, sugges
     page = chief_client.get(reverse("admin:translations_suggestedterm_changelist")).content.decode()
     accept = reverse("admin:translations_suggestedterm_accept", args=[suggestion.pk])
     assert f'formaction="{accept}"' in page and "2601.00002" in page
-    response = chief_client.post(accept, follow=True)
+    response = chief_client.post(accept, follow=True, HTTP_ACCEPT_LANGUAGE="en")
     assert "Added to the glossary: LLM → 大语言模型" in response.content.decode()
     assert GlossaryTerm.objects.get().forbidden == ["法学硕士"]
     assert SuggestedTerm.objects.get().status == SuggestedTerm.Status.ACCEPTED

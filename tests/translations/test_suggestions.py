@@ -5,6 +5,7 @@ from io import StringIO
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
+from django.utils import translation
 
 from publishing.review.services import entry_approve, entry_reopen
 from tests.builders import edit
@@ -115,7 +116,7 @@ def test_a_chief_editor_accepts_in_one_step_and_the_machine_rendering_becomes_fo
     assert (term.term, term.kind, term.rendering, term.forbidden) == ("LLM", "preferred", "大语言模型", ["法学硕士"])
     llm.refresh_from_db()
     assert (llm.status, llm.decided_by, llm.glossary_term) == ("accepted", chief, term)
-    with pytest.raises(SuggestionError, match="already accepted"):
+    with translation.override("en"), pytest.raises(SuggestionError, match="already accepted"):
         suggestion_accept(suggestion=llm, user=chief)
     beam = suggestion_dismiss(suggestion=SuggestedTerm.objects.get(source="beam search"), user=chief)
     assert beam.status == "dismissed"
