@@ -493,8 +493,8 @@ class PublishedPaperCategory(models.Model):
     """One category of a published paper, with copies of the paper's `live`, `day_date` and `position`,
     so that a category's page is one range of one index (category, live, newest first).
 
-    Made with the paper's row (`for_papers`); `live` changes with the paper's, in the same statement's
-    transaction (publishing.posts.publication._go_live). Nothing else writes these rows.
+    Made with the paper's row (`for_papers`); `live` changes with the paper's, in the same transaction
+    (publishing.posts.publication._go_live). Nothing else writes these rows.
     """
 
     # Not indexed alone: the unique constraint's index starts with it.
