@@ -500,7 +500,8 @@ class PublishedPaperCategory(models.Model):
     # Not indexed alone: the unique constraint's index starts with it.
     published_paper = models.ForeignKey(PublishedPaper, on_delete=models.CASCADE, related_name="category_rows",
                                         db_index=False)
-    category = models.CharField(max_length=50)
+    # As long as the whole of `categories_text` may be: a category arXiv sends is never refused here.
+    category = models.CharField(max_length=500)
     live = models.BooleanField(default=False)
     day_date = models.DateField()
     position = models.PositiveIntegerField()

@@ -33,7 +33,7 @@ class Migration(migrations.Migration):
             name='PublishedPaperCategory',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('category', models.CharField(max_length=50)),
+                ('category', models.CharField(max_length=500)),
                 ('live', models.BooleanField(default=False)),
                 ('day_date', models.DateField()),
                 ('position', models.PositiveIntegerField()),
