@@ -189,7 +189,7 @@ def category_page(request, category: str):
     page = _page_number(request)
     start = (page - 1) * CATEGORY_PAPERS_PER_PAGE
     rows = list(
-        PublishedPaper.objects.category_page(category, start=start, stop=start + CATEGORY_PAPERS_PER_PAGE + 1)
+        PublishedPaper.objects.of_category(category, start=start, stop=start + CATEGORY_PAPERS_PER_PAGE + 1)
         .only("arxiv_id", "title", "title_zh", "authors_text", "categories_text", "day_date", "position")
     )
     if not rows and page > 1:

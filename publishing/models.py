@@ -412,15 +412,13 @@ class PublishedPaperQuerySet(models.QuerySet):
         """Papers readers may see: of a live version, of a day dated today or earlier (DigestDay.public's rule)."""
         return self.filter(live=True, day_date__lte=current_digest_date())
 
-    def in_category(self, category: str) -> "PublishedPaperQuerySet":
-        # Through the per-category rows' index: a LIKE on categories_text read every paper of the archive.
-        return self.filter(category_rows__category=category)
+    def of_category(self, category: str, *, start: int, stop: int) -> "PublishedPaperQuerySet":
+        """The public papers of a category from the newest, rows `start` to `stop` (a page, a feed).
 
-    def category_page(self, category: str, *, start: int, stop: int) -> "PublishedPaperQuerySet":
-        """The public papers of a category from the newest, rows `start` to `stop`.
-
-        The page is chosen in the category rows alone (one index, read from its start) and only its
+        The rows are chosen in the category rows alone (one index, read from its start) and only those
         papers are then read; the public rule is applied to both, so a row out of step never shows a paper.
+        (A LIKE on categories_text read every paper of the archive before the page, or all of them
+        for a category with none.)
         """
         rows = (
             PublishedPaperCategory.objects.public().filter(category=category)
