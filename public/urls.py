@@ -37,8 +37,9 @@ urlpatterns = [
     path("feed.json", views.public_view(feeds.json_feed_days), name="feed_json"),
     path("categories/<str:category>/feed/", feeds.CategoryFeed(), name="category_feed"),
     path("categories/<str:category>/feed.json", views.public_view(feeds.json_feed_category), name="category_feed_json"),
-    path("sitemap.xml", sitemap_views.index, {"sitemaps": SITEMAPS, "sitemap_url_name": "public:sitemap_section"},
-         name="sitemap"),
-    path("sitemap-<section>.xml", sitemap_views.sitemap, {"sitemaps": SITEMAPS}, name="sitemap_section"),
+    path("sitemap.xml", sitemap_views.index, {"sitemaps": SITEMAPS, "sitemap_url_name": "public:sitemap_section",
+                                              "template_name": "public/sitemap_index.xml"}, name="sitemap"),
+    path("sitemap-<section>.xml", sitemap_views.sitemap, {"sitemaps": SITEMAPS, "template_name": "public/sitemap.xml"},
+         name="sitemap_section"),
     path("robots.txt", views.robots_txt, name="robots"),
 ]

@@ -79,7 +79,7 @@ def _query_counts(client) -> dict[str, int]:
 def test_category_and_sitemap_queries_do_not_grow_with_the_archive(client, grow_archive):
     grow_archive(3, papers=2)
     small = _query_counts(client)
-    grow_archive(60, papers=9)
+    grow_archive(90, papers=5)
     assert len([url for url in _sitemap_urls(client) if "sitemap-papers" in url]) > 5, "several pages of papers"
     assert _query_counts(client) == small
     assert max(small.values()) <= 4, small
@@ -130,3 +130,38 @@ def test_sitemap_index_dates_each_section_by_its_newest_public_item(client, grow
     newest = current_digest_date() - dt.timedelta(days=1)
     assert lastmods["http://testserver/sitemap-papers.xml"] == f"{newest:%Y-%m-%d}"
     assert lastmods["http://testserver/sitemap-days.xml"] == dateformat.format(timezone.localtime(corrected), "c")
+
+
+def test_sitemaps_are_written_exactly_as_djangos_templates_write_them(settings):
+    from django.contrib.sitemaps.views import SitemapIndexItem
+    from django.template.loader import render_to_string
+
+    settings.TIME_ZONE = "Asia/Shanghai"
+    urls = [
+        {"location": "http://testserver/papers/2601.00001/?a=1&b=<2>", "lastmod": dt.datetime(2026, 1, 9, 20, tzinfo=dt.UTC),
+         "changefreq": "never", "priority": "", "alternates": []},
+        {"location": "http://testserver/days/2026-01-09/", "lastmod": dt.date(2026, 1, 9), "changefreq": None,
+         "priority": "0.5", "alternates": [{"location": "http://testserver/en/x", "lang_code": "en"}]},
+        {"location": "http://testserver/x", "lastmod": None, "changefreq": "daily", "priority": "", "alternates": []},
+    ]
+    sitemaps = [SitemapIndexItem("http://testserver/sitemap-days.xml", dt.datetime(2026, 1, 9, 20, tzinfo=dt.UTC)),
+                SitemapIndexItem("http://testserver/sitemap-papers.xml?p=2&x=<>", dt.date(2026, 1, 9)),
+                SitemapIndexItem("http://testserver/sitemap-other.xml", None)]
+    assert render_to_string("public/sitemap.xml", {"urlset": urls}) == render_to_string("sitemap.xml", {"urlset": urls})
+    assert "<lastmod>2026-01-10</lastmod>" in render_to_string("public/sitemap.xml", {"urlset": urls})
+    assert render_to_string("public/sitemap_index.xml", {"sitemaps": sitemaps}) \
+        == render_to_string("sitemap_index.xml", {"sitemaps": sitemaps})
+
+
+@pytest.mark.parametrize(("url_name", "sample", "values"), [
+    ("public:paper", "0000.00000", ["2601.00001", "hep-th/9901001", "math.GT/0309136", "a b%c?d#e"]),
+    ("public:day", "2000-01-01", ["2026-01-09", "1999-12-31"]),
+])
+def test_sitemap_paths_are_those_reverse_gives(url_name, sample, values):
+    from django.urls import reverse
+
+    from public.sitemaps import PathOf
+
+    path_of = PathOf(url_name, sample)
+    for value in values:
+        assert path_of(value) == reverse(url_name, args=[value])
