@@ -6,11 +6,13 @@
 Steps: a database of its own (created if missing, kept between runs; --rebuild starts
 over) filled with `days` published days of `papers` papers each. Each day's markdown
 and HTML are made by the real `render_day_markdown` and `render_post_html` from
-generated texts of the reference post's size; days, publications and published papers
-are bulk-inserted (the review steps before publishing are not what is measured here).
+generated texts of the reference post's size; days, publications, published papers and
+their category rows are bulk-inserted (the review steps before publishing are not what is measured here).
 Then, in this process through Django's test client with the cache cleared before every
 request: the median and 95th-percentile time and the largest query count of the day page,
-the archive page, a paper page, a Chinese and an English search. Then gunicorn serves
+the archive page, a paper page, a Chinese and an English search, a category's first and last
+page, a category with no papers (a 404), a category feed, the sitemap index and the first and
+last page of each sitemap section. Then gunicorn serves
 the site, and `ab` (apache2-utils; a Python client if it is missing) measures requests per
 second of a day page beside a static file of the same bytes served by the same gunicorn.
 

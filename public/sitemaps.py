@@ -37,6 +37,7 @@ class DaySitemap(Sitemap):
     limit = 1000
 
     def __init__(self):
+        super().__init__()
         self.path_of = PathOf("public:day", "2000-01-01")
 
     def items(self):
@@ -80,14 +81,15 @@ class PaperSitemap(Sitemap):
     changefreq = "never"
     limit = 14  # days per page
 
+    def __init__(self):
+        super().__init__()
+        self.path_of = PathOf("public:paper", "0000.00000")
+
     @property
     def paginator(self):
         return PapersOfDaysPaginator(
             DigestDay.objects.public().order_by("-date").values_list("date", flat=True), self.limit
         )
-
-    def __init__(self):
-        self.path_of = PathOf("public:paper", "0000.00000")
 
     def location(self, paper):
         return self.path_of(paper["arxiv_id"])
