@@ -6,7 +6,6 @@ template loop took about 50 µs per URL, so a page of 500 URLs spent 25 ms in it
 """
 
 from django import template
-from django.utils import formats
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.timezone import template_localtime
@@ -14,27 +13,26 @@ from django.utils.timezone import template_localtime
 register = template.Library()
 
 
-class _Dates(dict):
-    """The `date` filter's work, once per distinct value on a page (a day's papers share one date);
-    kept for one page only, since it depends on the time zone active while rendering."""
+def _day(value) -> str:
+    """The `date:"Y-m-d"` filter (in the current time zone, as templates show times); Django's
+    formatter cost about 40 µs a call, most of a day's URL."""
+    value = template_localtime(value)
+    return f"{value.year:04d}-{value.month:02d}-{value.day:02d}"
 
-    def __init__(self, format_string: str):
-        super().__init__()
-        self.format_string = format_string
 
-    def __missing__(self, value) -> str:
-        self[value] = formats.date_format(template_localtime(value), self.format_string)
-        return self[value]
+def _moment(value) -> str:
+    """The `date:"c"` filter: ISO 8601 in the current time zone."""
+    return template_localtime(value).isoformat()
 
 
 @register.filter
 def sitemap_urls(urlset) -> str:
     """The `<url>` entries of a sitemap page, from the dicts Django's `Sitemap.get_urls` returns."""
-    parts, dates = [], _Dates("Y-m-d")
+    parts = []
     for url in urlset:
         parts.append(f"<url><loc>{escape(url['location'])}</loc>")
         if url["lastmod"]:
-            parts.append(f"<lastmod>{dates[url['lastmod']]}</lastmod>")
+            parts.append(f"<lastmod>{_day(url['lastmod'])}</lastmod>")
         if url["changefreq"]:
             parts.append(f"<changefreq>{escape(url['changefreq'])}</changefreq>")
         if url["priority"]:
@@ -49,10 +47,10 @@ def sitemap_urls(urlset) -> str:
 @register.filter
 def sitemap_index_entries(sitemaps) -> str:
     """The `<sitemap>` entries of a sitemap index, from the view's `SitemapIndexItem`s."""
-    parts, dates = [], _Dates("c")
+    parts = []
     for site in sitemaps:
         parts.append(f"<sitemap><loc>{escape(site.location)}</loc>")
         if site.last_mod:
-            parts.append(f"<lastmod>{dates[site.last_mod]}</lastmod>")
+            parts.append(f"<lastmod>{_moment(site.last_mod)}</lastmod>")
         parts.append("</sitemap>")
     return mark_safe("".join(parts))  # noqa: S308 (every value escaped above)
