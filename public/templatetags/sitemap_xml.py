@@ -7,11 +7,11 @@ spent 50 ms in it alone.
 """
 
 import datetime as dt
+from html import escape
 
 from django import template
 from django.conf import settings
 from django.utils import timezone
-from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 register = template.Library()
