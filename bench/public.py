@@ -6,11 +6,13 @@
 Steps: a database of its own (created if missing, kept between runs; --rebuild starts
 over) filled with `days` published days of `papers` papers each. Each day's markdown
 and HTML are made by the real `render_day_markdown` and `render_post_html` from
-generated texts of the reference post's size; days, publications and published papers
-are bulk-inserted (the review steps before publishing are not what is measured here).
+generated texts of the reference post's size; days, publications, published papers and
+their category rows are bulk-inserted (the review steps before publishing are not what is measured here).
 Then, in this process through Django's test client with the cache cleared before every
 request: the median and 95th-percentile time and the largest query count of the day page,
-the archive page, a paper page, a Chinese and an English search. Then gunicorn serves
+the archive page, a paper page, a Chinese and an English search, a category's first and last
+page, a category with no papers (a 404), a category feed, the sitemap index and the first and
+last page of each sitemap section. Then gunicorn serves
 the site, and `ab` (apache2-utils; a Python client if it is missing) measures requests per
 second of a day page beside a static file of the same bytes served by the same gunicorn.
 
@@ -23,6 +25,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import hashlib
+import logging
 import os
 import random
 import re
@@ -44,6 +47,7 @@ sys.path.insert(0, str(REPO_ROOT))
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/arxiv_digest_bench"
 FIRST_DATE = dt.date(2016, 1, 1)
+CATEGORIES = ["cs.SD", "eess.AS", "cs.LG", "cs.CL", "eess.SP", "cs.AI"]
 
 EN_WORDS = (
     "audio speech music sound diffusion transformer vocoder codec neural network model learning self-supervised "
@@ -110,7 +114,7 @@ def generated_paper(seed: int) -> dict:
     return {
         "title": " ".join(rng.choice(EN_WORDS) for _ in range(rng.randint(6, 12))).title(),
         "authors": [f"Author{rng.randint(1, 5000)} Name{rng.randint(1, 5000)}" for _ in range(rng.randint(2, 8))],
-        "categories": rng.sample(["cs.SD", "eess.AS", "cs.LG", "cs.CL", "eess.SP", "cs.AI"], rng.randint(1, 3)),
+        "categories": rng.sample(CATEGORIES, rng.randint(1, 3)),
         "abstract_en": " ".join(_sentence_en(rng, rng.randint(12, 25)) for _ in range(8)),
         "title_zh": _text_zh(rng, 20).rstrip("，。；"),
         "abstract_zh": _text_zh(rng, 350),
@@ -150,13 +154,13 @@ def render_day(args: tuple[int, int]) -> tuple[int, str, str, list[dict]]:
 
 def populate(days: int, papers: int) -> None:
     from django.contrib.auth import get_user_model
-    from django.db import connection, transaction
+    from django.db import transaction
     from django.utils import timezone
     from tqdm import tqdm
 
     from papers.models import Paper
     from publishing.days.windows import digest_window
-    from publishing.models import DigestDay, Publication, PublishedPaper
+    from publishing.models import DigestDay, Publication, PublishedPaper, PublishedPaperCategory
 
     if PublishedPaper.objects.filter(live=True).count() == days * papers and DigestDay.objects.count() == days:
         print(f"database already holds {days} published days × {papers} papers; reusing it (--rebuild to start over)")
@@ -186,7 +190,7 @@ def populate(days: int, papers: int) -> None:
                     content_hash=hashlib.sha256(markdown.encode()).hexdigest(), paper_count=papers,
                     published_by=chief, published_by_name=chief.username, published_at=now,
                 )
-                PublishedPaper.objects.bulk_create([
+                published = PublishedPaper.objects.bulk_create([
                     PublishedPaper(
                         publication=publication, paper=paper, day_date=date, position=n + 1, live=True,
                         arxiv_id=paper.arxiv_id, versioned_id=f"{paper.arxiv_id}v1", title=t["title"],
@@ -197,10 +201,9 @@ def populate(days: int, papers: int) -> None:
                     )
                     for n, (paper, t) in enumerate(zip(paper_rows, texts))
                 ])
+                PublishedPaperCategory.objects.bulk_create(PublishedPaperCategory.for_papers(published))
                 DigestDay.objects.filter(pk=day.pk).update(live_publication=publication)
             progress.update()
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
     print(f"published {days} days × {papers} papers in {time.perf_counter() - started:.0f} s")
 
 
@@ -212,16 +215,37 @@ def measure_pages(days: int, papers: int, requests: int) -> list[tuple[str, floa
     from django.test.utils import CaptureQueriesContext
 
     from public.page_cache import public_cache_clear
+    from public.sitemaps import SITEMAPS
+    from public.views import CATEGORY_PAPERS_PER_PAGE
+    from publishing.models import PublishedPaperCategory
 
     rng = random.Random(7)
     client = Client()
+    category_pages = {
+        category: -(-PublishedPaperCategory.objects.public().filter(category=category).count() // CATEGORY_PAPERS_PER_PAGE)
+        for category in CATEGORIES
+    }
+    sitemap_pages = {section: sitemap().paginator.num_pages for section, sitemap in SITEMAPS.items()}
     pages = {
         "day page": lambda: f"/days/{FIRST_DATE + dt.timedelta(days=rng.randrange(days)):%Y-%m-%d}/",
         "archive page": lambda: f"/?page={rng.randint(1, max(1, days // 31))}",
         "paper page": lambda: f"/papers/{arxiv_id(rng.randrange(days * papers))}/",
         "search (Chinese)": lambda: "/search/?q=" + urllib.request.quote(rng.choice(["语音增强", "声码器", "房间脉冲响应", "歌声合成"])),
         "search (English)": lambda: "/search/?q=" + urllib.request.quote(rng.choice(["speech enhancement", "vocoder", "binaural", "keyword spotting"])),
+        "category, first page": lambda: f"/categories/{rng.choice(CATEGORIES)}/",
+        # The last page reads the whole category before it: the deepest a reader can go.
+        "category, last page": lambda: "/categories/{0}/?page={1}".format(*rng.choice(list(category_pages.items()))),
+        # Allowed by the URL, absent from the archive: the page says so, with a 404.
+        "category, no papers": lambda: f"/categories/{rng.choice(['math.AG', 'hep-th', 'q-bio.NC', 'cs.CV'])}/",
+        "category feed": lambda: f"/categories/{rng.choice(CATEGORIES)}/feed/",
+        "sitemap index": lambda: "/sitemap.xml",
+        "sitemap days, p. 1": lambda: "/sitemap-days.xml",
+        "sitemap days, last": lambda: f"/sitemap-days.xml?p={sitemap_pages['days']}",
+        "sitemap papers, p. 1": lambda: "/sitemap-papers.xml",
+        "sitemap papers, last": lambda: f"/sitemap-papers.xml?p={sitemap_pages['papers']}",
     }
+    expected_status = {"category, no papers": 404}
+    logging.getLogger("django.request").setLevel(logging.ERROR)  # not a warning per expected 404
     rows = []
     for name, url_of in pages.items():
         timings, most_queries = [], 0
@@ -233,7 +257,7 @@ def measure_pages(days: int, papers: int, requests: int) -> list[tuple[str, floa
                 started = time.perf_counter()
                 response = client.get(url)
                 timings.append((time.perf_counter() - started) * 1000)
-            if response.status_code != 200:
+            if response.status_code != expected_status.get(name, 200):
                 raise SystemExit(f"{url} answered {response.status_code}")
             most_queries = max(most_queries, len(queries))
         timings.sort()
@@ -331,6 +355,11 @@ def main() -> None:
     django.setup()
     call_command("migrate", verbosity=0)
     populate(options.days, options.papers)
+    from django.db import connection
+    with connection.cursor() as cursor:
+        # Fresh statistics, and the visibility map PostgreSQL needs to answer from an index alone
+        # (autovacuum sees to both on a running site; a migration may just have filled a table).
+        cursor.execute("VACUUM ANALYZE")
 
     pages = measure_pages(options.days, options.papers, options.requests)
     default_recheck = measure_throughput(options.days, options.seconds, "1")

@@ -59,12 +59,11 @@ def feed_category_papers(category: str) -> list[PublishedPaper]:
     """The newest public papers of a category, each with its day's first and live publication times."""
     first = Publication.objects.filter(day__date=OuterRef("day_date")).order_by("published_at").values("published_at")[:1]
     return list(
-        PublishedPaper.objects.public().in_category(category)
+        PublishedPaper.objects.of_category(category, start=0, stop=FEED_PAPERS)
         .select_related("publication")
         .only("arxiv_id", "title", "title_zh", "abstract_zh", "authors_text", "day_date", "position",
               "publication__published_at")
         .annotate(first_published_at=Subquery(first))
-        .order_by("-day_date", "position")[:FEED_PAPERS]
     )
 
 

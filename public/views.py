@@ -189,10 +189,8 @@ def category_page(request, category: str):
     page = _page_number(request)
     start = (page - 1) * CATEGORY_PAPERS_PER_PAGE
     rows = list(
-        PublishedPaper.objects.public().in_category(category)
-        .order_by("-day_date", "position")
+        PublishedPaper.objects.of_category(category, start=start, stop=start + CATEGORY_PAPERS_PER_PAGE + 1)
         .only("arxiv_id", "title", "title_zh", "authors_text", "categories_text", "day_date", "position")
-        [start:start + CATEGORY_PAPERS_PER_PAGE + 1]
     )
     if not rows and page > 1:
         raise Http404("no such page")

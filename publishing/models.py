@@ -469,8 +469,19 @@ class PublishedPaperQuerySet(models.QuerySet):
         """Papers readers may see: of a live version, of a day dated today or earlier (DigestDay.public's rule)."""
         return self.filter(live=True, day_date__lte=current_digest_date())
 
-    def in_category(self, category: str) -> "PublishedPaperQuerySet":
-        return self.filter(categories_text__contains=f" {category} ")
+    def of_category(self, category: str, *, start: int, stop: int) -> "PublishedPaperQuerySet":
+        """The public papers of a category from the newest, rows `start` to `stop` (a page, a feed).
+
+        The rows are chosen in the category rows alone (one index, read from its start) and only those
+        papers are then read; the public rule is applied to both, so a row out of step never shows a paper.
+        (A LIKE on categories_text read every paper of the archive before the page, or all of them
+        for a category with none.)
+        """
+        rows = (
+            PublishedPaperCategory.objects.public().filter(category=category)
+            .order_by("-day_date", "position").values("published_paper_id")[start:stop]
+        )
+        return self.public().filter(pk__in=rows).order_by("-day_date", "position")
 
 
 class PublishedPaper(models.Model):
@@ -525,6 +536,54 @@ class PublishedPaper(models.Model):
     @property
     def reading_sections(self) -> list[str]:
         return [self.background_md, self.method_md, self.results_md]
+
+
+class PublishedPaperCategoryQuerySet(models.QuerySet):
+    def public(self) -> "PublishedPaperCategoryQuerySet":
+        """`PublishedPaperQuerySet.public()`'s rule, on the copies of its fields."""
+        return self.filter(live=True, day_date__lte=current_digest_date())
+
+
+class PublishedPaperCategory(models.Model):
+    """One category of a published paper, with copies of the paper's `live`, `day_date` and `position`,
+    so that a category's page is one range of one index (category, live, newest first).
+
+    Made with the paper's row (`for_papers`); `live` changes with the paper's, in the same transaction
+    (publishing.posts.publication._go_live). Nothing else writes these rows.
+    """
+
+    # Not indexed alone: the unique constraint's index starts with it.
+    published_paper = models.ForeignKey(PublishedPaper, on_delete=models.CASCADE, related_name="category_rows",
+                                        db_index=False)
+    # As long as the whole of `categories_text` may be: a category arXiv sends is never refused here.
+    category = models.CharField(max_length=500)
+    live = models.BooleanField(default=False)
+    day_date = models.DateField()
+    position = models.PositiveIntegerField()
+
+    objects = PublishedPaperCategoryQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["published_paper", "category"], name="published_paper_category_once")
+        ]
+        indexes = [
+            # The page's filter and order, and the paper's id: PostgreSQL answers from the index alone.
+            models.Index(fields=["category", "live", "-day_date", "position", "published_paper"],
+                         name="published_category_recent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category} {self.published_paper_id}"
+
+    @classmethod
+    def for_papers(cls, papers: list[PublishedPaper]) -> list["PublishedPaperCategory"]:
+        """Unsaved rows for saved papers (each category once)."""
+        return [
+            cls(published_paper=paper, category=category, live=paper.live, day_date=paper.day_date,
+                position=paper.position)
+            for paper in papers for category in dict.fromkeys(paper.categories)
+        ]
 
 
 class WebhookEndpoint(models.Model):

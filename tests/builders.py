@@ -99,3 +99,45 @@ def another_day_approved(date, template: DigestDay, editor, *, papers: int = 1) 
                              state=Entry.State.IN_REVIEW)
     approve_all(day, editor)
     return day
+
+
+ARCHIVE_CATEGORIES = (["cs.SD"], ["cs.SD", "eess.AS"], ["eess.AS", "cs.LG"], ["cs.SD", "cs.LG", "eess.AS"])
+
+
+def archive_bulk_published(dates, *, papers: int, live: bool = True) -> list[DigestDay]:
+    """Days published in bulk rows (as bench/public.py fills its archive), for tests of archive scale.
+
+    The review steps are skipped: each date gets a day, one version and `papers` papers whose
+    categories cycle through ARCHIVE_CATEGORIES. `live=False`: the version exists but readers
+    do not see it (as after an unpublish).
+    """
+    from papers.models import Paper
+    from publishing.models import Publication, PublishedPaper, PublishedPaperCategory
+
+    days = []
+    for date in dates:
+        window = dt.datetime.combine(date, dt.time(), tzinfo=dt.UTC)
+        day = DigestDay.objects.create(date=date, window_start=window, window_end=window + dt.timedelta(days=1),
+                                       status=DigestDay.Status.PUBLISHED if live else DigestDay.Status.IN_REVIEW)
+        publication = Publication.objects.create(day=day, version=1, markdown="-", html="-", content_hash=f"{date}",
+                                                 paper_count=papers, published_by_name="chief")
+        rows = []
+        for number in range(papers):
+            categories = ARCHIVE_CATEGORIES[(date.toordinal() + number) % len(ARCHIVE_CATEGORIES)]
+            paper = Paper.objects.create(
+                arxiv_id=f"{date:%y%m}.{date.day:02d}{number:03d}", version=1, title=f"Paper {number} of {date}",
+                authors=[{"name": "A. Author", "affiliations": []}], primary_category=categories[0],
+                categories=categories, abstract="An abstract.", published=window, updated=window,
+            )
+            rows.append(PublishedPaper(
+                publication=publication, paper=paper, day_date=date, position=number + 1, live=live,
+                arxiv_id=paper.arxiv_id, versioned_id=f"{paper.arxiv_id}v1", title=paper.title,
+                authors_text="A. Author", categories_text=f" {' '.join(categories)} ", abstract_en=paper.abstract,
+                title_zh=f"论文 {number}", abstract_zh="摘要。", reading_md="导读。",
+            ))
+        PublishedPaperCategory.objects.bulk_create(
+            PublishedPaperCategory.for_papers(PublishedPaper.objects.bulk_create(rows)))
+        if live:
+            DigestDay.objects.filter(pk=day.pk).update(live_publication=publication)
+        days.append(day)
+    return days

@@ -19,7 +19,7 @@ from django.utils import timezone
 from publishing.audit import audit_log
 from publishing.days.services import PUBLISH_STEP, day_move, shell_login
 from publishing.days.windows import digest_timezone
-from publishing.models import DigestDay, Entry, Publication, PublishedPaper
+from publishing.models import DigestDay, Entry, Publication, PublishedPaper, PublishedPaperCategory
 from publishing.permissions import PUBLISH_DAY
 from publishing.posts.markdown_export import DayPost, PaperPost, render_day_markdown
 from publishing.posts.rendering import render_post_html
@@ -136,8 +136,12 @@ def _published_papers(day: DigestDay, entries: list[Entry]) -> list[PublishedPap
 
 
 def _go_live(day: DigestDay, publication: Publication | None) -> None:
+    # The category rows copy `live` (the category pages read them alone); changed first, while
+    # the papers' own `live` still says which rows to change.
+    PublishedPaperCategory.objects.filter(published_paper__publication__day=day, live=True).update(live=False)
     PublishedPaper.objects.filter(publication__day=day, live=True).update(live=False)
     if publication is not None:
+        PublishedPaperCategory.objects.filter(published_paper__publication=publication).update(live=True)
         publication.papers.update(live=True)
     day.live_publication = publication
     day.save(update_fields=["live_publication"])
@@ -208,6 +212,7 @@ def day_publish(*, day: DigestDay, user=None, approved_only: bool = False, expec
         for paper in papers:
             paper.publication = publication
         PublishedPaper.objects.bulk_create(papers)
+        PublishedPaperCategory.objects.bulk_create(PublishedPaperCategory.for_papers(papers))
     went_live = day.live_publication_id != publication.pk
     if went_live:
         _go_live(day, publication)
