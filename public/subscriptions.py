@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import ipaddress
 import logging
 import smtplib
 
@@ -24,6 +25,7 @@ from public.views import CONTENT_SECURITY_POLICY
 from publishing.channels.email import (
     SubscriptionError,
     confirmation_read,
+    mailbox_key,
     subscriber_by_unsubscribe_token,
     subscriber_confirm,
     subscriber_subscribe,
@@ -60,6 +62,15 @@ def _within_limit(kind: str, who: str, limit: tuple[int, int]) -> bool:
         return True
 
 
+def client_key(address: str) -> str:
+    """One key per client for rate limits: an IPv6 client is its /64 (one host usually holds the whole /64)."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    return str(ipaddress.ip_network(f"{ip}/64", strict=False)) if ip.version == 6 else str(ip)
+
+
 class SubscribeForm(forms.Form):
     email = forms.EmailField(label="邮箱地址", max_length=254,
                              error_messages={"required": "请填写邮箱地址。", "invalid": "请填写有效的邮箱地址。"})
@@ -77,12 +88,17 @@ def subscribe(request):
     form = SubscribeForm(request.POST if request.method == "POST" else None)
     if request.method != "POST":
         return render(request, "public/subscribe.html", {"form": form})
-    if not _within_limit("client", request.META.get("REMOTE_ADDR", ""), REQUESTS_PER_CLIENT):
+    if not _within_limit("client", client_key(request.META.get("REMOTE_ADDR", "")), REQUESTS_PER_CLIENT):
         return render(request, "public/subscribe.html", {"form": form, "too_many": True}, status=429)
     if not form.is_valid():
         return render(request, "public/subscribe.html", {"form": form}, status=400)
-    email = form.cleaned_data["email"].strip().lower()
-    if _within_limit("address", email, MAILS_PER_ADDRESS):
+    try:
+        mailbox = mailbox_key(form.cleaned_data["email"])
+    except SubscriptionError:
+        form.add_error("email", "请填写有效的邮箱地址。")
+        return render(request, "public/subscribe.html", {"form": form}, status=400)
+    email = form.cleaned_data["email"]
+    if _within_limit("address", mailbox, MAILS_PER_ADDRESS):
         try:
             subscriber_subscribe(email=email, categories=form.cleaned_data["categories"],
                                  wants_corrections=form.cleaned_data["wants_corrections"])

@@ -685,6 +685,10 @@ class Subscriber(models.Model):
     created_at = models.DateTimeField(_("subscribed"), default=timezone.now, editable=False)
     confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
     unsubscribed_at = models.DateTimeField(_("unsubscribed at"), null=True, blank=True)
+    # When the confirmation link last followed was mailed: a link mailed at or before it (the same
+    # link again, or an older one) is refused, so a link is used once and never undoes newer choices.
+    confirmed_link_issued_at = models.DateTimeField(_("confirmation link mailed at"), null=True, blank=True,
+                                                    editable=False)
     status_reason = models.TextField(_("why"), blank=True)
 
     objects = SubscriberQuerySet.as_manager()

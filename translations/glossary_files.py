@@ -94,7 +94,7 @@ def read_csv(content: bytes) -> list[GlossaryRow]:
                 continue  # a blank line
             fields: dict = {}
             for name in header:
-                cell = values.get(name) or ""
+                cell = _cell_read(values.get(name) or "")
                 if name == "source":
                     continue
                 if name in ("variants", "forbidden"):
@@ -103,10 +103,24 @@ def read_csv(content: bytes) -> list[GlossaryRow]:
                     fields[name] = _kind(cell) or "preferred"
                 else:
                     fields[name] = cell.strip()
-            rows.append(GlossaryRow(line=reader.line_num, source=(values.get("source") or "").strip(), fields=fields))
+            rows.append(GlossaryRow(line=reader.line_num, source=_cell_read(values.get("source") or "").strip(),
+                                    fields=fields))
     except csv.Error as exc:
         raise GlossaryFileError(f"line {reader.line_num}: {exc}") from None
     return rows
+
+
+# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection); the export
+# puts a ' before such a cell, which spreadsheets show as text, and the import takes it off again.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell_written(value: str) -> str:
+    return f"'{value}" if value.startswith(_FORMULA_STARTS) else value
+
+
+def _cell_read(value: str) -> str:
+    return value[1:] if value.startswith("'") and value[1:].startswith(_FORMULA_STARTS) else value
 
 
 def write_csv(terms: Iterable) -> str:
@@ -114,10 +128,10 @@ def write_csv(terms: Iterable) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for term in terms:
-        writer.writerow([
+        writer.writerow([_cell_written(cell) for cell in (
             term.term, term.kind, term.rendering, LIST_SEPARATOR.join(term.variants or ()),
             LIST_SEPARATOR.join(term.forbidden or ()), term.category, term.note,
-        ])
+        )])
     return out.getvalue()
 
 

@@ -104,12 +104,21 @@ def categories_text(categories) -> str:
 
 
 def normalised_email(email: str) -> str:
-    email = (email or "").strip().lower()
+    """The address as stored: lower case, its domain in ASCII (IDNA), so one mailbox is one subscriber."""
+    email = (email or "").strip()
     try:
         validate_email(email)
-    except ValidationError:
+        local, _, domain = email.rpartition("@")
+        domain = domain.encode("idna").decode("ascii")
+    except (ValidationError, UnicodeError):
         raise SubscriptionError("not an email address") from None
-    return email
+    return f"{local}@{domain}".lower()
+
+
+def mailbox_key(email: str) -> str:
+    """One key per mailbox for rate limits: the stored form without a `+tag` (ana+1@ and ana+2@ are one inbox)."""
+    local, _, domain = normalised_email(email).rpartition("@")
+    return f"{local.split('+', 1)[0]}@{domain}"
 
 
 @dataclass(frozen=True)
@@ -134,8 +143,8 @@ def subscriber_subscribe(*, email: str, categories=(), wants_corrections: bool =
                     subscriber = Subscriber.objects.create(email=email, unsubscribe_token=secrets.token_urlsafe(32))
             except IntegrityError:  # the same address, subscribing at the same moment
                 subscriber = Subscriber.objects.get(email=email)
-    token = signing.dumps({"s": subscriber.pk, "e": email, "c": chosen, "r": bool(wants_corrections)},
-                          salt=CONFIRMATION_SALT, compress=True)
+    token = signing.dumps({"s": subscriber.pk, "e": email, "c": chosen, "r": bool(wants_corrections),
+                           "t": timezone.now().isoformat()}, salt=CONFIRMATION_SALT, compress=True)
     url = site_url("public:subscribe_confirm", token)
     context = {"site_title": settings.DIGEST_SITE_TITLE, "url": url, "hours": settings.DIGEST_EMAIL_CONFIRM_HOURS,
                "categories": chosen.split(), "wants_corrections": wants_corrections,
@@ -155,6 +164,7 @@ class Confirmation:
     email: str
     categories_text: str
     wants_corrections: bool
+    issued_at: dt.datetime
 
     @property
     def categories(self) -> list[str]:
@@ -170,8 +180,12 @@ def confirmation_read(token: str) -> Confirmation:
             f"此确认链接已过期（有效期 {settings.DIGEST_EMAIL_CONFIRM_HOURS} 小时），请重新订阅以获取新的链接。") from None
     except signing.BadSignature:
         raise SubscriptionError("此确认链接无效（可能不完整或被改动），请检查邮件中的链接，或重新订阅。") from None
+    try:
+        issued_at = dt.datetime.fromisoformat(value["t"])
+    except (KeyError, TypeError, ValueError):  # a link from before links were dated
+        raise SubscriptionError("此确认链接已失效，请重新订阅以获取新的链接。") from None
     return Confirmation(subscriber_id=value["s"], email=value["e"], categories_text=value["c"],
-                        wants_corrections=value["r"])
+                        wants_corrections=value["r"], issued_at=issued_at)
 
 
 @transaction.atomic
@@ -182,9 +196,16 @@ def subscriber_confirm(*, token: str) -> Subscriber:
         pk=confirmation.subscriber_id, email=confirmation.email).first()
     if subscriber is None:
         raise SubscriptionError("此确认链接对应的订阅已不存在，请重新订阅。")
+    # Used once, and never older than what the reader did since: a link mailed before an unsubscribe
+    # cannot subscribe again, and an older link cannot bring back older choices.
+    used = subscriber.confirmed_link_issued_at
+    if (used and confirmation.issued_at <= used) or (
+            subscriber.unsubscribed_at and confirmation.issued_at < subscriber.unsubscribed_at):
+        raise SubscriptionError("此确认链接已使用过，或已被之后的操作取代。如需订阅或更改设置，请重新订阅以获取新的链接。")
     _subscriber_move(subscriber, Subscriber.Status.CONFIRMED, why="confirmation link followed")
     subscriber.categories_text = confirmation.categories_text
     subscriber.wants_corrections = confirmation.wants_corrections
+    subscriber.confirmed_link_issued_at = confirmation.issued_at
     subscriber.save()
     return subscriber
 

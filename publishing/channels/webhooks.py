@@ -40,8 +40,14 @@ def webhook_payload(*, endpoint: WebhookEndpoint, publication: Publication) -> d
     if endpoint.kind == WebhookEndpoint.Kind.GENERIC:
         return {"event": "day.published", "date": f"{date:%Y-%m-%d}", "version": publication.version, "title": title,
                 "url": url, "papers": [{**paper, "url": site_url("public:paper", paper["arxiv_id"])} for paper in papers]}
-    lines = [f"{title}（{len(papers)} 篇）", url] + [f"· {paper['title_zh'] or paper['title']}" for paper in papers]
-    text = "\n".join(lines)
+    titles = [paper["title_zh"] or paper["title"] for paper in papers]
+    if endpoint.kind == WebhookEndpoint.Kind.SLACK:
+        # Slack reads <…> as links and mentions (<!channel>): a paper's title must stay text.
+        titles = [title.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") for title in titles]
+    elif endpoint.kind == WebhookEndpoint.Kind.FEISHU:
+        # Feishu reads <at user_id="all"> in a text message as a mention of everyone.
+        titles = [title.replace("<", "＜").replace(">", "＞") for title in titles]
+    text = "\n".join([f"{title}（{len(papers)} 篇）", url] + [f"· {paper_title}" for paper_title in titles])
     if endpoint.kind == WebhookEndpoint.Kind.SLACK:
         return {"text": text}
     if endpoint.kind == WebhookEndpoint.Kind.FEISHU:

@@ -136,3 +136,52 @@ def test_a_bad_address_or_category_is_refused_and_the_form_kept(reader, smtp_ser
     assert answer.status_code == 400 and "请填写有效的邮箱地址".encode() in answer.content
     assert submit(reader, email="ok@example.org", categories=["hep-th"]).status_code == 400
     assert not Subscriber.objects.exists() and smtp_server.received == []
+
+
+@pytest.mark.django_db
+def test_a_confirmation_link_works_once_and_never_undoes_a_later_choice(reader, smtp_server):
+    """Found by an attacker's pass: a used link, replayed, re-subscribed an address that had unsubscribed,
+    and an older link brought back older choices."""
+    from publishing.channels.email import subscriber_unsubscribe
+
+    submit(reader, email="ana@example.org", categories=["cs.SD"])
+    older = confirmation_path(smtp_server, "ana@example.org")
+    submit(reader, email="ana@example.org", wants_corrections="on")
+    newer = confirmation_path(smtp_server, "ana@example.org")
+    assert post_form(reader, newer).status_code == 200
+    subscriber = Subscriber.objects.get(email="ana@example.org")
+    assert (subscriber.status, subscriber.categories, subscriber.wants_corrections) == ("confirmed", [], True)
+
+    for replayed in (older, newer):
+        answer = post_form(reader, replayed)
+        assert answer.status_code == 400 and "已使用过".encode() in answer.content
+    subscriber.refresh_from_db()
+    assert (subscriber.categories, subscriber.wants_corrections) == ([], True)
+
+    subscriber_unsubscribe(subscriber=subscriber)
+    assert post_form(reader, newer).status_code == 400
+    assert Subscriber.objects.get(pk=subscriber.pk).status == "unsubscribed"
+    # Subscribing again is a new link, which works.
+    submit(reader, email="ana@example.org")
+    assert post_form(reader, confirmation_path(smtp_server, "ana@example.org")).status_code == 200
+    assert Subscriber.objects.get(pk=subscriber.pk).status == "confirmed"
+
+
+@pytest.mark.django_db
+def test_one_mailbox_is_one_subscriber_and_one_limit_however_it_is_spelt(reader, smtp_server):
+    for email in ["u@bücher.example", "u@xn--bcher-kva.example", "U@BÜCHER.example", "u+news@bücher.example"]:
+        assert submit(reader, email=email).status_code == 200
+    # Three spellings of one address are one subscriber; the fourth request (a +tag of the same inbox)
+    # is past the mailbox's limit, so it makes no subscriber and sends nothing.
+    assert list(Subscriber.objects.values_list("email", flat=True)) == ["u@xn--bcher-kva.example"]
+    sent = [mail for mail in smtp_server.received if "请确认订阅" in mail.message["Subject"]]
+    assert len(sent) == MAILS_PER_ADDRESS[0]
+
+
+@pytest.mark.django_db
+def test_an_ipv6_client_is_limited_by_its_slash_64(smtp_server):
+    answers = [Client().post(reverse("public:subscribe"), {"email": f"r{number}@example.org"},
+                             REMOTE_ADDR=f"2001:db8:1:2::{number:x}") for number in range(REQUESTS_PER_CLIENT[0] + 1)]
+    assert [answer.status_code for answer in answers] == [200] * REQUESTS_PER_CLIENT[0] + [429]
+    assert Client().post(reverse("public:subscribe"), {"email": "x@example.org"},
+                         REMOTE_ADDR="2001:db8:1:3::1").status_code == 200, "another /64 is another client"

@@ -135,3 +135,19 @@ def test_a_day_published_ahead_of_its_date_is_announced_when_its_date_comes(
         assert webhooks_come_due() == 0
     (request,) = receiver.requests
     assert json.loads(request.body)["date"] == f"{current_digest_date():%Y-%m-%d}"
+
+
+@pytest.mark.parametrize("kind, text_of, hostile, shown", [
+    ("slack", lambda body: body["text"], "<!channel> <https://evil.example|勘误>", "&lt;!channel&gt; &lt;https://evil.example|勘误&gt;"),
+    ("feishu", lambda body: body["content"]["text"], '<at user_id="all">所有人</at>', '＜at user_id="all"＞所有人＜/at＞'),
+])
+def test_a_title_cannot_mention_everyone_or_forge_a_link_in_a_chat(drafted_day, editor, chief, receiver, kind, text_of,
+                                                                   hostile, shown, django_capture_on_commit_callbacks):
+    """Found by an attacker's pass: Slack's <…> and Feishu's <at> in a paper's title reached the chat as markup."""
+    WebhookEndpoint.objects.create(name=kind, url=f"{receiver.url}/{kind}", kind=kind)
+    entry = drafted_day.entries.select_related("paper").get(position=1)
+    edit(entry, editor, django_capture_on_commit_callbacks, title_zh=f"{hostile} 语音合成")
+    approve_all(drafted_day, editor)
+    publish(drafted_day, chief, django_capture_on_commit_callbacks)
+    text = text_of(json.loads(receiver.requests[0].body))
+    assert hostile not in text and f"{shown} 语音合成" in text

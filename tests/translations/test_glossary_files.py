@@ -166,3 +166,17 @@ def test_a_tbx_cannot_read_local_files_through_an_entity(tmp_path):
     except GlossaryFileError:
         return
     assert all("TOP-SECRET" not in row.source for row in rows)
+
+
+def test_a_csv_export_cannot_run_as_a_spreadsheet_formula_and_imports_back_unchanged(db):
+    """Found by an attacker's pass: a rendering or note starting with = or @ ran as a formula in a spreadsheet."""
+    from translations.glossary_files import write_csv
+
+    term = GlossaryTerm.objects.create(term="vocoder", rendering='=HYPERLINK("https://evil.example","声码器")',
+                                       forbidden=["-1+1"], note="@SUM(1+1)")
+    exported = write_csv([term])
+    cells = exported.splitlines()[1]
+    assert "'=HYPERLINK" in cells and "'@SUM" in cells and "'-1+1" in cells
+    (row,) = read_csv(exported.encode())
+    assert (row.fields["rendering"], row.fields["forbidden"], row.fields["note"]) == (term.rendering, ["-1+1"],
+                                                                                      "@SUM(1+1)")
