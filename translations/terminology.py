@@ -79,7 +79,8 @@ class TermMatcher:
 
     Built once into an Aho–Corasick automaton over all forms, so a text is read once whatever
     the number of terms. A hit needs no ASCII letter or digit just before or after it; case is
-    ignored except for acronyms; hyphens and spaces are interchangeable; simple plurals match.
+    ignored except for forms with a capital after their first letter (LLM, BEATs); hyphens and
+    spaces are interchangeable; simple plurals match.
     """
 
     def __init__(self, rules: Iterable[TermRule]):
@@ -91,7 +92,9 @@ class TermMatcher:
             for form in (rule.source, *rule.variants):
                 if not form.strip() or not _key(form).strip():
                     continue
-                acronym = not any(c.islower() for c in form) and sum(c.isupper() for c in form) >= 2
+                # A capital after the first letter makes the case part of the name: LLM, ASR, and
+                # also BEATs, HuBERT, WavLM (a paper's "aligned to beats" is not the BEATs model).
+                acronym = any(c.isupper() for c in form.strip()[1:])
                 exact = _key(form, keep_case=True)
                 keys = [(exact, exact)] + [(plural, plural) for plural in _plurals(exact)]
                 for cased, expected in keys:

@@ -37,6 +37,13 @@ def test_acronyms_match_in_capitals_only_and_expansions_are_variants():
     ]
 
 
+def test_a_name_with_capitals_inside_matches_in_its_own_case_only():
+    """Seen in the demo: the keep-English model name BEATs matched "aligned to beats" in an abstract."""
+    matcher = TermMatcher([rule("BEATs"), rule("HuBERT"), rule("Transformer", "Transformer")])
+    text = "A chord encoder aligned to beats, with BEATs and HuBERT features; a hubert; transformers."
+    assert matched(matcher, text) == [("BEATs", "BEATs"), ("HuBERT", "HuBERT"), ("transformers", "Transformer")]
+
+
 def test_the_longest_overlapping_term_wins_and_rules_come_most_specific_first():
     matcher = TermMatcher([rule("language model"), rule("speech language model"), rule("model")])
     hits = matcher.find("A speech language model is a model.")
