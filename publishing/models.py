@@ -8,7 +8,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from publishing.days.windows import current_digest_date
+from publishing.days.windows import current_digest_date, digest_timezone
 from translations.models import Revision
 
 
@@ -46,6 +46,16 @@ class DigestDayQuerySet(models.QuerySet):
         (and `public_summary`, its hand-written form for the day page's hot path).
         """
         return self.filter(live_publication__isnull=False, date__lte=current_digest_date())
+
+    def published_ahead_now_public(self, *, look_back_days: int = 7) -> list["Publication"]:
+        """The live versions of public days of the last `look_back_days` that were published before their
+        date began. Channels hold back a day not yet public (its link would not open); these are the
+        ones whose date has come since."""
+        today = current_digest_date()
+        days = (self.public().filter(date__gte=today - dt.timedelta(days=look_back_days))
+                .select_related("live_publication__day"))
+        return [day.live_publication for day in days
+                if day.live_publication.published_at.astimezone(digest_timezone()).date() < day.date]
 
     def public_summary(self, date: dt.date) -> tuple[int, str, dt.datetime, tuple] | None:
         """For a public day: its live publication (id, content hash, time) and the public dates before and after.

@@ -57,7 +57,6 @@ from django.utils import timezone
 from django_q.models import Schedule
 from django_q.tasks import async_task
 
-from publishing.days.windows import current_digest_date, digest_timezone
 from publishing.models import DigestDay, EmailDelivery, Publication, PublishedPaper, Subscriber
 from publishing.posts.rendering import render_markdown_safely
 from publishing.site_links import site_url
@@ -475,18 +474,12 @@ def email_edition_prepare(*, publication: Publication) -> Prepared:
 def email_editions_come_due(*, look_back_days: int = 7) -> int:
     """Mail the days published ahead of their date whose date has now come; return how many were prepared.
 
-    Publishing such a day made no deliveries (it was not public yet). A live version of a public day
-    from the last `look_back_days`, published before its date began and with no deliveries, is
-    prepared now, once: its rows then exist. run_daily calls this every morning.
+    Publishing such a day made no deliveries (it was not public yet); it is prepared now, once (its
+    rows then exist). run_daily calls this every morning.
     """
-    today = current_digest_date()
     prepared = 0
-    days = (DigestDay.objects.public().filter(date__gte=today - dt.timedelta(days=look_back_days))
-            .select_related("live_publication__day"))
-    for day in days:
-        publication = day.live_publication
-        published_on = publication.published_at.astimezone(digest_timezone()).date()
-        if published_on < day.date and not publication.email_deliveries.exists():
+    for publication in DigestDay.objects.published_ahead_now_public(look_back_days=look_back_days):
+        if not publication.email_deliveries.exists():
             email_edition_prepare(publication=publication)
             prepared += 1
     return prepared

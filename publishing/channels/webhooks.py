@@ -19,7 +19,6 @@ from django.utils import timezone
 from django_q.models import Schedule
 from django_q.tasks import async_task
 
-from publishing.days.windows import current_digest_date, digest_timezone
 from publishing.models import DigestDay, Publication, PublishedPaper, WebhookDelivery, WebhookEndpoint
 from publishing.site_links import site_url
 
@@ -122,18 +121,8 @@ def webhook_delivery_retry(*, delivery: WebhookDelivery) -> None:
 
 
 def webhooks_come_due(*, look_back_days: int = 7) -> int:
-    """Announce the days published ahead of their date whose date has now come; return how many.
-
-    The webhook counterpart of `email_editions_come_due`: a live version of a public day from the
-    last `look_back_days`, published before its date began and never announced. run_daily calls it.
-    """
-    today = current_digest_date()
-    announced = 0
-    days = (DigestDay.objects.public().filter(date__gte=today - dt.timedelta(days=look_back_days))
-            .select_related("live_publication__day"))
-    for day in days:
-        publication = day.live_publication
-        published_on = publication.published_at.astimezone(digest_timezone()).date()
-        if published_on < day.date and not publication.webhook_deliveries.exists():
-            announced += bool(publication_announce(publication=publication))
-    return announced
+    """Announce the days published ahead of their date whose date has now come (once: their deliveries
+    then exist); return how many. run_daily calls it every morning."""
+    return sum(bool(publication_announce(publication=publication))
+               for publication in DigestDay.objects.published_ahead_now_public(look_back_days=look_back_days)
+               if not publication.webhook_deliveries.exists())
