@@ -172,7 +172,7 @@ def make_specs(count: int, rng: random.Random) -> list[PaperSpec]:
             abstract = list(before.abstract)
             changed = rng.choice([index for index, segment in enumerate(abstract) if segment.english in _NUMBERED])
             template, segment_terms, value = _NUMBERED[abstract[changed].english]
-            abstract[changed] = _numbered(template, segment_terms, value + rng.randint(1, 9))
+            abstract[changed] = _numbered(rng, template, segment_terms, value + 1, value + 9)
             if rng.random() < 0.3:
                 extra = rng.choice([segment for segment in BOILERPLATE if segment not in abstract])
                 abstract.insert(len(abstract) - 1, extra)
@@ -184,10 +184,10 @@ def make_specs(count: int, rng: random.Random) -> list[PaperSpec]:
             if title.english not in TITLES:
                 break
         abstract = [_segment(OWN_TEMPLATES["combine"], tuple(chosen[:2]))]
-        abstract.append(_numbered(OWN_TEMPLATES["train"], (chosen[2],), rng.randint(10, 900)))
-        abstract.append(_numbered(OWN_TEMPLATES["compare"], (chosen[3],), rng.randint(3, 40)))
+        abstract.append(_numbered(rng, OWN_TEMPLATES["train"], (chosen[2],), 10, 900))
+        abstract.append(_numbered(rng, OWN_TEMPLATES["compare"], (chosen[3],), 3, 40))
         if rng.random() < 0.5:
-            abstract.append(_numbered(OWN_TEMPLATES["analyse"], (chosen[rng.randrange(4)],), rng.randint(2, 30)))
+            abstract.append(_numbered(rng, OWN_TEMPLATES["analyse"], (chosen[rng.randrange(4)],), 2, 30))
         shared = rng.random()
         if shared < 0.6:
             abstract += rng.sample(BOILERPLATE, 1 if shared < 0.4 else 2)
@@ -203,10 +203,15 @@ def make_specs(count: int, rng: random.Random) -> list[PaperSpec]:
 _NUMBERED: dict[str, tuple[tuple[str, str, str], tuple[str, ...], int]] = {}
 
 
-def _numbered(template: tuple[str, str, str], terms: tuple[str, ...], number: int) -> Segment:
-    segment = _segment(template, terms, number)
-    _NUMBERED[segment.english] = (template, terms, number)
-    return segment
+def _numbered(rng: random.Random, template: tuple[str, str, str], terms: tuple[str, ...], low: int,
+              high: int) -> Segment:
+    """A sentence of one paper: a number from low to high that no earlier sentence used with these words."""
+    while True:
+        number = rng.randint(low, high)
+        segment = _segment(template, terms, number)
+        if segment.english not in _NUMBERED:
+            _NUMBERED[segment.english] = (template, terms, number)
+            return segment
 
 
 def check_specs(specs: list[PaperSpec], reference) -> None:
@@ -272,14 +277,20 @@ def paper_create(spec: PaperSpec, arxiv_id: str):
 
 
 def glossary_errors(reference, paper, text: str) -> int:
-    """How many of the paper's terms the Chinese text gets wrong, by the reference glossary."""
+    """How many of the paper's terms the Chinese text gets wrong, by the reference glossary.
+
+    A term is wrong anywhere it is wrong: the glossary's rendering present in one sentence
+    (say, one taken from the memory) does not excuse the model's habit in another.
+    """
     errors = 0
     for rule in reference.rules_in(f"{paper.title}\n{paper.abstract}"):
         if rule.kind == "keep_english":
             # Missing, or translated with the English in brackets after it ("变压器（Transformer）").
             wrong = rule.source not in text or f"（{rule.source}）" in text or any(f in text for f in rule.forbidden)
         else:
-            wrong = rule.rendering not in text or any(f in text for f in rule.forbidden)
+            habit = HABITS.get(rule.source)
+            wrong = (rule.rendering not in text or any(f in text for f in rule.forbidden)
+                     or (habit is not None and f"{habit}（" in text))
         errors += wrong
     return errors
 
@@ -340,6 +351,7 @@ def run(name: str, specs: list[PaperSpec], prefix: str, reference, *, prompt: st
     papers, entries = {}, {}
     approved: set[str] = set()  # the English of every segment approved so far (title or sentence)
     reusable = 0
+    wrong_in_abstract = 0
     with_error, wrong_terms, changed, accepted, dismissed, segments, from_memory = 0, 0, [], 0, 0, 0, 0
     for number, spec in enumerate(specs):
         if spec.version_of is None:
@@ -361,6 +373,8 @@ def run(name: str, specs: list[PaperSpec], prefix: str, reference, *, prompt: st
         errors = glossary_errors(reference, paper, "\n".join(text.values()))
         with_error += errors > 0
         wrong_terms += errors
+        # The memory replaces only the title and abstract: the terms there, on their own.
+        wrong_in_abstract += glossary_errors(reference, paper, f"{text['title_zh']}\n{text['abstract_zh']}")
         changed.append(sum(changed_characters(text[f], fixed[f]) for f in text))
         english = [spec.title.english, *split_english(paper.abstract)]
         segments += len(english)
@@ -387,7 +401,8 @@ def run(name: str, specs: list[PaperSpec], prefix: str, reference, *, prompt: st
             entry_approve(entry=entry, user=editor)
             approved.update(english)
     return {"name": name, "papers": len(specs), "with_error": with_error / len(specs),
-            "wrong_terms": wrong_terms / len(specs), "changed": statistics.mean(changed), "accepted": accepted,
+            "wrong_terms": wrong_terms / len(specs),
+            "wrong_in_abstract": wrong_in_abstract / len(specs), "changed": statistics.mean(changed), "accepted": accepted,
             "dismissed": dismissed,
             "from_memory": from_memory / segments,
             "reused": from_memory, "reusable": reusable}
@@ -504,10 +519,12 @@ def main() -> None:
           f"arXiv versions of earlier ones; {shared} of their abstract sentences are shared ones), each paper "
           f"using 4 of {len(HABITS)} terms the model gets wrong unless told ({database})\n")
     print(f"{'run':<38} | {'drafts with a glossary error':>28} | {'wrong terms per draft':>21} | "
+          f"{'in title and abstract':>21} | "
           f"{'characters changed per entry':>28} | {'segments from memory':>20} | {'terms accepted / dismissed':>26}")
-    print("-" * 177)
+    print("-" * 201)
     for row in rows:
         print(f"{row['name']:<38} | {row['with_error']:>28.0%} | {row['wrong_terms']:>21.2f} | "
+              f"{row['wrong_in_abstract']:>21.2f} | "
               f"{row['changed']:>28.1f} | {row['from_memory']:>20.0%} | {str(row['accepted']) + ' / ' + str(row['dismissed']):>26}")
     for row in rows:
         if row["reusable"]:
