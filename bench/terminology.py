@@ -517,7 +517,8 @@ def main() -> None:
     shared = sum(segment in BOILERPLATE for spec in specs for segment in spec.abstract)
     print(f"\nTerminology benchmark: {args.papers} drafts per run ({args.papers - versions} new papers, {versions} new "
           f"arXiv versions of earlier ones; {shared} of their abstract sentences are shared ones), each paper "
-          f"using 4 of {len(HABITS)} terms the model gets wrong unless told ({database})\n")
+          f"using 4 of {len(HABITS)} terms the model gets wrong unless told, and those of its shared sentences "
+          f"({database})\n")
     print(f"{'run':<38} | {'drafts with a glossary error':>28} | {'wrong terms per draft':>21} | "
           f"{'in title and abstract':>21} | "
           f"{'characters changed per entry':>28} | {'segments from memory':>20} | {'terms accepted / dismissed':>26}")
