@@ -28,8 +28,9 @@ each abstract sentence polished into the editor's ("我们提出了一种将…�
 5. starter glossary + memory (draft-v2): the same, with the starter glossary.
 
 For each run it prints the share of drafts with a glossary error (judged against the
-starter glossary: a preferred rendering missing or a forbidden one used, a keep-English name
-translated), the wrong terms per draft, the characters an editor changes per entry, the share
+starter glossary: a preferred rendering missing, a forbidden one or the model's habit used
+anywhere, a keep-English name translated), the wrong terms per draft (and those of the title
+and abstract alone, the part the memory replaces), the characters an editor changes per entry, the share
 of segments (title and abstract sentences) taken from the memory, and for the memory runs how
 many segments an earlier approval held (each should have been reused). Then, with a glossary
 of `--terms` terms, the time per paper spent finding the paper's terms (title, abstract and a
