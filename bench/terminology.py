@@ -19,8 +19,7 @@ each abstract sentence polished into the editor's ("我们提出了一种将…�
 1. no glossary (prompt draft-v1, glossary empty): the model's habits as they are;
 2. learning from corrections (draft-v2, glossary empty at first): after each corrected
    paper its corrections are recorded (as approving does) and a chief editor accepts the
-   pending suggested terms (a second suggestion for a term the glossary already has is
-   dismissed: accepting it is refused), so later papers' prompts carry what editors taught;
+   pending suggested terms, so later papers' prompts carry what editors taught;
 3. starter glossary (draft-v2, translations/data/glossary-speech-audio.csv imported);
 4. no glossary + memory (draft-v1): each corrected paper is approved through
    entry_approve (a new version: its entry reopened, the new text saved, approved again),
@@ -336,11 +335,11 @@ def run(name: str, specs: list[PaperSpec], prefix: str, reference, *, prompt: st
 
     from publishing.models import DigestDay, Entry
     from publishing.review.services import entry_approve, entry_reopen
-    from translations.models import GlossaryTerm, MachineDraft, SuggestedTerm
+    from translations.models import MachineDraft, SuggestedTerm
     from translations.revisions import revision_save, text_current
     from translations.segments import split_english
     from translations.services import draft_queue, draft_run
-    from translations.suggestions import corrections_record, suggestion_accept, suggestion_dismiss
+    from translations.suggestions import corrections_record, suggestion_accept
 
     settings.DIGEST_PROMPT_VERSION = prompt
     day = None
@@ -353,7 +352,7 @@ def run(name: str, specs: list[PaperSpec], prefix: str, reference, *, prompt: st
     approved: set[str] = set()  # the English of every segment approved so far (title or sentence)
     reusable = 0
     wrong_in_abstract = 0
-    with_error, wrong_terms, changed, accepted, dismissed, segments, from_memory = 0, 0, [], 0, 0, 0, 0
+    with_error, wrong_terms, changed, accepted, segments, from_memory = 0, 0, [], 0, 0, 0
     for number, spec in enumerate(specs):
         if spec.version_of is None:
             paper = papers[number] = paper_create(spec, f"{prefix}.{number:05d}")
@@ -386,12 +385,8 @@ def run(name: str, specs: list[PaperSpec], prefix: str, reference, *, prompt: st
             revision = revision_save(paper=paper, author=editor, text=fixed, base_number=current.number) or current
         if learn:
             corrections_record(paper=paper, revision=revision)  # what approving the entry runs
-            for suggestion in SuggestedTerm.objects.filter(status="pending").order_by("-entries", "id"):
-                if GlossaryTerm.objects.filter(term__iexact=suggestion.source).exists():
-                    # A second change of the same term (another context): accepting it is refused.
-                    suggestion_dismiss(suggestion=suggestion, user=chief)
-                    dismissed += 1
-                    continue
+            # Accepting a term withdraws its other pending suggestions: read what is pending after each.
+            while suggestion := SuggestedTerm.objects.filter(status="pending").order_by("-entries", "id").first():
                 suggestion_accept(suggestion=suggestion, user=chief)
                 accepted += 1
         if approve:
@@ -404,7 +399,6 @@ def run(name: str, specs: list[PaperSpec], prefix: str, reference, *, prompt: st
     return {"name": name, "papers": len(specs), "with_error": with_error / len(specs),
             "wrong_terms": wrong_terms / len(specs),
             "wrong_in_abstract": wrong_in_abstract / len(specs), "changed": statistics.mean(changed), "accepted": accepted,
-            "dismissed": dismissed,
             "from_memory": from_memory / segments,
             "reused": from_memory, "reusable": reusable}
 
@@ -522,12 +516,12 @@ def main() -> None:
           f"({database})\n")
     print(f"{'run':<38} | {'drafts with a glossary error':>28} | {'wrong terms per draft':>21} | "
           f"{'in title and abstract':>21} | "
-          f"{'characters changed per entry':>28} | {'segments from memory':>20} | {'terms accepted / dismissed':>26}")
-    print("-" * 201)
+          f"{'characters changed per entry':>28} | {'segments from memory':>20} | {'terms accepted':>14}")
+    print("-" * 189)
     for row in rows:
         print(f"{row['name']:<38} | {row['with_error']:>28.0%} | {row['wrong_terms']:>21.2f} | "
               f"{row['wrong_in_abstract']:>21.2f} | "
-              f"{row['changed']:>28.1f} | {row['from_memory']:>20.0%} | {str(row['accepted']) + ' / ' + str(row['dismissed']):>26}")
+              f"{row['changed']:>28.1f} | {row['from_memory']:>20.0%} | {row['accepted']:>14}")
     for row in rows:
         if row["reusable"]:
             print(f"{row['name']}: {row['reused']} segments taken from memory; {row['reusable']} had English an "
