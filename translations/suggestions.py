@@ -274,6 +274,8 @@ def suggestion_accept(*, suggestion: SuggestedTerm, user) -> GlossaryTerm:
     term.save()
     suggestion.glossary_term = term
     suggestion.save(update_fields=["status", "decided_by", "decided_at", "glossary_term"])
+    # Other pending changes of the same term (found with other context) can no longer be accepted: withdrawn.
+    suggestions_refresh(source_keys=[suggestion.source_key])
     return term
 
 

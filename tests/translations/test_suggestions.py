@@ -122,6 +122,22 @@ def test_a_chief_editor_accepts_in_one_step_and_the_machine_rendering_becomes_fo
     assert beam.status == "dismissed"
 
 
+def test_accepting_a_term_withdraws_the_other_pending_changes_of_it(
+        drafted_day, editor, chief, django_capture_on_commit_callbacks):
+    """Editors who also drop a word before the term ("该法学硕士" → "大语言模型") make a second change
+    of the same term; once the term is in the glossary, that one could only be refused."""
+    machine, edited = "该法学硕士（LLM）很强。我们使用法学硕士（LLM）。", "大语言模型（LLM）很强。我们使用大语言模型（LLM）。"
+    for entry in list(drafted_day.entries.select_related("paper").order_by("position"))[:3]:
+        correct_and_approve(entry, editor, django_capture_on_commit_callbacks, machine=machine, edited=edited)
+    changes = dict(SuggestedTerm.objects.filter(source="LLM").values_list("machine_change", "status"))
+    assert changes == {"该法学硕士": "pending", "法学硕士": "pending"}
+
+    suggestion_accept(suggestion=SuggestedTerm.objects.get(machine_change="法学硕士"), user=chief)
+
+    assert list(SuggestedTerm.objects.filter(source="LLM").values_list("machine_change", "status")) == [
+        ("法学硕士", "accepted")]
+
+
 def test_the_rebuild_command_finds_the_same_suggestions_and_keeps_decisions(
         drafted_day, editor, chief, django_capture_on_commit_callbacks):
     for entry in list(drafted_day.entries.select_related("paper").order_by("position"))[:3]:
