@@ -66,6 +66,20 @@ class DraftOffer:
     sections: list[str]
     # Sections where the draft differs but people changed the text since: kept, never offered.
     kept: dict[str, tuple[Revision, ...]]
+    # Offered sections that replace people's text written for an older arXiv version (shown as such).
+    replacing: tuple[str, ...] = ()
+
+
+def _written_for_older_version(draft: MachineDraft, history: dict[str, SectionHistory]) -> set[str]:
+    """Sections people edited whose text began from a draft of an older arXiv version than `draft`'s.
+
+    Their words translate English that arXiv has since replaced: a draft of the new version may be
+    offered for them (the editor chooses; the old text stays a revision, restorable).
+    """
+    began = {history[name].draft_id for name in history if history[name].person_edits and history[name].draft_id}
+    versions = dict(MachineDraft.objects.filter(pk__in=began).values_list("pk", "paper_version"))
+    return {name for name, entry in history.items()
+            if entry.person_edits and versions.get(entry.draft_id, draft.paper_version) < draft.paper_version}
 
 
 def text_changed_since(*, paper: Paper, number: int) -> list[str]:
@@ -118,18 +132,20 @@ def draft_offer(*, draft: MachineDraft | None, current: Revision | None) -> Draf
     if draft is None or current is None or draft.status != MachineDraft.Status.SUCCEEDED:
         return None
     history = text_section_history(current)
+    older = _written_for_older_version(draft, history)
     sections, kept = [], {}
     for name in Revision.TEXT_FIELDS:
         proposed = getattr(draft, name)
         if not proposed or proposed == getattr(current, name) or draft.pk <= history[name].draft_id:
             continue
-        if history[name].person_edits:
+        if history[name].person_edits and name not in older:
             kept[name] = history[name].person_edits
         else:
             sections.append(name)
     if not sections and not kept:
         return None
-    return DraftOffer(draft=draft, sections=sections, kept=kept)
+    return DraftOffer(draft=draft, sections=sections, kept=kept,
+                      replacing=tuple(name for name in sections if name in older))
 
 
 def text_current(paper: Paper) -> Revision | None:
@@ -219,7 +235,9 @@ def revision_adopt_from_draft(*, draft: MachineDraft, fields: list[str], author,
     """Take chosen sections of a (newer) machine draft into the text, as a new revision.
 
     Refused (SectionsEditedByPeople) for a section a person changed since it was last copied
-    from a draft: a machine never overwrites what a person wrote, however the request was made.
+    from a draft: a machine never overwrites what a person wrote, however the request was made;
+    unless that text was written for an older arXiv version than the draft's (the editor's choice
+    to take a draft of the new English; the old text stays a revision).
     """
     with transaction.atomic():
         # Locked first: the sections are judged on exactly the revision the new one is saved on.
@@ -228,7 +246,9 @@ def revision_adopt_from_draft(*, draft: MachineDraft, fields: list[str], author,
             raise StaleEdit(current=current, base_number=base_number)
         if current is not None:
             history = text_section_history(current)
-            edited = {name: history[name].person_edits for name in fields if history[name].person_edits}
+            older = _written_for_older_version(draft, history)
+            edited = {name: history[name].person_edits for name in fields
+                      if history[name].person_edits and name not in older}
             if edited:
                 raise SectionsEditedByPeople(edits=edited)
         return revision_save(

@@ -277,7 +277,9 @@ def _offered_sections(offer: DraftOffer | None, current: Revision | None) -> lis
     """(field, label, diff from the current text) for each section the newer machine draft may replace."""
     if offer is None:
         return []
-    return [(name, text_label(name), diff_html(getattr(current, name), getattr(offer.draft, name)))
+    replacing = _("replaces what people wrote for an earlier arXiv version (kept in the revisions)")
+    return [(name, f"{text_label(name)} · {replacing}" if name in offer.replacing else text_label(name),
+             diff_html(getattr(current, name), getattr(offer.draft, name)))
             for name in offer.sections]
 
 

@@ -255,3 +255,23 @@ def test_digest_status_counts_entries_by_state(entry, editor):
     out = StringIO()
     call_command("digest_status", "--date", "2026-01-09", "--json", stdout=out)
     assert json.loads(out.getvalue())["entries"] == {"awaiting_draft": 5, "in_review": 0, "approved": 1, "rejected": 0}
+
+
+def test_a_draft_of_a_newer_arxiv_version_is_offered_for_text_people_wrote_for_the_old_one(
+    entry, editor, django_capture_on_commit_callbacks
+):
+    """Found by the terminology benchmark: after a new arXiv version, a source-changed entry's new draft
+    (memory keeping the unchanged sentences) could never be adopted, since people had edited the abstract."""
+    save(entry, editor, 1, django_capture_on_commit_callbacks, abstract_zh="编辑为第一版写的摘要", method_md="- 编辑的方法")
+    same_version = redraft(entry, abstract_zh="第一版的新机器摘要")
+    offer = draft_offer(draft=same_version, current=text_current(entry.paper))
+    assert offer.sections == [] and list(offer.kept) == ["abstract_zh"]
+
+    newer_version = MachineDraft.objects.create(paper=entry.paper, paper_version=2, status="succeeded",
+                                                abstract_zh="第二版的机器摘要")
+    offer = draft_offer(draft=newer_version, current=text_current(entry.paper))
+    assert (offer.sections, offer.replacing, offer.kept) == (["abstract_zh"], ("abstract_zh",), {})
+    with django_capture_on_commit_callbacks(execute=True):
+        adopted = revision_adopt_from_draft(draft=newer_version, fields=["abstract_zh"], author=editor, base_number=2)
+    assert (adopted.abstract_zh, adopted.method_md) == ("第二版的机器摘要", "- 编辑的方法")
+    assert Revision.objects.get(paper=entry.paper, number=2).abstract_zh == "编辑为第一版写的摘要"  # kept
