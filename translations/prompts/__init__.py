@@ -83,20 +83,15 @@ def terms_block(rules: tuple[TermRule, ...]) -> str:
     if not preferred and not keep:
         return ""
     lines = ["", "术语表（本文用到的术语，必须遵守）："]
+    def forbidden(rule: TermRule) -> str:
+        return f"（禁用译法：{'、'.join(_one_line(f) for f in rule.forbidden)}）" if rule.forbidden else ""
+
     if preferred:
         lines.append("固定译法：")
-        for rule in preferred:
-            line = f"- {_one_line(rule.source)} → {_one_line(rule.rendering)}"
-            if rule.forbidden:
-                line += f"（禁用译法：{'、'.join(_one_line(f) for f in rule.forbidden)}）"
-            lines.append(line)
+        lines += [f"- {_one_line(rule.source)} → {_one_line(rule.rendering)}{forbidden(rule)}" for rule in preferred]
     if keep:
         lines.append("保留英文（不得翻译）：")
-        for rule in keep:
-            line = f"- {_one_line(rule.source)}"
-            if rule.forbidden:
-                line += f"（禁用译法：{'、'.join(_one_line(f) for f in rule.forbidden)}）"
-            lines.append(line)
+        lines += [f"- {_one_line(rule.source)}{forbidden(rule)}" for rule in keep]
     return "\n".join(lines) + "\n"
 
 
