@@ -86,7 +86,8 @@ def populate(papers: int, subscribers: int):
 
     from papers.models import Paper
     from publishing.days.windows import digest_window
-    from publishing.models import DigestDay, Publication, PublishedPaper, Subscriber
+    from delivery.models import Subscriber
+    from publishing.models import DigestDay, Publication, PublishedPaper
 
     bench_public = _bench_public()
     day_index, markdown, html, texts = bench_public.render_day((3650, papers))
@@ -148,20 +149,21 @@ def main() -> None:
         call_command("migrate", verbosity=0)
         if args.database_url:
             call_command("flush", interactive=False, verbosity=0)
-        from publishing.channels import email
-        from publishing.models import EmailDelivery, Subscriber
+        from delivery.edition import Edition, email_edition_prepare
+        from delivery.sending import email_deliveries_send_all
+        from delivery.models import EmailDelivery, Subscriber
 
         publication = populate(args.papers, args.subscribers)
         print("populated", flush=True)
         rows = []
 
         started = time.perf_counter()
-        prepared = email.email_edition_prepare(publication=publication)
+        prepared = email_edition_prepare(publication=publication)
         print(f"prepared in {time.perf_counter() - started:.1f} s", flush=True)
         rows.append(("prepare (deliveries made)", time.perf_counter() - started, prepared.pending + prepared.skipped))
 
         started = time.perf_counter()
-        edition = email.Edition(publication)
+        edition = Edition(publication)
         subscribers = list(Subscriber.objects.filter(
             deliveries__publication=publication, deliveries__status=EmailDelivery.Status.PENDING)
             .values_list("pk", "email", "categories_text", "unsubscribe_token"))
@@ -206,7 +208,7 @@ def main() -> None:
                 .order_by("id").values_list("id", flat=True)[args.send:])).update(next_try_at=dt.datetime(2999, 1, 1,
                                                                                    tzinfo=dt.timezone.utc))
             started = time.perf_counter()
-            result = email.email_deliveries_send_all(publication_id=publication.pk)
+            result = email_deliveries_send_all(publication_id=publication.pk)
             send_seconds = time.perf_counter() - started
             received, _ = sink.communicate("")
             sent = result.sent

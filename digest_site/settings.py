@@ -50,7 +50,9 @@ INSTALLED_APPS = [
     "papers",
     "translations",
     "publishing",
+    "delivery",
     "public",
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -1,7 +1,12 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
+from django.views.generic import RedirectView
 
 urlpatterns = [
+    # The email edition's and webhooks' admin pages moved with their models to the delivery app;
+    # bookmarks of the old addresses still lead there.
+    re_path(r"^admin/publishing/(?P<model>subscriber|emaildelivery|webhookendpoint|webhookdelivery)/(?P<rest>.*)$",
+            RedirectView.as_view(url="/admin/delivery/%(model)s/%(rest)s", permanent=True, query_string=True)),
     path("admin/", admin.site.urls),
     path("", include("public.urls")),
 ]

@@ -22,7 +22,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from public.views import CONTENT_SECURITY_POLICY
-from publishing.channels.email import (
+from delivery.subscribers import (
     SubscriptionError,
     confirmation_read,
     mailbox_key,

@@ -16,20 +16,14 @@ from django.utils.translation import ngettext, pgettext_lazy
 
 from digest_site.admin_mixins import ReadOnlyAdminMixin
 from papers.models import FetchRun
-from publishing.channels.email import email_delivery_retry, subscriber_unsubscribe
-from publishing.channels.webhooks import webhook_delivery_retry
 from publishing.days.schedule import workers_status
 from publishing.models import (
     DayTransition,
     DigestDay,
-    EmailDelivery,
     Entry,
     FilteredPaper,
     Publication,
     SourceChange,
-    Subscriber,
-    WebhookDelivery,
-    WebhookEndpoint,
 )
 from publishing.permissions import CHANGE_ENTRY, PUBLISH_DAY
 from publishing.posts.export import day_export_markdown, post_filename
@@ -453,47 +447,6 @@ class PublicationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 
-@admin.register(WebhookEndpoint)
-class WebhookEndpointAdmin(admin.ModelAdmin):
-    """Where each newly published day is announced (chief editors)."""
-
-    list_display = ["name", "kind", "url", "active", "created_at"]
-    list_filter = ["kind", "active"]
-    fields = ["name", "kind", "url", "secret", "active"]
-
-    def formfield_for_dbfield(self, db_field, request, **kwargs):
-        if db_field.name == "url":
-            kwargs["assume_scheme"] = "https"  # a webhook address without a scheme is an https one
-        return super().formfield_for_dbfield(db_field, request, **kwargs)
-
-
-@admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    """Every announcement and the endpoint's answer; failed ones can be tried again."""
-
-    list_display = ["publication", "endpoint", "status", "attempts", "response_status", "error", "last_tried_at",
-                    "next_try_at"]
-    list_filter = ["status", "endpoint"]
-    list_select_related = ["publication__day", "endpoint"]
-    readonly_fields = ["publication", "endpoint", "status", "attempts", "response_status", "response_body", "error",
-                       "created_at", "last_tried_at", "next_try_at"]
-    fields = readonly_fields
-    actions = ["retry"]
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).defer("publication__markdown", "publication__html")
-
-    def has_retry_permission(self, request):
-        return request.user.has_perm("publishing.change_webhookdelivery")
-
-    @admin.action(description=_("Try the failed deliveries again"), permissions=["retry"])
-    def retry(self, request, queryset):
-        failed = list(queryset.filter(status=WebhookDelivery.Status.FAILED))
-        for delivery in failed:
-            webhook_delivery_retry(delivery=delivery)
-        self.message_user(request, _("%(count)d deliveries will be tried again.") % {"count": len(failed)})
-
-
 @admin.register(SourceChange)
 class SourceChangeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Newer arXiv versions of approved or published papers; dealt with on each entry's review page."""
@@ -509,56 +462,3 @@ class SourceChangeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def entry_link(self, change):
         return format_html('<a href="{}">{} ({})</a>', reverse("admin:publishing_entry_review", args=[change.entry_id]),
                            change.entry.paper.arxiv_id, change.entry.day.date)
-
-
-@admin.register(Subscriber)
-class SubscriberAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    """Readers of the email edition (chief editors). Readers subscribe and confirm themselves; an editor
-    can only unsubscribe an address (on the reader's request, by mail)."""
-
-    list_display = ["email", "status", "categories_text", "wants_corrections", "created_at", "confirmed_at",
-                    "unsubscribed_at"]
-    list_filter = ["status", "wants_corrections"]
-    search_fields = ["email"]
-    date_hierarchy = "created_at"
-    fields = ["email", "status", "status_reason", "categories_text", "wants_corrections", "created_at",
-              "confirmed_at", "unsubscribed_at"]
-    readonly_fields = fields
-    actions = ["unsubscribe"]
-
-    def has_unsubscribe_permission(self, request):
-        return request.user.has_perm("publishing.change_subscriber")
-
-    @admin.action(description=_("Unsubscribe the selected addresses"), permissions=["unsubscribe"])
-    def unsubscribe(self, request, queryset):
-        subscribers = list(queryset.exclude(status=Subscriber.Status.UNSUBSCRIBED))
-        for subscriber in subscribers:
-            subscriber_unsubscribe(subscriber=subscriber, why=f"by {request.user.get_username()} in the admin")
-        self.message_user(request, _("%(count)d addresses unsubscribed.") % {"count": len(subscribers)})
-
-
-@admin.register(EmailDelivery)
-class EmailDeliveryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    """Every mail of the email edition and the server's answer; failed ones can be tried again."""
-
-    list_display = ["publication", "subscriber", "status", "attempts", "smtp_code", "error", "last_tried_at",
-                    "sent_at", "next_try_at"]
-    list_filter = ["status", ("publication__day__date", admin.DateFieldListFilter)]
-    search_fields = ["subscriber__email"]
-    list_select_related = ["publication__day", "subscriber"]
-    readonly_fields = ["publication", "subscriber", "status", "attempts", "smtp_code", "smtp_answer", "error",
-                       "created_at", "last_tried_at", "next_try_at", "sent_at", "claimed_until"]
-    fields = readonly_fields
-    actions = ["retry"]
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).defer("publication__markdown", "publication__html")
-
-    def has_retry_permission(self, request):
-        return request.user.has_perm("publishing.change_emaildelivery")
-
-    @admin.action(description=_("Try the failed mails again"), permissions=["retry"])
-    def retry(self, request, queryset):
-        retried = sum(email_delivery_retry(delivery=delivery)
-                      for delivery in queryset.filter(status=EmailDelivery.Status.FAILED))
-        self.message_user(request, _("%(count)d mails will be tried again.") % {"count": retried})

@@ -1,13 +1,10 @@
-"""Publishing listens to translations (never the other way round) and to its own publication signal."""
+"""Publishing listens to translations and papers (never the other way round) and to its own publication signal."""
 
 from django.dispatch import receiver
 
 from papers.services import paper_replaced
-from publishing.channels.email import email_edition_prepare
-from publishing.channels.webhooks import publication_announce
 from publishing.days.pipeline import day_check_drafting, days_awaiting_drafts_of
 from publishing.days.services import acting_as
-from publishing.models import DigestDay
 from publishing.posts.export import jekyll_posts_sync
 from publishing.review.services import entries_follow_text
 from publishing.review.source_changes import source_change_record
@@ -37,18 +34,3 @@ def approved_entries_marked_when_their_source_changes(sender, paper, previous, r
 def jekyll_posts_follow_publication(sender, day, **kwargs) -> None:
     jekyll_posts_sync(day)
 
-
-@receiver(day_publication_changed)
-def webhooks_announce_new_versions(sender, day, **kwargs) -> None:
-    """A version that went live is announced (once per endpoint); an unpublish announces nothing."""
-    day = DigestDay.objects.select_related("live_publication").get(pk=day.pk)
-    if day.live_publication is not None:
-        publication_announce(publication=day.live_publication)
-
-
-@receiver(day_publication_changed)
-def email_edition_for_new_versions(sender, day, **kwargs) -> None:
-    """A version that went live is mailed (once per subscriber); an unpublish mails nothing."""
-    day = DigestDay.objects.select_related("live_publication__day").get(pk=day.pk)
-    if day.live_publication is not None:
-        email_edition_prepare(publication=day.live_publication)

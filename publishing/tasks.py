@@ -1,7 +1,5 @@
 """django-q2 tasks of the publishing app: thin, they call the pipeline."""
 
-from publishing.channels.email import email_batch_send
-from publishing.channels.webhooks import webhook_delivery_send
 from publishing.days.pipeline import run_daily
 from publishing.days.services import acting_as
 from publishing.days.windows import parse_digest_date
@@ -20,13 +18,3 @@ def scheduled_publication_task(scheduled_id: str | int) -> str:
     scheduled = scheduled_publication_run(scheduled_id=int(scheduled_id))
     return "skipped (cancelled or run elsewhere)" if scheduled is None else f"{scheduled.status}: {scheduled.outcome}"
 
-
-def webhook_delivery_task(delivery_id: str | int) -> str:
-    """One try of announcing a published day to a webhook endpoint."""
-    delivery = webhook_delivery_send(delivery_id=int(delivery_id))
-    return "skipped (sent elsewhere or not pending)" if delivery is None else f"{delivery.status}: {delivery.error or 'ok'}"
-
-
-def email_batch_task(publication_id: str | int) -> str:
-    """One batch of a day version's email edition; it queues the next batch itself while any is due."""
-    return str(email_batch_send(publication_id=int(publication_id)))

@@ -1,4 +1,5 @@
-"""The apps import one way: public → publishing → translations → papers; nothing imports public."""
+"""The apps import one way: public → delivery → publishing → translations → papers; nothing imports
+public or demo (the demo's command, which runs every app)."""
 
 import ast
 from pathlib import Path
@@ -8,10 +9,13 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 # Each app, and the project apps it must never import.
 FORBIDDEN = {
-    "papers": {"translations", "publishing", "public"},
-    "translations": {"publishing", "public"},
-    "publishing": {"public"},
-    "digest_site": {"public", "publishing", "translations", "papers"},
+    "papers": {"translations", "publishing", "delivery", "public", "demo"},
+    "translations": {"publishing", "delivery", "public", "demo"},
+    "publishing": {"delivery", "public", "demo"},
+    "delivery": {"public", "demo"},
+    "public": {"demo"},
+    "demo": set(),  # the top: it may import every app
+    "digest_site": {"demo", "public", "delivery", "publishing", "translations", "papers"},
 }
 
 
@@ -38,3 +42,8 @@ def test_an_app_imports_only_apps_below_it(app):
 
 def test_the_check_sees_imports():
     assert {"publishing", "django"} <= imported_apps(REPO / "public" / "views.py")
+
+
+def test_every_app_has_its_place_in_the_order():
+    apps = {path.parent.name for path in REPO.glob("*/apps.py")}
+    assert apps == set(FORBIDDEN) - {"digest_site"}

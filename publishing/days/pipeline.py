@@ -9,8 +9,6 @@ from dataclasses import dataclass, field
 from django.db import models, transaction
 
 from papers.arxiv_client import ArxivClient
-from publishing.channels.email import email_editions_come_due
-from publishing.channels.webhooks import webhooks_come_due
 from publishing.days.collection import CollectionResult, day_collect
 from publishing.days.services import (
     DRAFT_STEP,
@@ -138,11 +136,9 @@ def run_daily(
     backfill: bool = False,
 ) -> DailyRun:
     """The morning job: collect the day, then queue one drafting task per entry that needs one
-    (after recovering what yesterday's dead workers left, in case no schedule does, and mailing and
-    announcing the days published ahead of their date that has now come)."""
+    (after recovering what yesterday's dead workers left, in case no schedule does). Mail and
+    webhooks are not its business: delivery reacts to publication and sweeps on its own schedule."""
     drafts_recover_stuck()
-    email_editions_come_due()
-    webhooks_come_due()
     collection = day_collect(
         date=date, source=source, files=files, client=client, progress=progress, backfill=backfill
     )

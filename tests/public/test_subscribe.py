@@ -10,8 +10,8 @@ from django.test import Client
 from django.urls import reverse
 
 from public.subscriptions import MAILS_PER_ADDRESS, REQUESTS_PER_CLIENT
-from publishing.channels.email import CONFIRMATION_SALT
-from publishing.models import Subscriber
+from delivery.models import Subscriber
+from delivery.subscribers import CONFIRMATION_SALT
 from publishing.posts.publication import day_publish
 from tests.builders import approve_all
 
@@ -142,7 +142,7 @@ def test_a_bad_address_or_category_is_refused_and_the_form_kept(reader, smtp_ser
 def test_a_confirmation_link_works_once_and_never_undoes_a_later_choice(reader, smtp_server):
     """Found by an attacker's pass: a used link, replayed, re-subscribed an address that had unsubscribed,
     and an older link brought back older choices."""
-    from publishing.channels.email import subscriber_unsubscribe
+    from delivery.subscribers import subscriber_unsubscribe
 
     submit(reader, email="ana@example.org", categories=["cs.SD"])
     older = confirmation_path(smtp_server, "ana@example.org")

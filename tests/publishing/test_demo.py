@@ -112,7 +112,7 @@ def test_demo_refuses_an_unknown_argument():
 @pytest.mark.django_db(transaction=True)
 def test_the_demo_confirms_a_reader_mails_the_day_and_announces_it_to_its_own_receiver(demo_settings, settings,
                                                                                       tmp_path, mailoutbox):
-    from publishing.models import EmailDelivery, Subscriber, WebhookDelivery, WebhookEndpoint
+    from delivery.models import EmailDelivery, Subscriber, WebhookDelivery, WebhookEndpoint
 
     settings.VAR_DIR = tmp_path
     output = demo_setup(tmp_path / "export")

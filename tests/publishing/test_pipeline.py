@@ -136,10 +136,13 @@ def test_install_schedule_is_idempotent_and_runs_at_the_anchor():
     command("install_schedule")
     command("install_schedule")
     schedule = Schedule.objects.get(name=SCHEDULE_NAME)
-    assert Schedule.objects.count() == 2  # the daily job and the drafts' watchdog, once each
+    # The daily job, the drafts' watchdog and delivery's sweep (installed through the signal), once each.
+    assert Schedule.objects.count() == 3
     assert schedule.func == "publishing.tasks.run_daily_task" and schedule.schedule_type == Schedule.DAILY
     watchdog = Schedule.objects.get(func="translations.tasks.drafts_watchdog_task")
     assert (watchdog.schedule_type, watchdog.minutes) == (Schedule.MINUTES, 5)
+    sweep = Schedule.objects.get(func="delivery.tasks.deliveries_sweep_task")
+    assert (sweep.schedule_type, sweep.minutes) == (Schedule.MINUTES, 5)
     local = schedule.next_run.astimezone(dt.timezone(dt.timedelta(hours=8)))
     assert (local.hour, local.minute) == (8, 50)
 

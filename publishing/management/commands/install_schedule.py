@@ -1,11 +1,12 @@
 from django.core.management.base import BaseCommand
 
 from publishing.days.schedule import schedule_install, watchdog_schedule_install
+from publishing.signals import schedules_installing
 
 
 class Command(BaseCommand):
-    help = ("Create or update the django-q2 Schedules (idempotent): run_daily at DIGEST_ANCHOR, and the drafts' "
-            "watchdog every DIGEST_WATCHDOG_MINUTES.")
+    help = ("Create or update the django-q2 Schedules (idempotent): run_daily at DIGEST_ANCHOR, the drafts' "
+            "watchdog every DIGEST_WATCHDOG_MINUTES, and the other apps' own (delivery's sweep).")
 
     def handle(self, *args, **options):
         schedule, created = schedule_install()
@@ -14,3 +15,5 @@ class Command(BaseCommand):
         watchdog, created = watchdog_schedule_install()
         verb = "installed" if created else "updated"
         self.stdout.write(f"Schedule {watchdog.name!r} {verb}: {watchdog.func} every {watchdog.minutes} minutes")
+        for _receiver, line in schedules_installing.send(sender=self.__class__):
+            self.stdout.write(line)

@@ -16,16 +16,16 @@ import json
 import httpx
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django_q.models import Schedule
 from django_q.tasks import async_task
 
-from publishing.models import DigestDay, Publication, PublishedPaper, WebhookDelivery, WebhookEndpoint
+from delivery.models import WebhookDelivery, WebhookEndpoint
+from delivery.retries import WEBHOOK_TASK, failed_retry, publications_come_due, retry_at, try_again_at
+from publishing.models import Publication, PublishedPaper
 from publishing.site_links import site_url
 
 MAX_ATTEMPTS = 5
 FIRST_RETRY = dt.timedelta(minutes=1)
 TIMEOUT_SECONDS = 10
-DELIVERY_TASK = "publishing.tasks.webhook_delivery_task"
 SIGNATURE_HEADER = "X-Digest-Signature-256"
 
 
@@ -74,55 +74,56 @@ def publication_announce(*, publication: Publication) -> int:
         except IntegrityError:  # announced already
             continue
         made += 1
-        transaction.on_commit(lambda pk=delivery.pk: async_task(DELIVERY_TASK, pk, task_name=f"webhook-{pk}"))
+        transaction.on_commit(lambda pk=delivery.pk: async_task(WEBHOOK_TASK, pk, task_name=f"webhook-{pk}"))
     return made
 
 
 def webhook_delivery_send(*, delivery_id: int, client: httpx.Client | None = None) -> WebhookDelivery | None:
     """One try: claim, post the signed body, record the answer; schedule the next try on failure."""
     now = timezone.now()
-    if WebhookDelivery.objects.filter(pk=delivery_id, status=WebhookDelivery.Status.PENDING).update(
-            status=WebhookDelivery.Status.SENDING, last_tried_at=now) != 1:
+    delivery = WebhookDelivery.objects.select_related("endpoint", "publication__day").filter(pk=delivery_id).first()
+    if delivery is None or not WebhookDelivery.TRANSITIONS.move(
+            delivery, WebhookDelivery.Status.SENDING, from_state=WebhookDelivery.Status.PENDING, last_tried_at=now):
         return None
-    delivery = WebhookDelivery.objects.select_related("endpoint", "publication__day").get(pk=delivery_id)
+    answer = _post(delivery, client)
+    attempts = delivery.attempts + 1
+    if not answer["error"]:
+        outcome, next_try = WebhookDelivery.Status.DELIVERED, None
+    elif attempts >= MAX_ATTEMPTS:
+        outcome, next_try = WebhookDelivery.Status.FAILED, None
+    else:
+        outcome, next_try = WebhookDelivery.Status.PENDING, retry_at(now=now, first_retry=FIRST_RETRY, attempts=attempts)
+    WebhookDelivery.TRANSITIONS.move(delivery, outcome, attempts=attempts, next_try_at=next_try, **answer)
+    if next_try is not None:
+        try_again_at(task=WEBHOOK_TASK, argument=delivery.pk, at=next_try, name=f"webhook {delivery.pk} try {attempts + 1}")
+    return delivery
+
+
+def _post(delivery: WebhookDelivery, client: httpx.Client | None) -> dict:
+    """Post the signed body; the answer's fields (`error` empty: delivered)."""
     body = json.dumps(webhook_payload(endpoint=delivery.endpoint, publication=delivery.publication),
                       ensure_ascii=False).encode()
     headers = {"Content-Type": "application/json; charset=utf-8", "User-Agent": "arxiv-digest webhooks"}
     if delivery.endpoint.secret:
         headers[SIGNATURE_HEADER] = signature(delivery.endpoint.secret, body)
-    delivery.attempts += 1
     try:
         with (client or httpx.Client(timeout=TIMEOUT_SECONDS)) as http:
             answer = http.post(delivery.endpoint.url, content=body, headers=headers)
-        delivery.response_status, delivery.response_body = answer.status_code, answer.text[:2000]
-        delivery.error = "" if answer.is_success else f"HTTP {answer.status_code}"
     except httpx.HTTPError as exc:
-        delivery.response_status, delivery.response_body = None, ""
-        delivery.error = f"{exc.__class__.__name__}: {exc}"
-    if not delivery.error:
-        delivery.status, delivery.next_try_at = WebhookDelivery.Status.DELIVERED, None
-    elif delivery.attempts >= MAX_ATTEMPTS:
-        delivery.status, delivery.next_try_at = WebhookDelivery.Status.FAILED, None
-    else:
-        delivery.status = WebhookDelivery.Status.PENDING
-        delivery.next_try_at = now + FIRST_RETRY * 2 ** (delivery.attempts - 1)
-        Schedule.objects.create(name=f"webhook {delivery.pk} try {delivery.attempts + 1}", func=DELIVERY_TASK,
-                                args=str(delivery.pk), schedule_type=Schedule.ONCE, repeats=1,
-                                next_run=delivery.next_try_at)
-    delivery.save(update_fields=["status", "attempts", "response_status", "response_body", "error", "next_try_at"])
-    return delivery
+        return {"response_status": None, "response_body": "", "error": f"{exc.__class__.__name__}: {exc}"}
+    return {"response_status": answer.status_code, "response_body": answer.text[:2000],
+            "error": "" if answer.is_success else f"HTTP {answer.status_code}"}
 
 
-def webhook_delivery_retry(*, delivery: WebhookDelivery) -> None:
+def webhook_delivery_retry(*, delivery: WebhookDelivery) -> bool:
     """An editor's retry of a failed delivery: a fresh set of tries, now."""
-    if WebhookDelivery.objects.filter(pk=delivery.pk, status=WebhookDelivery.Status.FAILED).update(
-            status=WebhookDelivery.Status.PENDING, attempts=0, next_try_at=None) == 1:
-        transaction.on_commit(lambda: async_task(DELIVERY_TASK, delivery.pk, task_name=f"webhook-{delivery.pk}"))
+    return failed_retry(delivery=delivery, task=WEBHOOK_TASK, argument=delivery.pk, task_name=f"webhook-{delivery.pk}")
 
 
 def webhooks_come_due(*, look_back_days: int = 7) -> int:
     """Announce the days published ahead of their date whose date has now come (once: their deliveries
-    then exist); return how many. run_daily calls it every morning."""
-    return sum(bool(publication_announce(publication=publication))
-               for publication in DigestDay.objects.published_ahead_now_public(look_back_days=look_back_days)
-               if not publication.webhook_deliveries.exists())
+    then exist); return how many. The delivery sweep calls it (delivery.schedule)."""
+    return publications_come_due(
+        look_back_days=look_back_days,
+        done=lambda publication: publication.webhook_deliveries.exists(),
+        start=lambda publication: publication_announce(publication=publication))

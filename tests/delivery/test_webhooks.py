@@ -11,8 +11,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django_q.models import Schedule
 
-from publishing.channels.webhooks import MAX_ATTEMPTS, SIGNATURE_HEADER, webhook_delivery_send, webhooks_come_due
-from publishing.models import DigestDay, Publication, WebhookDelivery, WebhookEndpoint
+from delivery.models import WebhookDelivery, WebhookEndpoint
+from delivery.webhooks import MAX_ATTEMPTS, SIGNATURE_HEADER, webhook_delivery_send, webhooks_come_due
+from publishing.models import DigestDay, Publication
 from publishing.posts.publication import day_publish
 from publishing.review.services import entry_approve
 from tests.builders import approve_all, edit
@@ -80,7 +81,7 @@ def test_a_failing_endpoint_is_retried_with_backoff_then_failed_and_can_be_retri
     delivery = WebhookDelivery.objects.get()
     assert (delivery.status, delivery.attempts, delivery.response_status) == ("pending", 1, 500)
     first_wait = delivery.next_try_at - delivery.last_tried_at
-    assert Schedule.objects.filter(func="publishing.tasks.webhook_delivery_task", args=str(delivery.pk)).count() == 1
+    assert Schedule.objects.filter(func="delivery.tasks.webhook_delivery_task", args=str(delivery.pk)).count() == 1
     for _ in range(MAX_ATTEMPTS - 1):
         webhook_delivery_send(delivery_id=delivery.pk)
     delivery.refresh_from_db()
@@ -90,11 +91,11 @@ def test_a_failing_endpoint_is_retried_with_backoff_then_failed_and_can_be_retri
     local_server.handler = lambda request: Reply(status=204, body=b"", headers={})
     client.force_login(chief)
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(reverse("admin:publishing_webhookdelivery_changelist"),
+        client.post(reverse("admin:delivery_webhookdelivery_changelist"),
                     {"action": "retry", "_selected_action": [delivery.pk]})
     delivery.refresh_from_db()
     assert delivery.status == "delivered"
-    page = client.get(reverse("admin:publishing_webhookdelivery_changelist"), HTTP_ACCEPT_LANGUAGE="en").content
+    page = client.get(reverse("admin:delivery_webhookdelivery_changelist"), HTTP_ACCEPT_LANGUAGE="en").content
     assert b"delivered" in page
 
 
@@ -108,7 +109,7 @@ def test_an_unpublish_announces_nothing(published_day, chief, receiver, django_c
 
 
 def test_only_a_chief_editor_registers_endpoints(client, editor, chief):
-    add = reverse("admin:publishing_webhookendpoint_add")
+    add = reverse("admin:delivery_webhookendpoint_add")
     client.force_login(editor)
     assert client.get(add).status_code == 403
     client.force_login(chief)
@@ -126,7 +127,7 @@ def test_a_day_published_ahead_of_its_date_is_announced_when_its_date_comes(
     future.refresh_from_db()
     assert future.live_publication_id is not None and receiver.requests == []  # its link would not open yet
 
-    # Its date comes (as if published two days ahead): the morning job announces it, once.
+    # Its date comes (as if published two days ahead): delivery's sweep announces it, once.
     DigestDay.objects.filter(pk=future.pk).update(date=current_digest_date())
     Publication.objects.filter(pk=future.live_publication_id).update(
         published_at=timezone.now() - dt.timedelta(days=2))

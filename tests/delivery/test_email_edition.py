@@ -16,15 +16,12 @@ from django.utils import timezone
 from django_q.conf import Conf
 from django_q.models import Schedule
 
-from publishing.channels.email import (
-    NO_PAPER_IN_CATEGORIES,
-    email_deliveries_send_all,
-    email_editions_come_due,
-    lease,
-    subscriber_confirm,
-    subscriber_subscribe,
-)
-from publishing.models import DigestDay, EmailDelivery, Publication, Subscriber
+from delivery.edition import NO_PAPER_IN_CATEGORIES, email_editions_come_due
+from delivery.models import EmailDelivery, Subscriber
+from delivery.retries import lease
+from delivery.sending import email_deliveries_send_all
+from delivery.subscribers import subscriber_confirm, subscriber_subscribe
+from publishing.models import DigestDay, Publication
 from publishing.posts.publication import day_publish
 from publishing.review.services import entry_approve
 from tests.builders import approve_all, edit
@@ -130,7 +127,7 @@ def test_refusals_are_recorded_permanent_ones_fail_and_temporary_ones_wait(
     assert Subscriber.objects.get(email="gone@example.org").status == "bouncing"
     busy = EmailDelivery.objects.get(subscriber__email="busy@example.org")
     assert (busy.status, busy.smtp_code, busy.attempts) == ("pending", 451, 1) and busy.next_try_at > timezone.now()
-    assert Schedule.objects.filter(func="publishing.tasks.email_batch_task").exists()
+    assert Schedule.objects.filter(func="delivery.tasks.email_batch_task").exists()
 
     # Its time comes: accepted now.
     del smtp_server.refuse_data["busy@example.org"]
@@ -141,23 +138,23 @@ def test_refusals_are_recorded_permanent_ones_fail_and_temporary_ones_wait(
     del smtp_server.refuse_rcpt["gone@example.org"]
     client.force_login(chief)
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(reverse("admin:publishing_emaildelivery_changelist"),
+        client.post(reverse("admin:delivery_emaildelivery_changelist"),
                     {"action": "retry", "_selected_action": [gone.pk]})
     assert EmailDelivery.objects.get(pk=gone.pk).status == "sent"
     assert Subscriber.objects.get(email="gone@example.org").status == "confirmed"
     assert sorted(mail.to for mail in editions(smtp_server)) == ["busy@example.org", "gone@example.org",
                                                                  "ok@example.org"]
-    page = client.get(reverse("admin:publishing_emaildelivery_changelist") + "?status__exact=sent",
+    page = client.get(reverse("admin:delivery_emaildelivery_changelist") + "?status__exact=sent",
                       HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "gone@example.org" in page
 
 
 def test_only_chief_editors_see_subscribers_and_retry_mails(client, editor, chief):
     client.force_login(editor)
-    assert client.get(reverse("admin:publishing_subscriber_changelist")).status_code == 403
-    assert client.get(reverse("admin:publishing_emaildelivery_changelist")).status_code == 403
+    assert client.get(reverse("admin:delivery_subscriber_changelist")).status_code == 403
+    assert client.get(reverse("admin:delivery_emaildelivery_changelist")).status_code == 403
     client.force_login(chief)
-    assert client.get(reverse("admin:publishing_subscriber_changelist")).status_code == 200
+    assert client.get(reverse("admin:delivery_subscriber_changelist")).status_code == 200
 
 
 def test_an_unsubscribed_reader_gets_nothing_more(drafted_day, editor, chief, smtp_server, client,
@@ -217,7 +214,7 @@ def test_each_mail_is_built_once_per_choice_as_short_8bit_lines(drafted_day, edi
                                                                  django_capture_on_commit_callbacks):
     """Long Chinese lines would make a part quoted-printable (three times the size, slow to build) and
     hide the marks where each subscriber's bits go; every line stays short and every part 8bit."""
-    from publishing.channels.email import BuiltMessage, edition_for
+    from delivery.edition import BuiltMessage, edition_for
 
     ana, bo = confirmed("ana@example.org"), confirmed("bo@example.org")
     entry = drafted_day.entries.select_related("paper").get(position=1)
@@ -269,7 +266,7 @@ def test_a_day_published_ahead_of_its_date_is_mailed_when_its_date_comes(publish
     assert future.live_publication_id is not None
     assert editions(smtp_server) == [] and not EmailDelivery.objects.filter(publication__day=future).exists()
 
-    # Its date comes (as if published two days ahead): the morning job mails it, once, and nothing
+    # Its date comes (as if published two days ahead): delivery's sweep mails it, once, and nothing
     # else (published_day was published on its date; its subscriber came later).
     DigestDay.objects.filter(pk=future.pk).update(date=current_digest_date())
     Publication.objects.filter(pk=future.live_publication_id).update(

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from publishing.channels.email import email_deliveries_send_all
+from delivery.sending import email_deliveries_send_all
 from publishing.models import Publication
 
 

@@ -9,15 +9,13 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from publishing.channels.email import (
-    email_deliveries_send_all,
-    email_edition_prepare,
-    subscriber_confirm,
-    subscriber_subscribe,
-)
-from publishing.channels.webhooks import publication_announce, webhook_delivery_send
+from delivery.edition import email_edition_prepare
+from delivery.models import Subscriber, WebhookDelivery, WebhookEndpoint
+from delivery.sending import email_deliveries_send_all
+from delivery.subscribers import subscriber_confirm, subscriber_subscribe
+from delivery.webhooks import publication_announce, webhook_delivery_send
 from publishing.days.windows import parse_digest_date
-from publishing.models import DigestDay, Subscriber, WebhookDelivery, WebhookEndpoint
+from publishing.models import DigestDay
 
 DEMO_DATE = "2026-01-09"
 DEMO_FOLDER = Path(settings.BASE_DIR) / "demo"

@@ -1,0 +1,110 @@
+"""The admin of webhooks and the email edition: endpoints, subscribers, and every delivery with its answer."""
+
+from collections.abc import Callable
+
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from delivery.models import EmailDelivery, Subscriber, WebhookDelivery, WebhookEndpoint
+from delivery.sending import email_delivery_retry
+from delivery.subscribers import subscriber_unsubscribe
+from delivery.webhooks import webhook_delivery_retry
+from digest_site.admin_mixins import ReadOnlyAdminMixin
+
+
+class FailedRetryMixin:
+    """The retry of failed deliveries, the same for both channels: whoever may change a delivery may
+    retry it; each failed row selected gets a fresh set of tries through its channel's service."""
+
+    def has_retry_permission(self, request) -> bool:
+        return request.user.has_perm(f"{self.opts.app_label}.change_{self.opts.model_name}")
+
+    def failed_retry(self, queryset, retry: Callable) -> int:
+        return sum(bool(retry(delivery=delivery)) for delivery in queryset.filter(status=self.model.Status.FAILED))
+
+
+@admin.register(WebhookEndpoint)
+class WebhookEndpointAdmin(admin.ModelAdmin):
+    """Where each newly published day is announced (chief editors)."""
+
+    list_display = ["name", "kind", "url", "active", "created_at"]
+    list_filter = ["kind", "active"]
+    fields = ["name", "kind", "url", "secret", "active"]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "url":
+            kwargs["assume_scheme"] = "https"  # a webhook address without a scheme is an https one
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(FailedRetryMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Every announcement and the endpoint's answer; failed ones can be tried again."""
+
+    list_display = ["publication", "endpoint", "status", "attempts", "response_status", "error", "last_tried_at",
+                    "next_try_at"]
+    list_filter = ["status", "endpoint"]
+    list_select_related = ["publication__day", "endpoint"]
+    readonly_fields = ["publication", "endpoint", "status", "attempts", "response_status", "response_body", "error",
+                       "created_at", "last_tried_at", "next_try_at"]
+    fields = readonly_fields
+    actions = ["retry"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("publication__markdown", "publication__html")
+
+    @admin.action(description=_("Try the failed deliveries again"), permissions=["retry"])
+    def retry(self, request, queryset):
+        retried = self.failed_retry(queryset, webhook_delivery_retry)
+        self.message_user(request, _("%(count)d deliveries will be tried again.") % {"count": retried})
+
+
+
+
+@admin.register(Subscriber)
+class SubscriberAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Readers of the email edition (chief editors). Readers subscribe and confirm themselves; an editor
+    can only unsubscribe an address (on the reader's request, by mail)."""
+
+    list_display = ["email", "status", "categories_text", "wants_corrections", "created_at", "confirmed_at",
+                    "unsubscribed_at"]
+    list_filter = ["status", "wants_corrections"]
+    search_fields = ["email"]
+    date_hierarchy = "created_at"
+    fields = ["email", "status", "status_reason", "categories_text", "wants_corrections", "created_at",
+              "confirmed_at", "unsubscribed_at"]
+    readonly_fields = fields
+    actions = ["unsubscribe"]
+
+    def has_unsubscribe_permission(self, request):
+        return request.user.has_perm("delivery.change_subscriber")
+
+    @admin.action(description=_("Unsubscribe the selected addresses"), permissions=["unsubscribe"])
+    def unsubscribe(self, request, queryset):
+        subscribers = list(queryset.exclude(status=Subscriber.Status.UNSUBSCRIBED))
+        for subscriber in subscribers:
+            subscriber_unsubscribe(subscriber=subscriber, why=f"by {request.user.get_username()} in the admin")
+        self.message_user(request, _("%(count)d addresses unsubscribed.") % {"count": len(subscribers)})
+
+
+@admin.register(EmailDelivery)
+class EmailDeliveryAdmin(FailedRetryMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Every mail of the email edition and the server's answer; failed ones can be tried again."""
+
+    list_display = ["publication", "subscriber", "status", "attempts", "smtp_code", "error", "last_tried_at",
+                    "sent_at", "next_try_at"]
+    list_filter = ["status", ("publication__day__date", admin.DateFieldListFilter)]
+    search_fields = ["subscriber__email"]
+    list_select_related = ["publication__day", "subscriber"]
+    readonly_fields = ["publication", "subscriber", "status", "attempts", "smtp_code", "smtp_answer", "error",
+                       "created_at", "last_tried_at", "next_try_at", "sent_at", "claimed_until"]
+    fields = readonly_fields
+    actions = ["retry"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("publication__markdown", "publication__html")
+
+    @admin.action(description=_("Try the failed mails again"), permissions=["retry"])
+    def retry(self, request, queryset):
+        retried = self.failed_retry(queryset, email_delivery_retry)
+        self.message_user(request, _("%(count)d mails will be tried again.") % {"count": retried})

@@ -1,0 +1,31 @@
+"""Delivery reacts to publication: a version that went live is announced and mailed (once each)."""
+
+from django.dispatch import receiver
+
+from delivery.edition import email_edition_prepare
+from delivery.schedule import delivery_schedule_install
+from delivery.webhooks import publication_announce
+from publishing.models import DigestDay
+from publishing.signals import day_publication_changed, schedules_installing
+
+
+@receiver(day_publication_changed)
+def webhooks_announce_new_versions(sender, day, **kwargs) -> None:
+    """A version that went live is announced (once per endpoint); an unpublish announces nothing."""
+    day = DigestDay.objects.select_related("live_publication").get(pk=day.pk)
+    if day.live_publication is not None:
+        publication_announce(publication=day.live_publication)
+
+
+@receiver(day_publication_changed)
+def email_edition_for_new_versions(sender, day, **kwargs) -> None:
+    """A version that went live is mailed (once per subscriber); an unpublish mails nothing."""
+    day = DigestDay.objects.select_related("live_publication__day").get(pk=day.pk)
+    if day.live_publication is not None:
+        email_edition_prepare(publication=day.live_publication)
+
+
+@receiver(schedules_installing)
+def install_the_delivery_sweep(sender, now=None, **kwargs) -> str:
+    schedule, created = delivery_schedule_install(now)
+    return f"Schedule {schedule.name!r} {'installed' if created else 'updated'}: {schedule.func} every {schedule.minutes} minutes"

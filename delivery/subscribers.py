@@ -1,0 +1,171 @@
+"""The email edition's readers: subscribing (double opt-in), confirming through the signed link, unsubscribing.
+
+Subscribing makes a `pending` Subscriber and mails a signed, expiring confirmation link (the link
+carries the chosen categories and the corrections choice; following it applies them, so subscribing
+again is also how a reader changes them). Every mail carries a one-click unsubscribe link and the
+`List-Unsubscribe` / `List-Unsubscribe-Post` headers (RFC 8058).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMultiAlternatives
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from delivery.models import Subscriber
+from publishing.site_links import site_url
+
+# Kept from when the email edition lived in publishing: links already mailed stay valid.
+CONFIRMATION_SALT = "publishing.email.confirm"
+
+
+class SubscriptionError(Exception):
+    """A subscription request or link that cannot be acted on; the message says why, for the reader."""
+
+
+def subscriber_move(subscriber: Subscriber, to: str, *, why: str = "", **fields) -> bool:
+    """Move a subscriber (read under select_for_update) to `to`, with why and when; False if it had moved meanwhile."""
+    if not Subscriber.TRANSITIONS.allows(subscriber.status, to):
+        raise SubscriptionError(f"a subscriber cannot go from {subscriber.status} to {to}")
+    now = timezone.now()
+    if to == Subscriber.Status.CONFIRMED:
+        fields["confirmed_at"] = now
+    elif to == Subscriber.Status.UNSUBSCRIBED:
+        fields["unsubscribed_at"] = now
+    return Subscriber.TRANSITIONS.move(subscriber, to, status_reason=why, **fields)
+
+
+def categories_text(categories) -> str:
+    """The chosen categories as Subscriber.categories_text; only the digest's own (DIGEST_CATEGORIES)."""
+    chosen = [category for category in settings.DIGEST_CATEGORIES if category in set(categories or [])]
+    unknown = set(categories or []) - set(chosen)
+    if unknown:
+        raise SubscriptionError(f"not categories of this digest: {', '.join(sorted(unknown))}")
+    return f" {' '.join(chosen)} " if chosen else ""
+
+
+def normalised_email(email: str) -> str:
+    """The address as stored: lower case, its domain in ASCII (IDNA), so one mailbox is one subscriber."""
+    email = (email or "").strip()
+    try:
+        validate_email(email)
+        local, _, domain = email.rpartition("@")
+        domain = domain.encode("idna").decode("ascii")
+    except (ValidationError, UnicodeError):
+        raise SubscriptionError("not an email address") from None
+    return f"{local}@{domain}".lower()
+
+
+def mailbox_key(email: str) -> str:
+    """One key per mailbox for rate limits: the stored form without a `+tag` (ana+1@ and ana+2@ are one inbox)."""
+    local, _, domain = normalised_email(email).rpartition("@")
+    return f"{local.split('+', 1)[0]}@{domain}"
+
+
+@dataclass(frozen=True)
+class Subscribed:
+    subscriber: Subscriber
+    confirmation_url: str
+
+
+def subscriber_subscribe(*, email: str, categories=(), wants_corrections: bool = False) -> Subscribed:
+    """A reader asks for the email edition: make (or find) the subscriber and mail the confirmation link.
+
+    Whether the address was known is not part of the answer: the caller shows every reader the same.
+    Nothing of an existing subscriber changes until the link is followed.
+    """
+    email = normalised_email(email)
+    chosen = categories_text(categories)
+    with transaction.atomic():
+        subscriber = Subscriber.objects.filter(email=email).first()
+        if subscriber is None:
+            try:
+                with transaction.atomic():
+                    subscriber = Subscriber.objects.create(email=email, unsubscribe_token=secrets.token_urlsafe(32))
+            except IntegrityError:  # the same address, subscribing at the same moment
+                subscriber = Subscriber.objects.get(email=email)
+    token = signing.dumps({"s": subscriber.pk, "e": email, "c": chosen, "r": bool(wants_corrections),
+                           "t": timezone.now().isoformat()}, salt=CONFIRMATION_SALT, compress=True)
+    url = site_url("public:subscribe_confirm", token)
+    context = {"site_title": settings.DIGEST_SITE_TITLE, "url": url, "hours": settings.DIGEST_EMAIL_CONFIRM_HOURS,
+               "categories": chosen.split(), "wants_corrections": wants_corrections,
+               "already": subscriber.status == Subscriber.Status.CONFIRMED}
+    message = EmailMultiAlternatives(
+        f"请确认订阅 {settings.DIGEST_SITE_TITLE}",
+        render_to_string("delivery/email/confirm.txt", context),
+        settings.DEFAULT_FROM_EMAIL, [email],
+    )
+    message.send()
+    return Subscribed(subscriber=subscriber, confirmation_url=url)
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    subscriber_id: int
+    email: str
+    categories_text: str
+    wants_corrections: bool
+    issued_at: dt.datetime
+
+    @property
+    def categories(self) -> list[str]:
+        return self.categories_text.split()
+
+
+def confirmation_read(token: str) -> Confirmation:
+    """What a confirmation link asks for; SubscriptionError if it is forged, broken or expired."""
+    try:
+        value = signing.loads(token, salt=CONFIRMATION_SALT, max_age=dt.timedelta(hours=settings.DIGEST_EMAIL_CONFIRM_HOURS))
+    except signing.SignatureExpired:
+        raise SubscriptionError(
+            f"此确认链接已过期（有效期 {settings.DIGEST_EMAIL_CONFIRM_HOURS} 小时），请重新订阅以获取新的链接。") from None
+    except signing.BadSignature:
+        raise SubscriptionError("此确认链接无效（可能不完整或被改动），请检查邮件中的链接，或重新订阅。") from None
+    try:
+        issued_at = dt.datetime.fromisoformat(value["t"])
+    except (KeyError, TypeError, ValueError):  # a link from before links were dated
+        raise SubscriptionError("此确认链接已失效，请重新订阅以获取新的链接。") from None
+    return Confirmation(subscriber_id=value["s"], email=value["e"], categories_text=value["c"],
+                        wants_corrections=value["r"], issued_at=issued_at)
+
+
+@transaction.atomic
+def subscriber_confirm(*, token: str) -> Subscriber:
+    """Follow a confirmation link: the subscriber is confirmed, with the categories and choice the link carries."""
+    confirmation = confirmation_read(token)
+    subscriber = Subscriber.objects.select_for_update().filter(
+        pk=confirmation.subscriber_id, email=confirmation.email).first()
+    if subscriber is None:
+        raise SubscriptionError("此确认链接对应的订阅已不存在，请重新订阅。")
+    # Used once, and never older than what the reader did since: a link mailed before an unsubscribe
+    # cannot subscribe again, and an older link cannot bring back older choices.
+    used = subscriber.confirmed_link_issued_at
+    if (used and confirmation.issued_at <= used) or (
+            subscriber.unsubscribed_at and confirmation.issued_at < subscriber.unsubscribed_at):
+        raise SubscriptionError("此确认链接已使用过，或已被之后的操作取代。如需订阅或更改设置，请重新订阅以获取新的链接。")
+    subscriber_move(subscriber, Subscriber.Status.CONFIRMED, why="confirmation link followed",
+                    categories_text=confirmation.categories_text, wants_corrections=confirmation.wants_corrections,
+                    confirmed_link_issued_at=confirmation.issued_at)
+    return subscriber
+
+
+def subscriber_by_unsubscribe_token(token: str) -> Subscriber | None:
+    return Subscriber.objects.filter(unsubscribe_token=token).first() if token else None
+
+
+@transaction.atomic
+def subscriber_unsubscribe(*, subscriber: Subscriber, why: str = "unsubscribe link") -> Subscriber:
+    """No more mail to this address (done already: nothing changes). Unsent deliveries are skipped when their turn comes."""
+    subscriber = Subscriber.objects.select_for_update().get(pk=subscriber.pk)
+    if subscriber.status != Subscriber.Status.UNSUBSCRIBED:
+        subscriber_move(subscriber, Subscriber.Status.UNSUBSCRIBED, why=why)
+    return subscriber

@@ -1,0 +1,179 @@
+"""Publications: each frozen version of a day, and the rows derived from it for readers' pages."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from publishing.days.windows import current_digest_date
+from publishing.models.days import DigestDay
+
+
+class Publication(models.Model):
+    """One published version of a day: the markdown and HTML exactly as readers got them. Never changed.
+
+    Publishing again after a correction adds version 2; the day points at the version
+    readers see (`DigestDay.live_publication`), and unpublishing clears that pointer.
+    """
+
+    day = models.ForeignKey(DigestDay, verbose_name=_("day"), on_delete=models.PROTECT, related_name="publications")
+    version = models.PositiveIntegerField(_("version"))
+    markdown = models.TextField(_("markdown"))
+    html = models.TextField(_("rendered HTML"))
+    # Publishing an unchanged day again finds its version by this hash instead of adding one.
+    content_hash = models.CharField(_("content hash"), max_length=64, db_index=True)
+    paper_count = models.PositiveIntegerField(_("papers"))
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("published by"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+",
+    )
+    # Who published, also when it was done from the shell without an account.
+    published_by_name = models.CharField(_("published by (name)"), max_length=150)
+    published_at = models.DateTimeField(_("published at"), default=timezone.now)
+    # The chief editor's word to readers on what a correction changed (the public version history).
+    correction_note = models.TextField(_("correction note"), blank=True)
+
+    class Meta:
+        verbose_name = _("publication")
+        verbose_name_plural = _("publications")
+        ordering = ["-day__date", "-version"]
+        get_latest_by = "version"
+        constraints = [models.UniqueConstraint(fields=["day", "version"], name="publication_version_once_per_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} v{self.version}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ValueError("a publication is frozen; publish the day again to make a new version")
+        super().save(*args, **kwargs)
+
+    @property
+    def etag(self) -> str:
+        return f'"{self.pk}-{self.content_hash[:16]}"'
+
+
+class PublishedPaperQuerySet(models.QuerySet):
+    def live(self) -> "PublishedPaperQuerySet":
+        """Rows of the versions that are live, whatever their date (publishing's bookkeeping)."""
+        return self.filter(live=True)
+
+    def public(self) -> "PublishedPaperQuerySet":
+        """Papers readers may see: of a live version, of a day dated today or earlier (DigestDay.public's rule)."""
+        return self.filter(live=True, day_date__lte=current_digest_date())
+
+    def of_category(self, category: str, *, start: int, stop: int) -> "PublishedPaperQuerySet":
+        """The public papers of a category from the newest, rows `start` to `stop` (a page, a feed).
+
+        The rows are chosen in the category rows alone (one index, read from its start) and only those
+        papers are then read; the public rule is applied to both, so a row out of step never shows a paper.
+        (A LIKE on categories_text read every paper of the archive before the page, or all of them
+        for a category with none.)
+        """
+        rows = (
+            PublishedPaperCategory.objects.public().filter(category=category)
+            .order_by("-day_date", "position").values("published_paper_id")[start:stop]
+        )
+        return self.public().filter(pk__in=rows).order_by("-day_date", "position")
+
+
+class PublishedPaper(models.Model):
+    """A paper as one publication shows it, for the paper, category and search pages.
+
+    Derived from the publication when it is made (the text is the approved revision's);
+    `live` marks the rows of the versions readers currently see and is the only field
+    that changes (on publish and unpublish).
+    """
+
+    publication = models.ForeignKey(Publication, on_delete=models.CASCADE, related_name="papers")
+    paper = models.ForeignKey("papers.Paper", on_delete=models.PROTECT, related_name="publications")
+    day_date = models.DateField(db_index=True)
+    position = models.PositiveIntegerField()
+    live = models.BooleanField(default=False)
+    arxiv_id = models.CharField(max_length=32, db_index=True)
+    versioned_id = models.CharField(max_length=40)
+    title = models.TextField()
+    authors_text = models.TextField()
+    # " cs.SD cs.LG ": spaces on both sides so one LIKE finds a whole category on any database.
+    categories_text = models.CharField(max_length=500)
+    abstract_en = models.TextField()
+    title_zh = models.TextField(blank=True)
+    abstract_zh = models.TextField()
+    # The reading's three sections as the post numbers them 1) 2) 3), each rendered on its own by the
+    # paper page; `reading_md` (the three joined by blank lines, which may also occur inside a section,
+    # so it cannot be split again) is what search reads.
+    background_md = models.TextField(blank=True)
+    method_md = models.TextField(blank=True)
+    results_md = models.TextField(blank=True)
+    reading_md = models.TextField()
+    # When an editor approved the text shown (the page's 人工审校 mark); not part of what decides a new version.
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    # On PostgreSQL also `search_vector`, generated by the database (migration 0005); see public.search.
+
+    objects = PublishedPaperQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-day_date", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["publication", "paper"], name="published_paper_once_per_publication")
+        ]
+        indexes = [models.Index(fields=["live", "-day_date", "position"], name="published_paper_live_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.day_date} {self.arxiv_id}"
+
+    @property
+    def categories(self) -> list[str]:
+        return self.categories_text.split()
+
+    @property
+    def reading_sections(self) -> list[str]:
+        return [self.background_md, self.method_md, self.results_md]
+
+
+class PublishedPaperCategoryQuerySet(models.QuerySet):
+    def public(self) -> "PublishedPaperCategoryQuerySet":
+        """`PublishedPaperQuerySet.public()`'s rule, on the copies of its fields."""
+        return self.filter(live=True, day_date__lte=current_digest_date())
+
+
+class PublishedPaperCategory(models.Model):
+    """One category of a published paper, with copies of the paper's `live`, `day_date` and `position`,
+    so that a category's page is one range of one index (category, live, newest first).
+
+    Made with the paper's row (`for_papers`); `live` changes with the paper's, in the same transaction
+    (publishing.posts.publication._go_live). Nothing else writes these rows.
+    """
+
+    # Not indexed alone: the unique constraint's index starts with it.
+    published_paper = models.ForeignKey(PublishedPaper, on_delete=models.CASCADE, related_name="category_rows",
+                                        db_index=False)
+    # As long as the whole of `categories_text` may be: a category arXiv sends is never refused here.
+    category = models.CharField(max_length=500)
+    live = models.BooleanField(default=False)
+    day_date = models.DateField()
+    position = models.PositiveIntegerField()
+
+    objects = PublishedPaperCategoryQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["published_paper", "category"], name="published_paper_category_once")
+        ]
+        indexes = [
+            # The page's filter and order, and the paper's id: PostgreSQL answers from the index alone.
+            models.Index(fields=["category", "live", "-day_date", "position", "published_paper"],
+                         name="published_category_recent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category} {self.published_paper_id}"
+
+    @classmethod
+    def for_papers(cls, papers: list[PublishedPaper]) -> list["PublishedPaperCategory"]:
+        """Unsaved rows for saved papers (each category once)."""
+        return [
+            cls(published_paper=paper, category=category, live=paper.live, day_date=paper.day_date,
+                position=paper.position)
+            for paper in papers for category in dict.fromkeys(paper.categories)
+        ]
