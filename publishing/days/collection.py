@@ -253,6 +253,19 @@ def _assign_papers(
     return CollectionResult(day=day, run=run, counts=counts, warning=warning, before_archive=before_archive)
 
 
+def _refuse_bad_request(*, date: dt.date, source: str, files: Sequence[str]) -> None:
+    """Refuse, before any fetch is recorded, a source that cannot be read or a day that is closed."""
+    if files and source != "file":
+        raise CollectionError("--file reads saved feeds; do not combine it with --source api or rss")
+    if source not in SOURCES:
+        raise CollectionError(f"unknown source {source!r}; choose one of: api, rss (or give --file)")
+    if source == "file" and not files:
+        raise CollectionError("the file source needs at least one --file PATH")
+    existing = DigestDay.objects.filter(date=date).first()
+    if existing is not None and existing.status not in DigestDay.OPEN_FOR_COLLECTION:
+        raise CollectionError(f"{date} is {existing.status}; unpublish it before collecting again")
+
+
 def day_collect(
     *,
     date: dt.date,
@@ -274,16 +287,7 @@ def day_collect(
     entries and the run's result is then one transaction, so a failure leaves
     every earlier row as it was and the FetchRun records the error.
     """
-    if files and source != "file":
-        raise CollectionError("--file reads saved feeds; do not combine it with --source api or rss")
-    if source not in SOURCES:
-        raise CollectionError(f"unknown source {source!r}; choose one of: api, rss (or give --file)")
-    if source == "file" and not files:
-        raise CollectionError("the file source needs at least one --file PATH")
-    existing = DigestDay.objects.filter(date=date).first()
-    if existing is not None and existing.status not in DigestDay.OPEN_FOR_COLLECTION:
-        raise CollectionError(f"{date} is {existing.status}; unpublish it before collecting again")
-
+    _refuse_bad_request(date=date, source=source, files=files)
     now = now or timezone.now()
     fetch_runs_fail_interrupted(now=now)
     window = digest_window(date)
