@@ -33,7 +33,15 @@ from papers.sources import (
     fetch_from_rss,
     read_files,
 )
-from publishing.days.selection import Action, ArchiveStart, Decision, SelectionRules, select_paper
+from publishing.days.planning import (
+    DayFacts,
+    DayPlan,
+    ExistingEntry,
+    ExistingFilteredPaper,
+    FetchedPaper,
+    plan_day,
+)
+from publishing.days.selection import ArchiveStart, SelectionRules
 from publishing.days.services import (
     COLLECT_STEP,
     day_clear_attention,
@@ -113,10 +121,6 @@ def _fetch(
     return fetch_from_api(categories=categories, since=since, until=until, client=client, progress=progress)
 
 
-def _newest_first(paper: FeedPaper) -> tuple:
-    return (paper.announced or paper.published, paper.arxiv_id)
-
-
 def _archive_start(*, window: DigestWindow, now: dt.datetime, holidays: Sequence[dt.date]) -> ArchiveStart | None:
     """Where a new archive begins: the announcement the stale-feed check expects its first fetch to see."""
     owed = expected_announcement(
@@ -125,108 +129,62 @@ def _archive_start(*, window: DigestWindow, now: dt.datetime, holidays: Sequence
     return ArchiveStart(announcement=owed, submitted_after=batch_start(owed, holidays)) if owed else None
 
 
-def _assign_papers(
-    *, window: DigestWindow, since: dt.datetime, fetched: SourceResult, run: FetchRun, now, backfill: bool
-) -> tuple:
-    """Store the papers and give the day its new entries; runs inside the fetch's transaction.
-
-    Steps:
-    1. Store every fetched paper (its latest version).
-    2. Open the day. If it is a new archive's first (no day existed) and no --backfill,
-       it takes only the announcement it is owed and later ones (`ArchiveStart`): the
-       look-back's earlier papers are recorded as before the archive began.
-    3. Decide each paper (`select_paper`). A paper recorded as before the archive began
-       counts as held at its version, like an entry; if this day could take it and the
-       row is on this day or a later one, it is counted as left out, or with --backfill
-       taken.
-    4. Check the feed is not stale; flag or clear the day.
-    """
+def _latest_versions(papers: Sequence[FeedPaper]) -> dict[str, FeedPaper]:
+    """Each fetched paper once, at its latest version (a fetch may list a paper more than once)."""
     latest: dict[str, FeedPaper] = {}
-    for paper in fetched.papers:
+    for paper in papers:
         known = latest.get(paper.arxiv_id)
         if known is None or (paper.version, paper.updated) > (known.version, known.updated):
             latest[paper.arxiv_id] = paper
-    repeats = len(fetched.papers) - len(latest)
+    return latest
 
-    upserted = papers_upsert_from_feed(feed_papers=latest.values(), run=run)
-    holidays = ArxivHoliday.objects.known_dates()
-    new_archive = not DigestDay.objects.exists()
+
+def _day_locked(window: DigestWindow) -> DigestDay:
+    """The window's day, opened if need be and locked, so two collections of one day take turns."""
     day = day_open(window=window)
     day = DigestDay.objects.select_for_update().get(pk=day.pk)
     if day.status not in DigestDay.OPEN_FOR_COLLECTION:
         raise CollectionError(f"{window.date} is {day.status}; unpublish it before collecting again")
+    return day
 
-    paper_ids = [paper.pk for paper in upserted.papers.values()]
-    entry_versions: dict[int, list[int]] = {}
-    for paper_id, version in Entry.objects.filter(paper_id__in=paper_ids).values_list("paper_id", "paper_version"):
-        entry_versions.setdefault(paper_id, []).append(version)
-    held_versions = {paper_id: list(versions) for paper_id, versions in entry_versions.items()}
-    filtered_before: set[int] = set()
-    # Papers before the archive began this day may take (recorded on it or on a later day): row ids.
-    takeable_before_archive: dict[int, int] = {}
-    for row_id, paper_id, version, before_archive, date in FilteredPaper.objects.filter(
-        paper_id__in=paper_ids
-    ).values_list("id", "paper_id", "paper_version", "before_archive", "day__date"):
-        if not before_archive:
-            filtered_before.add(paper_id)
-            continue
-        held_versions.setdefault(paper_id, []).append(version or 1)
-        if date >= window.date:
-            takeable_before_archive[paper_id] = row_id
-    position = (day.entries.aggregate(last=Max("position"))["last"] or 0) + 1
-    rules = SelectionRules.from_settings()
-    archive_start = _archive_start(window=window, now=now, holidays=holidays) if new_archive and not backfill else None
 
-    def decide(feed_paper: FeedPaper, paper_id: int, *, held: Sequence[int], archive: ArchiveStart | None) -> Decision:
-        return select_paper(
-            feed_paper,
-            held_versions=held,
-            filtered_before=paper_id in filtered_before,
-            range_start=since,
-            range_end=window.end,
-            rules=rules,
-            archive_start=archive,
+def _rows_held(paper_ids: Sequence[int]) -> tuple[list[ExistingEntry], list[ExistingFilteredPaper]]:
+    """Every entry and filtered row, of any day, about the given papers."""
+    entries = [
+        ExistingEntry(paper_id=paper_id, version=version)
+        for paper_id, version in Entry.objects.filter(paper_id__in=paper_ids).values_list("paper_id", "paper_version")
+    ]
+    filtered = [
+        ExistingFilteredPaper(row_id=row_id, paper_id=paper_id, version=version, before_archive=before, date=date)
+        for row_id, paper_id, version, before, date in FilteredPaper.objects.filter(paper_id__in=paper_ids).values_list(
+            "id", "paper_id", "paper_version", "before_archive", "day__date"
+        )
+    ]
+    return entries, filtered
+
+
+def _plan_apply(plan: DayPlan, *, day: DigestDay) -> None:
+    # Released rows go first: a paper has one filtered row at most, and --backfill may record it anew.
+    if plan.released:
+        FilteredPaper.objects.filter(pk__in=plan.released).delete()
+    for entry in plan.entries:
+        Entry.objects.create(
+            day=day, paper_id=entry.paper_id, paper_version=entry.version, kind=entry.kind, position=entry.position
+        )
+    for row in plan.filtered:
+        FilteredPaper.objects.create(
+            day=day, paper_id=row.paper_id, paper_version=row.version, before_archive=row.before_archive,
+            reason=row.reason[:255],
         )
 
-    kept = filtered = duplicates = outside = left_out = backfilled = 0
-    for feed_paper in sorted(latest.values(), key=_newest_first, reverse=True):
-        paper = upserted.papers[feed_paper.arxiv_id]
-        decision = decide(feed_paper, paper.pk, held=held_versions.get(paper.pk, ()), archive=archive_start)
-        if paper.pk in takeable_before_archive:
-            # What this day would do had no day seen the paper: with --backfill, that is done.
-            unheld = decide(feed_paper, paper.pk, held=entry_versions.get(paper.pk, ()), archive=None)
-            if unheld.action in (Action.KEEP, Action.FILTER):
-                if backfill:
-                    FilteredPaper.objects.filter(pk=takeable_before_archive[paper.pk]).delete()
-                    decision = unheld
-                    backfilled += 1
-                elif decision.action is not Action.KEEP:
-                    left_out += 1
-        if decision.action is Action.BEFORE_ARCHIVE:
-            FilteredPaper.objects.create(
-                day=day, paper=paper, paper_version=feed_paper.version, before_archive=True,
-                reason=decision.reason[:255],
-            )
-            filtered += 1
-            left_out += 1
-        elif decision.action is Action.KEEP:
-            Entry.objects.create(
-                day=day, paper=paper, paper_version=feed_paper.version, kind=decision.kind, position=position
-            )
-            position += 1
-            kept += 1
-        elif decision.action is Action.FILTER:
-            FilteredPaper.objects.create(
-                day=day, paper=paper, paper_version=feed_paper.version, reason=decision.reason[:255]
-            )
-            filtered += 1
-        elif decision.action is Action.DUPLICATE:
-            duplicates += 1
-        else:
-            outside += 1
 
+def _check_fresh(
+    *, day: DigestDay, papers: Sequence[FeedPaper], window: DigestWindow, since: dt.datetime, now: dt.datetime,
+    holidays: Sequence[dt.date],
+) -> str:
+    """Flag the day if the feed missed the announcement it should show, or clear an earlier flag; the warning."""
     warning = stale_feed_warning(
-        papers=list(latest.values()),
+        papers=list(papers),
         as_of=min(now, window.end),
         grace=dt.timedelta(hours=settings.DIGEST_VISIBILITY_GRACE_HOURS),
         lookback=window.end - since,
@@ -237,21 +195,75 @@ def _assign_papers(
     elif not day_flag_acknowledged(day=day, step=COLLECT_STEP, reason=warning):
         # A warning a chief editor acknowledged (arXiv skipped that announcement) stays on the run only.
         day_flag_attention(day=day, step=COLLECT_STEP, reason=warning)
+    return warning
+
+
+def _assign_papers(
+    *, window: DigestWindow, since: dt.datetime, fetched: SourceResult, run: FetchRun, now: dt.datetime,
+    backfill: bool,
+) -> CollectionResult:
+    """Store the papers and give the day its new entries; runs inside the fetch's transaction.
+
+    Steps:
+    1. Store every fetched paper (its latest version).
+    2. Open and lock the day. If it is a new archive's first (no day existed) and no --backfill,
+       it takes only the announcement it is owed and later ones (`ArchiveStart`).
+    3. Load the entries and filtered rows already held for the fetched papers, and let `plan_day`
+       decide each paper; then apply the plan.
+    4. Check the feed is not stale; flag or clear the day.
+    """
+    latest = _latest_versions(fetched.papers)
+    upserted = papers_upsert_from_feed(feed_papers=latest.values(), run=run)
+    holidays = ArxivHoliday.objects.known_dates()
+    new_archive = not DigestDay.objects.exists()
+    day = _day_locked(window)
+
+    entries, filtered = _rows_held([paper.pk for paper in upserted.papers.values()])
+    archive_start = _archive_start(window=window, now=now, holidays=holidays) if new_archive and not backfill else None
+    facts = DayFacts(
+        date=window.date,
+        range_start=since,
+        range_end=window.end,
+        rules=SelectionRules.from_settings(),
+        last_position=day.entries.aggregate(last=Max("position"))["last"] or 0,
+        archive_start=archive_start,
+        backfill=backfill,
+    )
+    fetched_papers = [FetchedPaper(paper_id=upserted.papers[p.arxiv_id].pk, feed=p) for p in latest.values()]
+    plan = plan_day(day=facts, fetched=fetched_papers, entries=entries, filtered=filtered)
+    _plan_apply(plan, day=day)
+
+    warning = _check_fresh(day=day, papers=latest.values(), window=window, since=since, now=now, holidays=holidays)
     day.last_collected_at = now
     day.save(update_fields=["last_collected_at"])
     counts = FetchCounts(
         fetched=len(fetched.papers),
-        kept=kept,
-        duplicates=duplicates + repeats,
-        filtered_out=filtered,
-        outside_window=outside,
+        kept=plan.kept,
+        # A paper the fetch listed twice counts once more as a duplicate.
+        duplicates=plan.duplicates + len(fetched.papers) - len(latest),
+        filtered_out=plan.filtered_out,
+        outside_window=plan.outside_window,
         papers_created=upserted.created,
         papers_updated=upserted.updated,
     )
     before_archive = BeforeArchive(
-        left_out=left_out, backfilled=backfilled, begins=archive_start.announcement if archive_start else None
+        left_out=plan.left_out, backfilled=plan.backfilled,
+        begins=archive_start.announcement if archive_start else None,
     )
-    return day, counts, warning, before_archive
+    return CollectionResult(day=day, run=run, counts=counts, warning=warning, before_archive=before_archive)
+
+
+def _refuse_bad_request(*, date: dt.date, source: str, files: Sequence[str]) -> None:
+    """Refuse, before any fetch is recorded, a source that cannot be read or a day that is closed."""
+    if files and source != "file":
+        raise CollectionError("--file reads saved feeds; do not combine it with --source api or rss")
+    if source not in SOURCES:
+        raise CollectionError(f"unknown source {source!r}; choose one of: api, rss (or give --file)")
+    if source == "file" and not files:
+        raise CollectionError("the file source needs at least one --file PATH")
+    existing = DigestDay.objects.filter(date=date).first()
+    if existing is not None and existing.status not in DigestDay.OPEN_FOR_COLLECTION:
+        raise CollectionError(f"{date} is {existing.status}; unpublish it before collecting again")
 
 
 def day_collect(
@@ -275,16 +287,7 @@ def day_collect(
     entries and the run's result is then one transaction, so a failure leaves
     every earlier row as it was and the FetchRun records the error.
     """
-    if files and source != "file":
-        raise CollectionError("--file reads saved feeds; do not combine it with --source api or rss")
-    if source not in SOURCES:
-        raise CollectionError(f"unknown source {source!r}; choose one of: api, rss (or give --file)")
-    if source == "file" and not files:
-        raise CollectionError("the file source needs at least one --file PATH")
-    existing = DigestDay.objects.filter(date=date).first()
-    if existing is not None and existing.status not in DigestDay.OPEN_FOR_COLLECTION:
-        raise CollectionError(f"{date} is {existing.status}; unpublish it before collecting again")
-
+    _refuse_bad_request(date=date, source=source, files=files)
     now = now or timezone.now()
     fetch_runs_fail_interrupted(now=now)
     window = digest_window(date)
@@ -302,10 +305,8 @@ def day_collect(
         fetched = _fetch(source, files, window, since, now, client, progress or (lambda received, expected: None))
         detail = "\n".join(fetched.requests)
         with transaction.atomic():
-            day, counts, warning, before_archive = _assign_papers(
-                window=window, since=since, fetched=fetched, run=run, now=now, backfill=backfill
-            )
-            fetch_run_succeed(run=run, counts=counts, source_detail=detail, warning=warning)
+            result = _assign_papers(window=window, since=since, fetched=fetched, run=run, now=now, backfill=backfill)
+            fetch_run_succeed(run=run, counts=result.counts, source_detail=detail, warning=result.warning)
     except (SourceError, CollectionError) as exc:
         run.refresh_from_db()
         fetch_run_fail(run=run, error=str(exc), source_detail=detail)
@@ -330,4 +331,4 @@ def day_collect(
         run.refresh_from_db()
         fetch_run_fail(run=run, error=message, source_detail=detail)
         raise CollectionError(message, run=run) from exc
-    return CollectionResult(day=day, run=run, counts=counts, warning=warning, before_archive=before_archive)
+    return result
