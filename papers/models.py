@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from digest_site.transitions import Transitions
 from papers.announcements import ANNOUNCEMENT_WEEKDAYS
 
 ARXIV_ABS_URL = "https://arxiv.org/abs/{arxiv_id}v{version}"
@@ -94,12 +95,12 @@ class FetchRun(models.Model):
         SUCCEEDED = "succeeded", _("succeeded")
         FAILED = "failed", _("failed")
 
-    # The only moves a run makes; services check them.
-    TRANSITIONS = {
+    # The only moves a run makes, made by papers.services.
+    TRANSITIONS = Transitions(field="status", owners=("papers.services",), table={
         Status.RUNNING: {Status.SUCCEEDED, Status.FAILED},
         Status.SUCCEEDED: set(),
         Status.FAILED: set(),
-    }
+    })
 
     digest_date = models.DateField(_("digest date"), db_index=True)
     window_start = models.DateTimeField(_("window start"))

@@ -65,13 +65,9 @@ def fetch_run_start(
 
 
 def _fetch_run_move(run: FetchRun, status: FetchRun.Status, **fields) -> FetchRun:
-    if status not in FetchRun.TRANSITIONS[FetchRun.Status(run.status)]:
+    if not FetchRun.TRANSITIONS.allows(run.status, status) or not FetchRun.TRANSITIONS.move(
+            run, status, finished_at=timezone.now(), **fields):
         raise FetchRunStateError(f"fetch run #{run.pk} is {run.status}; it cannot become {status}")
-    run.status = status
-    run.finished_at = timezone.now()
-    for name, value in fields.items():
-        setattr(run, name, value)
-    run.save()
     return run
 
 
@@ -93,8 +89,8 @@ def fetch_runs_fail_interrupted(*, now: dt.datetime | None = None) -> int:
     """Record as failed the runs that can no longer finish (their process stopped, or lost its
     database mid-fetch and could not write its outcome); called when the next fetch starts."""
     cutoff = (now or timezone.now()) - FETCH_RUN_LIFETIME
-    return FetchRun.objects.filter(status=FetchRun.Status.RUNNING, started_at__lt=cutoff).update(
-        status=FetchRun.Status.FAILED,
+    return FetchRun.TRANSITIONS.move_rows(
+        FetchRun.objects.filter(started_at__lt=cutoff), FetchRun.Status.FAILED, from_states=[FetchRun.Status.RUNNING],
         finished_at=timezone.now(),
         error="interrupted: the fetch stopped (or lost its database) before it could record its outcome; "
         "nothing it fetched was kept",

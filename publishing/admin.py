@@ -44,7 +44,7 @@ from publishing.review.views import (
 )
 from translations.llm import LLMError
 from translations.models import MachineDraft
-from translations.services import drafts_recover_stuck, papers_draft_again
+from translations.services import drafts_past_lease_count, papers_draft_again
 
 
 def markdown_download(posts: list[tuple[str, bytes]]) -> HttpResponse:
@@ -201,13 +201,19 @@ class DigestDayAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         return [review, figures, *confirm, *super().get_urls()]
 
     def changelist_view(self, request, extra_context=None):
-        # Whoever looks at the days finds stuck drafts dealt with (also when no cluster runs the
-        # watchdog's schedule) and is told when no worker cluster runs.
+        # Whoever looks at the days is told when no worker cluster runs and when drafts wait past
+        # their lease. Looking changes nothing: the watchdog deals with them on its schedule and
+        # in the commands (translate_day, digest_status, run_daily).
         if request.method == "GET":
-            drafts_recover_stuck()
             workers = workers_status()
             if workers.alive is False:
                 self.message_user(request, _("Workers: %(message)s") % {"message": workers.message}, messages.WARNING)
+            stuck = drafts_past_lease_count()
+            if stuck:
+                self.message_user(request, ngettext(
+                    "%(count)d machine draft is past its lease: the watchdog will hand it out again or fail it with the reason.",
+                    "%(count)d machine drafts are past their lease: the watchdog will hand them out again or fail them with the reason.",
+                    stuck) % {"count": stuck}, messages.WARNING)
         return super().changelist_view(request, extra_context)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):

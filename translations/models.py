@@ -6,6 +6,8 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from digest_site.transitions import Transitions
+
 
 class ChineseText(models.Model):
     """A paper's Chinese text in the digest's five sections: what a machine draft writes and a revision keeps.
@@ -66,14 +68,14 @@ class MachineDraft(ChineseText):
         SUCCEEDED = "succeeded", _("succeeded")
         FAILED = "failed", _("failed")
 
-    # The only moves a draft makes; services check them. A running draft whose worker died
+    # The only moves a draft makes, made by translations.services. A running draft whose worker died
     # (its lease ran out) is claimed again: running -> running.
-    TRANSITIONS = {
+    TRANSITIONS = Transitions(field="status", owners=("translations.services",), table={
         Status.QUEUED: {Status.RUNNING, Status.FAILED},
         Status.RUNNING: {Status.RUNNING, Status.SUCCEEDED, Status.FAILED},
         Status.SUCCEEDED: set(),
         Status.FAILED: set(),
-    }
+    })
     ACTIVE = (Status.QUEUED, Status.RUNNING)
     FINISHED = (Status.SUCCEEDED, Status.FAILED)
 
@@ -312,11 +314,11 @@ class SuggestedTerm(models.Model):
         DISMISSED = "dismissed", _("dismissed")
 
     # A chief editor decides once; a dismissed suggestion is not proposed again.
-    TRANSITIONS = {
+    TRANSITIONS = Transitions(field="status", owners=("translations.suggestions",), table={
         Status.PENDING: {Status.ACCEPTED, Status.DISMISSED},
         Status.ACCEPTED: set(),
         Status.DISMISSED: set(),
-    }
+    })
 
     source = models.CharField(_("English term"), max_length=200)
     source_key = models.CharField(_("English term (folded)"), max_length=200)

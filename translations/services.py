@@ -114,7 +114,7 @@ def drafts_recover_stuck(*, now: dt.datetime | None = None) -> WatchdogReport:
     # Workers that claimed a draft within the last lease are alive: what is queued waits its turn.
     workers_active = MachineDraft.objects.filter(started_at__gte=expired).exists()
     for draft in MachineDraft.objects.filter(status=MachineDraft.Status.RUNNING, started_at__lt=expired):
-        held = Q(status=MachineDraft.Status.RUNNING, started_at=draft.started_at)
+        held = {"started_at": draft.started_at}  # still this claim's
         handed_since_claim = draft.enqueued_at is not None and draft.enqueued_at > draft.started_at
         if draft.attempts >= MAX_CLAIMS:
             report.failed += _draft_fail_stuck(draft, held, _timeout_reason())
@@ -129,19 +129,28 @@ def drafts_recover_stuck(*, now: dt.datetime | None = None) -> WatchdogReport:
         report.handed_again += 1
     if not workers_active:
         for draft in MachineDraft.objects.filter(status=MachineDraft.Status.QUEUED, enqueued_at__lt=expired):
-            unchanged = Q(status=MachineDraft.Status.QUEUED, enqueued_at=draft.enqueued_at)
+            unchanged = {"enqueued_at": draft.enqueued_at}  # not handed out again meanwhile
             report.failed += _draft_fail_stuck(draft, unchanged, _no_worker_reason())
     return report
 
 
-def _draft_fail_stuck(draft: MachineDraft, unchanged: Q, reason: str) -> int:
+def _draft_fail_stuck(draft: MachineDraft, unchanged: dict, reason: str) -> int:
     """Fail a draft no worker holds, if it is still as the watchdog saw it; 1 if this call did it."""
-    fields = {"status": MachineDraft.Status.FAILED, "finished_at": timezone.now(), "error": reason}
-    if MachineDraft.objects.filter(unchanged, pk=draft.pk).update(**fields) != 1:
+    if not MachineDraft.TRANSITIONS.move(draft, MachineDraft.Status.FAILED, where=unchanged,
+                                         finished_at=timezone.now(), error=reason):
         return 0
     draft.refresh_from_db()
     draft_finished.send(sender=MachineDraft, draft=draft)
     return 1
+
+
+def drafts_past_lease_count(*, now: dt.datetime | None = None) -> int:
+    """How many drafts the watchdog would deal with now (read only: for pages that warn)."""
+    expired = (now or timezone.now()) - _lease()
+    return MachineDraft.objects.filter(
+        Q(status=MachineDraft.Status.RUNNING, started_at__lt=expired)
+        | Q(status=MachineDraft.Status.QUEUED, enqueued_at__lt=expired)
+        | Q(status=MachineDraft.Status.QUEUED, enqueued_at__isnull=True, created_at__lt=expired)).count()
 
 
 def _lease() -> dt.timedelta:
@@ -153,9 +162,10 @@ def draft_claim(*, draft_id: int, now: dt.datetime | None = None) -> MachineDraf
     """Take the draft for this worker: queued, or running with an expired lease. One claimer wins."""
     now = now or timezone.now()
     claimable = Q(status=MachineDraft.Status.QUEUED) | Q(status=MachineDraft.Status.RUNNING, started_at__lt=now - _lease())
-    claimed = MachineDraft.objects.filter(claimable, pk=draft_id).update(
-        status=MachineDraft.Status.RUNNING, started_at=now, attempts=F("attempts") + 1
-    )
+    claimed = MachineDraft.TRANSITIONS.move_rows(
+        MachineDraft.objects.filter(claimable, pk=draft_id), MachineDraft.Status.RUNNING,
+        from_states=[MachineDraft.Status.QUEUED, MachineDraft.Status.RUNNING], started_at=now,
+        attempts=F("attempts") + 1)
     if claimed != 1:
         return None
     draft = MachineDraft.objects.select_related("paper").get(pk=draft_id)
@@ -167,15 +177,11 @@ def draft_claim(*, draft_id: int, now: dt.datetime | None = None) -> MachineDraf
 
 def _draft_finish(draft: MachineDraft, *, status: MachineDraft.Status, **fields) -> bool:
     """Record the outcome if this worker still holds the draft (same claim); say whether it did."""
-    fields.update(status=status, finished_at=timezone.now())
-    written = MachineDraft.objects.filter(
-        pk=draft.pk, status=MachineDraft.Status.RUNNING, started_at=draft.started_at
-    ).update(**fields)
-    if written != 1:
+    if not MachineDraft.TRANSITIONS.move(draft, status, from_state=MachineDraft.Status.RUNNING,
+                                         where={"started_at": draft.started_at}, finished_at=timezone.now(),
+                                         **fields):
         logger.warning("draft #%s was taken over by another worker; this result is dropped", draft.pk)
         return False
-    for name, value in fields.items():
-        setattr(draft, name, value)
     text_start_from_draft(draft=draft)
     draft_finished.send(sender=MachineDraft, draft=draft)
     return True

@@ -252,9 +252,9 @@ def _decide(suggestion: SuggestedTerm, user, status: SuggestedTerm.Status) -> Su
     if not user.has_perm("translations.decide_suggestedterm"):
         raise PermissionDenied("only a chief editor accepts or dismisses suggested terms")
     suggestion = SuggestedTerm.objects.select_for_update().get(pk=suggestion.pk)
-    if status not in SuggestedTerm.TRANSITIONS[suggestion.status]:
+    if not SuggestedTerm.TRANSITIONS.allows(suggestion.status, status):
         raise SuggestionError(f"“{suggestion}” is already {suggestion.get_status_display()}")
-    suggestion.status, suggestion.decided_by, suggestion.decided_at = status, user, timezone.now()
+    SuggestedTerm.TRANSITIONS.move(suggestion, status, decided_by=user, decided_at=timezone.now())
     return suggestion
 
 
@@ -273,7 +273,7 @@ def suggestion_accept(*, suggestion: SuggestedTerm, user) -> GlossaryTerm:
     term.full_clean()
     term.save()
     suggestion.glossary_term = term
-    suggestion.save(update_fields=["status", "decided_by", "decided_at", "glossary_term"])
+    suggestion.save(update_fields=["glossary_term"])
     # Other pending changes of the same term (found with other context) can no longer be accepted: withdrawn.
     suggestions_refresh(source_keys=[suggestion.source_key])
     return term
@@ -281,6 +281,4 @@ def suggestion_accept(*, suggestion: SuggestedTerm, user) -> GlossaryTerm:
 
 @transaction.atomic
 def suggestion_dismiss(*, suggestion: SuggestedTerm, user) -> SuggestedTerm:
-    suggestion = _decide(suggestion, user, SuggestedTerm.Status.DISMISSED)
-    suggestion.save(update_fields=["status", "decided_by", "decided_at"])
-    return suggestion
+    return _decide(suggestion, user, SuggestedTerm.Status.DISMISSED)

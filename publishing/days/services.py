@@ -86,10 +86,8 @@ def day_move(*, day: DigestDay, to: DigestDay.Status, step: str = "", reason: st
     current = DigestDay.Status(day.status)
     if to == current:
         return day
-    if to not in DigestDay.TRANSITIONS[current]:
+    if not DigestDay.TRANSITIONS.allows(current, to) or not DigestDay.TRANSITIONS.move(day, to):
         raise DayStateError(f"{day.date} is {current.value}; it cannot become {to.value}")
-    day.status = to
-    day.save(update_fields=["status"])
     _record(day, from_status=current, step=step, reason=reason, user=user)
     return day
 

@@ -44,8 +44,9 @@ def day_schedule_publication(*, day: DigestDay, user, publish_at: dt.datetime, a
 @transaction.atomic
 def scheduled_publication_cancel(*, scheduled: ScheduledPublication, user) -> ScheduledPublication:
     require_publisher(user)
-    if ScheduledPublication.objects.filter(pk=scheduled.pk, status=ScheduledPublication.Status.PENDING).update(
-            status=ScheduledPublication.Status.CANCELLED, outcome=f"cancelled by {user.get_username()}") != 1:
+    if not ScheduledPublication.TRANSITIONS.move(scheduled, ScheduledPublication.Status.CANCELLED,
+                                                 from_state=ScheduledPublication.Status.PENDING,
+                                                 outcome=f"cancelled by {user.get_username()}"):
         raise SchedulingError("this publication is no longer pending")
     Schedule.objects.filter(name=scheduled.schedule_name).delete()
     audit_log(user=user, obj=scheduled.day, message="Cancelled the scheduled publication")
@@ -55,17 +56,16 @@ def scheduled_publication_cancel(*, scheduled: ScheduledPublication, user) -> Sc
 
 def scheduled_publication_run(*, scheduled_id: int) -> ScheduledPublication | None:
     """Publish as scheduled, once; None when another run has it or it was cancelled."""
-    claimed = ScheduledPublication.objects.filter(pk=scheduled_id, status=ScheduledPublication.Status.PENDING).update(
-        status=ScheduledPublication.Status.RUNNING)
-    if claimed != 1:
+    scheduled = ScheduledPublication.objects.select_related("day", "scheduled_by").filter(pk=scheduled_id).first()
+    if scheduled is None or not ScheduledPublication.TRANSITIONS.move(
+            scheduled, ScheduledPublication.Status.RUNNING, from_state=ScheduledPublication.Status.PENDING):
         return None
-    scheduled = ScheduledPublication.objects.select_related("day", "scheduled_by").get(pk=scheduled_id)
     try:
         result = day_publish(day=scheduled.day, user=scheduled.scheduled_by, approved_only=scheduled.approved_only)
     except Exception as exc:  # a PublishError or anything else: recorded for the chief editor
-        scheduled.status, scheduled.outcome = ScheduledPublication.Status.FAILED, str(exc)
+        outcome, why = ScheduledPublication.Status.FAILED, str(exc)
     else:
-        scheduled.status = ScheduledPublication.Status.DONE
-        scheduled.outcome = f"version {result.publication.version}" + ("" if result.created else " (unchanged)")
-    scheduled.save(update_fields=["status", "outcome"])
+        outcome = ScheduledPublication.Status.DONE
+        why = f"version {result.publication.version}" + ("" if result.created else " (unchanged)")
+    ScheduledPublication.TRANSITIONS.move(scheduled, outcome, outcome=why)
     return scheduled

@@ -73,23 +73,20 @@ def _require_editor(user) -> None:
         raise PermissionDenied("only editors can change an entry's text or note")
 
 
-def _move(entry: Entry, to: Entry.State) -> None:
+def _move(entry: Entry, to: Entry.State, **fields) -> None:
+    """Move a locked entry by its table, with the fields that change with the move."""
     current = Entry.State(entry.state)
-    if to not in Entry.TRANSITIONS[current]:
+    if not Entry.TRANSITIONS.allows(current, to):
         raise ReviewError(
             _("%(arxiv_id)s of %(date)s is %(state)s; it cannot become %(target)s."),
             code="move_not_allowed",
             params={"arxiv_id": entry.paper.arxiv_id, "date": entry.day.date, "state": current.label, "target": to.label},
         )
-    entry.state = to
+    Entry.TRANSITIONS.move(entry, to, **fields)
 
 
-APPROVAL_FIELDS = ("approved_by", "approved_at", "approved_revision", "approved_despite_checks")
-
-
-def _clear_approval(entry: Entry) -> None:
-    entry.approved_by = entry.approved_at = entry.approved_revision = None
-    entry.approved_despite_checks = []
+def _approval_cleared() -> dict:
+    return {"approved_by": None, "approved_at": None, "approved_revision": None, "approved_despite_checks": []}
 
 
 def _locked(entry: Entry) -> Entry:
@@ -115,10 +112,8 @@ def entry_approve(*, entry: Entry, user, seen_revision: int | None = None, despi
     errors = errors_in(findings_of(current))
     if errors and not despite_errors:
         raise CheckErrorsNotConfirmed(entry=entry, errors=errors)
-    _move(entry, Entry.State.APPROVED)
-    entry.approved_by, entry.approved_at, entry.approved_revision = user, timezone.now(), current
-    entry.approved_despite_checks = list(dict.fromkeys(finding["check"] for finding in errors))
-    entry.save(update_fields=["state", "approved_by", "approved_at", "approved_revision", "approved_despite_checks"])
+    _move(entry, Entry.State.APPROVED, approved_by=user, approved_at=timezone.now(), approved_revision=current,
+          approved_despite_checks=list(dict.fromkeys(finding["check"] for finding in errors)))
     # What an editor approved teaches the memory: later drafts reuse these segments.
     memory_store_revision(paper=entry.paper, revision=current)
     # Approving again after a newer arXiv version came is the editor's answer to it.
@@ -136,11 +131,7 @@ def entry_approve(*, entry: Entry, user, seen_revision: int | None = None, despi
 def entry_reject(*, entry: Entry, user, note: str = "") -> Entry:
     _require_reviewer(user)
     entry = _locked(entry)
-    _move(entry, Entry.State.REJECTED)
-    _clear_approval(entry)
-    if note:
-        entry.editor_note = note
-    entry.save(update_fields=["state", *APPROVAL_FIELDS, "editor_note"])
+    _move(entry, Entry.State.REJECTED, **_approval_cleared(), **({"editor_note": note} if note else {}))
     audit_log(user=user, obj=entry, message=f"Rejected{': ' + note if note else ''}")
     return entry
 
@@ -149,9 +140,7 @@ def entry_reject(*, entry: Entry, user, note: str = "") -> Entry:
 def entry_reopen(*, entry: Entry, user) -> Entry:
     _require_reviewer(user)
     entry = _locked(entry)
-    _move(entry, Entry.State.IN_REVIEW)
-    _clear_approval(entry)
-    entry.save(update_fields=["state", *APPROVAL_FIELDS])
+    _move(entry, Entry.State.IN_REVIEW, **_approval_cleared())
     audit_log(user=user, obj=entry, message="Reopened for review")
     return entry
 
@@ -194,11 +183,8 @@ def entries_follow_text(*, revision: Revision) -> None:
     for entry in Entry.objects.select_for_update().filter(paper_id=revision.paper_id):
         if entry.state == Entry.State.AWAITING_DRAFT:
             _move(entry, Entry.State.IN_REVIEW)
-            entry.save(update_fields=["state"])
             audit_log(user=revision.author, obj=entry, message=f"In review: text arrived (revision {revision.number})")
         elif entry.state == Entry.State.APPROVED and entry.approved_revision_id != revision.pk:
-            _move(entry, Entry.State.IN_REVIEW)
-            _clear_approval(entry)
-            entry.save(update_fields=["state", *APPROVAL_FIELDS])
+            _move(entry, Entry.State.IN_REVIEW, **_approval_cleared())
             audit_log(user=revision.author, obj=entry,
                       message=f"Back to review: revision {revision.number} changed the approved text")

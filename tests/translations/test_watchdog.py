@@ -98,12 +98,16 @@ def test_a_q_timeout_shorter_than_the_llm_client_may_wait_stops_start_up(tmp_pat
     assert ImproperlyConfigured.__name__ in result.stderr
 
 
-def test_the_days_admin_warns_when_no_cluster_runs_and_recovers_stuck_drafts(admin_client, queued_day):
+def test_the_days_admin_warns_of_a_stopped_cluster_and_stuck_drafts_and_changes_nothing(admin_client, queued_day):
     watchdog, _ = watchdog_schedule_install(now=timezone.now() - dt.timedelta(hours=1))
     MachineDraft.objects.update(enqueued_at=timezone.now() - LEASE - dt.timedelta(seconds=5))
+    stuck = MachineDraft.objects.count()
     page = admin_client.get("/admin/publishing/digestday/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "no worker cluster has run its schedule since" in page
-    assert set(MachineDraft.objects.values_list("status", flat=True)) == {"failed"}
+    assert f"{stuck} machine drafts are past their lease" in page
+    # A GET writes nothing: the drafts are the watchdog's to deal with.
+    assert set(MachineDraft.objects.values_list("status", flat=True)) == {"queued"}
+    assert drafts_recover_stuck().failed == stuck
 
 
 def test_digest_status_reports_the_workers(queued_day, capsys):
