@@ -20,11 +20,32 @@ TASKS = {
 def content_types_and_tasks_follow(apps, schema_editor, *, source="publishing", target="delivery", tasks=TASKS):
     ContentType = apps.get_model("contenttypes", "ContentType")
     for model in MODELS:
-        if not ContentType.objects.filter(app_label=target, model=model).exists():
-            ContentType.objects.filter(app_label=source, model=model).update(app_label=target)
+        moving = ContentType.objects.filter(app_label=source, model=model).first()
+        if moving is None:
+            continue
+        there = ContentType.objects.filter(app_label=target, model=model).first()
+        if there is None:
+            moving.app_label = target
+            moving.save(update_fields=["app_label"])
+        else:  # made already (by a post_migrate of the new code): what hung on the old one follows
+            _merge_content_type(apps, moving, there)
     Schedule = apps.get_model("django_q", "Schedule")
     for old, new in tasks.items():
         Schedule.objects.filter(func=old).update(func=new)
+
+
+def _merge_content_type(apps, old, new) -> None:
+    """Give `new` the groups' and users' permissions and the admin history that `old` had, then drop `old`."""
+    Permission = apps.get_model("auth", "Permission")
+    for permission in Permission.objects.filter(content_type=old):
+        twin, _ = Permission.objects.get_or_create(content_type=new, codename=permission.codename,
+                                                   defaults={"name": permission.name})
+        for group in permission.group_set.all():
+            group.permissions.add(twin)
+        for user in permission.user_set.all():
+            user.user_permissions.add(twin)
+    apps.get_model("admin", "LogEntry").objects.filter(content_type=old).update(content_type=new)
+    old.delete()
 
 
 def content_types_and_tasks_go_back(apps, schema_editor):
@@ -39,6 +60,8 @@ class Migration(migrations.Migration):
     dependencies = [
         ("publishing", "0023_subscriber_confirmed_link"),
         ("contenttypes", "0002_remove_content_type_name"),
+        ("auth", "0012_alter_user_first_name_max_length"),
+        ("admin", "0003_logentry_add_action_flag_choices"),
         ("django_q", "0019_alter_task_options_alter_ormq_key_alter_ormq_lock_and_more"),
     ]
 

@@ -134,7 +134,7 @@ def test_an_edit_of_approved_text_sends_it_back_to_review_logged_with_the_editor
 
 def test_text_arriving_moves_entries_only_as_their_transitions_allow(day, monkeypatch, django_capture_on_commit_callbacks):
     waiting = day.entries.get(position=1)
-    monkeypatch.setitem(Entry.TRANSITIONS, Entry.State.AWAITING_DRAFT, {Entry.State.REJECTED})
+    monkeypatch.setitem(Entry.TRANSITIONS.table, Entry.State.AWAITING_DRAFT, frozenset({Entry.State.REJECTED}))
     revision = Revision.objects.create(paper=waiting.paper, number=1, title_zh="标题")
     with pytest.raises(ReviewError) as refused:
         entries_follow_text(revision=revision)
