@@ -9,6 +9,16 @@ OWN_DATA = Path(__file__).resolve().parent / "data"
 ARXIV_PAYLOADS = OWN_DATA / "arxiv"
 
 
+@pytest.fixture(autouse=True)
+def content_types_read_afresh():
+    """Each test reads content types from its database, not from this process's cache: a transactional
+    test's flush (with serialized_rollback, one that makes none again) leaves cached ids pointing at no
+    row, and the next test's admin history (LogEntry) would fail its foreign key."""
+    from django.contrib.contenttypes.models import ContentType
+
+    ContentType.objects.clear_cache()
+
+
 @pytest.fixture
 def arxiv_payloads():
     """The real arXiv answers recorded by other arXiv clients, copied unchanged into tests/data/arxiv (see its README)."""
