@@ -11,18 +11,11 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
-from django.urls import reverse
-from django.utils.formats import date_format
-from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
 
 from publishing.days.services import DayStateError, day_acknowledge_attention
 from publishing.models import DigestDay, Entry
 from publishing.permissions import PUBLISH_DAY, REVIEW_ENTRY, VIEW_ENTRY
-from publishing.posts.preview import unpublished_changes
-from publishing.posts.rendering import render_markdown_safely
-from publishing.review.check_display import findings_shown, severity_counts
 from publishing.review.figures import post_editing_by_check, post_editing_by_day, post_editing_by_model
 from publishing.review.forms import (
     DayAcknowledgeForm,
@@ -30,159 +23,77 @@ from publishing.review.forms import (
     EntryTextForm,
     RevisionCompareForm,
     RevisionRestoreForm,
-    text_label,
+)
+from publishing.review.pages import (
+    EntryReviewPage,
+    day_review_page,
+    entry_review_page,
+    entry_revisions_page,
+    page_context,
 )
 from publishing.review.services import (
     CheckErrorsNotConfirmed,
     ReviewError,
-    TextChangedSinceRead,
     entry_approve,
     entry_note_set,
     entry_reject,
     entry_reopen,
     entry_text_restore,
 )
-from publishing.review.source_changes import (
-    SourceChangeError,
-    newer_versions_of,
-    source_changes_dismiss,
-    source_changes_shown,
+from publishing.review.source_changes import SourceChangeError, source_changes_dismiss
+from publishing.review.wording import (
+    people_edits_message,
+    review_error_message,
+    stale_restore_message,
+    stale_save_message,
 )
-from translations.checks import ERROR
-from translations.diffing import diff_html
 from translations.llm import LLMError
-from translations.memory import memory_suggestions
-from translations.models import MachineDraft, Revision
-from translations.quality import findings_of
-from translations.revisions import (
-    DraftOffer,
-    SectionsEditedByPeople,
-    StaleEdit,
-    draft_offer,
-    revision_adopt_from_draft,
-    revision_note,
-    revision_save,
-    text_current,
-)
+from translations.revisions import SectionsEditedByPeople, StaleEdit, revision_adopt_from_draft, revision_save
 from translations.services import papers_draft_again
-
-
-# The words editors read about who changed what: their language, the site's time zone, the fields' labels.
-def _who(revision: Revision) -> str:
-    return revision.author.get_username() if revision.author else _("the machine draft")
-
-
-def _when(moment) -> str:
-    return date_format(localtime(moment), "Y-m-d H:i")
-
-
-def _joined(words) -> str:
-    return pgettext("list separator", ", ").join(str(word) for word in words)
-
-
-def _labels(names) -> str:
-    return _joined(text_label(name) for name in names) or _("nothing")
-
-
-def _changes_since(current: Revision, base_number: int, changed: list[str]) -> dict[str, object]:
-    return {"who": _who(current), "time": _when(current.created_at), "number": current.number, "base": base_number,
-            "labels": _labels(changed)}
-
-
-def _stale_save_message(stale: StaleEdit) -> str:
-    return _(
-        "Not saved: %(who)s saved revision %(number)d at %(time)s (you opened revision %(base)d), changing: "
-        "%(labels)s. Your text is still in the form; compare and save again."
-    ) % _changes_since(stale.current, stale.base_number, stale.changed)
-
-
-def _stale_restore_message(stale: StaleEdit) -> str:
-    return _(
-        "Not restored: %(who)s saved revision %(number)d at %(time)s (you opened revision %(base)d), changing: "
-        "%(labels)s. Look at the history again before restoring."
-    ) % _changes_since(stale.current, stale.base_number, stale.changed)
-
-
-def _review_error_message(error: ReviewError) -> str:
-    if isinstance(error, TextChangedSinceRead):
-        return _(
-            "Not approved %(arxiv_id)s: %(who)s saved revision %(number)d at %(time)s (you read revision %(base)d), "
-            "changing: %(labels)s. Read it again before approving."
-        ) % {"arxiv_id": error.params["arxiv_id"], **_changes_since(error.current, error.seen_revision, error.changed)}
-    return str(error)
-
-
-def _people_edits_message(refused: SectionsEditedByPeople) -> str:
-    people = {revision.author.get_username() for revisions in refused.edits.values() for revision in revisions}
-    return _(
-        "Not adopted: %(people)s changed %(labels)s since the machine draft, and a draft never replaces "
-        "what a person wrote. Copy from the draft by hand if you want its words."
-    ) % {"people": _joined(sorted(people)), "labels": _labels(refused.edits)}
 
 
 def entry_review_view(model_admin, request, entry_id: int):
     entry = get_object_or_404(Entry.objects.select_related("paper", "day"), pk=entry_id)
     if not model_admin.has_view_permission(request, entry):
         raise PermissionDenied
-    current = text_current(entry.paper)
-    base_number = current.number if current else 0
     stale: StaleEdit | None = None
     if request.method == "POST" and {"_source_redraft", "_source_dismiss"} & set(request.POST):
         if not model_admin.has_change_permission(request, entry):
             raise PermissionDenied
         return _source_change_answer(request, entry)
-    if request.method == "POST":
-        if not model_admin.has_change_permission(request, entry):
-            raise PermissionDenied
-        form = EntryTextForm(request.POST)
-        if form.is_valid():
-            try:
-                outcome = _apply(request, entry, form)
-            except StaleEdit as exc:
-                stale = exc
-                form.add_error(None, _stale_save_message(exc))
-                # The page now shows what changed up to that revision: saving again goes on top of it.
-                form.data = form.data.copy()
-                form.data["base_revision"] = exc.current.number
-            except SectionsEditedByPeople as exc:
-                form.add_error(None, _people_edits_message(exc))
-            except ReviewError as exc:
-                form.add_error(None, _review_error_message(exc))
-            else:
-                if outcome:
-                    return outcome
-    else:
-        initial = current.text() if current else {}
-        form = EntryTextForm(initial={**initial, "editor_note": entry.editor_note, "base_revision": base_number})
+    if request.method != "POST":
+        return _entry_review_response(model_admin, request, entry_review_page(entry=entry), form=None)
+    if not model_admin.has_change_permission(request, entry):
+        raise PermissionDenied
+    form = EntryTextForm(request.POST)
+    if form.is_valid():
+        try:
+            return _apply(request, entry, form)
+        except StaleEdit as exc:
+            stale = exc
+            form.add_error(None, stale_save_message(exc))
+            # The page now shows what changed up to that revision: saving again goes on top of it.
+            form.data = form.data.copy()
+            form.data["base_revision"] = exc.current.number
+        except SectionsEditedByPeople as exc:
+            form.add_error(None, people_edits_message(exc))
+        except ReviewError as exc:
+            form.add_error(None, review_error_message(exc))
+    return _entry_review_response(model_admin, request, entry_review_page(entry=entry, stale=stale), form=form)
 
-    latest_draft = entry.paper.machine_drafts.newest()
-    findings = findings_shown(findings_of(current), current.text()) if current else []
-    offer = draft_offer(draft=entry.paper.machine_drafts.succeeded().newest(), current=current)
-    context = {
+
+def _entry_review_response(model_admin, request, page: EntryReviewPage, *, form: EntryTextForm | None):
+    if form is None:  # opened: the form holds the current text, on top of its revision
+        text = page.current.text() if page.current else {}
+        form = EntryTextForm(initial={**text, "editor_note": page.entry.editor_note,
+                                      "base_revision": page.current.number if page.current else 0})
+    return TemplateResponse(request, "admin/publishing/entry_review.html", {
         **model_admin.admin_site.each_context(request),
-        "title": _("Review %(arxiv_id)s") % {"arxiv_id": entry.paper.versioned_id},
+        **page_context(page),
         "opts": Entry._meta,
-        "entry": entry,
-        "paper": entry.paper,
         "form": form,
-        "current": current,
-        "findings": findings,
-        "has_errors": any(finding.severity == ERROR for finding in findings),
-        "latest_draft": latest_draft,
-        "offer": offer,
-        "offered_sections": _offered_sections(offer, current),
-        "kept_sections": _kept_sections(offer),
-        "people_changes": _people_changes(current),
-        "stale_diffs": _diffs(stale.current.paper.revisions.get(number=stale.base_number), stale.current)
-        if stale and stale.base_number else [],
-        "previews": [(text_label(name), render_markdown_safely(getattr(current, name)))
-                     for name in ("background_md", "method_md", "results_md")] if current else [],
-        "next_entry": entry.day.entries.next_to_review(after=entry),
         "can_review": request.user.has_perm(REVIEW_ENTRY),
-        "memory_suggestions": memory_suggestions(entry.paper),
-        "source_changes": source_changes_shown(entry),
-    }
-    return TemplateResponse(request, "admin/publishing/entry_review.html", context)
+    })
 
 
 def _source_change_answer(request, entry: Entry):
@@ -273,66 +184,6 @@ def _to_next_to_review(request, entry: Entry):
     return redirect("admin:publishing_digestday_review", day.pk)
 
 
-def _offered_sections(offer: DraftOffer | None, current: Revision | None) -> list[tuple[str, str, object]]:
-    """(field, label, diff from the current text) for each section the newer machine draft may replace."""
-    if offer is None:
-        return []
-    replacing = _("replaces what people wrote for an earlier arXiv version (kept in the revisions)")
-    return [(name, f"{text_label(name)} · {replacing}" if name in offer.replacing else text_label(name),
-             diff_html(getattr(current, name), getattr(offer.draft, name)))
-            for name in offer.sections]
-
-
-def _kept_sections(offer: DraftOffer | None) -> list[str]:
-    """'Label: edited by X since the draft' for each section where the newer draft differs from what people wrote."""
-    if offer is None:
-        return []
-    return [
-        _("%(label)s: edited by %(people)s since the machine draft; not offered.") % {
-            "label": text_label(name),
-            "people": _joined(dict.fromkeys(revision.author.get_username() for revision in revisions)),
-        }
-        for name, revisions in offer.kept.items()
-    ]
-
-
-def _people_changes(current: Revision | None) -> list[dict[str, object]]:
-    """Who changed what since the machine text, oldest first: each revision a person saved, restored or adopted."""
-    if current is None:
-        return []
-    revisions = (current.paper.revisions.filter(number__lte=current.number, author__isnull=False)
-                 .select_related("author", "restored_from").defer(*Revision.TEXT_FIELDS).order_by("number"))
-    rows = []
-    for revision in revisions:
-        if revision.from_draft_id:
-            how = _("adopted from machine draft #%(id)d") % {"id": revision.from_draft_id}
-        elif revision.restored_from_id:
-            how = _("restored revision %(number)d") % {"number": revision.restored_from.number}
-        else:
-            how = ""
-        rows.append({"number": revision.number, "who": revision.author.get_username(),
-                     "time": _when(revision.created_at), "labels": _labels(revision.changed_fields), "how": how})
-    return rows
-
-
-def _diffs(old, new) -> list[tuple[str, object]]:
-    return [
-        (text_label(name), diff_html(getattr(old, name), getattr(new, name)))
-        for name in Revision.TEXT_FIELDS
-        if getattr(old, name) != getattr(new, name)
-    ]
-
-
-def _version(entry: Entry, key: str):
-    """`r3` is revision 3 of the entry's paper; `d12` is machine draft 12 of that paper (keys checked by the form)."""
-    if not key:
-        return None
-    kind, number = key[:1], int(key[1:])
-    if kind == "r":
-        return entry.paper.revisions.filter(number=number).first()
-    return entry.paper.machine_drafts.filter(pk=number).first()
-
-
 def _error_messages(request, form, *, prefix: str) -> None:
     """Tell the editor why a posted form was refused, one message per error."""
     for name, errors in form.errors.items():
@@ -345,10 +196,6 @@ def entry_revisions_view(model_admin, request, entry_id: int):
     entry = get_object_or_404(Entry.objects.select_related("paper", "day"), pk=entry_id)
     if not model_admin.has_view_permission(request, entry):
         raise PermissionDenied
-    revisions = list(entry.paper.revisions.select_related("author", "from_draft", "restored_from").order_by("-number"))
-    for revision in revisions:
-        revision.changed_labels = [str(text_label(name)) for name in revision.changed_fields]
-        revision.note = revision_note(revision)
     if request.method == "POST":
         if not model_admin.has_change_permission(request, entry):
             raise PermissionDenied
@@ -362,9 +209,9 @@ def entry_revisions_view(model_admin, request, entry_id: int):
                 entry=entry, user=request.user, number=number, base_number=form.cleaned_data["base_revision"]
             )
         except StaleEdit as exc:
-            messages.error(request, _stale_restore_message(exc))
+            messages.error(request, stale_restore_message(exc))
         except ReviewError as exc:
-            messages.error(request, _review_error_message(exc))
+            messages.error(request, review_error_message(exc))
         else:
             if restored:
                 messages.success(
@@ -373,29 +220,16 @@ def entry_revisions_view(model_admin, request, entry_id: int):
         return redirect("admin:publishing_entry_revisions", entry.pk)
 
     compare = RevisionCompareForm(request.GET)
-    if compare.is_valid():  # unchosen: the first machine draft against the newest revision
-        first_draft = revisions[-1].from_draft if revisions and revisions[-1].from_draft else None
-        a_key = compare.cleaned_data["a"] or (f"d{first_draft.pk}" if first_draft else "")
-        b_key = compare.cleaned_data["b"] or (f"r{revisions[0].number}" if revisions else "")
+    if compare.is_valid():  # unchosen (None): the page picks the first machine draft and the newest revision
+        a_key, b_key = compare.cleaned_data["a"] or None, compare.cleaned_data["b"] or None
     else:  # a key naming no version: compare nothing rather than something not asked for
         a_key = b_key = ""
-    a, b = _version(entry, a_key), _version(entry, b_key)
-    context = {
+    return TemplateResponse(request, "admin/publishing/entry_revisions.html", {
         **model_admin.admin_site.each_context(request),
-        "title": _("Revisions of %(arxiv_id)s") % {"arxiv_id": entry.paper.arxiv_id},
+        **page_context(entry_revisions_page(entry=entry, a_key=a_key, b_key=b_key)),
         "opts": Entry._meta,
-        "entry": entry,
-        "revisions": revisions,
-        "drafts": list(entry.paper.machine_drafts.succeeded().order_by("-id")),
         "compare_form": compare,
-        "a_key": a_key,
-        "b_key": b_key,
-        "diffs": _diffs(a, b) if a and b else [],
-        "compared": bool(a and b),
-        "base_revision": revisions[0].number if revisions else 0,
-        "review_url": reverse("admin:publishing_entry_review", args=[entry.pk]),
-    }
-    return TemplateResponse(request, "admin/publishing/entry_revisions.html", context)
+    })
 
 
 def day_review_view(model_admin, request, day_id: int):
@@ -427,56 +261,28 @@ def day_review_view(model_admin, request, day_id: int):
                     entry_reject(entry=entry, user=request.user)
                 done += 1
             except ReviewError as exc:
-                refused.append(_review_error_message(exc))
+                refused.append(review_error_message(exc))
         if done:
             messages.success(request, _("%(count)d entries done.") % {"count": done})
         for reason in refused:
             messages.error(request, reason)
         return redirect("admin:publishing_digestday_review", day.pk)
 
-    current_revisions = {
-        paper_id: (number, checks)
-        for paper_id, number, checks in Revision.objects.filter(paper__digest_entries__day=day).latest_per_paper()
-        .values_list("paper_id", "number", "checks")
-    }
-    latest_drafts = {
-        draft.paper_id: draft
-        for draft in MachineDraft.objects.filter(paper__digest_entries__day=day).latest_per_paper()
-    }
-    rows = [
-        {
-            "entry": entry,
-            "revision": current_revisions.get(entry.paper_id, (None, None))[0],
-            "checks": severity_counts(current_revisions.get(entry.paper_id, (None, None))[1]),
-            "draft": latest_drafts.get(entry.paper_id),
-        }
-        for entry in day.entries.select_related("paper", "approved_by").order_by("position")
-    ]
-    context = {
+    return TemplateResponse(request, "admin/publishing/day_review.html", {
         **model_admin.admin_site.each_context(request),
-        "title": _("Review %(day)s") % {"day": day},
+        **page_context(day_review_page(day=day)),
         "opts": DigestDay._meta,
-        "day": day,
-        "rows": rows,
         "can_review": request.user.has_perm(REVIEW_ENTRY),
         "can_publish": request.user.has_perm(PUBLISH_DAY),
-        "publications": list(day.publications.defer("markdown", "html").order_by("-version")),
-        "not_reviewed": sum(1 for row in rows if row["entry"].state in Entry.NOT_REVIEWED),
-        "approved": sum(1 for row in rows if row["entry"].state == Entry.State.APPROVED),
-        "unpublished_changes": [change for change in unpublished_changes(day=day) if change.kind != "removed"],
-        "newer_versions": newer_versions_of(day),
-        **_attention_context(request, day),
-    }
-    return TemplateResponse(request, "admin/publishing/day_review.html", context)
+        "acknowledge_form": _acknowledge_form(request, day),
+    })
 
 
-def _attention_context(request, day: DigestDay) -> dict:
-    """The day's history of flags and, for a chief editor while the day is flagged, the form to acknowledge it."""
-    can_acknowledge = day.status == DigestDay.Status.NEEDS_ATTENTION and request.user.has_perm(PUBLISH_DAY)
-    return {
-        "flag_history": list(day.transitions.flags()),
-        "acknowledge_form": DayAcknowledgeForm(day=day) if can_acknowledge else None,
-    }
+def _acknowledge_form(request, day: DigestDay) -> DayAcknowledgeForm | None:
+    """For a chief editor while the day is flagged, the form to acknowledge the flag."""
+    if day.status == DigestDay.Status.NEEDS_ATTENTION and request.user.has_perm(PUBLISH_DAY):
+        return DayAcknowledgeForm(day=day)
+    return None
 
 
 def _day_acknowledge_from_review(request, day: DigestDay):
