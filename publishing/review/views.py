@@ -1,8 +1,9 @@
 """The editors' pages in the admin: review one entry (edit, save, approve), its revision history,
 a day's entries (bulk approve / reject, publish), and the post-editing figures.
 
-Thin views: publishing.review.forms checks what was posted; the views call
-publishing.review.services / translations.revisions and present the outcome.
+Thin views: publishing.review.forms checks what was posted, publishing.review.submission and the
+services do it, publishing.review.pages reads what a page shows; the views dispatch, tell the
+outcome (publishing.review.wording) and render.
 """
 
 from __future__ import annotations
@@ -31,16 +32,9 @@ from publishing.review.pages import (
     entry_revisions_page,
     page_context,
 )
-from publishing.review.services import (
-    CheckErrorsNotConfirmed,
-    ReviewError,
-    entry_approve,
-    entry_note_set,
-    entry_reject,
-    entry_reopen,
-    entry_text_restore,
-)
+from publishing.review.services import ReviewError, entry_approve, entry_reject, entry_text_restore
 from publishing.review.source_changes import SourceChangeError, source_changes_dismiss
+from publishing.review.submission import ReviewStep, ReviewSubmission, entry_review_submit, entry_section_adopt
 from publishing.review.wording import (
     people_edits_message,
     review_error_message,
@@ -48,33 +42,37 @@ from publishing.review.wording import (
     stale_save_message,
 )
 from translations.llm import LLMError
-from translations.revisions import SectionsEditedByPeople, StaleEdit, revision_adopt_from_draft, revision_save
+from translations.revisions import SectionsEditedByPeople, StaleEdit
 from translations.services import papers_draft_again
 
 
-def entry_review_view(model_admin, request, entry_id: int):
+def _entry_shown(model_admin, request, entry_id: int) -> Entry:
     entry = get_object_or_404(Entry.objects.select_related("paper", "day"), pk=entry_id)
     if not model_admin.has_view_permission(request, entry):
         raise PermissionDenied
-    stale: StaleEdit | None = None
-    if request.method == "POST" and {"_source_redraft", "_source_dismiss"} & set(request.POST):
-        if not model_admin.has_change_permission(request, entry):
-            raise PermissionDenied
-        return _source_change_answer(request, entry)
+    return entry
+
+
+def _saved_message(revision) -> str:
+    return _("Saved revision %(number)d.") % {"number": revision.number}
+
+
+def entry_review_view(model_admin, request, entry_id: int):
+    entry = _entry_shown(model_admin, request, entry_id)
     if request.method != "POST":
         return _entry_review_response(model_admin, request, entry_review_page(entry=entry), form=None)
     if not model_admin.has_change_permission(request, entry):
         raise PermissionDenied
+    if {"_source_redraft", "_source_dismiss"} & set(request.POST):
+        return _source_change_answer(request, entry)
     form = EntryTextForm(request.POST)
+    stale: StaleEdit | None = None
     if form.is_valid():
         try:
-            return _apply(request, entry, form)
+            return _entry_form_answer(request, entry, form)
         except StaleEdit as exc:
             stale = exc
-            form.add_error(None, stale_save_message(exc))
-            # The page now shows what changed up to that revision: saving again goes on top of it.
-            form.data = form.data.copy()
-            form.data["base_revision"] = exc.current.number
+            _stale_save_refused(form, exc)
         except SectionsEditedByPeople as exc:
             form.add_error(None, people_edits_message(exc))
         except ReviewError as exc:
@@ -94,6 +92,13 @@ def _entry_review_response(model_admin, request, page: EntryReviewPage, *, form:
         "form": form,
         "can_review": request.user.has_perm(REVIEW_ENTRY),
     })
+
+
+def _stale_save_refused(form: EntryTextForm, stale: StaleEdit) -> None:
+    form.add_error(None, stale_save_message(stale))
+    # The page now shows what changed up to that revision: saving again goes on top of it.
+    form.data = form.data.copy()
+    form.data["base_revision"] = stale.current.number
 
 
 def _source_change_answer(request, entry: Entry):
@@ -120,50 +125,40 @@ def _source_change_answer(request, entry: Entry):
     return redirect("admin:publishing_entry_review", entry.pk)
 
 
-def _apply(request, entry: Entry, form: EntryTextForm):
-    """Save the text (if changed), then do what the pressed button asks; return a redirect or None."""
-    adopt = form.section_to_adopt
-    if adopt:
-        # Take one section of the newest machine draft; the form's own edits are not saved by this button.
-        draft = entry.paper.machine_drafts.succeeded().newest()
-        if draft is None:
-            raise ReviewError(_("There is no machine draft to adopt a section from."), code="no_draft")
-        adopted = revision_adopt_from_draft(
-            draft=draft, fields=[adopt], author=request.user, base_number=form.cleaned_data["base_revision"]
-        )
+def _entry_form_answer(request, entry: Entry, form: EntryTextForm):
+    """Do what the pressed button asks and tell the outcome; domain refusals are raised to the caller."""
+    base_number = form.cleaned_data["base_revision"]
+    if form.section_to_adopt:
+        # Takes one section of the newest machine draft; the form's own edits are not saved by this button.
+        adopted = entry_section_adopt(entry=entry, user=request.user, section=form.section_to_adopt,
+                                      base_number=base_number)
         if adopted:
-            messages.success(request, _("Saved revision %(number)d.") % {"number": adopted.number})
+            messages.success(request, _saved_message(adopted))
         return redirect("admin:publishing_entry_review", entry.pk)
-    revision = revision_save(
-        paper=entry.paper,
-        author=request.user,
-        text=form.text(),
-        base_number=form.cleaned_data["base_revision"],
-        comment=form.cleaned_data["comment"],
+    submitted = entry_review_submit(
+        entry=entry, user=request.user, text=form.text(), base_number=base_number,
+        note=form.cleaned_data["editor_note"], comment=form.cleaned_data["comment"],
+        step=form.step, despite_errors=form.cleaned_data["despite_errors"],
     )
-    entry = entry_note_set(entry=entry, user=request.user, note=form.cleaned_data["editor_note"])
-    seen = revision.number if revision else form.cleaned_data["base_revision"]
-    if "_approve" in request.POST:
-        try:
-            entry = entry_approve(entry=entry, user=request.user, seen_revision=seen,
-                                  despite_errors=form.cleaned_data["despite_errors"])
-        except CheckErrorsNotConfirmed as exc:
-            # The text is saved; the page shows it again with its findings and the confirmation box.
-            if revision:
-                messages.success(request, _("Saved revision %(number)d.") % {"number": revision.number})
-            messages.error(request, str(exc))
-            return redirect("admin:publishing_entry_review", entry.pk)
-        messages.success(request, _("Approved %(id)s.") % {"id": entry.paper.arxiv_id})
-    elif "_reject" in request.POST:
-        entry = entry_reject(entry=entry, user=request.user, note=form.cleaned_data["editor_note"])
-        messages.success(request, _("Rejected %(id)s.") % {"id": entry.paper.arxiv_id})
-    elif "_reopen" in request.POST:
-        entry = entry_reopen(entry=entry, user=request.user)
-    elif revision:
-        messages.success(request, _("Saved revision %(number)d.") % {"number": revision.number})
-    if {"_save_next", "_approve", "_reject"} & set(request.POST):
-        return _to_next_to_review(request, entry)
+    _submission_told(request, submitted, form.step)
+    if form.then_next and submitted.unconfirmed is None:
+        return _to_next_to_review(request, submitted.entry)
     return redirect("admin:publishing_entry_review", entry.pk)
+
+
+def _submission_told(request, submitted: ReviewSubmission, step: ReviewStep) -> None:
+    arxiv_id = submitted.entry.paper.arxiv_id
+    if submitted.unconfirmed is not None:
+        # The text is saved; the page shows it again with its findings and the confirmation box.
+        if submitted.revision:
+            messages.success(request, _saved_message(submitted.revision))
+        messages.error(request, str(submitted.unconfirmed))
+    elif step is ReviewStep.APPROVE:
+        messages.success(request, _("Approved %(id)s.") % {"id": arxiv_id})
+    elif step is ReviewStep.REJECT:
+        messages.success(request, _("Rejected %(id)s.") % {"id": arxiv_id})
+    elif step is ReviewStep.SAVE and submitted.revision:
+        messages.success(request, _saved_message(submitted.revision))
 
 
 def _to_next_to_review(request, entry: Entry):
