@@ -125,6 +125,10 @@ class DayReviewActionForm(forms.Form):
         """The revision number the editor saw for `entry` (None: the page showed no text)."""
         return self.cleaned_data.get(self.seen_key(entry))
 
+    def seen_revisions(self) -> dict[int, int | None]:
+        """For each ticked entry (by id), the revision number the editor saw."""
+        return {entry.pk: self.seen_revision(entry) for entry in self.cleaned_data["entry"]}
+
 
 class RevisionRestoreForm(forms.Form):
     """The history page's Restore button: which revision of the paper, on top of which current one."""
@@ -165,6 +169,13 @@ class RevisionCompareForm(forms.Form):
 
     a = VersionKeyField(label="A")
     b = VersionKeyField(label="B")
+
+    def chosen_keys(self) -> tuple[str | None, str | None]:
+        """The two keys to compare: None where the editor chose none (the page picks), and "" for both
+        when a key names no version (compare nothing rather than something not asked for)."""
+        if not self.is_valid():
+            return "", ""
+        return self.cleaned_data["a"] or None, self.cleaned_data["b"] or None
 
 
 class DayPublishForm(forms.Form):

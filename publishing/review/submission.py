@@ -1,6 +1,6 @@
 """What the editors' review pages post, as use cases: the entry page's form (its text and note saved,
-then approved, rejected or reopened) in one transaction, and a section adopted from a newer machine
-draft.
+then approved, rejected or reopened) in one transaction; a section adopted from a newer machine
+draft; and the day page's approval or rejection of the ticked entries.
 
 They call the services that own each change (translations.revisions for the text,
 publishing.review.services for the entry's state and note), which check and log it.
@@ -9,6 +9,7 @@ publishing.review.services for the entry's state and note), which check and log 
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -110,3 +111,35 @@ def entry_section_adopt(*, entry: Entry, user, section: str, base_number: int) -
         raise ReviewError(_("There is no machine draft to adopt a section from."), code="no_draft")
     return revision_adopt_from_draft(draft=draft, fields=[section], author=user, base_number=base_number)
 
+
+@dataclass(frozen=True)
+class EntriesDecided:
+    done: int
+    refused: list[ReviewError]  # in the entries' order
+
+
+def entries_decide(
+    *,
+    entries: Iterable[Entry],
+    user,
+    approve: bool,
+    seen: Mapping[int, int | None],
+    despite_errors: bool = False,
+) -> EntriesDecided:
+    """Approve (or reject) each of `entries`; `seen` maps an entry's id to the revision the editor saw.
+
+    Each entry in its own transaction, on purpose: one refused (moved meanwhile, text changed since
+    the editor saw it, check errors not confirmed) leaves the others done, and each refusal is told.
+    """
+    done, refused = 0, []
+    for entry in entries:
+        try:
+            if approve:
+                entry_approve(entry=entry, user=user, seen_revision=seen.get(entry.pk), despite_errors=despite_errors)
+            else:
+                entry_reject(entry=entry, user=user)
+        except ReviewError as exc:
+            refused.append(exc)
+        else:
+            done += 1
+    return EntriesDecided(done=done, refused=refused)

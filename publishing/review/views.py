@@ -32,9 +32,15 @@ from publishing.review.pages import (
     entry_revisions_page,
     page_context,
 )
-from publishing.review.services import ReviewError, entry_approve, entry_reject, entry_text_restore
+from publishing.review.services import ReviewError, entry_text_restore
 from publishing.review.source_changes import SourceChangeError, source_changes_dismiss
-from publishing.review.submission import ReviewStep, ReviewSubmission, entry_review_submit, entry_section_adopt
+from publishing.review.submission import (
+    ReviewStep,
+    ReviewSubmission,
+    entries_decide,
+    entry_review_submit,
+    entry_section_adopt,
+)
 from publishing.review.wording import (
     people_edits_message,
     review_error_message,
@@ -188,43 +194,42 @@ def _error_messages(request, form, *, prefix: str) -> None:
 
 
 def entry_revisions_view(model_admin, request, entry_id: int):
-    entry = get_object_or_404(Entry.objects.select_related("paper", "day"), pk=entry_id)
-    if not model_admin.has_view_permission(request, entry):
-        raise PermissionDenied
+    entry = _entry_shown(model_admin, request, entry_id)
     if request.method == "POST":
         if not model_admin.has_change_permission(request, entry):
             raise PermissionDenied
-        form = RevisionRestoreForm(request.POST, paper=entry.paper)
-        if not form.is_valid():
-            _error_messages(request, form, prefix=_("Not restored:"))
-            return redirect("admin:publishing_entry_revisions", entry.pk)
-        number = form.cleaned_data["restore"]
-        try:
-            restored = entry_text_restore(
-                entry=entry, user=request.user, number=number, base_number=form.cleaned_data["base_revision"]
-            )
-        except StaleEdit as exc:
-            messages.error(request, stale_restore_message(exc))
-        except ReviewError as exc:
-            messages.error(request, review_error_message(exc))
-        else:
-            if restored:
-                messages.success(
-                    request, _("Revision %(old)d restored as revision %(new)d.") % {"old": number, "new": restored.number}
-                )
+        _restore_answer(request, entry)
         return redirect("admin:publishing_entry_revisions", entry.pk)
-
     compare = RevisionCompareForm(request.GET)
-    if compare.is_valid():  # unchosen (None): the page picks the first machine draft and the newest revision
-        a_key, b_key = compare.cleaned_data["a"] or None, compare.cleaned_data["b"] or None
-    else:  # a key naming no version: compare nothing rather than something not asked for
-        a_key = b_key = ""
+    a_key, b_key = compare.chosen_keys()
     return TemplateResponse(request, "admin/publishing/entry_revisions.html", {
         **model_admin.admin_site.each_context(request),
         **page_context(entry_revisions_page(entry=entry, a_key=a_key, b_key=b_key)),
         "opts": Entry._meta,
         "compare_form": compare,
     })
+
+
+def _restore_answer(request, entry: Entry) -> None:
+    """The history page's Restore button, told in messages."""
+    form = RevisionRestoreForm(request.POST, paper=entry.paper)
+    if not form.is_valid():
+        _error_messages(request, form, prefix=_("Not restored:"))
+        return
+    number = form.cleaned_data["restore"]
+    try:
+        restored = entry_text_restore(
+            entry=entry, user=request.user, number=number, base_number=form.cleaned_data["base_revision"]
+        )
+    except StaleEdit as exc:
+        messages.error(request, stale_restore_message(exc))
+    except ReviewError as exc:
+        messages.error(request, review_error_message(exc))
+    else:
+        if restored:
+            messages.success(
+                request, _("Revision %(old)d restored as revision %(new)d.") % {"old": number, "new": restored.number}
+            )
 
 
 def day_review_view(model_admin, request, day_id: int):
@@ -242,27 +247,8 @@ def day_review_view(model_admin, request, day_id: int):
     if request.method == "POST" and "_acknowledge" in request.POST:
         return _day_acknowledge_from_review(request, day)
     if request.method == "POST":
-        form = DayReviewActionForm(request.POST, day=day)
-        if not form.is_valid():
-            _error_messages(request, form, prefix=_("Nothing done:"))
-            return redirect("admin:publishing_digestday_review", day.pk)
-        done, refused = 0, []
-        for entry in form.cleaned_data["entry"]:
-            try:
-                if form.cleaned_data["action"] == "approve":
-                    entry_approve(entry=entry, user=request.user, seen_revision=form.seen_revision(entry),
-                                  despite_errors=form.cleaned_data["despite_errors"])
-                else:
-                    entry_reject(entry=entry, user=request.user)
-                done += 1
-            except ReviewError as exc:
-                refused.append(review_error_message(exc))
-        if done:
-            messages.success(request, _("%(count)d entries done.") % {"count": done})
-        for reason in refused:
-            messages.error(request, reason)
+        _decide_answer(request, day)
         return redirect("admin:publishing_digestday_review", day.pk)
-
     return TemplateResponse(request, "admin/publishing/day_review.html", {
         **model_admin.admin_site.each_context(request),
         **page_context(day_review_page(day=day)),
@@ -278,6 +264,22 @@ def _acknowledge_form(request, day: DigestDay) -> DayAcknowledgeForm | None:
     if day.status == DigestDay.Status.NEEDS_ATTENTION and request.user.has_perm(PUBLISH_DAY):
         return DayAcknowledgeForm(day=day)
     return None
+
+
+def _decide_answer(request, day: DigestDay) -> None:
+    """The day page's approve / reject of the ticked entries, told in messages (one per refusal)."""
+    form = DayReviewActionForm(request.POST, day=day)
+    if not form.is_valid():
+        _error_messages(request, form, prefix=_("Nothing done:"))
+        return
+    decided = entries_decide(
+        entries=form.cleaned_data["entry"], user=request.user, approve=form.cleaned_data["action"] == "approve",
+        seen=form.seen_revisions(), despite_errors=form.cleaned_data["despite_errors"],
+    )
+    if decided.done:
+        messages.success(request, _("%(count)d entries done.") % {"count": decided.done})
+    for refused in decided.refused:
+        messages.error(request, review_error_message(refused))
 
 
 def _day_acknowledge_from_review(request, day: DigestDay):

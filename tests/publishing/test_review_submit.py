@@ -12,7 +12,7 @@ from django.urls import reverse
 from publishing.models import Entry
 from publishing.review import services
 from publishing.review.services import ReviewError, entry_approve, entry_reject
-from publishing.review.submission import ReviewStep, entry_review_submit, entry_section_adopt
+from publishing.review.submission import ReviewStep, entries_decide, entry_review_submit, entry_section_adopt
 from tests.builders import demo_day_collected, demo_texts_recorded, user_in
 from translations.models import Revision
 from translations.revisions import StaleEdit, revision_saved, text_current
@@ -146,6 +146,14 @@ def test_adopting_from_a_paper_without_a_draft_is_refused(db, editor):
     assert refused.value.code == "no_draft"
     with pytest.raises(PermissionDenied):
         entry_section_adopt(entry=waiting, user=user_in(None, "visitor"), section="title_zh", base_number=0)
+
+
+def test_deciding_ticked_entries_does_each_alone_and_tells_every_refusal(entries, editor, other_editor):
+    submit(entries[1], other_editor, title_zh="改过的标题")  # the day page showed revision 1
+    decided = entries_decide(entries=entries[:3], user=editor, approve=True,
+                             seen={entry.pk: 1 for entry in entries[:3]})
+    assert decided.done == 2 and [refusal.code for refusal in decided.refused] == ["changed_since_read"]
+    assert [Entry.objects.get(pk=entry.pk).state for entry in entries[:3]] == ["approved", "in_review", "approved"]
 
 
 def review_url(entry):
