@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from papers.models import Paper
 from publishing.models import DayTransition, DigestDay, Entry, ScheduledPublication
 from publishing.posts.post_text import MAX_MARKDOWN_CHARS
+from publishing.review.submission import ReviewStep
 from translations.models import Revision
 
 # Revision numbers and draft ids go no higher than PostgreSQL's integer; a larger one names nothing.
@@ -58,6 +59,19 @@ class EntryTextForm(forms.Form):
     def section_to_adopt(self) -> str:
         """The text field to take from the newest machine draft, or "" for a plain save."""
         return self.cleaned_data["_adopt"]
+
+    # The page's buttons, by name; a post naming several does the first of these.
+    STEP_BUTTONS = (("_approve", ReviewStep.APPROVE), ("_reject", ReviewStep.REJECT), ("_reopen", ReviewStep.REOPEN))
+
+    @property
+    def step(self) -> ReviewStep:
+        """What the pressed button does after saving: "Save" and "Save and next" only save."""
+        return next((step for button, step in self.STEP_BUTTONS if button in self.data), ReviewStep.SAVE)
+
+    @property
+    def then_next(self) -> bool:
+        """Whether the pressed button goes on to the day's next entry to review."""
+        return bool({"_save_next", "_approve", "_reject"} & set(self.data))
 
 
 class EntriesField(forms.ModelMultipleChoiceField):
@@ -111,6 +125,10 @@ class DayReviewActionForm(forms.Form):
         """The revision number the editor saw for `entry` (None: the page showed no text)."""
         return self.cleaned_data.get(self.seen_key(entry))
 
+    def seen_revisions(self) -> dict[int, int | None]:
+        """For each ticked entry (by id), the revision number the editor saw."""
+        return {entry.pk: self.seen_revision(entry) for entry in self.cleaned_data["entry"]}
+
 
 class RevisionRestoreForm(forms.Form):
     """The history page's Restore button: which revision of the paper, on top of which current one."""
@@ -151,6 +169,13 @@ class RevisionCompareForm(forms.Form):
 
     a = VersionKeyField(label="A")
     b = VersionKeyField(label="B")
+
+    def chosen_keys(self) -> tuple[str | None, str | None]:
+        """The two keys to compare: None where the editor chose none (the page picks), and "" for both
+        when a key names no version (compare nothing rather than something not asked for)."""
+        if not self.is_valid():
+            return "", ""
+        return self.cleaned_data["a"] or None, self.cleaned_data["b"] or None
 
 
 class DayPublishForm(forms.Form):

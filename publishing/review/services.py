@@ -63,12 +63,12 @@ class CheckErrorsNotConfirmed(ReviewError):
         )
 
 
-def _require_reviewer(user) -> None:
+def require_reviewer(user) -> None:
     if user is None or not user.has_perm(REVIEW_ENTRY):
         raise PermissionDenied("only editors can approve, reject or reopen entries")
 
 
-def _require_editor(user) -> None:
+def require_editor(user) -> None:
     if user is None or not user.has_perm(CHANGE_ENTRY):
         raise PermissionDenied("only editors can change an entry's text or note")
 
@@ -101,7 +101,7 @@ def entry_approve(*, entry: Entry, user, seen_revision: int | None = None, despi
     Text with error-severity check findings is approved only with `despite_errors` (the editor
     confirmed); the override is kept on the entry and in its history, naming the checks.
     """
-    _require_reviewer(user)
+    require_reviewer(user)
     entry = _locked(entry)
     current = text_current(entry.paper)
     if current is None:
@@ -129,7 +129,7 @@ def entry_approve(*, entry: Entry, user, seen_revision: int | None = None, despi
 
 @transaction.atomic
 def entry_reject(*, entry: Entry, user, note: str = "") -> Entry:
-    _require_reviewer(user)
+    require_reviewer(user)
     entry = _locked(entry)
     _move(entry, Entry.State.REJECTED, **_approval_cleared(), **({"editor_note": note} if note else {}))
     audit_log(user=user, obj=entry, message=f"Rejected{': ' + note if note else ''}")
@@ -138,7 +138,7 @@ def entry_reject(*, entry: Entry, user, note: str = "") -> Entry:
 
 @transaction.atomic
 def entry_reopen(*, entry: Entry, user) -> Entry:
-    _require_reviewer(user)
+    require_reviewer(user)
     entry = _locked(entry)
     _move(entry, Entry.State.IN_REVIEW, **_approval_cleared())
     audit_log(user=user, obj=entry, message="Reopened for review")
@@ -148,7 +148,7 @@ def entry_reopen(*, entry: Entry, user) -> Entry:
 @transaction.atomic
 def entry_note_set(*, entry: Entry, user, note: str) -> Entry:
     """Set the note editors leave on an entry for each other; setting the same note again changes nothing."""
-    _require_editor(user)
+    require_editor(user)
     entry = _locked(entry)
     if entry.editor_note != note:
         entry.editor_note = note
@@ -164,7 +164,7 @@ def entry_text_restore(*, entry: Entry, user, number: int, base_number: int) -> 
     Returns the new revision, or None when the text already reads so. Raises ReviewError for a
     revision the paper does not have, StaleEdit when a revision newer than `base_number` exists.
     """
-    _require_editor(user)
+    require_editor(user)
     old = entry.paper.revisions.filter(number=number).first()
     if old is None:
         raise ReviewError(_("%(arxiv_id)s has no revision %(number)d."), code="no_such_revision",
