@@ -39,7 +39,7 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [], pattern=r"https?://\
 
 INSTALLED_APPS = [
     # Django's admin, with the newsroom's site (editorial roles let people in; the site's name).
-    "publishing.apps.NewsroomAdminConfig",
+    "newsroom.apps.NewsroomAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "papers",
     "translations",
     "publishing",
+    "newsroom",
     "delivery",
     "public",
     "demo",

@@ -1,6 +1,6 @@
 """The newsroom's admin site: who may enter, what the login form says, the site's name, set-password links.
 
-It replaces Django's default site (publishing.apps.NewsroomAdminConfig.default_site), so
+It replaces Django's default site (newsroom.apps.NewsroomAdminConfig.default_site), so
 `admin.site` and every `@admin.register` use it unchanged.
 """
 
@@ -16,7 +16,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from publishing.team import user_may_enter_admin
+from newsroom.team import user_may_enter_admin
 
 
 class NewsroomLoginForm(AdminAuthenticationForm):

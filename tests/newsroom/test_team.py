@@ -10,7 +10,7 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import translation
 
-from publishing.admin_site import NewsroomLoginForm
+from newsroom.admin_site import NewsroomLoginForm
 
 LOGIN = "/admin/login/"
 STRONG_PASSWORD = "quiet vocoder 2026 lantern"

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from publishing.team import ROLE_GROUPS, editor_add, set_password_url
+from newsroom.team import ROLE_GROUPS, editor_add, set_password_url
 
 
 class Command(BaseCommand):
