@@ -84,9 +84,9 @@ def populate(papers: int, subscribers: int):
     from django.contrib.auth import get_user_model
     from django.utils import timezone
 
+    from delivery.models import Subscriber
     from papers.models import Paper
     from publishing.days.windows import digest_window
-    from delivery.models import Subscriber
     from publishing.models import DigestDay, Publication, PublishedPaper
 
     bench_public = _bench_public()
@@ -150,8 +150,8 @@ def main() -> None:
         if args.database_url:
             call_command("flush", interactive=False, verbosity=0)
         from delivery.edition import Edition, email_edition_prepare
-        from delivery.sending import email_deliveries_send_all
         from delivery.models import EmailDelivery, Subscriber
+        from delivery.sending import email_deliveries_send_all
 
         publication = populate(args.papers, args.subscribers)
         print("populated", flush=True)

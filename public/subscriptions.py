@@ -21,7 +21,6 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from public.views import CONTENT_SECURITY_POLICY
 from delivery.subscribers import (
     SubscriptionError,
     confirmation_read,
@@ -31,6 +30,7 @@ from delivery.subscribers import (
     subscriber_subscribe,
     subscriber_unsubscribe,
 )
+from public.views import CONTENT_SECURITY_POLICY
 
 logger = logging.getLogger(__name__)
 

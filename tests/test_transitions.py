@@ -14,7 +14,7 @@ import pytest
 from django.apps import apps
 from django.db import models
 
-from digest_site.transitions import Transitions, TransitionNotAllowed
+from digest_site.transitions import TransitionNotAllowed, Transitions
 
 REPO = Path(__file__).resolve().parents[1]
 PROJECT_APPS = ("papers", "translations", "publishing", "delivery")

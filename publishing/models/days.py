@@ -1,6 +1,7 @@
 """Digest days: a date's window, what its fetches found and kept, and where its pipeline stands."""
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import connection, models
@@ -12,6 +13,9 @@ from django.utils.translation import pgettext_lazy
 
 from digest_site.transitions import Transitions
 from publishing.days.windows import current_digest_date, digest_timezone
+
+if TYPE_CHECKING:
+    from publishing.models.publications import Publication
 
 
 class DigestDayQuerySet(models.QuerySet):

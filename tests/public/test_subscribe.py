@@ -9,9 +9,9 @@ from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
-from public.subscriptions import MAILS_PER_ADDRESS, REQUESTS_PER_CLIENT
 from delivery.models import Subscriber
 from delivery.subscribers import CONFIRMATION_SALT
+from public.subscriptions import MAILS_PER_ADDRESS, REQUESTS_PER_CLIENT
 from publishing.posts.publication import day_publish
 from tests.builders import approve_all
 
