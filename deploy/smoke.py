@@ -4,8 +4,8 @@
 
 1. Makes a site environment from deploy/site.env.example with only what a site changes (its secret,
    host, database, Redis, folders, ports), on PostgreSQL at 127.0.0.1:5432 (a database of its own,
-   arxiv_digest_smoke, made afresh) and Redis at 127.0.0.1:6379 as the broker, in database 14, which
-   it owns: it empties that database, and no other, before and after.
+   arxiv_digest_smoke, made afresh, dropped after a run that passed) and Redis at 127.0.0.1:6379 as
+   the broker, in database 14, which it owns: it empties that database, and no other, before and after.
 2. Runs the command docs/deploy.md gives for one machine, read from the page itself
    (`./deploy/up.sh /etc/arxiv-digest/site.env`, with its own file): install, the release step, then
    gunicorn and a qcluster worker under honcho.
@@ -389,6 +389,9 @@ def main() -> int:
         else:
             checks.fail(f"up.sh ended early with status {up.returncode}")
         broker.flushdb()
+        if not checks.failed:  # a failed run's database stays for a look, until the next run
+            with psycopg.connect(f"{POSTGRES}/postgres", autocommit=True) as connection:
+                connection.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
     return finish(checks, workdir, started)
 
 
