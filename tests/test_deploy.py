@@ -205,7 +205,7 @@ def test_what_the_image_copies_exists_and_local_state_stays_out():
         if instruction == "COPY":
             assert (REPO / argument.split()[0]).exists(), argument
     ignored = (DEPLOY / "Dockerfile.dockerignore").read_text(encoding="utf-8").split()
-    assert {".git", ".venv", "var", "deploy/site.env", "deploy/secret_key"} <= set(ignored)
+    assert {".git", ".venv", "var", "deploy/site.env", "deploy/secret_key", "deploy/.env"} <= set(ignored)
 
 
 def test_collectstatic_as_the_image_build_runs_it_needs_no_database_and_hashes_and_compresses(tmp_path):
