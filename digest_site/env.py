@@ -9,6 +9,7 @@ import datetime as dt
 import os
 import re
 import zoneinfo
+from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -112,6 +113,16 @@ def env_dates(name: str) -> list[dt.date]:
     return dates
 
 
+def env_path(name: str, default: Path) -> Path:
+    """An absolute path: every process (web, workers, commands, a unit's WorkingDirectory) must mean the same place."""
+    value = env_str(name)
+    if not value:
+        return default
+    if not Path(value).is_absolute():
+        raise ImproperlyConfigured(f"{name} must be an absolute path such as /var/lib/arxiv-digest/static, not {value!r}")
+    return Path(value)
+
+
 def env_choice(name: str, default: str, choices: set[str]) -> str:
     value = env_str(name, default).lower()
     if value not in choices:
@@ -127,3 +138,30 @@ def env_url(name: str, default: str) -> str:
             f"{name} must be an http:// or https:// address such as https://digest.example.org, not {value!r}"
         )
     return value.rstrip("/")
+
+
+# NAME=value, the value bare or in double quotes (for spaces); nothing that one reader expands
+# and another keeps ($, backslashes, single quotes, backquotes).
+_ENV_FILE_LINE = re.compile(r"""([A-Za-z_][A-Za-z0-9_]*)=(?:([^\s"'`\\$#]*)|"([^"'`\\$]*)")""")
+
+
+def env_file_values(path: Path) -> dict[str, str]:
+    """The variables of an environment file such as deploy/site.env.example, in the one form that
+    honcho (`-e`), systemd (`EnvironmentFile=`) and docker compose (`env_file:`) read alike:
+    NAME=value lines, comments and blank lines; a value with spaces in double quotes. Any other
+    line raises ImproperlyConfigured naming the file and the line."""
+    values: dict[str, str] = {}
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        match = _ENV_FILE_LINE.fullmatch(line)
+        if not match:
+            raise ImproperlyConfigured(
+                f"{path}:{number}: not NAME=value, NAME=\"value with spaces\" or a comment "
+                f"(no $, backslash or quotes inside a value): {line!r}"
+            )
+        name, bare, quoted = match.groups()
+        if name in values:
+            raise ImproperlyConfigured(f"{path}:{number}: {name} is set twice")
+        values[name] = quoted if quoted is not None else bare
+    return values

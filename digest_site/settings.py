@@ -17,6 +17,7 @@ from digest_site.env import (
     env_float,
     env_int,
     env_list,
+    env_path,
     env_str,
     env_time,
     env_timezone,
@@ -58,6 +59,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files from the app itself (no web server needed for the admin's CSS); before the
+    # others, so a stylesheet costs no session or locale work.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -126,7 +130,20 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = VAR_DIR / "static"
+# Where collectstatic puts the files WhiteNoise serves; the container image collects them at build
+# time into a folder of its own, outside the data volume.
+STATIC_ROOT = env_path("STATIC_ROOT", VAR_DIR / "static")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Outside DEBUG: names with a content hash (cached for ever by browsers) and gzip / Brotli
+    # copies, made by collectstatic; a page naming a file collectstatic did not see fails loudly.
+    # Under DEBUG the files come straight from the apps, with no collectstatic.
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
 
 # Security: strict by default outside DEBUG; a proxy terminating TLS sets the header below.
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -136,9 +153,17 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
     CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", True)
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+    # Probes (a container's healthcheck, a monitor on the machine) ask over plain HTTP and want
+    # the answer, not a redirect to HTTPS.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0, minimum=0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
     if env_bool("USE_X_FORWARDED_PROTO", False):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # For a proxy that sends the browser's host in X-Forwarded-Host instead of passing Host on:
+    # the CSRF check compares the browser's Origin (with its port) with the host Django sees.
+    USE_X_FORWARDED_HOST = env_bool("USE_X_FORWARDED_HOST", False)
 
 LOGGING = {
     "version": 1,

@@ -13,7 +13,8 @@ import os
 PROJECT_VARIABLES = (
     "DIGEST_VAR_DIR", "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "CSRF_TRUSTED_ORIGINS", "DATABASE_URL",
     "LANGUAGE_CODE", "TIME_ZONE", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE", "SECURE_SSL_REDIRECT",
-    "SECURE_HSTS_SECONDS", "USE_X_FORWARDED_PROTO", "LOG_LEVEL",
+    "SECURE_HSTS_SECONDS", "SECURE_HSTS_INCLUDE_SUBDOMAINS", "SECURE_HSTS_PRELOAD", "USE_X_FORWARDED_PROTO",
+    "USE_X_FORWARDED_HOST", "STATIC_ROOT", "LOG_LEVEL",
     "DIGEST_CATEGORIES", "DIGEST_ANCHOR", "DIGEST_TIMEZONE", "DIGEST_LOOKBACK_DAYS", "DIGEST_PRIMARY_ONLY",
     "DIGEST_INCLUDE_KEYWORDS", "DIGEST_EXCLUDE_KEYWORDS", "DIGEST_ANNOUNCE_TYPES",
     "DIGEST_VISIBILITY_GRACE_HOURS", "DIGEST_ARXIV_HOLIDAYS",
@@ -54,6 +55,11 @@ if os.environ.get(ENVIRONMENT_CLEANED) != "1":
 from digest_site.settings import *  # noqa: E402,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# No collectstatic before the tests: static files come from the apps, as under DEBUG (the hashed,
+# compressed copies of production are tried by deploy/smoke.py and tests/test_deploy.py).
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
 Q_CLUSTER = {**Q_CLUSTER, "sync": os.environ.get("Q_SYNC", "1") == "1"}  # noqa: F405
 
 # A file, not memory, for SQLite's test database: real django-q2 clusters started by the

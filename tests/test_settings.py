@@ -40,6 +40,10 @@ def start_up(tmp_path, **variables) -> subprocess.CompletedProcess:
         ({"DEBUG": "1", "EMAIL_BACKEND": "sendmail"}, "EMAIL_BACKEND"),
         ({"DEBUG": "1", "EMAIL_PORT": "smtp"}, "EMAIL_PORT"),
         ({"DEBUG": "1", "EMAIL_USE_TLS": "maybe"}, "EMAIL_USE_TLS"),
+        ({"DEBUG": "1", "STATIC_ROOT": "var/static"}, "STATIC_ROOT"),
+        ({"DEBUG": "0", "SECRET_KEY": "k", "SECURE_HSTS_INCLUDE_SUBDOMAINS": "maybe"}, "SECURE_HSTS_INCLUDE_SUBDOMAINS"),
+        ({"DEBUG": "0", "SECRET_KEY": "k", "SECURE_HSTS_PRELOAD": "2"}, "SECURE_HSTS_PRELOAD"),
+        ({"DEBUG": "0", "SECRET_KEY": "k", "USE_X_FORWARDED_HOST": "proxy"}, "USE_X_FORWARDED_HOST"),
     ],
 )
 def test_bad_value_stops_start_up_naming_the_variable(tmp_path, variables, named):
@@ -127,3 +131,75 @@ def test_the_callers_settings_variables_do_not_reach_the_tests(tmp_path):
     assert callers == settings_under()
     assert (callers["DEBUG"], callers["LANGUAGE_CODE"], callers["DIGEST_LLM_MODEL"]) == ("False", "'zh-hans'", "''")
     assert callers["SECRET_KEY"] == repr("tests-only-not-a-secret")
+
+
+def settings_of(tmp_path, names, **variables) -> dict:
+    """The named settings, as repr(), of a process started on digest_site.settings with these variables."""
+    base = {k: v for k, v in os.environ.items() if k not in PROJECT_VARIABLES and k != ENVIRONMENT_CLEANED}
+    base.update(DIGEST_VAR_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="digest_site.settings", **variables)
+    script = (
+        "import json, django; django.setup(); from django.conf import settings; "
+        f"print(json.dumps({{name: repr(getattr(settings, name, None)) for name in {list(names)!r}}}))"
+    )
+    result = subprocess.run([sys.executable, "-c", script], env=base, cwd=REPO_ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_the_proxy_and_hsts_variables_reach_the_settings(tmp_path):
+    names = ("SECURE_HSTS_INCLUDE_SUBDOMAINS", "SECURE_HSTS_PRELOAD", "USE_X_FORWARDED_HOST", "SECURE_REDIRECT_EXEMPT")
+    off = settings_of(tmp_path, names, DEBUG="0", SECRET_KEY="k")
+    on = settings_of(tmp_path, names, DEBUG="0", SECRET_KEY="k", SECURE_HSTS_INCLUDE_SUBDOMAINS="1",
+                     SECURE_HSTS_PRELOAD="yes", USE_X_FORWARDED_HOST="on")
+    assert [off[name] for name in names[:3]] == ["False"] * 3
+    assert [on[name] for name in names[:3]] == ["True"] * 3
+    # Probes over plain HTTP get their answer, not a redirect to HTTPS.
+    assert on["SECURE_REDIRECT_EXEMPT"] == repr([r"^healthz$", r"^readyz$"])
+
+
+def test_static_files_are_hashed_and_compressed_outside_debug_and_plain_under_it(tmp_path):
+    production = settings_of(tmp_path, ["STORAGES", "STATIC_ROOT", "MIDDLEWARE"], DEBUG="0", SECRET_KEY="k")
+    development = settings_of(tmp_path, ["STORAGES", "STATIC_ROOT"], DEBUG="1")
+    assert "whitenoise.storage.CompressedManifestStaticFilesStorage" in production["STORAGES"]
+    assert "django.contrib.staticfiles.storage.StaticFilesStorage" in development["STORAGES"]
+    assert production["STATIC_ROOT"] == repr(tmp_path / "static")  # under DIGEST_VAR_DIR by default
+    assert "'whitenoise.middleware.WhiteNoiseMiddleware'" in production["MIDDLEWARE"]
+
+
+def test_static_root_can_be_moved_out_of_the_var_dir(tmp_path):
+    moved = settings_of(tmp_path, ["STATIC_ROOT"], DEBUG="1", STATIC_ROOT="/app/static")
+    assert moved["STATIC_ROOT"] == repr(Path("/app/static"))
+
+
+def test_an_env_file_is_read_as_honcho_systemd_and_compose_agree(tmp_path):
+    env_file = tmp_path / "site.env"
+    env_file.write_text('# a comment\n\nDEBUG=0\nEMPTY=\nFROM="arXiv Daily <digest@example.org>"\nURL=postgres://u:p@h:5432/d\n')
+    assert env.env_file_values(env_file) == {
+        "DEBUG": "0", "EMPTY": "", "FROM": "arXiv Daily <digest@example.org>", "URL": "postgres://u:p@h:5432/d",
+    }
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "export DEBUG=0",  # a shell's, not systemd's
+        "SECRET_KEY=a$b",  # compose expands $b, systemd and honcho do not
+        "DEFAULT_FROM_EMAIL=arXiv Daily <digest@example.org>",  # honcho drops the spaces
+        "NAME='single quotes'",
+        "DEBUG=0  # an inline comment is part of the value for systemd",
+        'PATH_ON_WINDOWS="C:\\new"',
+        "not a line",
+    ],
+)
+def test_an_env_file_line_the_readers_would_read_differently_is_refused(tmp_path, line):
+    env_file = tmp_path / "site.env"
+    env_file.write_text(f"DEBUG=0\n{line}\n")
+    with pytest.raises(ImproperlyConfigured, match=r"site.env:2: "):
+        env.env_file_values(env_file)
+
+
+def test_an_env_file_that_sets_a_variable_twice_is_refused(tmp_path):
+    env_file = tmp_path / "site.env"
+    env_file.write_text("DEBUG=0\nDEBUG=1\n")
+    with pytest.raises(ImproperlyConfigured, match="site.env:2: DEBUG is set twice"):
+        env.env_file_values(env_file)
