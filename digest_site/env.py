@@ -6,6 +6,7 @@ Secrets can also come from a file: `NAME_FILE=/run/secrets/name`.
 """
 
 import datetime as dt
+import email.utils
 import os
 import re
 import zoneinfo
@@ -127,3 +128,21 @@ def env_url(name: str, default: str) -> str:
             f"{name} must be an http:// or https:// address such as https://digest.example.org, not {value!r}"
         )
     return value.rstrip("/")
+
+
+def env_addresses(name: str) -> list[tuple[str, str]]:
+    """Mail addresses as "Name <a@example.org>, b@example.org" → [("Name", "a@example.org"), ("", "b@example.org")]."""
+    value = env_str(name)
+    if not value:
+        return []
+    addresses = []
+    for person, address in email.utils.getaddresses([value]):
+        if not person and not address:  # a blank between commas
+            continue
+        if not re.fullmatch(r"[^@\s<>,]+@[^@\s<>,]+\.[^@\s<>,]+", address):
+            raise ImproperlyConfigured(
+                f"{name} must list mail addresses as 'Name <someone@example.org>, other@example.org', not {value!r}"
+            )
+        if address not in [known for _person, known in addresses]:
+            addresses.append((person, address))
+    return addresses

@@ -40,6 +40,9 @@ def start_up(tmp_path, **variables) -> subprocess.CompletedProcess:
         ({"DEBUG": "1", "EMAIL_BACKEND": "sendmail"}, "EMAIL_BACKEND"),
         ({"DEBUG": "1", "EMAIL_PORT": "smtp"}, "EMAIL_PORT"),
         ({"DEBUG": "1", "EMAIL_USE_TLS": "maybe"}, "EMAIL_USE_TLS"),
+        ({"DEBUG": "1", "LOG_FORMAT": "xml"}, "LOG_FORMAT"),
+        ({"DEBUG": "1", "DJANGO_ADMINS": "Ops <ops at example.org>"}, "DJANGO_ADMINS"),
+        ({"DEBUG": "1", "SENTRY_TRACES_SAMPLE_RATE": "2"}, "SENTRY_TRACES_SAMPLE_RATE"),
     ],
 )
 def test_bad_value_stops_start_up_naming_the_variable(tmp_path, variables, named):
