@@ -121,8 +121,11 @@ def env_choice(name: str, default: str, choices: set[str]) -> str:
 
 
 def env_url(name: str, default: str) -> str:
-    """An http(s) address with a host and no query, e.g. https://digest.example.org; without a trailing slash."""
+    """An http(s) address with a host and no query, e.g. https://digest.example.org; without a trailing slash.
+    With an empty default the variable is optional: unset or empty gives ""."""
     value = env_str(name, default)
+    if not value and not default:
+        return ""
     if not re.fullmatch(r"https?://[^/?#\s]+(/[^?#\s]*)?", value):
         raise ImproperlyConfigured(
             f"{name} must be an http:// or https:// address such as https://digest.example.org, not {value!r}"

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "publishing",
     "newsroom",
     "delivery",
+    "monitoring",
     "public",
     "demo",
 ]
@@ -134,6 +135,8 @@ STATIC_ROOT = VAR_DIR / "static"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# A load balancer probes the process over plain HTTP: the probes answer there, never a redirect to HTTPS.
+SECURE_REDIRECT_EXEMPT = [r"^(healthz|readyz|metrics)$"]
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
     CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", True)
@@ -293,6 +296,16 @@ DIGEST_EMAIL_CONFIRM_HOURS = env_int("DIGEST_EMAIL_CONFIRM_HOURS", 48, minimum=1
 DIGEST_EMAIL_BATCH_SIZE = env_int("DIGEST_EMAIL_BATCH_SIZE", 100, minimum=1)
 # Django's error mails (ADMINS) come from this address.
 SERVER_EMAIL = env_str("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
+
+# --- Health, alerts to the team, metrics ----------------------------------------
+# Who hears when something fails (an incident opens) and when it recovers: mail, and / or a chat webhook.
+DIGEST_ALERT_EMAILS = env_addresses("DIGEST_ALERT_EMAILS")
+DIGEST_ALERT_WEBHOOK_URL = env_url("DIGEST_ALERT_WEBHOOK_URL", "")
+# The webhook's body: auto (from the address's host: Slack, Feishu / Lark, DingTalk, else generic JSON).
+DIGEST_ALERT_WEBHOOK_KIND = env_choice("DIGEST_ALERT_WEBHOOK_KIND", "auto",
+                                       {"auto", "generic", "slack", "feishu", "dingtalk"})
+# /metrics answers only with `Authorization: Bearer <this token>`; unset, /metrics is a 404.
+DIGEST_METRICS_TOKEN = env_str("DIGEST_METRICS_TOKEN")
 
 # --- Error reports (Sentry, or a server speaking its protocol) -------------------
 SENTRY_DSN = env_str("SENTRY_DSN")

@@ -42,6 +42,9 @@ def start_up(tmp_path, **variables) -> subprocess.CompletedProcess:
         ({"DEBUG": "1", "EMAIL_USE_TLS": "maybe"}, "EMAIL_USE_TLS"),
         ({"DEBUG": "1", "LOG_FORMAT": "xml"}, "LOG_FORMAT"),
         ({"DEBUG": "1", "DJANGO_ADMINS": "Ops <ops at example.org>"}, "DJANGO_ADMINS"),
+        ({"DEBUG": "1", "DIGEST_ALERT_EMAILS": "oncall@example.org, nobody"}, "DIGEST_ALERT_EMAILS"),
+        ({"DEBUG": "1", "DIGEST_ALERT_WEBHOOK_URL": "hooks.slack.com/services/x"}, "DIGEST_ALERT_WEBHOOK_URL"),
+        ({"DEBUG": "1", "DIGEST_ALERT_WEBHOOK_KIND": "teams"}, "DIGEST_ALERT_WEBHOOK_KIND"),
         ({"DEBUG": "1", "SENTRY_TRACES_SAMPLE_RATE": "2"}, "SENTRY_TRACES_SAMPLE_RATE"),
     ],
 )
