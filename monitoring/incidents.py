@@ -41,11 +41,16 @@ class Evaluation:
     def lines(self) -> list[str]:
         if self.skipped:
             return [f"incidents not evaluated: {self.skipped}"]
-        lines = [f"opened {incident}: {incident.first_detail}" + _told(incident.alerted_at, incident.alert_error)
+        lines = [f"opened {_name(incident)}: {incident.first_detail}" + _told(incident.alerted_at, incident.alert_error)
                  for incident in self.opened]
-        lines += [f"resolved {incident}" + _told(incident.recovery_alerted_at, incident.recovery_error)
+        lines += [f"resolved {_name(incident)}" + _told(incident.recovery_alerted_at, incident.recovery_error)
                   for incident in self.resolved]
         return lines + [f"incidents open: {self.still_open}"]
+
+
+def _name(incident: Incident) -> str:
+    """The part's name as check_health's lines print it (not the admin's translated label), and the subject."""
+    return f"{incident.kind} {incident.subject}".strip()
 
 
 def _told(sent_at: dt.datetime | None, error: str) -> str:
