@@ -120,17 +120,19 @@ def env_choice(name: str, default: str, choices: set[str]) -> str:
     return value
 
 
-def env_url(name: str, default: str) -> str:
-    """An http(s) address with a host and no query, e.g. https://digest.example.org; without a trailing slash.
+def env_url(name: str, default: str, *, query: bool = False) -> str:
+    """An http(s) address with a host, e.g. https://digest.example.org; without a trailing slash and, unless
+    `query`, without a query (a webhook's address may carry one: DingTalk's access_token).
     With an empty default the variable is optional: unset or empty gives ""."""
     value = env_str(name, default)
     if not value and not default:
         return ""
-    if not re.fullmatch(r"https?://[^/?#\s]+(/[^?#\s]*)?", value):
+    path = r"(/[^?#\s]*)?(\?[^#\s]*)?" if query else r"(/[^?#\s]*)?"
+    if not re.fullmatch(r"https?://[^/?#\s]+" + path, value):
         raise ImproperlyConfigured(
             f"{name} must be an http:// or https:// address such as https://digest.example.org, not {value!r}"
         )
-    return value.rstrip("/")
+    return value if query else value.rstrip("/")
 
 
 def env_addresses(name: str) -> list[tuple[str, str]]:

@@ -300,7 +300,7 @@ SERVER_EMAIL = env_str("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 # --- Health, alerts to the team, metrics ----------------------------------------
 # Who hears when something fails (an incident opens) and when it recovers: mail, and / or a chat webhook.
 DIGEST_ALERT_EMAILS = env_addresses("DIGEST_ALERT_EMAILS")
-DIGEST_ALERT_WEBHOOK_URL = env_url("DIGEST_ALERT_WEBHOOK_URL", "")
+DIGEST_ALERT_WEBHOOK_URL = env_url("DIGEST_ALERT_WEBHOOK_URL", "", query=True)
 # The webhook's body: auto (from the address's host: Slack, Feishu / Lark, DingTalk, else generic JSON).
 DIGEST_ALERT_WEBHOOK_KIND = env_choice("DIGEST_ALERT_WEBHOOK_KIND", "auto",
                                        {"auto", "generic", "slack", "feishu", "dingtalk"})

@@ -76,6 +76,12 @@ def test_helpers_parse_and_refuse(monkeypatch):
         env.env_int("X_INT", 1, minimum=0)
     monkeypatch.setenv("X_BOOL", "yes")
     assert env.env_bool("X_BOOL", False) is True
+    monkeypatch.setenv("X_HOOK", "https://oapi.dingtalk.com/robot/send?access_token=abc")
+    assert env.env_url("X_HOOK", "", query=True) == "https://oapi.dingtalk.com/robot/send?access_token=abc"
+    with pytest.raises(ImproperlyConfigured, match="X_HOOK must be an http"):
+        env.env_url("X_HOOK", "")  # a site's address takes no query
+    monkeypatch.setenv("X_HOOK", "")
+    assert env.env_url("X_HOOK", "", query=True) == ""
 
 
 def test_sqlite_from_database_url_gets_the_locking_options_workers_need(tmp_path):
