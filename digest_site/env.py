@@ -6,6 +6,7 @@ Secrets can also come from a file: `NAME_FILE=/run/secrets/name`.
 """
 
 import datetime as dt
+import email.utils
 import os
 import re
 import zoneinfo
@@ -130,14 +131,19 @@ def env_choice(name: str, default: str, choices: set[str]) -> str:
     return value
 
 
-def env_url(name: str, default: str) -> str:
-    """An http(s) address with a host and no query, e.g. https://digest.example.org; without a trailing slash."""
+def env_url(name: str, default: str, *, query: bool = False) -> str:
+    """An http(s) address with a host, e.g. https://digest.example.org; without a trailing slash and, unless
+    `query`, without a query (a webhook's address may carry one: DingTalk's access_token).
+    With an empty default the variable is optional: unset or empty gives ""."""
     value = env_str(name, default)
-    if not re.fullmatch(r"https?://[^/?#\s]+(/[^?#\s]*)?", value):
+    if not value and not default:
+        return ""
+    path = r"(/[^?#\s]*)?(\?[^#\s]*)?" if query else r"(/[^?#\s]*)?"
+    if not re.fullmatch(r"https?://[^/?#\s]+" + path, value):
         raise ImproperlyConfigured(
             f"{name} must be an http:// or https:// address such as https://digest.example.org, not {value!r}"
         )
-    return value.rstrip("/")
+    return value if query else value.rstrip("/")
 
 
 # NAME=value, the value bare or in double quotes (for spaces); nothing that one reader expands
@@ -165,3 +171,21 @@ def env_file_values(path: Path) -> dict[str, str]:
             raise ImproperlyConfigured(f"{path}:{number}: {name} is set twice")
         values[name] = quoted if quoted is not None else bare
     return values
+
+
+def env_addresses(name: str) -> list[tuple[str, str]]:
+    """Mail addresses as "Name <a@example.org>, b@example.org" → [("Name", "a@example.org"), ("", "b@example.org")]."""
+    value = env_str(name)
+    if not value:
+        return []
+    addresses = []
+    for person, address in email.utils.getaddresses([value]):
+        if not person and not address:  # a blank between commas
+            continue
+        if not re.fullmatch(r"[^@\s<>,]+@[^@\s<>,]+\.[^@\s<>,]+", address):
+            raise ImproperlyConfigured(
+                f"{name} must list mail addresses as 'Name <someone@example.org>, other@example.org', not {value!r}"
+            )
+        if address not in [known for _person, known in addresses]:
+            addresses.append((person, address))
+    return addresses

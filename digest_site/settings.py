@@ -11,6 +11,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from digest_site.env import (
+    env_addresses,
     env_bool,
     env_choice,
     env_dates,
@@ -23,6 +24,7 @@ from digest_site.env import (
     env_timezone,
     env_url,
 )
+from digest_site.log_format import TEXT_FORMAT
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("DIGEST_VAR_DIR", str(BASE_DIR / "var")))
@@ -53,6 +55,7 @@ INSTALLED_APPS = [
     "publishing",
     "newsroom",
     "delivery",
+    "monitoring",
     "public",
     "demo",
 ]
@@ -149,6 +152,8 @@ STORAGES = {
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# A load balancer probes the process over plain HTTP: the probes answer there, never a redirect to HTTPS.
+SECURE_REDIRECT_EXEMPT = [r"^(healthz|readyz|metrics)$"]
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
     CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", True)
@@ -165,19 +170,35 @@ if not DEBUG:
     # the CSRF check compares the browser's Origin (with its port) with the host Django sees.
     USE_X_FORWARDED_HOST = env_bool("USE_X_FORWARDED_HOST", False)
 
+# Every line carries its time, level and logger; LOG_FORMAT=json writes one JSON object per line.
+LOG_FORMAT = env_choice("LOG_FORMAT", "text", {"text", "json"})
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "text": {"format": TEXT_FORMAT},
+        "json": {"()": "digest_site.log_format.JsonLineFormatter"},
+    },
+    "filters": {"require_debug_false": {"()": "django.utils.log.RequireDebugFalse"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT},
+        # Django's error mails to ADMINS (a request that ended in a 500), as in Django's own defaults.
+        "mail_admins": {"class": "django.utils.log.AdminEmailHandler", "level": "ERROR",
+                        "filters": ["require_debug_false"]},
+    },
     "root": {"handlers": ["console"], "level": env_choice("LOG_LEVEL", "info", {"debug", "info", "warning", "error"}).upper()},
     "loggers": {
         # Django's own console handler would print its messages a second time beside the root's.
-        "django": {"handlers": [], "propagate": True},
+        "django": {"handlers": ["mail_admins"], "propagate": True},
+        # runserver's request lines, in the same format as every other line.
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
         # A line per HTTP request drowns the commands' one-line summaries; failures are reported by the callers.
         "httpx": {"level": "WARNING"},
         "httpcore": {"level": "WARNING"},
     },
 }
+# Who gets Django's error mails: "Name <someone@example.org>, other@example.org".
+ADMINS = env_addresses("DJANGO_ADMINS")
 
 # --- The digest ---------------------------------------------------------------
 ARXIV_CATEGORY_PATTERN = r"[a-z]+(-[a-z]+)?(\.[A-Za-z]+(-[a-z]+)?)?"
@@ -298,3 +319,26 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "arXiv 每日论文速递 <di
 DIGEST_EMAIL_CONFIRM_HOURS = env_int("DIGEST_EMAIL_CONFIRM_HOURS", 48, minimum=1)
 # Messages per sending task; each task opens one SMTP connection for its batch.
 DIGEST_EMAIL_BATCH_SIZE = env_int("DIGEST_EMAIL_BATCH_SIZE", 100, minimum=1)
+# Django's error mails (ADMINS) come from this address.
+SERVER_EMAIL = env_str("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
+
+# --- Health, alerts to the team, metrics ----------------------------------------
+# Who hears when something fails (an incident opens) and when it recovers: mail, and / or a chat webhook.
+DIGEST_ALERT_EMAILS = env_addresses("DIGEST_ALERT_EMAILS")
+DIGEST_ALERT_WEBHOOK_URL = env_url("DIGEST_ALERT_WEBHOOK_URL", "", query=True)
+# The webhook's body: auto (from the address's host: Slack, Feishu / Lark, DingTalk, else generic JSON).
+DIGEST_ALERT_WEBHOOK_KIND = env_choice("DIGEST_ALERT_WEBHOOK_KIND", "auto",
+                                       {"auto", "generic", "slack", "feishu", "dingtalk"})
+# /metrics answers only with `Authorization: Bearer <this token>`; unset, /metrics is a 404.
+DIGEST_METRICS_TOKEN = env_str("DIGEST_METRICS_TOKEN")
+
+# --- Error reports (Sentry, or a server speaking its protocol) -------------------
+SENTRY_DSN = env_str("SENTRY_DSN")
+SENTRY_ENVIRONMENT = env_str("SENTRY_ENVIRONMENT")
+SENTRY_TRACES_SAMPLE_RATE = env_float("SENTRY_TRACES_SAMPLE_RATE", 0.0, minimum=0)
+if SENTRY_TRACES_SAMPLE_RATE > 1:
+    raise ImproperlyConfigured(f"SENTRY_TRACES_SAMPLE_RATE must be between 0 and 1, not {SENTRY_TRACES_SAMPLE_RATE:g}")
+if SENTRY_DSN:
+    from digest_site.error_reports import sentry_init
+
+    sentry_init(dsn=SENTRY_DSN, environment=SENTRY_ENVIRONMENT, traces_sample_rate=SENTRY_TRACES_SAMPLE_RATE)

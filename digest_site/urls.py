@@ -8,6 +8,8 @@ urlpatterns = [
     re_path(r"^admin/publishing/(?P<model>subscriber|emaildelivery|webhookendpoint|webhookdelivery)/(?P<rest>.*)$",
             RedirectView.as_view(url="/admin/delivery/%(model)s/%(rest)s", permanent=True, query_string=True)),
     path("admin/", admin.site.urls),
+    # /healthz, /readyz, /metrics (by name, as public's: digest_site imports no domain app).
+    path("", include("monitoring.urls")),
     path("", include("public.urls")),
 ]
 

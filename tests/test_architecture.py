@@ -1,6 +1,7 @@
 """The apps import one way: public → delivery → publishing → translations → papers; newsroom (the
-people and the admin site) stands beside delivery above publishing; nothing imports public, newsroom
-or demo (the demo's command, which runs every app)."""
+people and the admin site) stands beside delivery above publishing; monitoring (health, incidents,
+alerts, metrics) stands beside public at the top, since it watches every app; nothing imports public,
+newsroom, monitoring or demo (the demo's command, which runs every app)."""
 
 import ast
 from pathlib import Path
@@ -10,14 +11,15 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 # Each app, and the project apps it must never import.
 FORBIDDEN = {
-    "papers": {"translations", "publishing", "newsroom", "delivery", "public", "demo"},
-    "translations": {"publishing", "newsroom", "delivery", "public", "demo"},
-    "publishing": {"newsroom", "delivery", "public", "demo"},
-    "newsroom": {"delivery", "public", "demo"},
-    "delivery": {"newsroom", "public", "demo"},
-    "public": {"newsroom", "demo"},
+    "papers": {"translations", "publishing", "newsroom", "delivery", "monitoring", "public", "demo"},
+    "translations": {"publishing", "newsroom", "delivery", "monitoring", "public", "demo"},
+    "publishing": {"newsroom", "delivery", "monitoring", "public", "demo"},
+    "newsroom": {"delivery", "monitoring", "public", "demo"},
+    "delivery": {"newsroom", "monitoring", "public", "demo"},
+    "monitoring": {"newsroom", "public", "demo"},
+    "public": {"newsroom", "monitoring", "demo"},
     "demo": set(),  # the top: it may import every app
-    "digest_site": {"demo", "public", "newsroom", "delivery", "publishing", "translations", "papers"},
+    "digest_site": {"demo", "public", "monitoring", "newsroom", "delivery", "publishing", "translations", "papers"},
 }
 
 

@@ -44,6 +44,12 @@ def start_up(tmp_path, **variables) -> subprocess.CompletedProcess:
         ({"DEBUG": "0", "SECRET_KEY": "k", "SECURE_HSTS_INCLUDE_SUBDOMAINS": "maybe"}, "SECURE_HSTS_INCLUDE_SUBDOMAINS"),
         ({"DEBUG": "0", "SECRET_KEY": "k", "SECURE_HSTS_PRELOAD": "2"}, "SECURE_HSTS_PRELOAD"),
         ({"DEBUG": "0", "SECRET_KEY": "k", "USE_X_FORWARDED_HOST": "proxy"}, "USE_X_FORWARDED_HOST"),
+        ({"DEBUG": "1", "LOG_FORMAT": "xml"}, "LOG_FORMAT"),
+        ({"DEBUG": "1", "DJANGO_ADMINS": "Ops <ops at example.org>"}, "DJANGO_ADMINS"),
+        ({"DEBUG": "1", "DIGEST_ALERT_EMAILS": "oncall@example.org, nobody"}, "DIGEST_ALERT_EMAILS"),
+        ({"DEBUG": "1", "DIGEST_ALERT_WEBHOOK_URL": "hooks.slack.com/services/x"}, "DIGEST_ALERT_WEBHOOK_URL"),
+        ({"DEBUG": "1", "DIGEST_ALERT_WEBHOOK_KIND": "teams"}, "DIGEST_ALERT_WEBHOOK_KIND"),
+        ({"DEBUG": "1", "SENTRY_TRACES_SAMPLE_RATE": "2"}, "SENTRY_TRACES_SAMPLE_RATE"),
     ],
 )
 def test_bad_value_stops_start_up_naming_the_variable(tmp_path, variables, named):
@@ -74,6 +80,12 @@ def test_helpers_parse_and_refuse(monkeypatch):
         env.env_int("X_INT", 1, minimum=0)
     monkeypatch.setenv("X_BOOL", "yes")
     assert env.env_bool("X_BOOL", False) is True
+    monkeypatch.setenv("X_HOOK", "https://oapi.dingtalk.com/robot/send?access_token=abc")
+    assert env.env_url("X_HOOK", "", query=True) == "https://oapi.dingtalk.com/robot/send?access_token=abc"
+    with pytest.raises(ImproperlyConfigured, match="X_HOOK must be an http"):
+        env.env_url("X_HOOK", "")  # a site's address takes no query
+    monkeypatch.setenv("X_HOOK", "")
+    assert env.env_url("X_HOOK", "", query=True) == ""
 
 
 def test_sqlite_from_database_url_gets_the_locking_options_workers_need(tmp_path):

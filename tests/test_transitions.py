@@ -17,7 +17,7 @@ from django.db import models
 from digest_site.transitions import TransitionNotAllowed, Transitions
 
 REPO = Path(__file__).resolve().parents[1]
-PROJECT_APPS = ("papers", "translations", "publishing", "delivery")
+PROJECT_APPS = ("papers", "translations", "publishing", "delivery", "monitoring")
 STATUS_NAMES = ("status", "state")
 
 

@@ -16,6 +16,7 @@ VIEW_MODULES = [
     "public/views.py",
     "public/subscriptions.py",
     "public/feeds.py",
+    "monitoring/views.py",
 ]
 LIMIT = 10
 

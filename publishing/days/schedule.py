@@ -58,6 +58,12 @@ def watchdog_schedule_install(now: dt.datetime | None = None) -> tuple[Schedule,
 class WorkersStatus:
     alive: bool | None  # None: cannot tell (the schedules are not installed)
     message: str
+    # When the cluster's scheduler last fired the watchdog (its next run, one period back); None: never known.
+    last_beat: dt.datetime | None = None
+
+    def beat_age(self, now: dt.datetime) -> float | None:
+        """Seconds since the last heartbeat (0 while the schedule's next run is still one period ahead)."""
+        return None if self.last_beat is None else max((now - self.last_beat).total_seconds(), 0.0)
 
 
 def workers_status(now: dt.datetime | None = None) -> WorkersStatus:
@@ -68,7 +74,9 @@ def workers_status(now: dt.datetime | None = None) -> WorkersStatus:
         return WorkersStatus(None, "the schedules are not installed: run `manage.py install_schedule`")
     # The scheduler looks every 30 s or so; two periods late is no cluster.
     overdue = now - watchdog.next_run
+    last_beat = watchdog.next_run - dt.timedelta(minutes=watchdog.minutes or 1)
     if overdue > dt.timedelta(minutes=2 * (watchdog.minutes or 1)):
         since = timezone.localtime(watchdog.next_run).strftime("%Y-%m-%d %H:%M")
-        return WorkersStatus(False, f"no worker cluster has run its schedule since {since}: start `manage.py qcluster`")
-    return WorkersStatus(True, "a worker cluster is running its schedule")
+        return WorkersStatus(False, f"no worker cluster has run its schedule since {since}: start `manage.py qcluster`",
+                             last_beat)
+    return WorkersStatus(True, "a worker cluster is running its schedule", last_beat)
