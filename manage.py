@@ -3,8 +3,21 @@ import os
 import sys
 
 
+def version_line() -> str:
+    import platform
+
+    import django
+
+    from digest_site import __version__
+
+    return f"arxiv-digest {__version__} (Django {django.get_version()}, Python {platform.python_version()})"
+
+
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "digest_site.settings")
+    if sys.argv[1:] == ["--version"]:
+        print(version_line())
+        return
     from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
     from django.db import InterfaceError, OperationalError, ProgrammingError

@@ -10,6 +10,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from digest_site import __version__
 from digest_site.env import (
     env_bool,
     env_choice,
@@ -188,7 +189,7 @@ ARXIV_HTTP_BACKOFF = env_float("ARXIV_HTTP_BACKOFF", 5.0, minimum=0)
 ARXIV_EMPTY_PAGE_RETRIES = env_int("ARXIV_EMPTY_PAGE_RETRIES", 3, minimum=0)
 ARXIV_USER_AGENT = env_str(
     "ARXIV_USER_AGENT",
-    "arxiv-digest/1.0 (editorial daily digest of new arXiv papers; "
+    f"arxiv-digest/{__version__} (editorial daily digest of new arXiv papers; "
     + (f"mailto:{env_str('ARXIV_CONTACT_EMAIL')}" if env_str("ARXIV_CONTACT_EMAIL") else "no contact set")
     + ")",
 )
