@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
+    # The project's wiring (before django_q: its `qcluster` checks the migrations, then runs django-q2's).
+    "digest_site",
     "django_q",
     "papers",
     "translations",

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class DigestSiteConfig(AppConfig):
+    """The project's wiring, installed as an app for what needs one: its `qcluster` (listed before
+    django_q, so it is the one run: it checks the database's migrations first). No models."""
+
+    name = "digest_site"
+    verbose_name = "arxiv-digest"
