@@ -4,6 +4,13 @@ from delivery.schedule import deliveries_sweep
 from delivery.sending import email_batch_send
 from delivery.webhooks import webhook_delivery_send
 
+# Names these tasks had before they moved here from publishing (1.0): a task a web process of that
+# version queued still runs (digest_site/workers.py). Saved Schedules were renamed by migration 0001.
+FORMER_NAMES = {
+    "publishing.tasks.email_batch_task": "delivery.tasks.email_batch_task",
+    "publishing.tasks.webhook_delivery_task": "delivery.tasks.webhook_delivery_task",
+}
+
 
 def webhook_delivery_task(delivery_id: str | int) -> str:
     """One try of announcing a published day to a webhook endpoint."""
