@@ -239,6 +239,12 @@ if Q_CLUSTER["timeout"] < DIGEST_LLM_TIMEOUT * (DIGEST_LLM_RETRIES + 1):
 DIGEST_WATCHDOG_MINUTES = env_int("DIGEST_WATCHDOG_MINUTES", 5, minimum=1)
 # The prompt templates used for new drafts: translations/prompts/<version>/.
 DIGEST_PROMPT_VERSION = env_str("DIGEST_PROMPT_VERSION", "draft-v2")
+# A version this code lacks would queue drafts no worker of this version can write (they would wait
+# for a newer one: translations.services.draft_left_for_newer_worker).
+if not (BASE_DIR / "translations" / "prompts" / DIGEST_PROMPT_VERSION / "user.txt").is_file():
+    raise ImproperlyConfigured(
+        f"DIGEST_PROMPT_VERSION {DIGEST_PROMPT_VERSION!r} is not a prompt version of this code: choose one of the "
+        "folders in translations/prompts/ (e.g. draft-v2)")
 # Full text for grounding: arXiv's HTML rendering, else the PDF; cut to a budget of characters.
 DIGEST_FULLTEXT = env_bool("DIGEST_FULLTEXT", True)
 DIGEST_FULLTEXT_CHARS = env_int("DIGEST_FULLTEXT_CHARS", 60000, minimum=1000)

@@ -7,6 +7,7 @@ broker (tests/django_q_worker.py): what a real cluster does with them."""
 import ast
 import datetime as dt
 import logging
+import shutil
 
 import pytest
 from django.utils import timezone
@@ -18,7 +19,14 @@ from delivery.schedule import deliveries_sweep
 from delivery.subscribers import subscriber_confirm, subscriber_subscribe
 from digest_site import __version__
 from digest_site.workers import PUT_BACK_PREFIX, task_put_back
+from tests.builders import paper_build
 from tests.django_q_worker import work_off_queue
+from tests.openai_stub import draft_reply
+from translations import prompts
+from translations.models import MachineDraft
+from translations.services import draft_queue, draft_run, drafts_recover_stuck
+
+NEWER_PROMPT = "draft-v9"
 
 
 def confirmed(email):
@@ -93,3 +101,56 @@ def test_a_task_of_a_newer_version_is_left_for_a_newer_worker_and_the_sweep_stil
     assert deliveries_sweep().email_batches_queued == 1
     mail_due.refresh_from_db()
     assert mail_due.status == EmailDelivery.Status.SENT and len(editions(smtp_server)) == 1
+
+
+@pytest.fixture
+def llm(settings, local_server):
+    settings.OPENAI_BASE_URL = f"{local_server.url}/v1"
+    settings.OPENAI_API_KEY = "test-key"
+    settings.DIGEST_LLM_MODEL = "stub-model"
+    settings.DIGEST_LLM_RETRIES = 0
+    settings.DIGEST_LLM_TIMEOUT = 5
+    return local_server
+
+
+@pytest.fixture
+def newer_prompts(tmp_path, monkeypatch):
+    """Make this process a worker of a newer version: its prompts include NEWER_PROMPT."""
+    def upgrade():
+        folder = tmp_path / "prompts"
+        shutil.copytree(prompts.PROMPTS_DIR, folder, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+        shutil.copytree(prompts.PROMPTS_DIR / "draft-v2", folder / NEWER_PROMPT)
+        monkeypatch.setattr(prompts, "PROMPTS_DIR", folder)
+        prompts._template.cache_clear()
+    yield upgrade
+    prompts._template.cache_clear()
+
+
+@pytest.mark.django_db
+def test_a_draft_queued_with_a_prompt_version_this_worker_lacks_waits_for_a_newer_worker(llm, newer_prompts, caplog):
+    """The web (newer) queued a draft with draft-v9; this worker has draft-v1 and draft-v2. The draft is not
+    failed: it stays queued, says what it waits for, is handed out again later, and is logged once. A
+    worker that has draft-v9 then writes it."""
+    draft = draft_queue(paper=paper_build()).draft
+    MachineDraft.objects.filter(pk=draft.pk).update(prompt_version=NEWER_PROMPT)  # as the newer web queued it
+
+    for _ in range(2):  # taken twice by old workers (the put-back ran): still waiting, logged once
+        async_task("translations.tasks.draft_task", draft.pk, task_name=f"draft-{draft.pk}", sync=False)
+        assert work_off_queue() == 1
+    draft.refresh_from_db()
+    assert draft.status == MachineDraft.Status.QUEUED and draft.attempts == 0
+    assert draft.error == (f"waiting for a worker that has prompt version '{NEWER_PROMPT}': this worker "
+                           f"(arxiv-digest {__version__}) has draft-v1, draft-v2")
+    assert [line for line in warnings_of(caplog) if line.startswith(f"draft #{draft.pk}")] == [
+        f"draft #{draft.pk} {draft.error}; left queued for a newer worker (upgrade the workers: docs/upgrading.md)"]
+    assert list(Task.objects.values_list("success", flat=True)) == [True, True], "the task itself did not fail"
+    put_back = Schedule.objects.get()
+    assert (put_back.func, put_back.name) == ("translations.tasks.draft_task", f"{PUT_BACK_PREFIX}draft-{draft.pk}")
+    assert draft.enqueued_at > timezone.now() - dt.timedelta(seconds=10) and draft.enqueues == 2
+    assert drafts_recover_stuck().failed == 0, "the watchdog sees it handed out, not abandoned"
+
+    newer_prompts()  # a worker of the newer version takes it
+    llm.queue.append(draft_reply())
+    draft_run(draft_id=draft.pk)
+    draft.refresh_from_db()
+    assert (draft.status, draft.prompt_version, draft.error) == (MachineDraft.Status.SUCCEEDED, NEWER_PROMPT, "")

@@ -40,6 +40,7 @@ def start_up(tmp_path, **variables) -> subprocess.CompletedProcess:
         ({"DEBUG": "1", "EMAIL_BACKEND": "sendmail"}, "EMAIL_BACKEND"),
         ({"DEBUG": "1", "EMAIL_PORT": "smtp"}, "EMAIL_PORT"),
         ({"DEBUG": "1", "EMAIL_USE_TLS": "maybe"}, "EMAIL_USE_TLS"),
+        ({"DEBUG": "1", "DIGEST_PROMPT_VERSION": "draft-v9"}, "DIGEST_PROMPT_VERSION"),
     ],
 )
 def test_bad_value_stops_start_up_naming_the_variable(tmp_path, variables, named):
