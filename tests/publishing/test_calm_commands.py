@@ -80,6 +80,13 @@ def test_an_error_of_the_projects_own_escaping_a_command_is_one_line(monkeypatch
         manage.main()
 
 
+@pytest.mark.django_db
+def test_qinfo_shows_the_queue(capsys):
+    call_command("qinfo")
+    shown = capsys.readouterr().out
+    assert "Blessed is not installed" not in shown and "ORM default" in shown
+
+
 def test_the_worst_cases_in_a_real_shell_are_one_line_without_a_traceback(tmp_path):
     """The real CLI on its own SQLite file: a published day collected, drafted and published again."""
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")}
