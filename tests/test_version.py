@@ -32,3 +32,8 @@ def test_the_admin_footer_and_digest_status_show_the_version(admin_client):
 def test_arxiv_is_told_the_version(settings):
     assert settings.ARXIV_USER_AGENT.startswith(f"arxiv-digest/{__version__} (")
 
+
+def test_the_changelog_has_a_section_for_the_version():
+    changelog = (REPO_ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+    release = __version__.removesuffix(".dev0")
+    assert "## [Unreleased]" in changelog if __version__.endswith(".dev0") else f"## [{release}]" in changelog
