@@ -33,10 +33,10 @@ def manage(tmp_path, *args, timeout=120) -> subprocess.CompletedProcess:
                           cwd=REPO_ROOT, capture_output=True, text=True, timeout=timeout)
 
 
-def gunicorn(tmp_path, port: int) -> subprocess.Popen:
+def gunicorn(tmp_path, port: int, *options: str) -> subprocess.Popen:
     return subprocess.Popen(
         [str(Path(sys.executable).parent / "gunicorn"), "digest_site.wsgi", "--bind", f"127.0.0.1:{port}",
-         "--workers", "2", "--no-control-socket"],
+         "--no-control-socket", *options],
         env=environment(tmp_path), cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
@@ -70,16 +70,21 @@ def test_web_and_workers_refuse_a_database_one_migration_behind_in_one_line(tmp_
     assert workers.stderr == (f"CommandError: refusing to start the workers: the database lacks 1 migration(s) of "
                               f"this code (arxiv-digest {__version__}): {BEHIND}; run `manage.py migrate` first\n")
 
-    web = gunicorn(tmp_path, free_port())
+    refusal = (f"web: refusing to start: the database lacks 1 migration(s) of this code (arxiv-digest {__version__}): "
+               f"{BEHIND}; run `manage.py migrate` first\n")
+    # As documented: --preload, the application (and so the check) loaded once, before any worker.
+    web = gunicorn(tmp_path, free_port(), "--preload", "--workers", "2")
     output, _ = web.communicate(timeout=120)
-    assert web.returncode == 4, output  # gunicorn halts: "App failed to load", no worker after worker
-    assert f"web: refusing to start: the database lacks 1 migration(s) of this code (arxiv-digest {__version__}): " \
-           f"{BEHIND}; run `manage.py migrate` first" in output
-    assert "Traceback" not in output and "Reason: App failed to load." in output
+    assert (web.returncode, output) == (4, refusal)
+    # Without it each worker checks; gunicorn halts ("App failed to load") instead of booting worker after worker.
+    web = gunicorn(tmp_path, free_port(), "--workers", "1")
+    output, _ = web.communicate(timeout=120)
+    assert web.returncode == 4 and refusal in output and "Reason: App failed to load." in output, output
+    assert "Traceback" not in output
 
     assert manage(tmp_path, "migrate", "-v0").returncode == 0
     port = free_port()
-    web = gunicorn(tmp_path, port)
+    web = gunicorn(tmp_path, port, "--preload", "--workers", "2")
     try:
         deadline = time.monotonic() + 90
         while True:
