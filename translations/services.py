@@ -91,17 +91,18 @@ def draft_left_for_newer_worker(*, draft_id: int) -> bool:
     """Leave a draft whose prompt version this code lacks to a worker that has it; whether it was left.
 
     The version was chosen when the draft was queued (`prompt_version`), by the process that queued
-    it: a web or command of a newer version than this worker's. The draft stays as it is (never failed
-    for it) and is handed to the workers again a little later, until a worker of that version takes it.
+    it: a web or command of a newer version than this worker's. A draft this worker could claim stays
+    as it is (never failed for it) and is handed to the workers again a little later, until a worker
+    of that version takes it; one another worker holds is not this worker's business (False).
     Its `error` says what it waits for; the first worker to write that says it in the log, once.
     """
-    draft = MachineDraft.objects.filter(pk=draft_id, status__in=MachineDraft.ACTIVE).first()
+    claimable = MachineDraft.objects.filter(_claimable(timezone.now()), pk=draft_id)
+    draft = claimable.first()
     if draft is None or prompt_version_known(draft.prompt_version):
         return False
     waiting = (f"waiting for a worker that has prompt version {draft.prompt_version!r}: this worker "
                f"(arxiv-digest {__version__}) has {', '.join(prompt_versions())}")
-    if MachineDraft.objects.filter(pk=draft_id, status__in=MachineDraft.ACTIVE).exclude(error=waiting).update(
-            error=waiting):
+    if claimable.exclude(error=waiting).update(error=waiting):
         logger.warning("draft #%s %s; left queued for a newer worker (upgrade the workers: docs/upgrading.md)",
                        draft_id, waiting)
     _hand_to_workers(draft_id, later=True)
@@ -196,12 +197,16 @@ def _lease() -> dt.timedelta:
     return dt.timedelta(seconds=settings.Q_CLUSTER["timeout"])
 
 
+def _claimable(now: dt.datetime) -> Q:
+    """Drafts a worker may take: queued, or running with an expired lease (their worker died)."""
+    return Q(status=MachineDraft.Status.QUEUED) | Q(status=MachineDraft.Status.RUNNING, started_at__lt=now - _lease())
+
+
 def draft_claim(*, draft_id: int, now: dt.datetime | None = None) -> MachineDraft | None:
     """Take the draft for this worker: queued, or running with an expired lease. One claimer wins."""
     now = now or timezone.now()
-    claimable = Q(status=MachineDraft.Status.QUEUED) | Q(status=MachineDraft.Status.RUNNING, started_at__lt=now - _lease())
     claimed = MachineDraft.TRANSITIONS.move_rows(
-        MachineDraft.objects.filter(claimable, pk=draft_id), MachineDraft.Status.RUNNING,
+        MachineDraft.objects.filter(_claimable(now), pk=draft_id), MachineDraft.Status.RUNNING,
         from_states=[MachineDraft.Status.QUEUED, MachineDraft.Status.RUNNING], started_at=now,
         attempts=F("attempts") + 1, error="")  # no longer waiting for a newer worker, if it was
     if claimed != 1:
