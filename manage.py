@@ -2,9 +2,26 @@
 import os
 import sys
 
+# This project's packages: an exception class of theirs (DayStateError, PublishError, …) is a refusal
+# written for people, said in one line like a CommandError. Python's own (KeyError, …) are bugs.
+PROJECT_PACKAGES = {"papers", "translations", "publishing", "newsroom", "delivery", "public", "demo", "digest_site"}
+
+
+def version_line() -> str:
+    import platform
+
+    import django
+
+    from digest_site import __version__
+
+    return f"arxiv-digest {__version__} (Django {django.get_version()}, Python {platform.python_version()})"
+
 
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "digest_site.settings")
+    if sys.argv[1:] == ["--version"]:
+        print(version_line())
+        return
     from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
     from django.db import InterfaceError, OperationalError, ProgrammingError
@@ -24,6 +41,11 @@ def main() -> None:
         from digest_site.database_errors import database_error_hint, database_error_line
 
         sys.stderr.write(f"DatabaseError: {database_error_line(exc)}; {database_error_hint(exc)}\n")
+        sys.exit(1)
+    except Exception as exc:
+        if "--traceback" in sys.argv or type(exc).__module__.split(".")[0] not in PROJECT_PACKAGES:
+            raise
+        sys.stderr.write(f"{type(exc).__name__}: {' '.join(str(exc).split())}\n")
         sys.exit(1)
 
 

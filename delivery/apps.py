@@ -8,3 +8,8 @@ class DeliveryConfig(AppConfig):
 
     def ready(self) -> None:
         from delivery import receivers  # noqa: F401  (connects the signal receivers)
+        from delivery.tasks import FORMER_NAMES
+        from digest_site.workers import task_renamed
+
+        for former, current in FORMER_NAMES.items():
+            task_renamed(former, current)

@@ -1,14 +1,17 @@
 """The email edition's readers: subscribing (double opt-in), confirming through the signed link, unsubscribing.
 
-Subscribing makes a `pending` Subscriber and mails a signed, expiring confirmation link (the link
-carries the chosen categories and the corrections choice; following it applies them, so subscribing
-again is also how a reader changes them). Every mail carries a one-click unsubscribe link and the
-`List-Unsubscribe` / `List-Unsubscribe-Post` headers (RFC 8058).
+Subscribing makes a `pending` Subscriber and has a worker mail a signed, expiring confirmation link
+(the link carries the chosen categories and the corrections choice; following it applies them, so
+subscribing again is also how a reader changes them). The mail is a django-q2 task, so the reader's
+request never waits for the mail server, and a server that is down is tried again by the broker.
+Every mail carries a one-click unsubscribe link and the `List-Unsubscribe` / `List-Unsubscribe-Post`
+headers (RFC 8058).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import secrets
 from dataclasses import dataclass
 
@@ -16,13 +19,17 @@ from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
+from django.core.mail.message import make_msgid
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django_q.tasks import async_task
 
 from delivery.models import Subscriber
-from publishing.site_links import site_url
+from publishing.site_links import site_host, site_url
+
+logger = logging.getLogger(__name__)
 
 # Kept from when the email edition lived in publishing: links already mailed stay valid.
 CONFIRMATION_SALT = "publishing.email.confirm"
@@ -71,14 +78,43 @@ def mailbox_key(email: str) -> str:
     return f"{local.split('+', 1)[0]}@{domain}"
 
 
+# The worker's task that mails the link (a stable name: docs/upgrading.md).
+CONFIRMATION_TASK = "delivery.tasks.confirmation_mail_task"
+
+
+@dataclass(frozen=True)
+class ConfirmationRequest:
+    """What one subscription request asks for, as its confirmation link carries it: the task's arguments
+    (no address in them, kept in the task records; no secret: the link is signed when the mail is made)."""
+
+    subscriber_id: int
+    categories_text: str
+    wants_corrections: bool
+    issued_at: str  # ISO 8601, when the reader asked: links older than the reader's last step are refused
+
+    def url(self, email: str) -> str:
+        token = signing.dumps({"s": self.subscriber_id, "e": email, "c": self.categories_text,
+                               "r": self.wants_corrections, "t": self.issued_at}, salt=CONFIRMATION_SALT,
+                              compress=True)
+        return site_url("public:subscribe_confirm", token)
+
+    @property
+    def task_args(self) -> tuple:
+        return (self.subscriber_id, self.categories_text, self.wants_corrections, self.issued_at)
+
+
 @dataclass(frozen=True)
 class Subscribed:
     subscriber: Subscriber
     confirmation_url: str
+    request: ConfirmationRequest
 
 
-def subscriber_subscribe(*, email: str, categories=(), wants_corrections: bool = False) -> Subscribed:
-    """A reader asks for the email edition: make (or find) the subscriber and mail the confirmation link.
+def subscriber_subscribe(*, email: str, categories=(), wants_corrections: bool = False,
+                         by_worker: bool = True) -> Subscribed:
+    """A reader asks for the email edition: make (or find) the subscriber and have a worker mail the
+    confirmation link, once this transaction commits (`by_worker=False`: the caller mails it,
+    confirmation_mail_send(request=subscribed.request); the demo, which runs no workers).
 
     Whether the address was known is not part of the answer: the caller shows every reader the same.
     Nothing of an existing subscriber changes until the link is followed.
@@ -93,19 +129,41 @@ def subscriber_subscribe(*, email: str, categories=(), wants_corrections: bool =
                     subscriber = Subscriber.objects.create(email=email, unsubscribe_token=secrets.token_urlsafe(32))
             except IntegrityError:  # the same address, subscribing at the same moment
                 subscriber = Subscriber.objects.get(email=email)
-    token = signing.dumps({"s": subscriber.pk, "e": email, "c": chosen, "r": bool(wants_corrections),
-                           "t": timezone.now().isoformat()}, salt=CONFIRMATION_SALT, compress=True)
-    url = site_url("public:subscribe_confirm", token)
-    context = {"site_title": settings.DIGEST_SITE_TITLE, "url": url, "hours": settings.DIGEST_EMAIL_CONFIRM_HOURS,
-               "categories": chosen.split(), "wants_corrections": wants_corrections,
+    request = ConfirmationRequest(subscriber_id=subscriber.pk, categories_text=chosen,
+                                  wants_corrections=bool(wants_corrections), issued_at=timezone.now().isoformat())
+    if by_worker:
+        transaction.on_commit(lambda: _confirmation_mail_queue(request))
+    return Subscribed(subscriber=subscriber, confirmation_url=request.url(email), request=request)
+
+
+def _confirmation_mail_queue(request: ConfirmationRequest) -> None:
+    try:
+        async_task(CONFIRMATION_TASK, *request.task_args, task_name=f"confirm-{request.subscriber_id}")
+    except Exception:
+        # The broker is down. The reader sees the same page as everyone, the operator this log; the
+        # subscriber is kept, and subscribing again mails again.
+        logger.exception("subscriber #%s: the confirmation mail could not be queued", request.subscriber_id)
+
+
+def confirmation_mail_send(*, request: ConfirmationRequest) -> bool:
+    """Mail the request's confirmation link (the worker's half of subscribing); False when the subscriber
+    is gone. Its Message-ID is of the site's domain (DIGEST_SITE_URL's host), not of the machine's
+    name. A mail server's refusal raises: the broker tries the task again (Q_RETRY, Q_MAX_ATTEMPTS)."""
+    subscriber = Subscriber.objects.filter(pk=request.subscriber_id).first()
+    if subscriber is None:
+        return False
+    context = {"site_title": settings.DIGEST_SITE_TITLE, "url": request.url(subscriber.email),
+               "hours": settings.DIGEST_EMAIL_CONFIRM_HOURS, "categories": request.categories_text.split(),
+               "wants_corrections": request.wants_corrections,
                "already": subscriber.status == Subscriber.Status.CONFIRMED}
     message = EmailMultiAlternatives(
         f"请确认订阅 {settings.DIGEST_SITE_TITLE}",
         render_to_string("delivery/email/confirm.txt", context),
-        settings.DEFAULT_FROM_EMAIL, [email],
+        settings.DEFAULT_FROM_EMAIL, [subscriber.email],
+        headers={"Message-ID": make_msgid("confirm", domain=site_host())},
     )
     message.send()
-    return Subscribed(subscriber=subscriber, confirmation_url=url)
+    return True
 
 
 @dataclass(frozen=True)

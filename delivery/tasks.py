@@ -2,7 +2,15 @@
 
 from delivery.schedule import deliveries_sweep
 from delivery.sending import email_batch_send
+from delivery.subscribers import ConfirmationRequest, confirmation_mail_send
 from delivery.webhooks import webhook_delivery_send
+
+# Names these tasks had before they moved here from publishing (1.0): a task a web process of that
+# version queued still runs (digest_site/workers.py). Saved Schedules were renamed by migration 0001.
+FORMER_NAMES = {
+    "publishing.tasks.email_batch_task": "delivery.tasks.email_batch_task",
+    "publishing.tasks.webhook_delivery_task": "delivery.tasks.webhook_delivery_task",
+}
 
 
 def webhook_delivery_task(delivery_id: str | int) -> str:
@@ -19,3 +27,12 @@ def email_batch_task(publication_id: str | int) -> str:
 def deliveries_sweep_task() -> str:
     """The delivery's own schedule: days whose date has come, and due rows no task is carrying."""
     return str(deliveries_sweep())
+
+
+
+def confirmation_mail_task(subscriber_id: int, categories_text: str, wants_corrections: bool, issued_at: str) -> str:
+    """A subscription request's confirmation mail (subscriber_subscribe queues it)."""
+    sent = confirmation_mail_send(request=ConfirmationRequest(
+        subscriber_id=int(subscriber_id), categories_text=categories_text,
+        wants_corrections=bool(wants_corrections), issued_at=issued_at))
+    return "sent" if sent else "skipped (the subscriber is gone)"

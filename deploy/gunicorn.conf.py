@@ -20,3 +20,6 @@ graceful_timeout = 20
 # gunicorn's runtime control socket is not used here, and its default path ($HOME/.gunicorn/) would
 # be shared by every gunicorn of one user and is read-only under the systemd unit.
 control_socket_disable = True
+# Load the site once before the workers start, so the start-up check (a database migrated for other
+# code) runs once and a refusal is one line, not one per worker (digest_site/schema.py).
+preload_app = True

@@ -10,6 +10,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from digest_site import __version__
 from digest_site.env import (
     env_addresses,
     env_bool,
@@ -49,6 +50,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
+    # The project's wiring (before django_q: its `qcluster` checks the migrations, then runs django-q2's).
+    "digest_site",
     "django_q",
     "papers",
     "translations",
@@ -234,7 +237,7 @@ ARXIV_HTTP_BACKOFF = env_float("ARXIV_HTTP_BACKOFF", 5.0, minimum=0)
 ARXIV_EMPTY_PAGE_RETRIES = env_int("ARXIV_EMPTY_PAGE_RETRIES", 3, minimum=0)
 ARXIV_USER_AGENT = env_str(
     "ARXIV_USER_AGENT",
-    "arxiv-digest/1.0 (editorial daily digest of new arXiv papers; "
+    f"arxiv-digest/{__version__} (editorial daily digest of new arXiv papers; "
     + (f"mailto:{env_str('ARXIV_CONTACT_EMAIL')}" if env_str("ARXIV_CONTACT_EMAIL") else "no contact set")
     + ")",
 )
@@ -282,6 +285,12 @@ if Q_CLUSTER["timeout"] < DIGEST_LLM_TIMEOUT * (DIGEST_LLM_RETRIES + 1):
 DIGEST_WATCHDOG_MINUTES = env_int("DIGEST_WATCHDOG_MINUTES", 5, minimum=1)
 # The prompt templates used for new drafts: translations/prompts/<version>/.
 DIGEST_PROMPT_VERSION = env_str("DIGEST_PROMPT_VERSION", "draft-v2")
+# A version this code lacks would queue drafts no worker of this version can write (they would wait
+# for a newer one: translations.services.draft_left_for_newer_worker).
+if not (BASE_DIR / "translations" / "prompts" / DIGEST_PROMPT_VERSION / "user.txt").is_file():
+    raise ImproperlyConfigured(
+        f"DIGEST_PROMPT_VERSION {DIGEST_PROMPT_VERSION!r} is not a prompt version of this code: choose one of the "
+        "folders in translations/prompts/ (e.g. draft-v2)")
 # Full text for grounding: arXiv's HTML rendering, else the PDF; cut to a budget of characters.
 DIGEST_FULLTEXT = env_bool("DIGEST_FULLTEXT", True)
 DIGEST_FULLTEXT_CHARS = env_int("DIGEST_FULLTEXT_CHARS", 60000, minimum=1000)

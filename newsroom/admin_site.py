@@ -16,6 +16,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from digest_site import __version__
 from newsroom.team import user_may_enter_admin
 
 
@@ -59,6 +60,10 @@ class NewsroomAdminSite(admin.AdminSite):
     @property
     def site_title(self):
         return settings.DIGEST_SITE_TITLE
+
+    def each_context(self, request):
+        # The version in every page's footer: which release an editor is looking at, when reporting a problem.
+        return {**super().each_context(request), "digest_version": __version__}
 
     def has_permission(self, request):
         # An editorial role is enough: nobody has to remember to tick the staff flag as well.

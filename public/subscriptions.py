@@ -10,8 +10,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import ipaddress
-import logging
-import smtplib
 
 from django import forms
 from django.conf import settings
@@ -31,8 +29,6 @@ from delivery.subscribers import (
     subscriber_unsubscribe,
 )
 from public.views import CONTENT_SECURITY_POLICY
-
-logger = logging.getLogger(__name__)
 
 # Subscription requests one client address may make in a window, and confirmation mails one email
 # address may get in a window; past either, nothing is sent (and the client is told to wait).
@@ -105,9 +101,6 @@ def subscribe(request):
         except SubscriptionError as exc:
             form.add_error("email", str(exc))
             return render(request, "public/subscribe.html", {"form": form}, status=400)
-        except (smtplib.SMTPException, OSError):
-            # The reader sees the same page; the operator sees the log. Nothing was lost but the mail.
-            logger.exception("subscribe: the confirmation mail could not be sent")
     return render(request, "public/subscribe_sent.html", {"hours": settings.DIGEST_EMAIL_CONFIRM_HOURS})
 
 

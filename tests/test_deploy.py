@@ -107,11 +107,16 @@ def test_the_procfile_has_the_release_step_the_web_and_the_worker():
 def test_gunicorn_reads_its_config_with_the_access_log_on(tmp_path):
     env = clean_environment(DEBUG="1", DIGEST_VAR_DIR=str(tmp_path))
     gunicorn = str(Path(sys.executable).parent / "gunicorn")
+    # preload_app loads the site, whose start-up check wants a migrated database.
+    migrated = subprocess.run([sys.executable, "manage.py", "migrate", "--no-input"], env=env, cwd=REPO,
+                              capture_output=True, text=True)
+    assert migrated.returncode == 0, migrated.stderr
     result = subprocess.run([gunicorn, "--config", "deploy/gunicorn.conf.py", "--print-config", "digest_site.wsgi"],
                             env=env, cwd=REPO, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     printed = dict(re.findall(r"^(\w+)\s+= (.*)$", result.stdout, flags=re.MULTILINE))
     assert printed["accesslog"] == "-"
+    assert printed["preload_app"] == "True"  # the start-up check runs once, before the workers
     assert printed["bind"] == "['127.0.0.1:8000']"
     assert printed["control_socket_disable"] == "True"
     checked = subprocess.run([gunicorn, "--config", "deploy/gunicorn.conf.py", "--check-config", "digest_site.wsgi"],

@@ -50,6 +50,7 @@ def start_up(tmp_path, **variables) -> subprocess.CompletedProcess:
         ({"DEBUG": "1", "DIGEST_ALERT_WEBHOOK_URL": "hooks.slack.com/services/x"}, "DIGEST_ALERT_WEBHOOK_URL"),
         ({"DEBUG": "1", "DIGEST_ALERT_WEBHOOK_KIND": "teams"}, "DIGEST_ALERT_WEBHOOK_KIND"),
         ({"DEBUG": "1", "SENTRY_TRACES_SAMPLE_RATE": "2"}, "SENTRY_TRACES_SAMPLE_RATE"),
+        ({"DEBUG": "1", "DIGEST_PROMPT_VERSION": "draft-v9"}, "DIGEST_PROMPT_VERSION"),
     ],
 )
 def test_bad_value_stops_start_up_naming_the_variable(tmp_path, variables, named):

@@ -13,12 +13,21 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django_q.tasks import async_task
 
+from digest_site import __version__
+from digest_site.workers import task_put_back
 from papers.models import Paper
 from translations.fulltext import paper_source_text
 from translations.llm import LLMConfig, LLMError, reply_schema, request_draft
 from translations.memory import memory_reuse_exact
 from translations.models import MachineDraft
-from translations.prompts import PROMPT_TERMS_MAX, PaperMaterial, build_messages, current_prompt_version
+from translations.prompts import (
+    PROMPT_TERMS_MAX,
+    PaperMaterial,
+    build_messages,
+    current_prompt_version,
+    prompt_version_known,
+    prompt_versions,
+)
 from translations.quality import text_findings
 from translations.revisions import text_start_from_draft
 from translations.terminology import TermRule, glossary_matcher
@@ -65,9 +74,39 @@ def draft_enqueue(*, draft: MachineDraft) -> None:
     transaction.on_commit(lambda: _hand_to_workers(draft.pk))
 
 
-def _hand_to_workers(draft_id: int) -> None:
+DRAFT_TASK = "translations.tasks.draft_task"
+
+
+def _hand_to_workers(draft_id: int, *, later: bool = False) -> None:
+    """Queue the draft's task, now or (`later`) a little later, as a draft this worker leaves to another.
+    Either way the draft records the handing out, so the watchdog sees it is not abandoned."""
     MachineDraft.objects.filter(pk=draft_id).update(enqueued_at=timezone.now(), enqueues=F("enqueues") + 1)
-    async_task("translations.tasks.draft_task", draft_id, task_name=f"draft-{draft_id}", group="drafts")
+    if later:
+        task_put_back(func=DRAFT_TASK, args=(draft_id,), task_name=f"draft-{draft_id}")
+    else:
+        async_task(DRAFT_TASK, draft_id, task_name=f"draft-{draft_id}", group="drafts")
+
+
+def draft_left_for_newer_worker(*, draft_id: int) -> bool:
+    """Leave a draft whose prompt version this code lacks to a worker that has it; whether it was left.
+
+    The version was chosen when the draft was queued (`prompt_version`), by the process that queued
+    it: a web or command of a newer version than this worker's. A draft this worker could claim stays
+    as it is (never failed for it) and is handed to the workers again a little later, until a worker
+    of that version takes it; one another worker holds is not this worker's business (False).
+    Its `error` says what it waits for; the first worker to write that says it in the log, once.
+    """
+    claimable = MachineDraft.objects.filter(_claimable(timezone.now()), pk=draft_id)
+    draft = claimable.first()
+    if draft is None or prompt_version_known(draft.prompt_version):
+        return False
+    waiting = (f"waiting for a worker that has prompt version {draft.prompt_version!r}: this worker "
+               f"(arxiv-digest {__version__}) has {', '.join(prompt_versions())}")
+    if claimable.exclude(error=waiting).update(error=waiting):
+        logger.warning("draft #%s %s; left queued for a newer worker (upgrade the workers: docs/upgrading.md)",
+                       draft_id, waiting)
+    _hand_to_workers(draft_id, later=True)
+    return True
 
 
 def _timeout_reason() -> str:
@@ -158,14 +197,18 @@ def _lease() -> dt.timedelta:
     return dt.timedelta(seconds=settings.Q_CLUSTER["timeout"])
 
 
+def _claimable(now: dt.datetime) -> Q:
+    """Drafts a worker may take: queued, or running with an expired lease (their worker died)."""
+    return Q(status=MachineDraft.Status.QUEUED) | Q(status=MachineDraft.Status.RUNNING, started_at__lt=now - _lease())
+
+
 def draft_claim(*, draft_id: int, now: dt.datetime | None = None) -> MachineDraft | None:
     """Take the draft for this worker: queued, or running with an expired lease. One claimer wins."""
     now = now or timezone.now()
-    claimable = Q(status=MachineDraft.Status.QUEUED) | Q(status=MachineDraft.Status.RUNNING, started_at__lt=now - _lease())
     claimed = MachineDraft.TRANSITIONS.move_rows(
-        MachineDraft.objects.filter(claimable, pk=draft_id), MachineDraft.Status.RUNNING,
+        MachineDraft.objects.filter(_claimable(now), pk=draft_id), MachineDraft.Status.RUNNING,
         from_states=[MachineDraft.Status.QUEUED, MachineDraft.Status.RUNNING], started_at=now,
-        attempts=F("attempts") + 1)
+        attempts=F("attempts") + 1, error="")  # no longer waiting for a newer worker, if it was
     if claimed != 1:
         return None
     draft = MachineDraft.objects.select_related("paper").get(pk=draft_id)
@@ -206,8 +249,11 @@ def draft_run(*, draft_id: int, config: LLMConfig | None = None, client=None) ->
     rules the paper uses (most specific first; the prompt takes at most PROMPT_TERMS_MAX); ask
     the LLM; reuse the translation memory's exact matches (title, abstract sentences); run the
     named quality checks (translations.checks) on the result, with every rule; record.
-    Every failure ends as a failed draft with its error, never as an exception.
+    Every failure ends as a failed draft with its error, never as an exception. A draft of a prompt
+    version this code lacks is not claimed: it is left for a newer worker (draft_left_for_newer_worker).
     """
+    if draft_left_for_newer_worker(draft_id=draft_id):
+        return None
     draft = draft_claim(draft_id=draft_id)
     if draft is None:
         return None

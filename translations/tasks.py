@@ -5,7 +5,9 @@ from translations.services import draft_run, drafts_recover_stuck
 
 def draft_task(draft_id: int) -> str:
     draft = draft_run(draft_id=draft_id)
-    return "skipped (claimed elsewhere or finished)" if draft is None else f"draft #{draft_id} {draft.status}"
+    if draft is None:
+        return "skipped (claimed elsewhere, finished, or left for a worker that has its prompt version)"
+    return f"draft #{draft_id} {draft.status}"
 
 
 def drafts_watchdog_task() -> str:

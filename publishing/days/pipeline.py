@@ -12,6 +12,7 @@ from papers.arxiv_client import ArxivClient
 from publishing.days.collection import CollectionResult, day_collect
 from publishing.days.services import (
     DRAFT_STEP,
+    DayStateError,
     day_advance,
     day_clear_attention,
     day_flag_attention,
@@ -37,6 +38,7 @@ def day_start_drafting(*, day: DigestDay, force: bool = False, enqueue: bool = T
     With `enqueue=False` the caller runs the returned drafts itself (translate_day --sync).
     If drafts are needed but no LLM is configured, nothing is queued and the day is
     flagged with what to configure; a day whose papers are all drafted moves on anyway.
+    A published day is not drafted again (DayStateError): it would have to leave its readers first.
     """
     problem = LLMConfig.from_settings().problem
     start = DraftingStart()
@@ -45,7 +47,12 @@ def day_start_drafting(*, day: DigestDay, force: bool = False, enqueue: bool = T
         papers = [entry.paper for entry in day.entries.select_related("paper").order_by("position")]
         drafted = {draft.paper_id for draft in MachineDraft.objects.filter(paper__in=papers).succeeded()
                    .filter(paper_version=models.F("paper__version"))}
-        if problem and (force or any(paper.pk not in drafted for paper in papers)):
+        needed = force or any(paper.pk not in drafted for paper in papers)
+        if needed and day.status == DigestDay.Status.PUBLISHED:
+            raise DayStateError(f"{day.date} is published; unpublish it before drafting it again "
+                                f"(publish_day --date {day.date} --unpublish), or draft single papers again "
+                                "from the admin's Machine drafts")
+        if problem and needed:
             day_flag_attention(day=day, step=DRAFT_STEP, reason=problem)
             return DraftingStart(problem=problem)
         for paper in papers:
@@ -112,11 +119,17 @@ def days_awaiting_drafts_of(paper_id: int) -> list[DigestDay]:
 
 @dataclass(frozen=True)
 class DailyRun:
-    collection: CollectionResult
-    drafting: DraftingStart
+    collection: CollectionResult | None  # None: nothing to do, the day is published (`published`)
+    drafting: DraftingStart | None
+    published: DigestDay | None = None
 
     @property
     def summary(self) -> str:
+        if self.published is not None:
+            day = self.published
+            version = f" (version {day.live_publication.version})" if day.live_publication_id else ""
+            return (f"{day.date} is already published{version}: nothing to do (to collect it again, unpublish "
+                    f"it first: publish_day --date {day.date} --unpublish)")
         drafting = self.drafting
         if drafting.problem:
             return f"{self.collection.summary}\nDrafting not started: {drafting.problem}"
@@ -137,8 +150,14 @@ def run_daily(
 ) -> DailyRun:
     """The morning job: collect the day, then queue one drafting task per entry that needs one
     (after recovering what yesterday's dead workers left, in case no schedule does). Mail and
-    webhooks are not its business: delivery reacts to publication and sweeps on its own schedule."""
+    webhooks are not its business: delivery reacts to publication and sweeps on its own schedule.
+    A day already published is left as it is: the job has nothing to do (said, not raised: the
+    schedule's run succeeds, and a person running it twice is not told off)."""
     drafts_recover_stuck()
+    published = (DigestDay.objects.filter(date=date, status=DigestDay.Status.PUBLISHED)
+                 .select_related("live_publication").first())
+    if published is not None:
+        return DailyRun(collection=None, drafting=None, published=published)
     collection = day_collect(
         date=date, source=source, files=files, client=client, progress=progress, backfill=backfill
     )

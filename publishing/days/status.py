@@ -6,6 +6,7 @@ import datetime as dt
 
 from django.db.models import Count, Sum
 
+from digest_site import __version__
 from papers.models import FetchRun
 from publishing.days.pipeline import day_drafts
 from publishing.days.schedule import workers_status
@@ -80,4 +81,5 @@ def day_status(date: dt.date) -> dict:
             "error": last_run.error or None,
             "warning": last_run.warning or None,
         },
+        "version": __version__,  # of the code that answered (arxiv-digest's, CHANGELOG.md)
     }

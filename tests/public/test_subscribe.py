@@ -6,11 +6,11 @@ import re
 import pytest
 from django.core import signing
 from django.core.cache import cache
-from django.test import Client
+from django.test import Client, TestCase
 from django.urls import reverse
 
 from delivery.models import Subscriber
-from delivery.subscribers import CONFIRMATION_SALT
+from delivery.subscribers import CONFIRMATION_SALT, CONFIRMATION_TASK
 from public.subscriptions import MAILS_PER_ADDRESS, REQUESTS_PER_CLIENT
 from publishing.posts.publication import day_publish
 from tests.builders import approve_all
@@ -31,10 +31,13 @@ def reader():
     return Client(enforce_csrf_checks=True)
 
 
-def submit(reader, **fields):
+def submit(reader, *, mail_by_worker: bool = True, **fields):
+    """Post the form as a reader does; the request's transaction commits, and the confirmation mail's task
+    (queued on commit) runs, in this process (django-q2's sync mode), unless `mail_by_worker` is False."""
     page = reader.get(reverse("public:subscribe"))
     token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page.content).group(1).decode()
-    return reader.post(reverse("public:subscribe"), {"csrfmiddlewaretoken": token, **fields})
+    with TestCase.captureOnCommitCallbacks(execute=mail_by_worker):
+        return reader.post(reverse("public:subscribe"), {"csrfmiddlewaretoken": token, **fields})
 
 
 def post_form(reader, path):
@@ -185,3 +188,42 @@ def test_an_ipv6_client_is_limited_by_its_slash_64(smtp_server):
     assert [answer.status_code for answer in answers] == [200] * REQUESTS_PER_CLIENT[0] + [429]
     assert Client().post(reverse("public:subscribe"), {"email": "x@example.org"},
                          REMOTE_ADDR="2001:db8:1:3::1").status_code == 200, "another /64 is another client"
+
+
+@pytest.mark.django_db
+def test_the_confirmation_mail_is_a_workers_task_with_a_message_id_of_the_sites_domain(reader, smtp_server,
+                                                                                   monkeypatch):
+    """The request only queues the mail (nothing waits for the mail server); a worker sends it, its
+    Message-ID under DIGEST_SITE_URL's host, not the machine's name (`@localhost`)."""
+    from django_q.conf import Conf
+    from django_q.models import OrmQ
+
+    from tests.django_q_worker import work_off_queue
+
+    with monkeypatch.context() as queued_for_real:
+        queued_for_real.setattr(Conf, "SYNC", False)  # to the broker, as in production
+        answer = submit(reader, email="ana@example.org", categories=["cs.SD"])
+    assert answer.status_code == 200 and smtp_server.received == [], "the request sent no mail"
+    task = OrmQ.objects.get().task
+    assert (task["func"], task["name"]) == (CONFIRMATION_TASK, f"confirm-{Subscriber.objects.get().pk}")
+    assert "ana@example.org" not in repr(task["args"]), "no address in the task's records"
+
+    assert work_off_queue() == 1
+    mail = smtp_server.to("ana@example.org")[-1]
+    message_id = mail.message["Message-ID"].strip()
+    assert message_id.startswith("<") and message_id.endswith(".confirm@digest.example.org>"), message_id
+    assert post_form(reader, confirmation_path(smtp_server, "ana@example.org")).status_code == 200
+    assert Subscriber.objects.get().categories == ["cs.SD"]
+
+
+@pytest.mark.django_db
+def test_a_subscription_whose_mail_cannot_be_queued_still_gets_the_same_answer(reader, smtp_server, monkeypatch,
+                                                                              caplog):
+    def broker_down(*args, **kwargs):
+        raise ConnectionError("the broker is down")
+
+    monkeypatch.setattr("delivery.subscribers.async_task", broker_down)
+    answer = submit(reader, email="ana@example.org")
+    assert answer.status_code == 200 and "请查收确认邮件".encode() in answer.content
+    assert Subscriber.objects.get().status == "pending" and smtp_server.received == []
+    assert "the confirmation mail could not be queued" in caplog.text

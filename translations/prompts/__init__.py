@@ -58,6 +58,16 @@ def current_prompt_version() -> str:
     return settings.DIGEST_PROMPT_VERSION
 
 
+def prompt_versions() -> list[str]:
+    """The prompt versions this code has (folders with both templates), oldest name first."""
+    return sorted(path.parent.name for path in PROMPTS_DIR.glob("*/user.txt") if (path.parent / "system.txt").is_file())
+
+
+def prompt_version_known(version: str) -> bool:
+    """Whether this code can write a draft with `version` (a draft queued by a newer version may need one it lacks)."""
+    return version in prompt_versions()
+
+
 def defuse(text: str) -> str:
     """Paper text can never close or open the data fence."""
     return _MARKER_RE.sub(lambda match: match.group(0).replace("<", "‹").replace(">", "›"), text)

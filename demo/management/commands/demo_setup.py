@@ -12,7 +12,7 @@ from django.utils import timezone
 from delivery.edition import email_edition_prepare
 from delivery.models import Subscriber, WebhookDelivery, WebhookEndpoint
 from delivery.sending import email_deliveries_send_all
-from delivery.subscribers import subscriber_confirm, subscriber_subscribe
+from delivery.subscribers import confirmation_mail_send, subscriber_confirm, subscriber_subscribe
 from delivery.webhooks import publication_announce, webhook_delivery_send
 from publishing.days.windows import parse_digest_date
 from publishing.models import DigestDay
@@ -158,8 +158,9 @@ class Command(BaseCommand):
             self._step(f"the demo reader {DEMO_READER} is subscribed already")
             return
         self._step(f"the demo reader {DEMO_READER} subscribes; the confirmation mail goes to {self._mail_goes_to()}")
-        try:
-            subscribed = subscriber_subscribe(email=DEMO_READER, wants_corrections=True)
+        subscribed = subscriber_subscribe(email=DEMO_READER, wants_corrections=True, by_worker=False)
+        try:  # what a worker would do (the demo runs none)
+            confirmation_mail_send(request=subscribed.request)
         except (smtplib.SMTPException, OSError) as exc:
             self.stderr.write(f"the confirmation mail could not be sent ({exc}); set EMAIL_BACKEND=file or console "
                               "for the demo")

@@ -7,6 +7,7 @@ from tqdm import tqdm
 
 from publishing.days.pipeline import day_check_drafting, day_start_drafting
 from publishing.days.schedule import workers_status
+from publishing.days.services import DayStateError
 from publishing.management.options import DayCommand, collected_day
 from translations.services import draft_run, drafts_recover_stuck
 
@@ -38,7 +39,10 @@ class Command(DayCommand):
     def handle(self, *args, date, sync, force, **options):
         day = collected_day(date)
         drafts_recover_stuck()  # what a dead worker left is handed out again, or failed with its reason
-        start = day_start_drafting(day=day, force=force, enqueue=not sync)
+        try:
+            start = day_start_drafting(day=day, force=force, enqueue=not sync)
+        except DayStateError as exc:
+            raise CommandError(str(exc)) from None
         if start.problem:
             raise CommandError(start.problem)
         if not sync:
