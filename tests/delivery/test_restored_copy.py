@@ -93,7 +93,7 @@ def test_a_database_made_by_migrate_delivers_from_its_own_instance_with_no_comma
 
 
 def test_a_copy_under_another_instance_holds_mail_and_webhooks_until_enabled_there(
-        readers_and_endpoint, drafted_day, editor, chief, smtp_server, receiver, settings,
+        readers_and_endpoint, drafted_day, editor, chief, smtp_server, receiver, settings, client,
         django_capture_on_commit_callbacks):
     settings.DIGEST_INSTANCE = "staging.example.org"  # the same rows, seen from a copy restored elsewhere
     publish(drafted_day, editor, chief, django_capture_on_commit_callbacks)
@@ -116,6 +116,12 @@ def test_a_copy_under_another_instance_holds_mail_and_webhooks_until_enabled_the
     assert (sweep.email_batches_queued, sweep.webhooks_queued) == (0, 0) and "nothing queued: delivery held" in str(sweep)
     assert_waiting(smtp_server, receiver)
 
+    # The admin says so, on the front page and on delivery's pages.
+    client.force_login(chief)
+    for page in ("/admin/", "/admin/delivery/emaildelivery/", "/admin/delivery/"):
+        text = client.get(page).content.decode()
+        assert 'id="delivery-held"' in text and "staging.example.org" in text and "enable_delivery" in text, page
+
     with django_capture_on_commit_callbacks(execute=True):
         enabled = command("enable_delivery")
     assert enabled.count("\n") == 1
@@ -125,6 +131,7 @@ def test_a_copy_under_another_instance_holds_mail_and_webhooks_until_enabled_the
                             "1 webhook deliveries\n")
     assert_delivered_once(smtp_server, receiver)
     assert DeliverySwitch.objects.latest().instance == "staging.example.org"
+    assert 'id="delivery-held"' not in client.get("/admin/").content.decode()
 
     # Enabling again, the sweep, the shell: nobody gets anything twice.
     assert command("enable_delivery").startswith("delivery enabled for this instance 'staging.example.org' (since ")
