@@ -233,7 +233,7 @@ class RestoredCopy:
 
 @pytest.mark.timeout_sensitive
 def test_a_restored_backup_run_as_staging_mails_and_calls_nothing_until_enabled_there(
-        transactional_db, smtp_server, receiver, tmp_path, monkeypatch, django_capture_on_commit_callbacks):
+        delivery_switched_on, smtp_server, receiver, tmp_path, monkeypatch, django_capture_on_commit_callbacks):
     from django.contrib.auth.models import User
 
     from tests.builders import demo_day_drafted

@@ -23,7 +23,7 @@ def demo_setup(out: Path) -> str:
 
 
 @pytest.fixture
-def demo_settings(settings, tmp_path):
+def demo_settings(settings, tmp_path, delivery_switched_on):
     settings.DEBUG = True  # the demo's commands refuse to run without it
     settings.VAR_DIR = tmp_path  # the webhook receiver's log, not in the checkout
     settings.DIGEST_LLM_MODEL = ""
