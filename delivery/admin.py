@@ -1,11 +1,12 @@
-"""The admin of webhooks and the email edition: endpoints, subscribers, and every delivery with its answer."""
+"""The admin of webhooks and the email edition: endpoints, subscribers, every delivery with its answer, and
+who switched delivery on or off for which instance."""
 
 from collections.abc import Callable
 
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from delivery.models import EmailDelivery, Subscriber, WebhookDelivery, WebhookEndpoint
+from delivery.models import DeliverySwitch, EmailDelivery, Subscriber, WebhookDelivery, WebhookEndpoint
 from delivery.sending import email_delivery_retry
 from delivery.subscribers import subscriber_unsubscribe
 from delivery.webhooks import webhook_delivery_retry
@@ -59,6 +60,18 @@ class WebhookDeliveryAdmin(FailedRetryMixin, ReadOnlyAdminMixin, admin.ModelAdmi
         self.message_user(request, _("%(count)d deliveries will be tried again.") % {"count": retried})
 
 
+@admin.register(DeliverySwitch)
+class DeliverySwitchAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Which instance delivered from this database, since when and on whose word (the latest row rules).
+    Switched only from the shell (`enable_delivery`, `disable_delivery`), on the machine that should deliver."""
+
+    list_display = ["switched_at", "delivers_from", "switched_by"]
+    fields = list_display
+    readonly_fields = list_display
+
+    @admin.display(description=_("delivers from"))
+    def delivers_from(self, switch: DeliverySwitch) -> str:
+        return switch.instance or _("no instance (switched off)")
 
 
 @admin.register(Subscriber)

@@ -191,3 +191,29 @@ class EmailDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.publication} → {self.subscriber}"
+
+
+class DeliverySwitch(models.Model):
+    """Which instance of the site may mail readers and call webhooks from this database: the latest row rules.
+
+    A database restored elsewhere (staging, a laptop) carries the subscribers, the endpoints and the
+    schedules; until an operator switches delivery on there (`enable_delivery`), its mail and webhook
+    deliveries stay pending. Rows are only added, so the list is the history of who switched when
+    (delivery.switch writes them).
+    """
+
+    # Blank: delivery switched off, from every instance.
+    instance = models.CharField(_("instance"), max_length=200, blank=True)
+    switched_at = models.DateTimeField(_("switched at"), default=timezone.now, editable=False)
+    # "shell:ana", or "migrate (new installation)".
+    switched_by = models.CharField(_("switched by"), max_length=150)
+
+    class Meta:
+        verbose_name = _("delivery switch")
+        verbose_name_plural = _("delivery switches")
+        # By id, not time: machines' clocks may disagree, the database's sequence does not.
+        ordering = ["-id"]
+        get_latest_by = "id"
+
+    def __str__(self) -> str:
+        return f"on for {self.instance}" if self.instance else "off"

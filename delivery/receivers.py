@@ -1,9 +1,12 @@
-"""Delivery reacts to publication: a version that went live is announced and mailed (once each)."""
+"""Delivery reacts to publication: a version that went live is announced and mailed (once each); and to
+`migrate`: a new installation is switched on for its own instance (delivery.switch)."""
 
+from django.db.models.signals import post_migrate
 from django.dispatch import receiver
 
 from delivery.edition import email_edition_prepare
 from delivery.schedule import delivery_schedule_install
+from delivery.switch import delivery_enable_new_installation
 from delivery.webhooks import publication_announce
 from publishing.models import DigestDay
 from publishing.signals import day_publication_changed, schedules_installing
@@ -29,3 +32,10 @@ def email_edition_for_new_versions(sender, day, **kwargs) -> None:
 def install_the_delivery_sweep(sender, now=None, **kwargs) -> str:
     schedule, created = delivery_schedule_install(now)
     return f"Schedule {schedule.name!r} {'installed' if created else 'updated'}: {schedule.func} every {schedule.minutes} minutes"
+
+
+@receiver(post_migrate)
+def a_new_installation_delivers(sender, using, **kwargs) -> None:
+    """A database just made by `migrate` (no subscriber, no endpoint) delivers from this instance, with no command."""
+    if sender.name == "delivery":
+        delivery_enable_new_installation(using=using)

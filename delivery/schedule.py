@@ -4,6 +4,9 @@
 - deliveries that are due and that no task is carrying (a task lost with its worker, a retry whose
   Schedule was missed) are handed to the workers again. Claims are conditional updates, so a row
   handed over twice is still sent once.
+
+While delivery is held on this instance (delivery.switch) the editions and announcements are still
+prepared, but nothing is handed over: the rows wait, pending, for `enable_delivery`.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from delivery.edition import email_editions_come_due
 from delivery.models import EmailDelivery, WebhookDelivery
 from delivery.retries import BATCH_TASK, WEBHOOK_TASK
 from delivery.sending import claimable
+from delivery.switch import delivery_hold
 from delivery.webhooks import webhooks_come_due
 
 SWEEP_NAME = "arxiv-digest delivery sweep"
@@ -33,9 +37,13 @@ class Sweep:
     announcements_come_due: int
     email_batches_queued: int
     webhooks_queued: int
+    held: str = ""  # why nothing was queued: delivery is held on this instance (delivery.switch)
 
     def __str__(self) -> str:
-        return (f"come due: {self.editions_come_due} editions, {self.announcements_come_due} announcements; "
+        come_due = f"come due: {self.editions_come_due} editions, {self.announcements_come_due} announcements"
+        if self.held:
+            return f"{come_due}; nothing queued: {self.held}"
+        return (f"{come_due}; "
                 f"queued again: {self.email_batches_queued} email batches, {self.webhooks_queued} webhook deliveries")
 
 
@@ -43,6 +51,9 @@ def deliveries_sweep(*, now: dt.datetime | None = None) -> Sweep:
     """Send what has come due (the module's docstring lists what)."""
     now = now or timezone.now()
     editions, announcements = email_editions_come_due(), webhooks_come_due()
+    hold = delivery_hold()
+    if hold.held:  # their tasks would send nothing: the due rows wait, pending, until delivery is enabled here
+        return Sweep(editions, announcements, 0, 0, held=str(hold))
     publications = list(EmailDelivery.objects.filter(claimable(now)).order_by("publication_id")
                         .values_list("publication_id", flat=True).distinct())
     for publication_id in publications:

@@ -43,6 +43,7 @@ from delivery.edition import NO_PAPER_IN_CATEGORIES, Edition, edition_for
 from delivery.models import EmailDelivery, Subscriber
 from delivery.retries import BATCH_TASK, failed_retry, lease, retry_at, try_again_at
 from delivery.subscribers import subscriber_move
+from delivery.switch import delivery_hold
 
 logger = logging.getLogger(__name__)
 
@@ -65,8 +66,11 @@ class BatchResult:
     failed: int = 0
     skipped: int = 0
     more: bool = False
+    held: str = ""  # why nothing was claimed: delivery is held on this instance (delivery.switch)
 
     def __str__(self) -> str:
+        if self.held:
+            return self.held
         return (f"claimed {self.claimed}: sent {self.sent}, deferred {self.deferred}, failed {self.failed}, "
                 f"skipped {self.skipped}" + ("; more to send" if self.more else ""))
 
@@ -85,6 +89,10 @@ def _refusal(exc: Exception, email: str) -> tuple[int | None, str]:
 def email_batch_send(*, publication_id: int, now: dt.datetime | None = None, batch_size: int | None = None,
                      queue_next: bool = True) -> BatchResult:
     """Claim and send one batch of a version's deliveries (the steps are in the module's docstring)."""
+    hold = delivery_hold()
+    if hold.held:  # a copy restored elsewhere, or delivery switched off: the rows wait, pending, unclaimed
+        logger.warning("email edition of publication %s not sent: %s", publication_id, hold)
+        return BatchResult(held=str(hold))
     now = now or timezone.now()
     batch_size = batch_size or settings.DIGEST_EMAIL_BATCH_SIZE
     claim = uuid.uuid4().hex
@@ -198,6 +206,8 @@ def email_deliveries_send_all(*, publication_id: int | None = None, now: dt.date
     for publication in publications:
         while True:
             batch = email_batch_send(publication_id=publication, now=now, queue_next=False)
+            if batch.held:
+                return batch
             for name in ("claimed", "sent", "deferred", "failed", "skipped"):
                 setattr(total, name, getattr(total, name) + getattr(batch, name))
             if not batch.claimed or not batch.more:

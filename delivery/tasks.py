@@ -3,6 +3,7 @@
 from delivery.schedule import deliveries_sweep
 from delivery.sending import email_batch_send
 from delivery.subscribers import ConfirmationRequest, confirmation_mail_send
+from delivery.switch import delivery_hold
 from delivery.webhooks import webhook_delivery_send
 
 # Names these tasks had before they moved here from publishing (1.0): a task a web process of that
@@ -16,7 +17,10 @@ FORMER_NAMES = {
 def webhook_delivery_task(delivery_id: str | int) -> str:
     """One try of announcing a published day to a webhook endpoint."""
     delivery = webhook_delivery_send(delivery_id=int(delivery_id))
-    return "skipped (sent elsewhere or not pending)" if delivery is None else f"{delivery.status}: {delivery.error or 'ok'}"
+    if delivery is None:
+        hold = delivery_hold()
+        return str(hold) if hold.held else "skipped (sent elsewhere or not pending)"
+    return f"{delivery.status}: {delivery.error or 'ok'}"
 
 
 def email_batch_task(publication_id: str | int) -> str:

@@ -20,6 +20,7 @@ from django_q.tasks import async_task
 
 from delivery.models import WebhookDelivery, WebhookEndpoint
 from delivery.retries import WEBHOOK_TASK, failed_retry, publications_come_due, retry_at, try_again_at
+from delivery.switch import delivery_hold
 from publishing.models import Publication, PublishedPaper
 from publishing.site_links import site_url
 
@@ -79,7 +80,10 @@ def publication_announce(*, publication: Publication) -> int:
 
 
 def webhook_delivery_send(*, delivery_id: int, client: httpx.Client | None = None) -> WebhookDelivery | None:
-    """One try: claim, post the signed body, record the answer; schedule the next try on failure."""
+    """One try: claim, post the signed body, record the answer; schedule the next try on failure.
+    None: not sent (held on this instance, see delivery.switch; sent elsewhere; or not pending)."""
+    if delivery_hold().held:  # a copy restored elsewhere, or delivery switched off: the row waits, pending
+        return None
     now = timezone.now()
     delivery = WebhookDelivery.objects.select_related("endpoint", "publication__day").filter(pk=delivery_id).first()
     if delivery is None or not WebhookDelivery.TRANSITIONS.move(

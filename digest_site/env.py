@@ -131,6 +131,18 @@ def env_choice(name: str, default: str, choices: set[str]) -> str:
     return value
 
 
+def env_name(name: str, default: str, *, max_length: int = 100) -> str:
+    """A name of one word: printable, no spaces, at most `max_length` characters (e.g. digest.example.org);
+    unset or empty: the default."""
+    value = env_str(name) or default
+    if not value or len(value) > max_length or not re.fullmatch(r"\S+", value) or not value.isprintable():
+        raise ImproperlyConfigured(
+            f"{name} must be one word of at most {max_length} characters with no spaces, such as "
+            f"digest.example.org or staging, not {value!r}"
+        )
+    return value
+
+
 def env_url(name: str, default: str, *, query: bool = False) -> str:
     """An http(s) address with a host, e.g. https://digest.example.org; without a trailing slash and, unless
     `query`, without a query (a webhook's address may carry one: DingTalk's access_token).

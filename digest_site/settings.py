@@ -19,6 +19,7 @@ from digest_site.env import (
     env_float,
     env_int,
     env_list,
+    env_name,
     env_path,
     env_str,
     env_time,
@@ -304,6 +305,10 @@ DIGEST_JEKYLL_POSTS_DIR = env_str("DIGEST_JEKYLL_POSTS_DIR")
 DIGEST_SITE_TITLE = env_str("DIGEST_SITE_TITLE", "arXiv 每日论文速递")
 # Where the site is reached from outside: links printed by commands (add_editor's set-password link) start with it.
 DIGEST_SITE_URL = env_url("DIGEST_SITE_URL", "http://127.0.0.1:8000")
+# Which instance of the site this is (default: DIGEST_SITE_URL without its scheme, e.g. digest.example.org).
+# The database records the one instance that may mail readers and call webhooks; a copy restored elsewhere
+# (staging, a laptop) holds them until an operator runs `enable_delivery` there (delivery/switch.py).
+DIGEST_INSTANCE = env_name("DIGEST_INSTANCE", DIGEST_SITE_URL.split("://", 1)[1].lower(), max_length=200)
 # How long a web process trusts its last look at which version of a day is live (0: look on every request).
 DIGEST_PUBLIC_RECHECK_SECONDS = env_float("DIGEST_PUBLIC_RECHECK_SECONDS", 1.0, minimum=0)
 

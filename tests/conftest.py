@@ -72,6 +72,16 @@ def drafted_day_2(published_day, editor):
 
 
 @pytest.fixture
+def delivery_switched_on(transactional_db):
+    """Delivery on for the tests' instance, as `migrate` leaves a new installation. A transactional test may
+    start on tables that a serialized_rollback test's flush emptied without post_migrate: no switch at all,
+    so mail and webhooks would be held (delivery/switch.py)."""
+    from delivery.switch import delivery_enable_new_installation
+
+    delivery_enable_new_installation()
+
+
+@pytest.fixture
 def smtp_server(settings):
     """A real SMTP server on 127.0.0.1, and Django's SMTP backend pointed at it."""
     from tests.smtp_server import SmtpServer

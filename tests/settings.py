@@ -26,6 +26,7 @@ PROJECT_VARIABLES = (
     "DIGEST_LLM_RETRIES", "DIGEST_LLM_RESPONSE_FORMAT", "DIGEST_LLM_TEMPERATURE", "DIGEST_PROMPT_VERSION",
     "DIGEST_FULLTEXT", "DIGEST_FULLTEXT_CHARS", "ARXIV_HTML_URL", "ARXIV_PDF_URL",
     "DIGEST_EXPORT_SUFFIX", "DIGEST_JEKYLL_POSTS_DIR", "DIGEST_SITE_TITLE", "DIGEST_SITE_URL",
+    "DIGEST_INSTANCE",
     "DIGEST_PUBLIC_RECHECK_SECONDS", "DIGEST_WATCHDOG_MINUTES",
     "EMAIL_BACKEND", "EMAIL_HOST", "EMAIL_PORT", "EMAIL_HOST_USER", "EMAIL_HOST_PASSWORD", "EMAIL_USE_TLS",
     "DEFAULT_FROM_EMAIL", "DIGEST_EMAIL_CONFIRM_HOURS", "DIGEST_EMAIL_BATCH_SIZE",
@@ -40,6 +41,9 @@ TEST_VALUES = {
     "ARXIV_HTTP_BACKOFF": "0",
     "DIGEST_FULLTEXT": "0",
     "DIGEST_LLM_CONCURRENCY": "1",
+    # One instance for the test process and the workers it starts, whatever DIGEST_SITE_URL a test gives them
+    # (the test database records it as the one that delivers; tests of a restored copy change it).
+    "DIGEST_INSTANCE": "tests",
 }
 # Set once the environment is cleaned. A process the tests start on these settings (a real
 # qcluster) inherits the cleaned environment plus what its test set on purpose (DATABASE_URL,

@@ -51,6 +51,7 @@ def start_up(tmp_path, **variables) -> subprocess.CompletedProcess:
         ({"DEBUG": "1", "DIGEST_ALERT_WEBHOOK_KIND": "teams"}, "DIGEST_ALERT_WEBHOOK_KIND"),
         ({"DEBUG": "1", "SENTRY_TRACES_SAMPLE_RATE": "2"}, "SENTRY_TRACES_SAMPLE_RATE"),
         ({"DEBUG": "1", "DIGEST_PROMPT_VERSION": "draft-v9"}, "DIGEST_PROMPT_VERSION"),
+        ({"DEBUG": "1", "DIGEST_INSTANCE": "two words"}, "DIGEST_INSTANCE"),
     ],
 )
 def test_bad_value_stops_start_up_naming_the_variable(tmp_path, variables, named):
@@ -62,6 +63,21 @@ def test_bad_value_stops_start_up_naming_the_variable(tmp_path, variables, named
 def test_defaults_start_with_sqlite_under_var_and_the_reference_digest(tmp_path):
     result = start_up(tmp_path, DEBUG="1")
     assert result.returncode == 0, result.stderr
+
+
+def test_the_instance_is_named_after_the_site_unless_set(tmp_path):
+    """Delivery's switch (delivery/switch.py) tells instances apart by DIGEST_INSTANCE: by default the site's
+    address without its scheme, so staging (another address) is another instance and http → https is not."""
+    def instance(**variables) -> str:
+        base = {k: v for k, v in os.environ.items() if not k.startswith(("DIGEST_", "DATABASE_URL"))}
+        base.update(DEBUG="1", DIGEST_VAR_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="digest_site.settings", **variables)
+        code = "import django; django.setup(); from django.conf import settings; print(settings.DIGEST_INSTANCE)"
+        return subprocess.run([sys.executable, "-c", code], env=base, cwd=REPO_ROOT, capture_output=True, text=True,
+                              check=True).stdout.strip()
+
+    assert instance() == "127.0.0.1:8000"
+    assert instance(DIGEST_SITE_URL="https://Digest.Example.org/daily/") == "digest.example.org/daily"
+    assert instance(DIGEST_SITE_URL="https://digest.example.org", DIGEST_INSTANCE="production") == "production"
 
 
 def test_secret_can_come_from_a_file(tmp_path, monkeypatch):

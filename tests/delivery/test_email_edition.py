@@ -168,7 +168,7 @@ def test_an_unsubscribed_reader_gets_nothing_more(drafted_day, editor, chief, sm
 
 @pytest.mark.timeout_sensitive
 def test_a_worker_killed_mid_batch_skips_nobody_and_mails_nobody_twice(
-        transactional_db, smtp_server, monkeypatch, django_capture_on_commit_callbacks):
+        delivery_switched_on, smtp_server, monkeypatch, django_capture_on_commit_callbacks):
     from django.contrib.auth.models import User
 
     from tests.builders import demo_day_drafted

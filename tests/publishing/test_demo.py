@@ -23,8 +23,9 @@ def demo_setup(out: Path) -> str:
 
 
 @pytest.fixture
-def demo_settings(settings):
+def demo_settings(settings, tmp_path, delivery_switched_on):
     settings.DEBUG = True  # the demo's commands refuse to run without it
+    settings.VAR_DIR = tmp_path  # the webhook receiver's log, not in the checkout
     settings.DIGEST_LLM_MODEL = ""
 
 
@@ -91,6 +92,8 @@ def test_demo_reset_deletes_the_sqlite_database_and_starts_over(tmp_path):
     result = demo_sh("--reset", DIGEST_VAR_DIR=str(tmp_path), ADDRESS="no-such-address")
     assert f"starting over: deleting {tmp_path}/db.sqlite3" in result.stdout
     assert "Admin account created" in result.stdout and "published version 1" in result.stdout
+    # A new installation delivers with no command (delivery/switch.py): the day is mailed and announced.
+    assert "email edition: claimed 1: sent 1" in result.stdout and "webhook: delivered, HTTP 200" in result.stdout
     assert "==> serving" in result.stdout and "is not a valid port number" in result.stderr
     assert (tmp_path / "export" / "2026-01-09-arxiv.md").exists()
 
@@ -128,3 +131,18 @@ def test_the_demo_confirms_a_reader_mails_the_day_and_announces_it_to_its_own_re
     again = demo_setup(tmp_path / "export")
     assert "the demo reader reader@example.org is subscribed already" in again and len(mailoutbox) == 2
     assert WebhookDelivery.objects.count() == 1 and EmailDelivery.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_demo_on_a_database_that_delivers_from_elsewhere_mails_and_announces_nothing(demo_settings, settings,
+                                                                                          tmp_path, mailoutbox):
+    from delivery.models import EmailDelivery, WebhookDelivery
+
+    settings.VAR_DIR = tmp_path
+    settings.DIGEST_INSTANCE = "a-laptop"  # e.g. a production backup restored under var/: the demo does not enable it
+    output = demo_setup(tmp_path / "export")
+    assert "not announcing or mailing version 1: delivery held on this instance 'a-laptop'" in output
+    assert [message.subject for message in mailoutbox if not message.subject.startswith("请确认订阅")] == []
+    # Made when the day was published, they wait for `enable_delivery`.
+    assert list(EmailDelivery.objects.values_list("status", "attempts")) == [("pending", 0)]
+    assert list(WebhookDelivery.objects.values_list("status", "attempts")) == [("pending", 0)]

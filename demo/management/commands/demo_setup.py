@@ -13,6 +13,7 @@ from delivery.edition import email_edition_prepare
 from delivery.models import Subscriber, WebhookDelivery, WebhookEndpoint
 from delivery.sending import email_deliveries_send_all
 from delivery.subscribers import confirmation_mail_send, subscriber_confirm, subscriber_subscribe
+from delivery.switch import delivery_hold
 from delivery.webhooks import publication_announce, webhook_delivery_send
 from publishing.days.windows import parse_digest_date
 from publishing.models import DigestDay
@@ -176,6 +177,10 @@ class Command(BaseCommand):
         if day is None or day.live_publication is None:
             return
         publication = day.live_publication
+        hold = delivery_hold()
+        if hold.held:  # e.g. a database restored from elsewhere: the demo does not switch delivery on for it
+            self._step(f"not announcing or mailing version {publication.version}: {hold}")
+            return
         self._step(f"announcing version {publication.version} to the webhook and mailing it "
                    f"(mail goes to {self._mail_goes_to()})")
         publication_announce(publication=publication)
