@@ -7,4 +7,8 @@ class DeliveryConfig(AppConfig):
     verbose_name = _("Delivery")
 
     def ready(self) -> None:
-        from delivery import receivers  # noqa: F401  (connects the signal receivers)
+        from django.db.models.signals import post_migrate
+
+        from delivery import receivers  # connects the signal receivers
+
+        post_migrate.connect(receivers.cache_table_create, sender=self)

@@ -1,5 +1,6 @@
 """Delivery reacts to publication: a version that went live is announced and mailed (once each)."""
 
+from django.core.management import call_command
 from django.dispatch import receiver
 
 from delivery.edition import email_edition_prepare
@@ -29,3 +30,10 @@ def email_edition_for_new_versions(sender, day, **kwargs) -> None:
 def install_the_delivery_sweep(sender, now=None, **kwargs) -> str:
     schedule, created = delivery_schedule_install(now)
     return f"Schedule {schedule.name!r} {'installed' if created else 'updated'}: {schedule.func} every {schedule.minutes} minutes"
+
+
+def cache_table_create(sender, using, **kwargs) -> None:
+    """`migrate` makes the database cache's table (DIGEST_CACHE_URL=db://, the default), where the
+    subscription form's rate limits count; connected for this app only, so it runs once per migrate.
+    createcachetable makes only what is missing, and nothing for a Redis or memory cache."""
+    call_command("createcachetable", database=using, verbosity=0)

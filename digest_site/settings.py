@@ -12,6 +12,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from digest_site.env import (
     env_bool,
+    env_cache,
     env_choice,
     env_dates,
     env_float,
@@ -110,6 +111,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         **DATABASES["default"].get("OPTIONS", {}),
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# The cache: what every web process must count together (the subscription form's rate limits). It must be
+# shared, or each gunicorn worker and each machine keeps its own count. The database's cache table by
+# default, for every deployment: the number of web processes is not known here (gunicorn's --workers is
+# on its command line), and the database is the one service every process already shares. Redis when
+# named; one process's memory (locmem://) only for development with one process.
+CACHES = {"default": env_cache("DIGEST_CACHE_URL", "db://")}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
