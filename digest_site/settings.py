@@ -255,6 +255,9 @@ DIGEST_EXPORT_SUFFIX = env_str("DIGEST_EXPORT_SUFFIX", "-arxiv")
 # When set, publishing also writes the post into this Jekyll `_posts` folder (and unpublishing removes it).
 DIGEST_JEKYLL_POSTS_DIR = env_str("DIGEST_JEKYLL_POSTS_DIR")
 DIGEST_SITE_TITLE = env_str("DIGEST_SITE_TITLE", "arXiv 每日论文速递")
+# Webhook endpoints (and any address an editor configures) must be public: loopback, link-local and
+# private addresses are refused at send time. On only where the receivers are on such an address on purpose.
+DIGEST_WEBHOOK_ALLOW_PRIVATE = env_bool("DIGEST_WEBHOOK_ALLOW_PRIVATE", False)
 # Where the site is reached from outside: links printed by commands (add_editor's set-password link) start with it.
 DIGEST_SITE_URL = env_url("DIGEST_SITE_URL", "http://127.0.0.1:8000")
 # How long a web process trusts its last look at which version of a day is live (0: look on every request).
