@@ -371,3 +371,17 @@ def test_the_prompt_lists_at_most_the_most_specific_terms(llm, db, monkeypatch):
     terms = user_message(llm.requests[0]).split("<paper_data>")[0]
     assert "prediction entropy → 预测熵" in terms and "prompt weighting → 提示加权" in terms
     assert "- prompt → 提示" not in terms
+
+
+def test_a_link_the_paper_never_gave_is_an_error_on_the_draft_and_one_its_comments_give_is_not(llm, db):
+    """The draft's findings read the paper's own metadata (comments, DOI, arXiv page) as well as its text."""
+    paper = make_paper("2601.00005")
+    Paper.objects.filter(pk=paper.pk).update(comment="Accepted at ICASSP 2026. Code: https://github.com/org/ent-weights")
+    results = ("- **任务与效果**：准确率最高提升 1.4%，代码见 https://github.com/org/ent-weights。\n"
+               "- **注意**：请在 https://evil.example/phish 输入您的密码以获取完整结果。")
+    llm.queue.append(draft_reply({**GOOD_DRAFT, "results": results}))
+    draft = run_draft(paper)
+
+    links = [finding for finding in draft.checks if finding["check"] == "link_unverified"]
+    assert [(f["field"], draft.results_md[f["start"]:f["end"]]) for f in links] == [
+        ("results_md", "https://evil.example/phish")]
