@@ -3,10 +3,13 @@ who switched delivery on or off for which instance."""
 
 from collections.abc import Callable
 
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from delivery.models import DeliverySwitch, EmailDelivery, Subscriber, WebhookDelivery, WebhookEndpoint
+from delivery.outbound import AddressRefused, outbound_target
 from delivery.sending import email_delivery_retry
 from delivery.subscribers import subscriber_unsubscribe
 from delivery.webhooks import webhook_delivery_retry
@@ -24,18 +27,33 @@ class FailedRetryMixin:
         return sum(bool(retry(delivery=delivery)) for delivery in queryset.filter(status=self.model.Status.FAILED))
 
 
+class WebhookEndpointForm(forms.ModelForm):
+    # A webhook address without a scheme is an https one.
+    url = WebhookEndpoint._meta.get_field("url").formfield(assume_scheme="https")
+
+    class Meta:
+        model = WebhookEndpoint
+        fields = ["name", "kind", "url", "secret", "active"]
+
+    def clean_url(self) -> str:
+        """Said at once here; the real guard is the same check at each send (delivery.outbound)."""
+        url = self.cleaned_data["url"]
+        try:
+            outbound_target(url)
+        except AddressRefused as exc:
+            raise ValidationError(_("The server will not send to this address: %(why)s"), code="address_refused",
+                                  params={"why": exc}) from None
+        return url
+
+
 @admin.register(WebhookEndpoint)
 class WebhookEndpointAdmin(admin.ModelAdmin):
     """Where each newly published day is announced (chief editors)."""
 
+    form = WebhookEndpointForm
     list_display = ["name", "kind", "url", "active", "created_at"]
     list_filter = ["kind", "active"]
     fields = ["name", "kind", "url", "secret", "active"]
-
-    def formfield_for_dbfield(self, db_field, request, **kwargs):
-        if db_field.name == "url":
-            kwargs["assume_scheme"] = "https"  # a webhook address without a scheme is an https one
-        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
 
 @admin.register(WebhookDelivery)

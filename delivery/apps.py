@@ -7,9 +7,12 @@ class DeliveryConfig(AppConfig):
     verbose_name = _("Delivery")
 
     def ready(self) -> None:
-        from delivery import receivers  # noqa: F401  (connects the signal receivers)
+        from django.db.models.signals import post_migrate
+
+        from delivery import receivers  # connects the signal receivers
         from delivery.tasks import FORMER_NAMES
         from digest_site.workers import task_renamed
 
         for former, current in FORMER_NAMES.items():
             task_renamed(former, current)
+        post_migrate.connect(receivers.cache_table_create, sender=self)

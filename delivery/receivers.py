@@ -1,6 +1,7 @@
 """Delivery reacts to publication: a version that went live is announced and mailed (once each); and to
 `migrate`: a new installation is switched on for its own instance (delivery.switch)."""
 
+from django.core.management import call_command
 from django.db.models.signals import post_migrate
 from django.dispatch import receiver
 
@@ -39,3 +40,8 @@ def a_new_installation_delivers(sender, using, **kwargs) -> None:
     """A database just made by `migrate` (no subscriber, no endpoint) delivers from this instance, with no command."""
     if sender.name == "delivery":
         delivery_enable_new_installation(using=using)
+def cache_table_create(sender, using, **kwargs) -> None:
+    """`migrate` makes the database cache's table (DIGEST_CACHE_URL=db://, the default), where the
+    subscription form's rate limits count; connected for this app only, so it runs once per migrate.
+    createcachetable makes only what is missing, and nothing for a Redis or memory cache."""
+    call_command("createcachetable", database=using, verbosity=0)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 import secrets
 from dataclasses import dataclass
 
@@ -60,8 +61,18 @@ def categories_text(categories) -> str:
     return f" {' '.join(chosen)} " if chosen else ""
 
 
+# A local part as a plain dot-atom (RFC 5322): what a quoted one must come down to.
+_DOT_ATOM_RE = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
+
+
 def normalised_email(email: str) -> str:
-    """The address as stored: lower case, its domain in ASCII (IDNA), so one mailbox is one subscriber."""
+    """The address as stored: lower case, its domain in ASCII (IDNA), a quoted local part unquoted, so
+    one mailbox is one subscriber.
+
+    `"ana"@x`, `"a\\na"@x` and `ana@x` are one mailbox (RFC 5321 §4.1.2: a quoted string equal to a
+    dot-atom is that dot-atom); as different strings they were different subscribers and different
+    rate-limit keys. A quoted local part that is no dot-atom (spaces, a second @) is refused: no reader's
+    address needs one."""
     email = (email or "").strip()
     try:
         validate_email(email)
@@ -69,6 +80,10 @@ def normalised_email(email: str) -> str:
         domain = domain.encode("idna").decode("ascii")
     except (ValidationError, UnicodeError):
         raise SubscriptionError("not an email address") from None
+    if local.startswith('"'):
+        local = re.sub(r"\\(.)", r"\1", local[1:-1])
+        if not _DOT_ATOM_RE.fullmatch(local):
+            raise SubscriptionError("not an email address")
     return f"{local}@{domain}".lower()
 
 

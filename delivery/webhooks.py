@@ -19,6 +19,7 @@ from django.utils import timezone
 from django_q.tasks import async_task
 
 from delivery.models import WebhookDelivery, WebhookEndpoint
+from delivery.outbound import AddressRefused, answer_excerpt, answer_start, outbound_target
 from delivery.retries import WEBHOOK_TASK, failed_retry, publications_come_due, retry_at, try_again_at
 from delivery.switch import delivery_hold
 from publishing.models import Publication, PublishedPaper
@@ -111,11 +112,17 @@ def _post(delivery: WebhookDelivery, client: httpx.Client | None) -> dict:
     if delivery.endpoint.secret:
         headers[SIGNATURE_HEADER] = signature(delivery.endpoint.secret, body)
     try:
+        # Public addresses only, and the connection pinned to the address checked (delivery.outbound).
+        target = outbound_target(delivery.endpoint.url)
         with (client or httpx.Client(timeout=TIMEOUT_SECONDS)) as http:
-            answer = http.post(delivery.endpoint.url, content=body, headers=headers)
+            with http.stream("POST", target.url, content=body, headers={**headers, "Host": target.host_header},
+                             extensions=target.extensions, follow_redirects=False) as answer:
+                start = answer_start(answer)
+    except AddressRefused as exc:
+        return {"response_status": None, "response_body": "", "error": str(exc)}
     except httpx.HTTPError as exc:
         return {"response_status": None, "response_body": "", "error": f"{exc.__class__.__name__}: {exc}"}
-    return {"response_status": answer.status_code, "response_body": answer.text[:2000],
+    return {"response_status": answer.status_code, "response_body": answer_excerpt(start),
             "error": "" if answer.is_success else f"HTTP {answer.status_code}"}
 
 

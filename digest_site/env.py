@@ -201,3 +201,28 @@ def env_addresses(name: str) -> list[tuple[str, str]]:
         if address not in [known for _person, known in addresses]:
             addresses.append((person, address))
     return addresses
+
+
+_CACHE_BACKENDS = {
+    "db": "django.core.cache.backends.db.DatabaseCache",
+    "redis": "django.core.cache.backends.redis.RedisCache",
+    "rediss": "django.core.cache.backends.redis.RedisCache",
+    "locmem": "django.core.cache.backends.locmem.LocMemCache",
+}
+# Django's database cache keeps its rows in this table (`migrate` makes it; so does `createcachetable`).
+DATABASE_CACHE_TABLE = "digest_cache"
+
+
+def env_cache(name: str, default: str) -> dict:
+    """A cache named by a URL, as a CACHES entry: `db://` (the database's cache table), `redis://HOST:PORT/DB`
+    (or `rediss://` with TLS), or `locmem://` (this process's memory only)."""
+    value = env_str(name, default)
+    scheme = value.partition("://")[0].lower() if "://" in value else ""
+    if scheme in ("db", "locmem") and value.lower() == f"{scheme}://":
+        return {"BACKEND": _CACHE_BACKENDS[scheme], "LOCATION": DATABASE_CACHE_TABLE if scheme == "db" else "digest"}
+    if scheme in ("redis", "rediss") and re.fullmatch(r"rediss?://[^/\s?#]+(/[0-9]*)?", value, re.IGNORECASE):
+        return {"BACKEND": _CACHE_BACKENDS[scheme], "LOCATION": value}
+    raise ImproperlyConfigured(
+        f"{name} must be db:// (the database's cache table), redis://HOST:PORT/DB or locmem:// (one process only), "
+        f"not {value!r}"
+    )

@@ -14,6 +14,7 @@ from digest_site import __version__
 from digest_site.env import (
     env_addresses,
     env_bool,
+    env_cache,
     env_choice,
     env_dates,
     env_float,
@@ -121,6 +122,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         **DATABASES["default"].get("OPTIONS", {}),
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# The cache: what every web process must count together (the subscription form's rate limits). It must be
+# shared, or each gunicorn worker and each machine keeps its own count. The database's cache table by
+# default, for every deployment: the number of web processes is not known here (gunicorn's --workers is
+# on its command line), and the database is the one service every process already shares. Redis when
+# named; one process's memory (locmem://) only for development with one process.
+CACHES = {"default": env_cache("DIGEST_CACHE_URL", "db://")}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -303,6 +311,9 @@ DIGEST_EXPORT_SUFFIX = env_str("DIGEST_EXPORT_SUFFIX", "-arxiv")
 # When set, publishing also writes the post into this Jekyll `_posts` folder (and unpublishing removes it).
 DIGEST_JEKYLL_POSTS_DIR = env_str("DIGEST_JEKYLL_POSTS_DIR")
 DIGEST_SITE_TITLE = env_str("DIGEST_SITE_TITLE", "arXiv 每日论文速递")
+# Webhook endpoints (and any address an editor configures) must be public: loopback, link-local and
+# private addresses are refused at send time. On only where the receivers are on such an address on purpose.
+DIGEST_WEBHOOK_ALLOW_PRIVATE = env_bool("DIGEST_WEBHOOK_ALLOW_PRIVATE", False)
 # Where the site is reached from outside: links printed by commands (add_editor's set-password link) start with it.
 DIGEST_SITE_URL = env_url("DIGEST_SITE_URL", "http://127.0.0.1:8000")
 # Which instance of the site this is (default: DIGEST_SITE_URL without its scheme, e.g. digest.example.org).

@@ -17,6 +17,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from digest_site import __version__
+from digest_site.admin_mixins import RowIdGuardMixin
 from newsroom.team import user_may_enter_admin
 
 
@@ -64,6 +65,16 @@ class NewsroomAdminSite(admin.AdminSite):
     def each_context(self, request):
         # The version in every page's footer: which release an editor is looking at, when reporting a problem.
         return {**super().each_context(request), "digest_version": __version__}
+    def register(self, model_or_iterable, admin_class=None, **options):
+        """Every model's admin, ours, Django's (users, groups) and django-q2's, gets the row id guard:
+        one place instead of a base class each app must remember (and Django's own could not have)."""
+        admin_class = admin_class or admin.ModelAdmin
+        if not issubclass(admin_class, RowIdGuardMixin):
+            admin_class = type(admin_class.__name__, (RowIdGuardMixin, admin_class), {
+                "__module__": admin_class.__module__, "__qualname__": admin_class.__qualname__,
+                "__doc__": admin_class.__doc__,
+            })
+        super().register(model_or_iterable, admin_class, **options)
 
     def has_permission(self, request):
         # An editorial role is enough: nobody has to remember to tick the staff flag as well.

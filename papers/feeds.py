@@ -52,6 +52,11 @@ class FeedError(Exception):
     """What arXiv sent cannot be used; the message says why, in one line."""
 
 
+class EntryRefused(FeedError):
+    """One entry cannot be used, the rest of the feed can: it is left out, and the message (one line,
+    naming the entry) goes into `ParsedFeed.refused` and from there onto the fetch's record."""
+
+
 @dataclass(frozen=True)
 class FeedAuthor:
     name: str
@@ -88,6 +93,8 @@ class ParsedFeed:
     papers: list[FeedPaper] = field(default_factory=list)
     total_results: int | None = None
     start_index: int | None = None
+    # One line per entry left out (EntryRefused), naming it and saying why.
+    refused: list[str] = field(default_factory=list)
 
 
 def split_arxiv_id(text: str) -> tuple[str, int | None]:
@@ -141,6 +148,55 @@ def _aware(struct_time) -> dt.datetime | None:
     if not struct_time:
         return None
     return dt.datetime.fromtimestamp(calendar.timegm(struct_time), tz=dt.UTC)
+
+
+# The dates feeds write: W3C / ISO 8601 (Atom, the API, dc:date) and RFC 822 (RSS 2.0). ASCII digits only.
+_ISO_DATE_RE = re.compile(r"\s*([0-9]{4})-([0-9]{2})-([0-9]{2})(?:[Tt ]([0-9]{2}):([0-9]{2})(?::([0-9]{2}))?)?")
+_RFC822_DATE_RE = re.compile(
+    r"\s*(?:[A-Za-z]+,\s*)?([0-9]{1,2})\s+([A-Za-z]{3})[A-Za-z]*\.?\s+([0-9]{2,4})"
+    r"(?:\s+([0-9]{1,2}):([0-9]{2})(?::([0-9]{2}))?)?"
+)
+_MONTHS = {name: number for number, name in enumerate(
+    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1)}
+
+
+class ImpossibleDate(Exception):
+    """A date that names no real day or time (month 13, 30 February, 25:00)."""
+
+
+@dataclass(frozen=True)
+class FeedDateImpossible:
+    """The feed's own date named no real day: an item without a date of its own is left out, saying so."""
+
+    why: str
+
+
+def _names_no_real_moment(text: str) -> bool:
+    """Whether a date written in one of the feeds' formats names a day or time that does not exist.
+    feedparser rolls such a date over instead (2026-13-45T99:99:99Z becomes 2027-01-01), so it is read
+    here first. A leap second (:60) is real; a format not recognised here is left to feedparser."""
+    if match := _ISO_DATE_RE.match(text):
+        year, month, day = int(match[1]), int(match[2]), int(match[3])
+    elif (match := _RFC822_DATE_RE.match(text)) and match[2].lower() in _MONTHS:
+        year, month, day = int(match[3]), _MONTHS[match[2].lower()], int(match[1])
+        year += 2000 if year < 50 else 1900 if year < 100 else 0  # RFC 822's two-digit years
+    else:
+        return False
+    hour, minute, second = (int(part) if part else 0 for part in match.groups()[3:6])
+    try:
+        dt.datetime(year, month, day, hour, minute, 59 if second == 60 else second)
+    except ValueError:
+        return True
+    return False
+
+
+def _feed_date(source, key: str) -> dt.datetime | None:
+    """`source`'s (an entry's or the feed's) date `key` (`published`, `updated`), in UTC; None if it has
+    none feedparser can read. ImpossibleDate if it names a day or time that does not exist."""
+    text = source.get(key)
+    if isinstance(text, str) and _names_no_real_moment(text):
+        raise ImpossibleDate(f"its {key} date {text.strip()[:40]!r} is no real day and time")
+    return _aware(source.get(f"{key}_parsed"))
 
 
 def _split_categories(terms) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -210,7 +266,13 @@ def parse_feed(content: bytes) -> ParsedFeed:
     if not content or not content.strip():
         raise FeedError("the answer is empty (no feed at all)")
     # Bytes, never str: feedparser treats a str as a URL or file name to open.
-    parsed = feedparser.parse(bytes(content), sanitize_html=False, resolve_relative_uris=False)
+    try:
+        parsed = feedparser.parse(bytes(content), sanitize_html=False, resolve_relative_uris=False)
+    except (UnicodeError, ValueError, OverflowError) as exc:
+        # XML refuses a character reference to no character (&#xD800;, a surrogate; &#x110000;); the
+        # strict parser says so, but feedparser's lenient one then fails on it with a traceback.
+        raise FeedError(f"malformed XML: a character reference names no character ({exc.__class__.__name__}: "
+                        f"{' '.join(str(exc).split())[:120]})") from None
     if not parsed.version:
         if b"<OAI-PMH" in content[:4096]:
             raise FeedError("an OAI-PMH harvest is not supported; save an arXiv API answer or RSS/Atom feed")
@@ -263,7 +325,10 @@ def _parse_api(parsed, content: bytes) -> ParsedFeed:
         start_index=_int_or_none(parsed.feed.get("opensearch_startindex")),
     )
     for position, entry in enumerate(parsed.entries, start=1):
-        result.papers.append(_api_paper(entry, authors_by_id, position))
+        try:
+            result.papers.append(_api_paper(entry, authors_by_id, position))
+        except EntryRefused as refused:
+            result.refused.append(str(refused))
     return result
 
 
@@ -276,8 +341,11 @@ def _api_paper(entry, authors_by_id, position: int) -> FeedPaper:
     title = clean_line(entry.get("title"))
     if not title:
         raise FeedError(f"entry {position} ({arxiv_id}) has no title")
-    published = _aware(entry.get("published_parsed"))
-    updated = _aware(entry.get("updated_parsed")) or published
+    try:
+        published = _feed_date(entry, "published")
+        updated = _feed_date(entry, "updated") or published
+    except ImpossibleDate as exc:
+        raise EntryRefused(f"entry {position} ({arxiv_id}) left out: {exc}") from None
     if published is None:
         raise FeedError(f"entry {position} ({arxiv_id}) has no valid published date")
     categories, other_classes = _split_categories(tag.get("term") for tag in entry.get("tags", []))
@@ -310,15 +378,35 @@ def _parse_announcements(parsed, content: bytes, feed_format: str) -> ParsedFeed
     title = parsed.feed.get("title", "")
     if title.lower().startswith("feed error"):
         raise FeedError(f"arXiv RSS error: {clean_line(parsed.feed.get('description') or parsed.feed.get('subtitle') or title)}")
-    feed_date = _aware(parsed.feed.get("published_parsed") or parsed.feed.get("updated_parsed"))
+    try:
+        feed_date = _feed_date(parsed.feed, "published") or _feed_date(parsed.feed, "updated")
+    except ImpossibleDate as exc:
+        feed_date = FeedDateImpossible(f"the feed's date is unusable: {exc}")
     authors_by_id = _atom_authors_by_entry_id(content) if feed_format == "rss-atom" else {}
     result = ParsedFeed(format=feed_format, total_results=len(parsed.entries), start_index=0)
     for position, entry in enumerate(parsed.entries, start=1):
-        if feed_format == "rss-rdf":
-            result.papers.append(_rdf_paper(entry, feed_date, position))
-        else:
-            result.papers.append(_announcement_paper(entry, feed_date, authors_by_id, position))
+        try:
+            if feed_format == "rss-rdf":
+                result.papers.append(_rdf_paper(entry, feed_date, position))
+            else:
+                result.papers.append(_announcement_paper(entry, feed_date, authors_by_id, position))
+        except EntryRefused as refused:
+            result.refused.append(str(refused))
     return result
+
+
+def _announced(entry, keys: tuple[str, ...], feed_date, position: int, arxiv_id: str) -> dt.datetime:
+    """An item's announcement date: its own (the first of `keys` it has), else the feed's."""
+    try:
+        announced = next((date for date in (_feed_date(entry, key) for key in keys) if date), None)
+    except ImpossibleDate as exc:
+        raise EntryRefused(f"item {position} ({arxiv_id}) left out: {exc}") from None
+    if announced is None and isinstance(feed_date, FeedDateImpossible):
+        raise EntryRefused(f"item {position} ({arxiv_id}) left out: it has no date of its own, and {feed_date.why}")
+    announced = announced or feed_date
+    if announced is None:
+        raise FeedError(f"item {position} ({arxiv_id}) has no announcement date")
+    return announced
 
 
 def _announcement_paper(entry, feed_date, authors_by_id, position: int) -> FeedPaper:
@@ -337,9 +425,7 @@ def _announcement_paper(entry, feed_date, authors_by_id, position: int) -> FeedP
     title = clean_line(entry.get("title"))
     if not title:
         raise FeedError(f"item {position} ({arxiv_id}) has no title")
-    announced = _aware(entry.get("published_parsed")) or feed_date
-    if announced is None:
-        raise FeedError(f"item {position} ({arxiv_id}) has no announcement date")
+    announced = _announced(entry, ("published",), feed_date, position, arxiv_id)
     categories, other_classes = _split_categories(tag.get("term") for tag in entry.get("tags", []))
     authors = tuple(author for author in authors_by_id.get(entry.get("id", "").strip(), ()) if author.name)
     if not authors or len(authors) == 1 and "," in authors[0].name:
@@ -371,9 +457,7 @@ def _rdf_paper(entry, feed_date, position: int) -> FeedPaper:
         raise FeedError(f"item {position} has no arXiv id in its title {raw_title[:80]!r}")
     arxiv_id, version = split_arxiv_id(suffix["ref"])
     primary = suffix["primary"].strip()
-    announced = _aware(entry.get("updated_parsed") or entry.get("published_parsed")) or feed_date
-    if announced is None:
-        raise FeedError(f"item {position} ({arxiv_id}) has no announcement date")
+    announced = _announced(entry, ("updated", "published"), feed_date, position, arxiv_id)
     return FeedPaper(
         arxiv_id=arxiv_id,
         version=version or 1,

@@ -32,6 +32,8 @@ class SourceResult:
     # URLs asked or files read, for the fetch's audit record.
     requests: list[str] = field(default_factory=list)
     formats: set[str] = field(default_factory=set)
+    # Entries left out (papers.feeds.EntryRefused), one line each, for the fetch's record.
+    refused: list[str] = field(default_factory=list)
 
 
 def _no_progress(received: int, expected: int | None) -> None:
@@ -115,7 +117,8 @@ def fetch_from_api(
                 raise SourceError(f"arXiv API page at start={start}: expected an API answer, got a {page.format} feed")
             # Keep the largest total seen: a glitching empty page may claim totalResults 0.
             total = max(total or 0, page.total_results or 0)
-            if not page.papers:
+            result.refused.extend(page.refused)
+            if not page.papers and not page.refused:
                 if start < total:
                     if empty_retries_left == 0:
                         raise SourceError(
@@ -127,7 +130,7 @@ def fetch_from_api(
                 break
             empty_retries_left = empty_page_retries
             result.papers.extend(page.papers)
-            start += len(page.papers)
+            start += len(page.papers) + len(page.refused)
             progress(len(result.papers), total)
             if start >= total:
                 break
@@ -158,7 +161,7 @@ def fetch_from_rss(
     if feed.format == "api":
         raise SourceError(f"arXiv RSS feed {url}: expected an announcement feed, got an API answer")
     progress(len(feed.papers), len(feed.papers))
-    return SourceResult(source="rss", papers=feed.papers, requests=[url], formats={feed.format})
+    return SourceResult(source="rss", papers=feed.papers, requests=[url], formats={feed.format}, refused=feed.refused)
 
 
 # A saved API page of 2,000 entries is about 10 MB; the read stops past this.
@@ -191,6 +194,7 @@ def read_files(paths: Sequence[str | Path], *, progress: Progress = _no_progress
             raise SourceError(f"{exc}; not a saved arXiv answer or feed") from None
         feed = _parse_or_explain(content, str(path))
         result.papers.extend(feed.papers)
+        result.refused.extend(f"{path}: {refused}" for refused in feed.refused)
         result.requests.append(str(path.resolve()))
         result.formats.add(feed.format)
         progress(len(result.papers), None)

@@ -1,8 +1,9 @@
 """The email edition's pages for readers: subscribe, confirm (the signed link), unsubscribe (one click).
 
 The answer to a subscription never says whether the address was known: every valid request gets
-the same page. Requests are limited per client address and per email address (the cache), so the
-form cannot be used to flood an inbox with confirmation mails. None of these pages is cached.
+the same page. Requests are limited per client address and per mailbox (in the cache every web
+process shares), so the form cannot be used to flood an inbox with confirmation mails. None of these
+pages is cached.
 """
 
 from __future__ import annotations
@@ -47,15 +48,16 @@ def reader_form_view(view):
 
 
 def _within_limit(kind: str, who: str, limit: tuple[int, int]) -> bool:
-    """Count one more in `who`'s window; False once the window's count passes the limit."""
+    """Take one of `who`'s `most` places; False when all are taken. A place frees itself `seconds` after
+    it was taken, so no window of `seconds` holds more than `most` requests.
+
+    The cache is shared by every web process (DIGEST_CACHE_URL). Each place is its own key, taken with
+    `add`, which is atomic in every backend (an insert on the key in the database cache, SET NX in
+    Redis): requests at the same moment in two processes never take the same place. A count read and
+    written back (the database cache's incr) would let both through."""
     most, seconds = limit
     key = f"subscribe:{kind}:" + hashlib.sha256(who.encode()).hexdigest()[:32]
-    cache.add(key, 0, timeout=seconds)
-    try:
-        return cache.incr(key) <= most
-    except ValueError:  # the window ended between add and incr
-        cache.set(key, 1, timeout=seconds)
-        return True
+    return any(cache.add(f"{key}:{place}", 1, timeout=seconds) for place in range(most))
 
 
 def client_key(address: str) -> str:

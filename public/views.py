@@ -22,6 +22,7 @@ from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date
 from django.views.decorators.http import require_safe
 
+from digest_site.request_numbers import ascii_number
 from public.page_cache import day_page_cached, day_summary_recent
 from public.search import search_published
 from publishing.models import DigestDay, Publication, PublishedPaper
@@ -53,11 +54,11 @@ def public_view(view):
 
 def _page_number(request) -> int:
     """The ?page= number; anything that is not a page a reader could reach is a 404, never a 500
-    (a 20-digit number overflows the database's offset)."""
-    text = request.GET.get("page", "1")
-    if not text.isdigit() or len(text) > len(str(MAX_PAGE)) or not 1 <= int(text) <= MAX_PAGE:
+    (a 20-digit number overflows the database's offset; `²` passes isdigit() but not int())."""
+    page = ascii_number(request.GET.get("page", "1"), minimum=1, maximum=MAX_PAGE)
+    if page is None:
         raise Http404("no such page")
-    return int(text)
+    return page
 
 
 def _published_day(date: dt.date) -> DigestDay:

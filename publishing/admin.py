@@ -403,7 +403,10 @@ class EntryAdmin(admin.ModelAdmin):
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         # Editors work on the review page; the plain change form would bypass revisions.
-        return redirect("admin:publishing_entry_review", object_id)
+        entry = self.get_object(request, object_id)
+        if entry is None:  # the id names no entry (or no key could hold it): Django's "does not exist"
+            return super().change_view(request, object_id, form_url, extra_context)
+        return redirect("admin:publishing_entry_review", entry.pk)
 
     def has_add_permission(self, request):
         return False

@@ -32,6 +32,8 @@ export DEBUG=${DEBUG:-1}
 # The demo's mail (the reader's confirmation, the email edition) goes to files under var/mail/, not to a server.
 export EMAIL_BACKEND=${EMAIL_BACKEND:-file}
 ADDRESS=${ADDRESS:-127.0.0.1:8000}
+# The demo's webhook receiver listens on 127.0.0.1, an address webhooks are otherwise refused.
+export DIGEST_WEBHOOK_ALLOW_PRIVATE=${DIGEST_WEBHOOK_ALLOW_PRIVATE:-1}
 # Links in the demo's mail and webhook bodies point at the demo's own server.
 export DIGEST_SITE_URL=${DIGEST_SITE_URL:-http://$ADDRESS}
 DEMO_DATE=2026-01-09

@@ -11,7 +11,7 @@ import os
 
 # Every variable digest_site/settings.py reads; tests/test_settings.py checks the list is whole.
 PROJECT_VARIABLES = (
-    "DIGEST_VAR_DIR", "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "CSRF_TRUSTED_ORIGINS", "DATABASE_URL",
+    "DIGEST_VAR_DIR", "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "CSRF_TRUSTED_ORIGINS", "DATABASE_URL", "DIGEST_CACHE_URL",
     "LANGUAGE_CODE", "TIME_ZONE", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE", "SECURE_SSL_REDIRECT",
     "SECURE_HSTS_SECONDS", "SECURE_HSTS_INCLUDE_SUBDOMAINS", "SECURE_HSTS_PRELOAD", "USE_X_FORWARDED_PROTO",
     "USE_X_FORWARDED_HOST", "STATIC_ROOT", "LOG_LEVEL",
@@ -27,7 +27,7 @@ PROJECT_VARIABLES = (
     "DIGEST_FULLTEXT", "DIGEST_FULLTEXT_CHARS", "ARXIV_HTML_URL", "ARXIV_PDF_URL",
     "DIGEST_EXPORT_SUFFIX", "DIGEST_JEKYLL_POSTS_DIR", "DIGEST_SITE_TITLE", "DIGEST_SITE_URL",
     "DIGEST_INSTANCE",
-    "DIGEST_PUBLIC_RECHECK_SECONDS", "DIGEST_WATCHDOG_MINUTES",
+    "DIGEST_PUBLIC_RECHECK_SECONDS", "DIGEST_WATCHDOG_MINUTES", "DIGEST_WEBHOOK_ALLOW_PRIVATE",
     "EMAIL_BACKEND", "EMAIL_HOST", "EMAIL_PORT", "EMAIL_HOST_USER", "EMAIL_HOST_PASSWORD", "EMAIL_USE_TLS",
     "DEFAULT_FROM_EMAIL", "DIGEST_EMAIL_CONFIRM_HOURS", "DIGEST_EMAIL_BATCH_SIZE",
     "LOG_FORMAT", "DJANGO_ADMINS", "SERVER_EMAIL",
@@ -44,6 +44,8 @@ TEST_VALUES = {
     # One instance for the test process and the workers it starts, whatever DIGEST_SITE_URL a test gives them
     # (the test database records it as the one that delivers; tests of a restored copy change it).
     "DIGEST_INSTANCE": "tests",
+    # The tests' webhook receivers listen on 127.0.0.1; the tests of the refusal turn it off.
+    "DIGEST_WEBHOOK_ALLOW_PRIVATE": "1",
 }
 # Set once the environment is cleaned. A process the tests start on these settings (a real
 # qcluster) inherits the cleaned environment plus what its test set on purpose (DATABASE_URL,

@@ -52,6 +52,7 @@ def start_up(tmp_path, **variables) -> subprocess.CompletedProcess:
         ({"DEBUG": "1", "SENTRY_TRACES_SAMPLE_RATE": "2"}, "SENTRY_TRACES_SAMPLE_RATE"),
         ({"DEBUG": "1", "DIGEST_PROMPT_VERSION": "draft-v9"}, "DIGEST_PROMPT_VERSION"),
         ({"DEBUG": "1", "DIGEST_INSTANCE": "two words"}, "DIGEST_INSTANCE"),
+        ({"DEBUG": "1", "DIGEST_CACHE_URL": "memcached://127.0.0.1:11211"}, "DIGEST_CACHE_URL"),
     ],
 )
 def test_bad_value_stops_start_up_naming_the_variable(tmp_path, variables, named):
@@ -232,3 +233,31 @@ def test_an_env_file_that_sets_a_variable_twice_is_refused(tmp_path):
     env_file.write_text("DEBUG=0\nDEBUG=1\n")
     with pytest.raises(ImproperlyConfigured, match="site.env:2: DEBUG is set twice"):
         env.env_file_values(env_file)
+
+
+def test_the_cache_is_named_by_a_url(monkeypatch):
+    for value, backend in [("db://", "db.DatabaseCache"), ("redis://cache:6379/1", "redis.RedisCache"),
+                           ("rediss://cache:6380/0", "redis.RedisCache"), ("locmem://", "locmem.LocMemCache")]:
+        monkeypatch.setenv("X_CACHE", value)
+        assert env.env_cache("X_CACHE", "db://")["BACKEND"] == f"django.core.cache.backends.{backend}"
+    monkeypatch.setenv("X_CACHE", "db://")
+    assert env.env_cache("X_CACHE", "locmem://")["LOCATION"] == "digest_cache"
+    monkeypatch.setenv("X_CACHE", "redis://cache:6379/1")
+    assert env.env_cache("X_CACHE", "db://")["LOCATION"] == "redis://cache:6379/1"
+    for bad in ("memcached://x", "db://elsewhere", "redis://", "cache"):
+        monkeypatch.setenv("X_CACHE", bad)
+        with pytest.raises(ImproperlyConfigured, match="X_CACHE must be db://"):
+            env.env_cache("X_CACHE", "db://")
+
+
+def test_migrate_makes_the_database_caches_table(tmp_path):
+    """The rate limits count in it (DIGEST_CACHE_URL=db://, the default): no separate createcachetable step."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("DIGEST_", "DATABASE_URL"))}
+    base.update(DEBUG="1", DIGEST_VAR_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="digest_site.settings")
+    subprocess.run([sys.executable, str(REPO_ROOT / "manage.py"), "migrate", "-v0"], env=base, cwd=REPO_ROOT, check=True)
+    counted = subprocess.run(
+        [sys.executable, str(REPO_ROOT / "manage.py"), "shell", "-c",
+         "from django.core.cache import cache; from django.db import connection; "
+         "print('digest_cache' in connection.introspection.table_names(), cache.add('k', 1), cache.add('k', 1))"],
+        env=base, cwd=REPO_ROOT, capture_output=True, text=True, check=True)
+    assert counted.stdout.splitlines()[-1].split() == ["True", "True", "False"]

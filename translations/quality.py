@@ -14,6 +14,15 @@ def _cached_full_text(paper: Paper) -> str:
     return cached.text if cached else ""
 
 
+def paper_metadata(paper: Paper) -> str:
+    """What the paper says of itself besides its text, for the checks: its arXiv page, comments (code and
+    project links), journal reference and DOI link."""
+    return "\n".join(filter(None, [
+        f"https://arxiv.org/abs/{paper.arxiv_id}", paper.comment, paper.journal_ref,
+        f"https://doi.org/{paper.doi}" if paper.doi else "",
+    ]))
+
+
 def text_findings(
     *, paper: Paper, text: dict[str, str], full_text: str | None = None, rules: list[TermRule] | None = None
 ) -> list[dict]:
@@ -31,6 +40,7 @@ def text_findings(
         title=paper.title,
         abstract=paper.abstract,
         full_text=full_text,
+        metadata=paper_metadata(paper),
         rules=tuple(rules),
     )
     return [finding.as_json() for finding in run_checks(source)]

@@ -81,6 +81,13 @@ class CollectionResult:
     counts: FetchCounts
     warning: str
     before_archive: BeforeArchive = BeforeArchive()
+    # Entries of the feed left out, one line each (an impossible date): recorded on the run beside the warning.
+    refused: tuple[str, ...] = ()
+
+    @property
+    def run_warning(self) -> str:
+        """What the fetch's record keeps as its warning: the day's warning, then each entry left out."""
+        return "\n".join([self.warning, *self.refused]).strip()
 
     @property
     def summary(self) -> str:
@@ -104,6 +111,8 @@ class CollectionResult:
             )
         if before.backfilled:
             line += f"; {before.backfilled} papers from before the archive began taken (--backfill)"
+        if self.refused:
+            line += f"; {len(self.refused)} entries left out: {'; '.join(self.refused)}"
         return f"{line}; WARNING: {self.warning}" if self.warning else line
 
 
@@ -250,7 +259,8 @@ def _assign_papers(
         left_out=plan.left_out, backfilled=plan.backfilled,
         begins=archive_start.announcement if archive_start else None,
     )
-    return CollectionResult(day=day, run=run, counts=counts, warning=warning, before_archive=before_archive)
+    return CollectionResult(day=day, run=run, counts=counts, warning=warning, before_archive=before_archive,
+                            refused=tuple(fetched.refused))
 
 
 def _refuse_bad_request(*, date: dt.date, source: str, files: Sequence[str]) -> None:
@@ -306,7 +316,7 @@ def day_collect(
         detail = "\n".join(fetched.requests)
         with transaction.atomic():
             result = _assign_papers(window=window, since=since, fetched=fetched, run=run, now=now, backfill=backfill)
-            fetch_run_succeed(run=run, counts=result.counts, source_detail=detail, warning=result.warning)
+            fetch_run_succeed(run=run, counts=result.counts, source_detail=detail, warning=result.run_warning)
     except (SourceError, CollectionError) as exc:
         run.refresh_from_db()
         fetch_run_fail(run=run, error=str(exc), source_detail=detail)

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from digest_site.request_numbers import AsciiIntegerField, ascii_number
 from papers.models import Paper
 from publishing.models import DayTransition, DigestDay, Entry, ScheduledPublication
 from publishing.posts.post_text import MAX_MARKDOWN_CHARS
@@ -26,7 +27,7 @@ def text_label(name: str) -> str:
 
 
 def revision_number_field(**kwargs) -> forms.IntegerField:
-    return forms.IntegerField(min_value=0, max_value=LARGEST_NUMBER, **kwargs)
+    return AsciiIntegerField(min_value=0, max_value=LARGEST_NUMBER, **kwargs)
 
 
 class EntryTextForm(forms.Form):
@@ -75,14 +76,24 @@ class EntryTextForm(forms.Form):
 
 
 class EntriesField(forms.ModelMultipleChoiceField):
-    """Entries chosen by id. An id too big for the column is refused here: Django's `in` lookup
-    would pass it on to the database, which fails on it instead of matching nothing."""
+    """Entries chosen by id, in ASCII digits. Anything else is refused here: an id too big for the column
+    would reach the database, which fails on it instead of matching nothing; `²` would fail the query;
+    `٣` (an Arabic-Indic 3) would name entry 3."""
 
     def clean(self, value):
         for pk in value if isinstance(value, (list, tuple)) else ():
-            if str(pk).isdigit() and int(pk) > LARGEST_ID:
+            if ascii_number(pk, maximum=LARGEST_ID) is None:
                 raise ValidationError(self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": pk})
         return super().clean(value)
+
+
+class AsciiIdChoiceField(forms.ModelChoiceField):
+    """A row chosen by id, in ASCII digits (not `٣` for 3)."""
+
+    def to_python(self, value):
+        if value not in self.empty_values and ascii_number(value, maximum=LARGEST_ID) is None:
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(value)
 
 
 class DayReviewActionForm(forms.Form):
@@ -133,7 +144,7 @@ class DayReviewActionForm(forms.Form):
 class RevisionRestoreForm(forms.Form):
     """The history page's Restore button: which revision of the paper, on top of which current one."""
 
-    restore = forms.IntegerField(label=_("Revision to restore"), min_value=1, max_value=LARGEST_NUMBER)
+    restore = AsciiIntegerField(label=_("Revision to restore"), min_value=1, max_value=LARGEST_NUMBER)
     base_revision = revision_number_field(label=_("Revision you opened"))
 
     def __init__(self, *args, paper: Paper, **kwargs) -> None:
@@ -197,7 +208,7 @@ class DayPublishForm(forms.Form):
 
 
 class ScheduledPublicationCancelForm(forms.Form):
-    scheduled = forms.ModelChoiceField(queryset=ScheduledPublication.objects.none())
+    scheduled = AsciiIdChoiceField(queryset=ScheduledPublication.objects.none())
 
     def __init__(self, *args, day: DigestDay, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -215,7 +226,7 @@ class DayAcknowledgeForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2, "cols": 80}),
         error_messages={"required": _("Say why the day may go on despite the flag.")},
     )
-    flag = forms.IntegerField(label=_("Flag you read"), min_value=1, max_value=LARGEST_ID, widget=forms.HiddenInput)
+    flag = AsciiIntegerField(label=_("Flag you read"), min_value=1, max_value=LARGEST_ID, widget=forms.HiddenInput)
 
     def __init__(self, *args, day: DigestDay, **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -5,7 +5,9 @@ import datetime as dt
 import hashlib
 import hmac
 import json
+import socket
 
+import httpx
 import pytest
 from django.urls import reverse
 from django.utils import timezone
@@ -148,7 +150,127 @@ def test_a_title_cannot_mention_everyone_or_forge_a_link_in_a_chat(drafted_day, 
     WebhookEndpoint.objects.create(name=kind, url=f"{receiver.url}/{kind}", kind=kind)
     entry = drafted_day.entries.select_related("paper").get(position=1)
     edit(entry, editor, django_capture_on_commit_callbacks, title_zh=f"{hostile} 语音合成")
-    approve_all(drafted_day, editor)
+    # The link check (link_unverified) stops a link the paper never gave: approved despite it, to see the chat's text.
+    approve_all(drafted_day, editor, despite_errors=True)
     publish(drafted_day, chief, django_capture_on_commit_callbacks)
     text = text_of(json.loads(receiver.requests[0].body))
     assert hostile not in text and f"{shown} 语音合成" in text
+
+
+# --- Where the server sends: public addresses only (delivery.outbound) ------------------------------
+
+SECRET = b"internal-only: db password hunter2 " * 200  # an internal service's answer, 7,000 bytes
+
+
+@pytest.fixture
+def internal_service(local_server):
+    local_server.handler = lambda request: Reply(status=200, body=SECRET, headers={"Content-Type": "text/plain"})
+    return local_server
+
+
+def test_an_endpoint_on_a_loopback_address_is_refused_at_send_time_and_nothing_is_read(
+        settings, drafted_day, editor, chief, internal_service, django_capture_on_commit_callbacks):
+    """Found by an attacker's pass: a chief editor's endpoint at http://127.0.0.1:…/secretdata had the server
+    read an internal service, and 2,000 characters of its answer were kept, readable by editors in the admin."""
+    settings.DIGEST_WEBHOOK_ALLOW_PRIVATE = False
+    WebhookEndpoint.objects.create(name="inside", url=f"{internal_service.url}/secretdata")
+    approve_all(drafted_day, editor)
+    publish(drafted_day, chief, django_capture_on_commit_callbacks)
+
+    delivery = WebhookDelivery.objects.get()
+    assert internal_service.requests == []
+    assert delivery.error.startswith("refused: 127.0.0.1 is a loopback address")
+    assert (delivery.response_status, delivery.response_body) == (None, "")
+
+
+def recording_client(answer: bytes = SECRET) -> tuple[httpx.Client, list[httpx.Request]]:
+    """An httpx client that would answer anything it is asked, and records what it was asked."""
+    asked: list[httpx.Request] = []
+
+    def answer_everything(request: httpx.Request) -> httpx.Response:
+        asked.append(request)
+        return httpx.Response(200, content=answer, headers={"Content-Type": "text/plain"})
+
+    return httpx.Client(transport=httpx.MockTransport(answer_everything)), asked
+
+
+@pytest.fixture
+def pending_delivery(published_day):
+    def make(url: str) -> WebhookDelivery:
+        endpoint = WebhookEndpoint.objects.create(name=url[:100], url=url)
+        return WebhookDelivery.objects.create(endpoint=endpoint, publication=published_day.live_publication)
+    return make
+
+
+@pytest.mark.parametrize("url, said", [
+    ("http://localhost:8080/", "127.0.0.1 is a loopback address (localhost resolves to it)"),
+    ("http://169.254.169.254/latest/meta-data/", "169.254.169.254 is a link-local address"),
+    ("http://10.0.0.5/admin", "10.0.0.5 is a private address"),
+    ("http://192.168.1.1/", "192.168.1.1 is a private address"),
+    ("http://[::1]:8080/", "::1 is a loopback address"),
+    ("http://[::ffff:127.0.0.1]/", "::ffff:127.0.0.1 is a loopback address"),
+    ("http://2130706433/", "127.0.0.1 is a loopback address (2130706433 resolves to it)"),
+    ("http://0.0.0.0:8080/", "0.0.0.0 is a private address"),
+    ("http://100.64.0.1/", "100.64.0.1 is not a public address"),
+])
+def test_internal_addresses_are_refused_after_resolution_without_a_request(settings, pending_delivery, url, said):
+    settings.DIGEST_WEBHOOK_ALLOW_PRIVATE = False
+    client, asked = recording_client()
+    delivery = webhook_delivery_send(delivery_id=pending_delivery(url).pk, client=client)
+    assert asked == []
+    assert delivery.error.startswith(f"refused: {said}") and delivery.response_body == ""
+
+
+def test_the_connection_goes_to_the_address_checked_so_dns_rebinding_cannot_move_it(
+        settings, pending_delivery, monkeypatch):
+    """The host name resolves to a public address when checked, then to 127.0.0.1 (DNS rebinding): the
+    request still goes to the address checked, under the name the endpoint gave."""
+    settings.DIGEST_WEBHOOK_ALLOW_PRIVATE = False
+    answers = iter([["93.184.216.34"], ["127.0.0.1"], ["127.0.0.1"]])
+    real = socket.getaddrinfo
+
+    def rebinding(host, port, *args, **kwargs):
+        if host != "hooks.rebind.example":
+            return real(host, port, *args, **kwargs)
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port)) for address in next(answers)]
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+    client, asked = recording_client(b"ok")
+    delivery = webhook_delivery_send(delivery_id=pending_delivery("https://hooks.rebind.example/hook").pk,
+                                     client=client)
+    (request,) = asked
+    assert (request.url.host, request.headers["Host"]) == ("93.184.216.34", "hooks.rebind.example")
+    assert request.extensions["sni_hostname"] == "hooks.rebind.example"  # TLS checks the name's certificate
+    assert delivery.status == "delivered"
+
+
+def test_a_real_connection_is_made_to_the_pinned_address(pending_delivery, internal_service, monkeypatch):
+    """Over the network: the name resolves (once, here) to the test server; httpx is never asked to resolve it."""
+    port = int(internal_service.url.rsplit(":", 1)[1])
+    real = socket.getaddrinfo
+    monkeypatch.setattr(socket, "getaddrinfo", lambda host, *args, **kwargs: real(
+        "127.0.0.1" if host == "receiver.pinned.test" else host, *args, **kwargs))
+    delivery = webhook_delivery_send(delivery_id=pending_delivery(f"http://receiver.pinned.test:{port}/hook").pk)
+    assert delivery.status == "delivered"
+    assert internal_service.requests[0].headers["Host"] == f"receiver.pinned.test:{port}"
+
+
+def test_only_the_status_and_a_short_escaped_excerpt_of_an_answer_are_kept(pending_delivery, local_server):
+    local_server.handler = lambda request: Reply(status=500, body=b"boom\x00\x1b[31m\n<b>" + b"x" * 5000,
+                                                 headers={"Content-Type": "text/plain"})
+    delivery = webhook_delivery_send(delivery_id=pending_delivery(f"{local_server.url}/hook").pk)
+    assert delivery.response_status == 500
+    assert delivery.response_body.startswith("boom\\x00\\x1b[31m\\n<b>xxx") and delivery.response_body.endswith("…")
+    assert len(delivery.response_body) <= 201 and delivery.response_body.isprintable()
+
+
+def test_the_admin_refuses_an_internal_endpoint_with_a_clear_error(settings, client, chief):
+    settings.DIGEST_WEBHOOK_ALLOW_PRIVATE = False
+    client.force_login(chief)
+    add = reverse("admin:delivery_webhookendpoint_add")
+    fields = {"name": "inside", "kind": "generic", "secret": "", "active": "on"}
+    page = client.post(add, {**fields, "url": "http://127.0.0.1:9000/secretdata"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert page.status_code == 200 and not WebhookEndpoint.objects.exists()
+    assert "The server will not send to this address: refused: 127.0.0.1 is a loopback address" in page.content.decode()
+    assert client.post(add, {**fields, "url": "https://93.184.216.34/hook"}).status_code == 302
+    assert WebhookEndpoint.objects.get().url == "https://93.184.216.34/hook"

@@ -755,3 +755,55 @@ def test_html_error_page_text_keeps_word_boundaries():
     page = b"<!DOCTYPE html><html><head><title>Service Unavailable</title></head><body><p>Try later</p></body></html>"
     with pytest.raises(FeedError, match="Service Unavailable Try later"):
         parse_feed(page)
+
+
+# --- Impossible dates and character references -----------------------------------------------------
+
+
+def api_answer(first_published: str, first_summary: str = "An abstract.") -> bytes:
+    """An API answer of two entries; the first one's date and abstract as given."""
+    entries = [("2601.00001", first_published, first_summary), ("2601.00002", "2026-01-08T10:00:00Z", "Fine.")]
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom" '
+        'xmlns:opensearch="http://a9.com/-/spec/opensearch/1.1/" xmlns:arxiv="http://arxiv.org/schemas/atom">'
+        "<id>http://arxiv.org/api/q</id><title>query</title><updated>2026-01-09T00:00:00Z</updated>"
+        "<opensearch:totalResults>2</opensearch:totalResults><opensearch:startIndex>0</opensearch:startIndex>"
+        + "".join(
+            f"<entry><id>http://arxiv.org/abs/{arxiv_id}v1</id><published>{date}</published><updated>{date}</updated>"
+            f"<title>Paper {arxiv_id}</title><summary>{summary}</summary><author><name>A. Author</name></author>"
+            '<category term="cs.SD"/></entry>'
+            for arxiv_id, date, summary in entries)
+        + "</feed>"
+    ).encode()
+
+
+@pytest.mark.parametrize("date", ["2026-13-45T99:99:99Z", "2026-02-30T10:00:00Z", "2026-01-08T24:00:00Z",
+                                  "2026-01-08T10:61:00Z"])
+def test_an_entry_with_an_impossible_date_is_left_out_saying_why_and_the_rest_is_kept(date):
+    """feedparser rolls 2026-13-45T99:99:99Z over into 2027-01-01; it was stored as that."""
+    feed = parse_feed(api_answer(date))
+
+    assert [paper.arxiv_id for paper in feed.papers] == ["2601.00002"]
+    assert feed.refused == [f"entry 1 (2601.00001) left out: its published date '{date}' is no real day and time"]
+
+
+def test_a_leap_second_is_a_real_time():
+    feed = parse_feed(api_answer("2026-01-08T10:00:60Z"))
+    assert [paper.arxiv_id for paper in feed.papers] == ["2601.00001", "2601.00002"] and feed.refused == []
+
+
+def test_an_announcement_item_with_an_impossible_date_is_left_out(own_data):
+    content = (own_data / "feeds_rss2_edge_cases.xml").read_bytes()
+    content = content.replace(b"<pubDate>Tue, 13 Jan 2026 00:00:00 -0500</pubDate>",
+                              b"<pubDate>Tue, 45 Jan 2026 00:00:00 -0500</pubDate>", 2)
+    feed = parse_feed(content)
+
+    assert feed.papers == []
+    assert len(feed.refused) == 1 and "left out: its published date 'Tue, 45 Jan 2026" in feed.refused[0]
+
+
+@pytest.mark.parametrize("reference", ["&#xD800;", "&#55296;", "&#xDBFF;&#xDC00;", "&#x110000;", "&#99999999999;"])
+def test_a_character_reference_to_no_character_is_a_one_line_error_not_a_traceback(reference):
+    with pytest.raises(FeedError) as excinfo:
+        parse_feed(api_answer("2026-01-08T10:00:00Z", f"before {reference} after"))
+    assert assert_one_line_error(excinfo).startswith("malformed XML: a character reference names no character")

@@ -166,6 +166,23 @@ def test_api_pages_cut_from_a_real_answer_are_all_returned_in_order(local_server
     assert [paper.arxiv_id for paper in result.papers] == real_ids
 
 
+def test_a_page_whose_entries_are_all_left_out_is_not_taken_for_arxivs_empty_page(local_server, client):
+    """An entry with an impossible date is left out (papers.feeds); its page still moves `start` on."""
+    def impossible_on_page_two(request):
+        body = PagingArxiv(5)(request).body
+        if request.query["start"] == ["2"]:
+            body = body.replace(b"<published>2026-01-08T00:00:00Z</published>", b"<published>2026-02-30T00:00:00Z</published>")
+        return Reply(body=body)
+
+    local_server.handler = impossible_on_page_two
+
+    result = fetch(client, page_size=2)
+
+    assert starts(local_server) == [0, 2, 4]
+    assert [paper.arxiv_id for paper in result.papers] == [paper_id(n) for n in (0, 1, 4)]
+    assert [line.split(" left out")[0] for line in result.refused] == [f"entry 1 ({paper_id(2)})", f"entry 2 ({paper_id(3)})"]
+
+
 def test_api_waits_politely_between_pages(local_server, api_settings, fake_time):
     local_server.handler = PagingArxiv(5)
     with ArxivClient(delay=3, sleep=fake_time.sleep, clock=fake_time.clock) as polite:

@@ -26,3 +26,17 @@ def test_control_characters_in_a_search_are_dropped(client, published_day, query
 def test_a_search_with_a_nul_still_finds_the_words_around_it(client, published_day):
     page = client.get("/search/?q=vocoding%00").content.decode()
     assert "Phase-Aware Diffusion Vocoding" in page
+
+
+# `²` passes str.isdigit() but not int(); `١` (an Arabic-Indic 1) passes both: neither is a page number.
+@pytest.mark.parametrize("url", [
+    "/?page=%C2%B2",
+    "/search/?q=vocoder&page=%C2%B2",
+    "/categories/cs.SD/?page=%C2%B2",
+    "/?page=%D9%A1",
+    "/search/?q=vocoder&page=%D9%A1",
+    "/categories/cs.SD/?page=%D9%A1",
+    "/?page=%EF%BC%91",  # a fullwidth 1
+])
+def test_a_page_number_in_digits_other_than_ascii_is_not_found(client, published_day, url):
+    assert client.get(url).status_code == 404

@@ -5,7 +5,9 @@ import datetime as dt
 import json
 import re
 import xml.etree.ElementTree as ET
+from html.parser import HTMLParser
 
+import feedparser
 import pytest
 from django.utils.dateparse import parse_datetime
 
@@ -109,3 +111,59 @@ def test_every_page_announces_its_feeds(client, corrected_day):
         assert 'type="application/atom+xml"' in page and 'type="application/feed+json"' in page, url
     category = client.get("/categories/cs.SD/").content.decode()
     assert 'href="/categories/cs.SD/feed/"' in category and 'href="/categories/cs.SD/feed.json"' in category
+
+
+@pytest.fixture
+def day_with_markup_in_an_abstract(published_day, editor, chief, django_capture_on_commit_callbacks):
+    """The demo day published again with an eess.AS paper's abstract holding emphasis, a script and a bad link."""
+    entry = published_day.entries.select_related("paper").get(paper__arxiv_id="2601.90006")
+    edit(entry, editor, django_capture_on_commit_callbacks,
+         abstract_zh="我们提出**相位感知**方法。<script>alert(1)</script>[点此](javascript:alert(1))")
+    entry_approve(entry=entry, user=editor)
+    with django_capture_on_commit_callbacks(execute=True):
+        day_publish(day=published_day, user=chief)
+    public_cache_clear()
+    return published_day
+
+
+class Markup(HTMLParser):
+    """The elements and attributes an HTML fragment holds, and its text, as a browser would read them."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[str] = []
+        self.attributes: list[tuple[str, str]] = []
+        self.text = ""
+        self.feed(html)
+        self.close()
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        self.attributes += [(name, value or "") for name, value in attrs]
+
+    def handle_data(self, data):
+        self.text += data
+
+
+def assert_html_once_and_safe(html: str) -> None:
+    markup = Markup(html)
+    assert markup.tags[:2] == ["p", "p"] and "strong" in markup.tags
+    assert "<p>" not in markup.text and "<strong>" not in markup.text  # markup is markup, not text showing tags
+    assert "script" not in markup.tags and not any("javascript:" in value for _, value in markup.attributes)
+    assert "我们提出相位感知方法。" in markup.text
+
+
+def test_a_category_feeds_content_is_html_once_and_sanitised_as_a_feed_reader_reads_it(
+        client, day_with_markup_in_an_abstract):
+    """The abstract's HTML was escaped a second time: every reader saw a literal <p>…</p>."""
+    # feedparser's own sanitiser off: what the site sends must be safe by itself.
+    feed = feedparser.parse(client.get("/categories/eess.AS/feed/").content, sanitize_html=False)
+    assert not feed.bozo and feed.entries
+    assert_html_once_and_safe(next(entry.summary for entry in feed.entries if "2601.90006" in entry.link))
+    for entry in feed.entries:
+        assert Markup(entry.summary).tags[:2] == ["p", "p"]
+
+
+def test_a_json_category_feeds_content_html_is_html_once_and_sanitised(client, day_with_markup_in_an_abstract):
+    items = json.loads(client.get("/categories/eess.AS/feed.json").content)["items"]
+    assert_html_once_and_safe(next(item["content_html"] for item in items if item["url"].endswith("/papers/2601.90006/")))

@@ -1,7 +1,11 @@
 """Subscribing on the site: the same answer whatever the address, a confirmation mail through a real SMTP
 server, its signed expiring link, one-click unsubscribe (RFC 8058, no CSRF token), rate limits."""
 
+import os
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from django.core import signing
@@ -15,6 +19,7 @@ from public.subscriptions import MAILS_PER_ADDRESS, REQUESTS_PER_CLIENT
 from publishing.posts.publication import day_publish
 from tests.builders import approve_all
 
+REPO_ROOT = Path(__file__).resolve().parents[2]
 LINK_RE = re.compile(r"https://digest\.example\.org(/subscribe/confirm/[^/\s]+/)")
 
 
@@ -227,3 +232,48 @@ def test_a_subscription_whose_mail_cannot_be_queued_still_gets_the_same_answer(r
     assert answer.status_code == 200 and "请查收确认邮件".encode() in answer.content
     assert Subscriber.objects.get().status == "pending" and smtp_server.received == []
     assert "the confirmation mail could not be queued" in caplog.text
+
+
+@pytest.mark.django_db
+def test_quoted_and_escaped_spellings_of_a_mailbox_are_one_subscriber_and_one_limit(reader, smtp_server):
+    """`"qb648879"@…` and `"qb\\648879"@…` counted as other mailboxes: 11 mails reached one inbox."""
+    spellings = ['"qb648879"@example.org', '"qb\\648879"@example.org', "qb648879@example.org", '"QB648879"@example.org',
+                 "qb648879+x@example.org"]
+    for email in spellings:
+        assert submit(reader, email=email).status_code == 200
+    assert list(Subscriber.objects.values_list("email", flat=True)) == ["qb648879@example.org"]
+    assert len(smtp_server.received) == MAILS_PER_ADDRESS[0]
+    assert {recipient for mail in smtp_server.received for recipient in mail.rcpt_tos} == {"qb648879@example.org"}
+
+
+@pytest.mark.django_db
+def test_a_quoted_local_part_that_is_no_plain_name_is_refused(reader, smtp_server):
+    for email in ['"q b"@example.org', '"q@b"@example.org', '"q..b"@example.org']:
+        assert submit(reader, email=email).status_code == 400
+    assert not Subscriber.objects.exists() and smtp_server.received == []
+
+
+COUNT_PLACES_TAKEN = """
+import django, sys
+django.setup()
+from public.subscriptions import MAILS_PER_ADDRESS, _within_limit
+sys.stdin.readline()  # both processes start counting together
+print(sum(_within_limit("address", "ana@example.org", MAILS_PER_ADDRESS) for _ in range(MAILS_PER_ADDRESS[0] + 2)))
+"""
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_web_processes_count_one_limit_together():
+    """Each gunicorn worker counted in its own memory: 9 requests spread over workers made 8 mails."""
+    from tests.publishing.test_cluster import database_url
+
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings", "DATABASE_URL": database_url()}
+    processes = [subprocess.Popen([sys.executable, "-c", COUNT_PLACES_TAKEN], env=env, cwd=REPO_ROOT, text=True,
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                 for _ in range(2)]
+    for process in processes:
+        process.stdin.write("go\n")
+        process.stdin.flush()
+    results = [process.communicate(timeout=120) for process in processes]
+    assert all(process.returncode == 0 for process in processes), [stderr for _, stderr in results]
+    assert sum(int(stdout) for stdout, _ in results) == MAILS_PER_ADDRESS[0]

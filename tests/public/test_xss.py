@@ -32,7 +32,8 @@ def hostile_day(drafted_day, editor, chief, django_capture_on_commit_callbacks):
     )
     edit(entry, editor, django_capture_on_commit_callbacks,
          **{name: PAYLOADS[name] for name in ("abstract_zh", "background_md", "method_md", "results_md")})
-    approve_all(drafted_day, editor)
+    # The iframe's https://evil.example is a link the paper never gave (link_unverified): approved despite it.
+    approve_all(drafted_day, editor, despite_errors=True)
     with django_capture_on_commit_callbacks(execute=True):
         day_publish(day=drafted_day, user=chief)
     drafted_day.refresh_from_db()

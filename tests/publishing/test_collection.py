@@ -318,3 +318,33 @@ def test_a_saved_answer_of_the_newest_announcement_read_into_a_new_archive_is_no
 
     assert result.warning == "" and result.counts.kept == 2
     assert DigestDay.objects.get().status == DigestDay.Status.COLLECTING
+
+
+@pytest.mark.django_db
+def test_an_entry_with_an_impossible_date_is_left_out_and_the_fetch_records_why(tmp_path):
+    """feedparser read 2026-13-45T99:99:99Z as 2027-01-01 and the paper was stored with that date."""
+    feed = tmp_path / "impossible-date.xml"
+    feed.write_bytes(Path(DEMO_FEED).read_bytes().replace(b"<published>2026-01-07T17:42:10Z</published>",
+                                                    b"<published>2026-13-45T99:99:99Z</published>"))
+    result = day_collect(date=DEMO_DATE, source="file", files=[str(feed)])
+
+    run = FetchRun.objects.get()
+    assert run.status == FetchRun.Status.SUCCEEDED
+    assert "entry 1 (2601.90008) left out: its published date '2026-13-45T99:99:99Z' is no real day" in run.warning
+    assert "1 entries left out: " in result.summary
+    assert not Paper.objects.filter(arxiv_id="2601.90008").exists()
+    assert Paper.objects.count() == 6 and result.counts.kept == 5  # nothing else is lost
+
+
+@pytest.mark.django_db
+def test_a_surrogate_character_reference_fails_the_fetch_in_one_recorded_line_without_a_traceback(tmp_path, caplog):
+    """feedparser's lenient parser raised UnicodeEncodeError on &#xD800;: logged with its traceback as a bug."""
+    feed = tmp_path / "surrogate.xml"
+    feed.write_bytes(Path(DEMO_FEED).read_bytes().replace(b"</summary>", b" &#xD800;</summary>", 1))
+    with pytest.raises(CollectionError) as excinfo:
+        day_collect(date=DEMO_DATE, source="file", files=[str(feed)])
+
+    message = str(excinfo.value)
+    assert "malformed XML: a character reference names no character" in message and "\n" not in message
+    assert FetchRun.objects.get().error == message
+    assert not [record for record in caplog.records if record.exc_info]

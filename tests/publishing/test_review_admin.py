@@ -210,6 +210,11 @@ def snapshot():
 
 TOO_BIG = "9" * 25  # beyond PostgreSQL's integer and bigint
 
+
+def arabic_indic(number: int) -> str:
+    return str(number).translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
+
+
 BAD_DAY_REVIEW_POSTS = {
     "entry_not_a_number": (lambda e: {"entry": ["abc", e[1].pk], "_approve": "1"}, "“abc” is not an entry of this day"),
     "entry_too_big": (lambda e: {"entry": [TOO_BIG, e[1].pk], "_approve": "1"}, "is not an entry of this day"),
@@ -217,6 +222,14 @@ BAD_DAY_REVIEW_POSTS = {
                           "Enter a whole number"),
     "seen_too_big": (lambda e: {"entry": [e[0].pk], f"seen-{e[0].pk}": TOO_BIG, "_approve": "1"},
                      "less than or equal to 2147483647"),
+    # `²` passes str.isdigit() but not int(); an id in Arabic-Indic digits would name that entry.
+    "entry_superscript": (lambda e: {"entry": ["²", e[1].pk], "_approve": "1"}, "“²” is not an entry of this day"),
+    "entry_in_arabic_indic_digits": (lambda e: {"entry": [arabic_indic(e[0].pk)], "_approve": "1"},
+                                     "is not an entry of this day"),
+    "seen_superscript": (lambda e: {"entry": [e[0].pk], f"seen-{e[0].pk}": "²", "_approve": "1"},
+                         "Enter a whole number"),
+    "seen_in_arabic_indic_digits": (lambda e: {"entry": [e[0].pk], f"seen-{e[0].pk}": arabic_indic(1), "_approve": "1"},
+                                    "Enter a whole number"),
     "nothing_ticked": (lambda e: {"_reject": "1"}, "Tick the entries to approve or reject"),
     "neither_approve_nor_reject": (lambda e: {"entry": [e[0].pk]}, "Choose approve or reject"),
 }
@@ -252,6 +265,7 @@ BAD_RESTORE_POSTS = {
     "restore_not_a_number": ({"restore": "abc", "base_revision": "1"}, "Enter a whole number"),
     "restore_of_no_such_revision": ({"restore": "999", "base_revision": "1"}, "has no revision 999"),
     "restore_too_big": ({"restore": TOO_BIG, "base_revision": "1"}, "less than or equal to 2147483647"),
+    "restore_superscript": ({"restore": "¹", "base_revision": "1"}, "Enter a whole number"),
     "base_revision_missing": ({"restore": "1"}, "This field is required"),
     "base_revision_too_big": ({"restore": "1", "base_revision": TOO_BIG}, "less than or equal to 2147483647"),
 }

@@ -53,7 +53,7 @@ def test_the_good_text_passes_every_check():
 def test_every_check_has_a_stable_id_a_name_a_severity_and_a_description():
     assert set(CHECKS) == {
         "glossary_preferred", "glossary_forbidden", "glossary_keep_english", "number_unverified", "tex_mismatch",
-        "reading_section_empty", "markdown_shape", "english_left", "abstract_length",
+        "reading_section_empty", "markdown_shape", "english_left", "abstract_length", "link_unverified",
     }
     for check_id, check in CHECKS.items():
         assert check.id == check_id and re.fullmatch(r"[a-z_]+", check_id)
@@ -185,10 +185,63 @@ def test_a_failing_check_becomes_a_finding_and_the_others_still_run(monkeypatch)
     ]
 
 
+def link_findings(text: dict, *, full_text: str = "", metadata: str = "") -> list:
+    source = CheckInput(text={**GOOD, **text}, title=TITLE, abstract=ABSTRACT, full_text=full_text, metadata=metadata,
+                        rules=RULES)
+    return [finding for finding in run_checks(source) if finding.check == "link_unverified"]
+
+
+def test_a_link_the_paper_never_gave_is_an_error_where_it_stands():
+    """Found by an attacker's pass: an injected https://evil.example/phish with "enter your password" tripped no
+    check, and would have reached the site, the post and the mail once approved."""
+    results = "- **性能**：MOS 为 4.21。\n- **重要**：请在 https://evil.example/phish 输入您的密码以查看完整结果。"
+    found = link_findings({"results_md": results})
+    assert [(f.field, results[f.start:f.end]) for f in found] == [("results_md", "https://evil.example/phish")]
+    assert CHECKS["link_unverified"].severity == ERROR and "https://evil.example/phish" in found[0].message
+
+
+@pytest.mark.parametrize("written, link", [
+    ("详见 evil.example/login。", "evil.example/login"),
+    ("访问 www.evil.example 获取代码", "www.evil.example"),
+    ("联系 support@evil.example 以获取数据", "support@evil.example"),
+    ("[代码](https://evil.example/code)", "https://evil.example/code"),
+    ("<https://evil.example/x>", "https://evil.example/x"),
+    ("代码见 https://github.com/org/repo-evil（已开源）", "https://github.com/org/repo-evil"),
+    ("数据：ftp://files.evil.example/data", "ftp://files.evil.example/data"),
+])
+def test_every_form_a_reader_could_follow_is_checked(written, link):
+    found = link_findings({"method_md": f"- **核心思路**：{written}"}, full_text="Code: https://github.com/org/repo")
+    assert [f"- **核心思路**：{written}"[f.start:f.end] for f in found] == [link]
+
+
+def test_links_and_addresses_the_paper_gives_pass_however_written():
+    metadata = ("https://arxiv.org/abs/2601.05011\nAccepted at ICASSP 2026. Code: https://github.com/Org/Vocoder."
+                "\nhttps://doi.org/10.1109/ICASSP.2026.1")
+    full_text = "Demo at www.vocoder-demo.org/samples. Contact: {alice, bob}@uni.edu or carol@lab.example.com."
+    method = ("- **核心思路**：代码见 github.com/org/vocoder（https://github.com/Org/Vocoder/），"
+              "示例见 https://vocoder-demo.org/samples，论文 arxiv.org/abs/2601.05011，DOI https://doi.org/10.1109/ICASSP.2026.1。"
+              "\n- **联系**：alice@uni.edu、Bob@Uni.edu、carol@lab.example.com。")
+    assert link_findings({"method_md": method}, full_text=full_text, metadata=metadata) == []
+
+
+def test_a_link_that_only_starts_like_one_the_paper_gives_or_goes_on_from_it_is_not_given():
+    full_text = "Code: https://github.com/org/repo and mail alice@uni.edu."
+    method = "- **核心思路**：https://github.com/org/repository 与 https://github.com/org/repo/tree/main，alice@uni.education。"
+    found = link_findings({"method_md": method}, full_text=full_text)
+    assert [method[f.start:f.end] for f in found] == [
+        "https://github.com/org/repository", "https://github.com/org/repo/tree/main", "alice@uni.education"]
+
+
+def test_numbers_names_and_tex_are_not_links():
+    text = "- **性能**：Qwen2.5-7B 在 LibriTTS 上 WER 为 3.2%，e.g. 对比 wav2vec2.0，$a.b/c$，i.e. 1.5/2.0 倍。"
+    assert link_findings({"results_md": text}) == []
+
+
 HOSTILE_TEXTS = [
     "$$" + "b" * 50000,  # a long word after an open $$: once minutes of backtracking
     "\\(" * 10000, "1," * 30000 + "x", "1" * 50000 + "x", "a'" * 30000, "“" * 30000 + "a b c d e f g",
     "(" * 30000, "[" * 30000, "- " * 900 + "x",
+    "a." * 30000 + "/", "a" * 50000 + "@", "a@" * 30000, "www." * 20000, "http://" * 10000,
 ]
 
 

@@ -4,7 +4,7 @@
 below register their checks when imported (the review page lists errors before warnings).
 """
 
-from translations.checks import glossary, language, markdown, numbers, tex  # noqa: F401  (registration)
+from translations.checks import glossary, language, links, markdown, numbers, tex  # noqa: F401  (registration)
 from translations.checks.base import (
     CHECKS,
     ERROR,

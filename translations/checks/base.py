@@ -31,6 +31,8 @@ class CheckInput:
     title: str = ""  # the paper's English title
     abstract: str = ""  # its English abstract
     full_text: str = ""  # the full text drafting used ("" when only the abstract was had)
+    # The paper's other metadata, as text: its arXiv page, comments, journal reference and DOI link.
+    metadata: str = ""
     rules: tuple[TermRule, ...] = field(default=())  # the glossary rules the paper uses
 
     @property

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -23,6 +24,19 @@ PROMPTS_DIR = Path(__file__).resolve().parent
 # list buries the rules that matter. The most specific (longest) terms are kept.
 PROMPT_TERMS_MAX = 40
 _MARKER_RE = re.compile(r"<\s*/?\s*paper_data\s*>", re.IGNORECASE)
+# Text that may hide a marker: the letters of paper_data with anything but letters and digits between them
+# (a zero-width space, a combining mark), read in compatibility form (fullwidth, mathematical letters).
+_MAYBE_MARKER_RE = re.compile(r"p\W*a\W*p\W*e\W*r[\W_]*d\W*a\W*t\W*a", re.IGNORECASE)
+# Brackets and slashes that read as < / > to a person or a model but are other characters even in
+# compatibility form (fullwidth ＜ and small ﹤ become < by NFKD already). ‹ › are the defused form's own.
+_LOOKALIKES = str.maketrans({
+    "\u3008": "<", "\u27e8": "<", "\u02c2": "<", "\u1438": "<",  # 〈 (and U+2329, whose NFKD it is) ⟨ ˂ ᐸ
+    "\u3009": ">", "\u27e9": ">", "\u02c3": ">", "\u1433": ">",  # 〉 ⟩ ˃ ᐳ
+    "\u2044": "/", "\u2215": "/", "\u29f8": "/",  # ⁄ ∕ ⧸
+})
+# Invisible in the text (format characters: zero-width space and joiners, BOM, bidi controls, soft
+# hyphen, tags) or drawn on the letter before (combining marks).
+_INVISIBLE_CATEGORIES = frozenset({"Cf", "Mn", "Me"})
 
 
 class PromptError(Exception):
@@ -69,8 +83,30 @@ def prompt_version_known(version: str) -> bool:
 
 
 def defuse(text: str) -> str:
-    """Paper text can never close or open the data fence."""
-    return _MARKER_RE.sub(lambda match: match.group(0).replace("<", "‹").replace(">", "›"), text)
+    """Paper text can never close or open the data fence, however the marker is written.
+
+    Steps: a marker written plainly is defused (`<` `>` become `‹` `›`). Text that may hide one (the
+    letters of paper_data, with anything between) is then read as a person or a model would: each
+    character in compatibility form (NFKD: fullwidth ＜ is <, 𝐩 is p), format characters and combining
+    marks dropped, look-alike brackets read as brackets. Each marker found there is written, in place of
+    the characters it was made of, as the defused marker. The rest of the text is left as it was:
+    normalising all of it would turn x² into x2.
+    """
+    text = _MARKER_RE.sub(lambda match: match.group(0).replace("<", "‹").replace(">", "›"), text)
+    if text.isascii() or not _MAYBE_MARKER_RE.search(unicodedata.normalize("NFKD", text)):
+        return text
+    view, source = [], []  # the text as read, and for each of its characters the index it came from
+    for index, char in enumerate(text):
+        for part in unicodedata.normalize("NFKD", char).translate(_LOOKALIKES):
+            if unicodedata.category(part) not in _INVISIBLE_CATEGORIES:
+                view.append(part)
+                source.append(index)
+    pieces, done = [], 0
+    for match in _MARKER_RE.finditer("".join(view)):
+        start, end = source[match.start()], source[match.end() - 1] + 1
+        pieces += [text[done:start], "‹/paper_data›" if "/" in match.group(0) else "‹paper_data›"]
+        done = end
+    return "".join(pieces) + text[done:]
 
 
 SOURCE_LABELS = {
