@@ -14,11 +14,12 @@ from django.utils import timezone
 from django_q.models import Schedule
 
 from publishing.days.windows import digest_timezone
+from translations.workers import WATCHDOG_TASK
 
 SCHEDULE_NAME = "arxiv-digest daily"
 SCHEDULE_FUNC = "publishing.tasks.run_daily_task"
 WATCHDOG_NAME = "arxiv-digest drafts watchdog"
-WATCHDOG_FUNC = "translations.tasks.drafts_watchdog_task"
+WATCHDOG_FUNC = WATCHDOG_TASK
 
 
 def next_anchor(now: dt.datetime | None = None) -> dt.datetime:
