@@ -10,9 +10,9 @@ Any one of these says a worker is alive:
 
 1. this code runs in one: the watchdog's Schedule runs it in a worker (`in_worker`);
 2. the broker lists a cluster: with Redis, every cluster writes its status (django-q2's `Stat`) each
-   half second, kept three seconds. It is signed with SECRET_KEY and keyed by Q_NAME, so only clusters
-   that can read our tasks are listed. (The ORM broker keeps these in each process's own cache, which
-   no other process sees: it is not asked.);
+   half second, kept three seconds, signed with SECRET_KEY and keyed by Q_NAME, so only clusters that
+   can read our tasks are listed (the ORM broker keeps these in each process's own cache, which no
+   other process sees, so it is not asked);
 3. a cluster's scheduler moved the watchdog's Schedule on within the last two periods, on any broker
    (the heartbeat `publishing.days.schedule.workers_status` also reads).
 """
@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 from django_q.brokers import get_broker
+from django_q.brokers.redis_broker import Redis
 from django_q.conf import Conf
 from django_q.models import Schedule
 from django_q.signing import BadSignature, SignedPackage
@@ -59,8 +60,6 @@ def workers_seen(*, now: dt.datetime | None = None, in_worker: bool = False) -> 
 
 def clusters_in_broker() -> list:
     """The clusters that wrote their status to the broker in the last three seconds (Redis only; see above)."""
-    from django_q.brokers.redis_broker import Redis
-
     broker = get_broker()
     if not isinstance(broker, Redis):
         return []
