@@ -113,16 +113,19 @@ def test_a_cluster_killed_mid_drafting_leaves_every_draft_to_the_other(
     assert len(rows) == PAPERS and {row.status for row in rows} == {"succeeded"}, [
         (row.paper.arxiv_id, row.status, row.error) for row in rows]
     assert not DayTransition.objects.filter(day=day, to_status=DigestDay.Status.NEEDS_ATTENTION).exists()
-    # One LLM call per claim: a paper was asked twice only when the killed cluster was waiting for its answer.
+    # At most one LLM call per claim: a paper was asked twice only when the killed cluster had claimed it
+    # (and, mostly, was waiting for its answer; a worker killed between its claim and its call asked nothing).
     per_paper = llm.per_paper()
     attempts = {int(TITLE.search(row.paper.title).group(1)): row.attempts for row in rows}
-    assert per_paper == Counter(attempts)
-    killed_mid_call = sum(1 for row in rows if row.attempts == 2)
+    assert all(1 <= per_paper[paper] <= claims <= 2 for paper, claims in attempts.items()), (per_paper, attempts)
+    killed_claimed = sum(1 for row in rows if row.attempts == 2)
+    killed_mid_call = sum(1 for paper, claims in attempts.items() if claims == 2 and per_paper[paper] == 2)
     lost_unstarted = sum(1 for row in rows if row.attempts == 1 and row.enqueues > 1)
-    assert killed_mid_call >= 1 and max(per_paper.values()) <= 2
+    assert killed_claimed + lost_unstarted >= 1, "the killed cluster held nothing: the test tested nothing"
     print(f"\nkill mid-drafting on Redis ({django_settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}): "
           f"{PAPERS} papers, 2 clusters × 2 workers, LLM {LLM_SECONDS:g} s, Q_TIMEOUT {TIMING['Q_TIMEOUT']} s; "
           f"killed {killed - started:.1f} s after start ({at_kill}); day in review {recovered - killed:.1f} s "
-          f"after the kill; {killed_mid_call} drafts killed mid-call (2 LLM calls each), {lost_unstarted} tasks "
+          f"after the kill; {killed_claimed} drafts held by the killed cluster ({killed_mid_call} mid-call: 2 LLM "
+          f"calls each), {lost_unstarted} tasks "
           f"lost unstarted (handed out again, 1 call each); LLM calls per paper "
           f"{sum(per_paper.values()) / PAPERS:.2f}")
