@@ -68,6 +68,10 @@ def draft_enqueue(*, draft: MachineDraft) -> None:
 
 def _hand_to_workers(draft_id: int) -> None:
     MachineDraft.objects.filter(pk=draft_id).update(enqueued_at=timezone.now(), enqueues=F("enqueues") + 1)
+    _draft_task_send(draft_id)
+
+
+def _draft_task_send(draft_id: int) -> None:
     async_task("translations.tasks.draft_task", draft_id, task_name=f"draft-{draft_id}", group="drafts")
 
 
@@ -78,7 +82,7 @@ def _hand_out_again(draft: MachineDraft, now: dt.datetime) -> int:
                                             started_at=draft.started_at)
     if not unchanged.update(enqueued_at=now, enqueues=F("enqueues") + 1):
         return 0
-    async_task("translations.tasks.draft_task", draft.pk, task_name=f"draft-{draft.pk}", group="drafts")
+    _draft_task_send(draft.pk)
     return 1
 
 
@@ -98,7 +102,7 @@ def _no_worker_reason() -> str:
 @dataclass
 class WatchdogReport:
     handed_again: int = 0
-    lost: int = 0  # of those handed again: tasks a worker took and never started (it died), while others live
+    lost: int = 0  # of those handed again: taken by no worker for a lease while one was alive (a dead one took them)
     failed: int = 0
 
     @property
