@@ -36,7 +36,11 @@ class WebhookEndpoint(models.Model):
 
 
 class WebhookDelivery(models.Model):
-    """One announcement of one published version to one endpoint, with every try's answer."""
+    """One announcement of one published version to one endpoint, with every try's answer.
+
+    A try claims the row with a conditional update and a lease (`claimed_until`); a row claimed by a
+    sender that died is claimed again once its lease has run out. See delivery.webhooks.
+    """
 
     class Status(models.TextChoices):
         PENDING = "pending", _("pending")
@@ -44,11 +48,12 @@ class WebhookDelivery(models.Model):
         DELIVERED = "delivered", _("delivered")
         FAILED = "failed", _("failed")
 
+    # SENDING → SENDING: claimed again after the lease of a sender that died ran out;
     # SENDING → PENDING: a try that failed, tried again after a doubling wait (until MAX_ATTEMPTS);
     # FAILED → PENDING: an editor's retry.
     TRANSITIONS = Transitions(field="status", owners=("delivery.webhooks", "delivery.retries"), table={
         Status.PENDING: {Status.SENDING},
-        Status.SENDING: {Status.DELIVERED, Status.PENDING, Status.FAILED},
+        Status.SENDING: {Status.SENDING, Status.DELIVERED, Status.PENDING, Status.FAILED},
         Status.FAILED: {Status.PENDING},
         Status.DELIVERED: set(),
     })
@@ -59,6 +64,9 @@ class WebhookDelivery(models.Model):
                                     related_name="webhook_deliveries")
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    # Which try holds the row, until when; a claim outlives the task that made it (see delivery.retries.lease).
+    claimed_by = models.CharField(max_length=32, blank=True, editable=False)
+    claimed_until = models.DateTimeField(null=True, blank=True, editable=False)
     response_status = models.PositiveIntegerField(_("answer status"), null=True, blank=True)
     response_body = models.TextField(_("answer"), blank=True)
     error = models.TextField(_("error"), blank=True)

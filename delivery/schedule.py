@@ -1,9 +1,10 @@
 """Delivery's own schedule: every few minutes it sends what has come due, without the morning job.
 
 - days published ahead of their date whose date has come are mailed and announced (once);
-- deliveries that are due and that no task is carrying (a task lost with its worker, a retry whose
-  Schedule was missed) are handed to the workers again. Claims are conditional updates, so a row
-  handed over twice is still sent once.
+- deliveries that are due and that no task is carrying (a task lost with its worker: Redis hands a
+  task out once, a retry whose Schedule was missed) are handed to the workers again, and so are rows
+  still `sending` whose claim's lease has run out (their sender died mid-send). Claims are conditional
+  updates, so a row handed over twice is still sent once.
 
 While delivery is held on this instance (delivery.switch) the editions and announcements are still
 prepared, but nothing is handed over: the rows wait, pending, for `enable_delivery`.
@@ -15,7 +16,6 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Q
 from django.utils import timezone
 from django_q.models import Schedule
 from django_q.tasks import async_task
@@ -25,6 +25,7 @@ from delivery.models import EmailDelivery, WebhookDelivery
 from delivery.retries import BATCH_TASK, WEBHOOK_TASK
 from delivery.sending import claimable
 from delivery.switch import delivery_hold
+from delivery.webhooks import due as webhooks_due
 from delivery.webhooks import webhooks_come_due
 
 SWEEP_NAME = "arxiv-digest delivery sweep"
@@ -58,9 +59,7 @@ def deliveries_sweep(*, now: dt.datetime | None = None) -> Sweep:
                         .values_list("publication_id", flat=True).distinct())
     for publication_id in publications:
         async_task(BATCH_TASK, publication_id, task_name=f"email-{publication_id}")
-    due = WebhookDelivery.objects.filter(Q(next_try_at__isnull=True) | Q(next_try_at__lte=now),
-                                         status=WebhookDelivery.Status.PENDING)
-    webhook_ids = list(due.values_list("pk", flat=True))
+    webhook_ids = list(WebhookDelivery.objects.filter(webhooks_due(now)).values_list("pk", flat=True))
     for delivery_id in webhook_ids:
         async_task(WEBHOOK_TASK, delivery_id, task_name=f"webhook-{delivery_id}")
     return Sweep(editions, announcements, len(publications), len(webhook_ids))

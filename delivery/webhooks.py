@@ -1,9 +1,16 @@
 """Announcing each newly published day to webhook endpoints (generic JSON, Slack, Feishu/Lark, DingTalk).
 
 Each (endpoint, version) is one WebhookDelivery row, made once (a unique constraint), so a repeated
-publish never announces twice. A django-q2 task sends it; a send claims its row with a conditional
-update, and a failed try is retried with a doubling wait up to MAX_ATTEMPTS, each answer recorded.
+publish never announces twice. A django-q2 task sends it; a try claims its row with a conditional
+update and a lease longer than a task may live (delivery.retries.lease), so no other worker posts it
+meanwhile, and a row whose sender died (its worker or machine killed) is claimed again, by the next
+task or delivery's sweep, once the lease has run out. A failed try is retried with a doubling wait up
+to MAX_ATTEMPTS tries (a try whose sender died counts), each answer recorded.
 Bodies are signed: `X-Digest-Signature-256: sha256=<HMAC-SHA256 of the body with the secret>`.
+
+As with mail, a sender that dies after the endpoint accepted the body but before the row's outcome
+was recorded leaves the row to be posted again after its lease: an endpoint may, rarely, get an
+announcement twice (with the same body), but none is lost.
 """
 
 from __future__ import annotations
@@ -12,18 +19,23 @@ import datetime as dt
 import hashlib
 import hmac
 import json
+import logging
+import uuid
 
 import httpx
 from django.db import IntegrityError, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 from django_q.tasks import async_task
 
 from delivery.models import WebhookDelivery, WebhookEndpoint
 from delivery.outbound import AddressRefused, answer_excerpt, answer_start, outbound_target
-from delivery.retries import WEBHOOK_TASK, failed_retry, publications_come_due, retry_at, try_again_at
+from delivery.retries import WEBHOOK_TASK, failed_retry, lease, publications_come_due, retry_at, try_again_at
 from delivery.switch import delivery_hold
 from publishing.models import Publication, PublishedPaper
 from publishing.site_links import site_url
+
+logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
 FIRST_RETRY = dt.timedelta(minutes=1)
@@ -80,27 +92,48 @@ def publication_announce(*, publication: Publication) -> int:
     return made
 
 
-def webhook_delivery_send(*, delivery_id: int, client: httpx.Client | None = None) -> WebhookDelivery | None:
-    """One try: claim, post the signed body, record the answer; schedule the next try on failure.
-    None: not sent (held on this instance, see delivery.switch; sent elsewhere; or not pending)."""
+def claimable(now: dt.datetime) -> Q:
+    """Rows a try may claim: pending, or still `sending` after their claim's lease ran out (their sender died)."""
+    return Q(status=WebhookDelivery.Status.PENDING) | Q(status=WebhookDelivery.Status.SENDING, claimed_until__lt=now)
+
+
+def due(now: dt.datetime) -> Q:
+    """Rows to hand to the workers now: pending and due, or abandoned by a sender that died."""
+    return (Q(status=WebhookDelivery.Status.PENDING) & (Q(next_try_at__isnull=True) | Q(next_try_at__lte=now))
+            | Q(status=WebhookDelivery.Status.SENDING, claimed_until__lt=now))
+
+
+def webhook_delivery_send(*, delivery_id: int, client: httpx.Client | None = None,
+                          now: dt.datetime | None = None) -> WebhookDelivery | None:
+    """One try: claim (with a lease), post the signed body, record the answer if the claim still holds;
+    schedule the next try on failure. None: not sent (held on this instance, see delivery.switch;
+    another try holds the row; or it is finished)."""
     if delivery_hold().held:  # a copy restored elsewhere, or delivery switched off: the row waits, pending
         return None
-    now = timezone.now()
-    delivery = WebhookDelivery.objects.select_related("endpoint", "publication__day").filter(pk=delivery_id).first()
-    if delivery is None or not WebhookDelivery.TRANSITIONS.move(
-            delivery, WebhookDelivery.Status.SENDING, from_state=WebhookDelivery.Status.PENDING, last_tried_at=now):
+    now = now or timezone.now()
+    claim = uuid.uuid4().hex
+    claimed = WebhookDelivery.TRANSITIONS.move_rows(
+        WebhookDelivery.objects.filter(claimable(now), pk=delivery_id), WebhookDelivery.Status.SENDING,
+        from_states=[WebhookDelivery.Status.PENDING, WebhookDelivery.Status.SENDING],
+        claimed_by=claim, claimed_until=now + lease(), attempts=F("attempts") + 1, last_tried_at=now)
+    if not claimed:
         return None
+    delivery = WebhookDelivery.objects.select_related("endpoint", "publication__day").get(pk=delivery_id)
     answer = _post(delivery, client)
-    attempts = delivery.attempts + 1
     if not answer["error"]:
         outcome, next_try = WebhookDelivery.Status.DELIVERED, None
-    elif attempts >= MAX_ATTEMPTS:
+    elif delivery.attempts >= MAX_ATTEMPTS:
         outcome, next_try = WebhookDelivery.Status.FAILED, None
     else:
-        outcome, next_try = WebhookDelivery.Status.PENDING, retry_at(now=now, first_retry=FIRST_RETRY, attempts=attempts)
-    WebhookDelivery.TRANSITIONS.move(delivery, outcome, attempts=attempts, next_try_at=next_try, **answer)
+        outcome, next_try = WebhookDelivery.Status.PENDING, retry_at(now=now, first_retry=FIRST_RETRY,
+                                                                      attempts=delivery.attempts)
+    if not WebhookDelivery.TRANSITIONS.move(delivery, outcome, where={"claimed_by": claim}, claimed_by="",
+                                            claimed_until=None, next_try_at=next_try, **answer):
+        logger.warning("webhook delivery %s: the claim was lost before its answer was recorded", delivery.pk)
+        return delivery
     if next_try is not None:
-        try_again_at(task=WEBHOOK_TASK, argument=delivery.pk, at=next_try, name=f"webhook {delivery.pk} try {attempts + 1}")
+        try_again_at(task=WEBHOOK_TASK, argument=delivery.pk, at=next_try,
+                     name=f"webhook {delivery.pk} try {delivery.attempts + 1}")
     return delivery
 
 

@@ -88,6 +88,7 @@ class FetchRunAdmin(admin.ModelAdmin):
         "has_warning",
         "started_at",
         "finished_at",
+        "next_try_at",
     ]
     list_filter = ["status", "source", ("digest_date", admin.DateFieldListFilter)]
     search_fields = ["error", "warning", "source_detail"]

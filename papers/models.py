@@ -129,6 +129,8 @@ class FetchRun(models.Model):
     error = models.TextField(_("error"), blank=True)
     started_at = models.DateTimeField(_("started at"), default=timezone.now)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    # A failed morning fetch: when the morning job tries it again (publishing.days.pipeline), if it does.
+    next_try_at = models.DateTimeField(_("next try"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("fetch run")

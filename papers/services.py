@@ -81,6 +81,11 @@ def fetch_run_fail(*, run: FetchRun, error: str, source_detail: str = "") -> Fet
     return _fetch_run_move(run, FetchRun.Status.FAILED, error=error, source_detail=source_detail or run.source_detail)
 
 
+def fetch_run_retry_planned(*, run: FetchRun, at: dt.datetime) -> None:
+    """Record on a failed run when it will be tried again (the morning job's retry)."""
+    FetchRun.objects.filter(pk=run.pk).update(next_try_at=at)
+
+
 # No fetch runs this long: a run still `running` after it lost its process or its database.
 FETCH_RUN_LIFETIME = dt.timedelta(hours=1)
 

@@ -1,9 +1,9 @@
 """A real SMTP server on 127.0.0.1 for tests (aiosmtpd): smtplib, through Django's SMTP backend, talks to it.
 
 It keeps every message it accepted (parsed, with its envelope), can refuse chosen recipients at RCPT
-or a whole message at DATA with a given code, and can hold messages (`hold_after`): from that many
-accepted messages on, each next one waits at DATA, unaccepted, until `release()` — so a test can kill
-a sending worker while its message is in flight.
+or a whole message at DATA with a given code, and can hold messages (`hold_after`, optionally only one
+sender's: `hold_from`): from that many accepted messages on, each next one waits at DATA, unaccepted,
+until `release()` — so a test can kill a sending worker while its message is in flight.
 """
 
 from __future__ import annotations
@@ -79,6 +79,9 @@ class SmtpServer:
         # Messages to these addresses refused at DATA: address → (code, text).
         self.refuse_data: dict[str, tuple[int, str]] = {}
         self.hold_after: int | None = None
+        # With hold_after: hold only messages from this envelope sender, counting only theirs (one of
+        # several sending processes, each with its own DEFAULT_FROM_EMAIL).
+        self.hold_from: str | None = None
         self.holding = threading.Event()  # set while a message waits at DATA
         self._released = threading.Event()
         self._lock = threading.Lock()
@@ -122,7 +125,9 @@ class SmtpServer:
                 code, text = self.refuse_data[address]
                 return f"{code} {text}"
         with self._lock:
-            held = self.hold_after is not None and len(self.received) >= self.hold_after
+            counted = [mail for mail in self.received if self.hold_from in (None, mail.mail_from)]
+            held = (self.hold_after is not None and self.hold_from in (None, envelope.mail_from)
+                    and len(counted) >= self.hold_after)
         if held:
             self.holding.set()
             while not self._released.is_set():

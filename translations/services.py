@@ -31,6 +31,7 @@ from translations.prompts import (
 from translations.quality import text_findings
 from translations.revisions import text_start_from_draft
 from translations.terminology import TermRule, glossary_matcher
+from translations.workers import workers_seen
 
 logger = logging.getLogger(__name__)
 
@@ -84,7 +85,11 @@ def _hand_to_workers(draft_id: int, *, later: bool = False) -> None:
     if later:
         task_put_back(func=DRAFT_TASK, args=(draft_id,), task_name=f"draft-{draft_id}")
     else:
-        async_task(DRAFT_TASK, draft_id, task_name=f"draft-{draft_id}", group="drafts")
+        _draft_task_send(draft_id)
+
+
+def _draft_task_send(draft_id: int) -> None:
+    async_task(DRAFT_TASK, draft_id, task_name=f"draft-{draft_id}", group="drafts")
 
 
 def draft_left_for_newer_worker(*, draft_id: int) -> bool:
@@ -109,14 +114,26 @@ def draft_left_for_newer_worker(*, draft_id: int) -> bool:
     return True
 
 
+def _hand_out_again(draft: MachineDraft, now: dt.datetime) -> int:
+    """Hand the draft out again if it is still as the watchdog saw it (not handed out, claimed or
+    finished meanwhile by another caller); 1 if this call did it."""
+    unchanged = MachineDraft.objects.filter(pk=draft.pk, status=draft.status, enqueued_at=draft.enqueued_at,
+                                            started_at=draft.started_at)
+    if not unchanged.update(enqueued_at=now, enqueues=F("enqueues") + 1):
+        return 0
+    _draft_task_send(draft.pk)
+    return 1
+
+
 def _timeout_reason() -> str:
     return (f"the LLM took longer than Q_TIMEOUT ({settings.Q_CLUSTER['timeout']} s) {MAX_CLAIMS} times and the "
             "worker was stopped each time: raise Q_TIMEOUT (and Q_RETRY above it) or lower DIGEST_FULLTEXT_CHARS")
 
 
 def _no_worker_reason() -> str:
-    return (f"no worker took the task within Q_TIMEOUT ({settings.Q_CLUSTER['timeout']} s) and no other draft "
-            "was started meanwhile: no worker is running, or the workers cannot read the tasks; start "
+    return (f"no worker took the task within Q_TIMEOUT ({settings.Q_CLUSTER['timeout']} s), no other draft "
+            "was started meanwhile, and no worker cluster was seen (in the broker, or running the watchdog's "
+            "schedule): no worker is running, or the workers cannot read the tasks; start "
             "`manage.py qcluster` with the same SECRET_KEY and DATABASE_URL (or Q_REDIS_URL) as the site, "
             "then use “draft again”")
 
@@ -124,52 +141,65 @@ def _no_worker_reason() -> str:
 @dataclass
 class WatchdogReport:
     handed_again: int = 0
+    lost: int = 0  # of those handed again: taken by no worker for a lease while one was alive (a dead one took them)
     failed: int = 0
 
     @property
     def summary(self) -> str:
-        return f"stuck drafts: {self.handed_again} handed to the workers again, {self.failed} failed"
+        lost = f" ({self.lost} whose task was lost with a dead worker)" if self.lost else ""
+        return f"stuck drafts: {self.handed_again} handed to the workers again{lost}, {self.failed} failed"
 
 
-def drafts_recover_stuck(*, now: dt.datetime | None = None) -> WatchdogReport:
+def drafts_recover_stuck(*, now: dt.datetime | None = None, in_worker: bool = False) -> WatchdogReport:
     """The watchdog: drafts that no worker finished within their lease are handed out again, or
     failed with the real reason when another try cannot help. Safe to run anywhere, any
     number of times at once: each change is a conditional update that only one caller wins.
+    `in_worker`: this call runs in a worker (the watchdog's Schedule), so a worker is alive.
 
     Steps:
     1. A draft `running` past its lease lost its worker (killed by Q_TIMEOUT, or the machine
-       died): hand it out again, so a worker claims it anew; after MAX_CLAIMS claims, fail it
-       (the LLM is slower than Q_TIMEOUT); handed out again a lease ago and still not claimed,
-       with no worker claiming anything, fail it (no worker runs).
+       died): after MAX_CLAIMS claims, fail it (the LLM is slower than Q_TIMEOUT); else, if it
+       was not handed out since its claim, hand it out again, so a worker claims it anew.
     2. A draft `queued` but never handed to the workers (its command stopped first): hand it out.
-    3. Unless some draft was claimed within the last lease (the workers are busy and the queue is
-       long), a draft `queued` and handed out more than a lease ago was taken by no worker: fail
-       it (no worker runs, or none can read the tasks: handing it out again would not help).
+    3. A draft handed out more than a lease ago and not claimed since (`queued`, or `running`
+       and handed out again after step 1), unless some draft was claimed within the last lease
+       (the workers are busy and the queue is long: it waits its turn):
+       - while a worker is alive (translations.workers: this runs in one, the broker lists one,
+         or a cluster ran the watchdog's schedule lately), its task was lost with a worker that
+         died after taking it from the broker (Redis hands a task out once): hand it out again;
+       - with no worker alive, fail it (no worker runs, or none can read the tasks: handing it
+         out again would not help).
     A failed draft sends `draft_finished`, so its day is flagged with the reason.
     """
     now = now or timezone.now()
     expired = now - _lease()
     report = WatchdogReport()
-    # Workers that claimed a draft within the last lease are alive: what is queued waits its turn.
-    workers_active = MachineDraft.objects.filter(started_at__gte=expired).exists()
+    # Workers that claimed a draft within the last lease are taking tasks: what is queued waits its turn.
+    queue_moving = MachineDraft.objects.filter(started_at__gte=expired).exists()
+    not_taken = []  # handed out more than a lease ago, not claimed since
     for draft in MachineDraft.objects.filter(status=MachineDraft.Status.RUNNING, started_at__lt=expired):
-        held = {"started_at": draft.started_at}  # still this claim's
         handed_since_claim = draft.enqueued_at is not None and draft.enqueued_at > draft.started_at
         if draft.attempts >= MAX_CLAIMS:
-            report.failed += _draft_fail_stuck(draft, held, _timeout_reason())
+            report.failed += _draft_fail_stuck(draft, {"started_at": draft.started_at}, _timeout_reason())
         elif not handed_since_claim:
-            _hand_to_workers(draft.pk)
-            report.handed_again += 1
-        elif draft.enqueued_at < expired and not workers_active:
-            report.failed += _draft_fail_stuck(draft, held, _no_worker_reason())
+            report.handed_again += _hand_out_again(draft, now)
+        elif draft.enqueued_at < expired:
+            not_taken.append(draft)
     for draft in MachineDraft.objects.filter(status=MachineDraft.Status.QUEUED, enqueued_at__isnull=True,
                                              created_at__lt=expired):
-        _hand_to_workers(draft.pk)
-        report.handed_again += 1
-    if not workers_active:
-        for draft in MachineDraft.objects.filter(status=MachineDraft.Status.QUEUED, enqueued_at__lt=expired):
-            unchanged = {"enqueued_at": draft.enqueued_at}  # not handed out again meanwhile
-            report.failed += _draft_fail_stuck(draft, unchanged, _no_worker_reason())
+        report.handed_again += _hand_out_again(draft, now)
+    not_taken += MachineDraft.objects.filter(status=MachineDraft.Status.QUEUED, enqueued_at__lt=expired)
+    if not_taken and not queue_moving:
+        if workers_seen(now=now, in_worker=in_worker).alive:
+            for draft in not_taken:
+                lost = _hand_out_again(draft, now)
+                report.handed_again += lost
+                report.lost += lost
+        else:
+            for draft in not_taken:
+                # Still as the watchdog saw it: not handed out again, nor claimed, meanwhile.
+                unchanged = {"enqueued_at": draft.enqueued_at, "started_at": draft.started_at}
+                report.failed += _draft_fail_stuck(draft, unchanged, _no_worker_reason())
     return report
 
 

@@ -11,5 +11,7 @@ def draft_task(draft_id: int) -> str:
 
 
 def drafts_watchdog_task() -> str:
-    """Every few minutes (install_schedule): recover or fail drafts no worker finished."""
-    return drafts_recover_stuck().summary
+    """Every few minutes (install_schedule): recover or fail drafts no worker finished. It runs in a
+    worker, so a worker is alive: a draft whose task went missing is handed out again, never failed
+    for want of one."""
+    return drafts_recover_stuck(in_worker=True).summary

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from django.db import models, transaction
+from django.db import DatabaseError, models, transaction
+from django.utils import timezone
 
+from digest_site.database_errors import database_error_line
 from papers.arxiv_client import ArxivClient
-from publishing.days.collection import CollectionResult, day_collect
+from papers.models import FetchRun
+from papers.services import fetch_run_retry_planned
+from publishing.days.collection import CollectionError, CollectionResult, day_collect
+from publishing.days.schedule import daily_retry_schedule
 from publishing.days.services import (
     DRAFT_STEP,
     DayStateError,
@@ -21,6 +27,13 @@ from publishing.models import DigestDay
 from translations.llm import LLMConfig
 from translations.models import MachineDraft
 from translations.services import draft_enqueue, draft_queue, drafts_recover_stuck
+
+logger = logging.getLogger(__name__)
+
+# A failed morning run is tried again this many times, after 10, 20 and 40 minutes (the wait doubles):
+# long enough for arXiv's or the database's short outages, and done well before the day is reviewed.
+MORNING_RETRIES = 3
+FIRST_MORNING_RETRY = dt.timedelta(minutes=10)
 
 
 @dataclass
@@ -163,3 +176,56 @@ def run_daily(
     )
     return DailyRun(collection=collection, drafting=day_start_drafting(day=collection.day))
 
+
+def run_daily_scheduled(*, date: dt.date, attempt: int = 1, now: dt.datetime | None = None) -> str:
+    """The morning job as its Schedule runs it (try `attempt` for `date`): run_daily, and when its fetch
+    fails, try it again later, the same on every broker.
+
+    Steps:
+    1. A retry whose work was done meanwhile does nothing: a later day was collected since (the
+       next morning's run, whose look-back takes this day's papers), or this day's latest fetch
+       succeeded and the day moved on (someone ran it by hand).
+    2. run_daily. A refusal (a published day, a bad request) is raised: trying again cannot help.
+    3. A failed fetch (arXiv, the network, the database) plans one more run of this job, with
+       `attempt + 1`, after a doubling wait (daily_retry_schedule), recorded on the failed FetchRun
+       (`next_try_at`), until MORNING_RETRIES retries have failed; the last failure is logged as an
+       error. The task returns rather than raise, so no broker runs it again on its own (the ORM
+       broker would, after Q_RETRY; Redis would not): the retries are these, on any broker.
+    """
+    now = now or timezone.now()
+    if attempt > 1 and (done := _morning_run_done(date)):
+        return f"{date}: try {attempt} not needed: {done}"
+    try:
+        return run_daily(date=date).summary
+    except CollectionError as exc:
+        if exc.run is None:
+            raise
+        failure, failed_run = str(exc), exc.run
+    except DatabaseError as exc:
+        failure, failed_run = database_error_line(exc), None
+    if attempt > MORNING_RETRIES:
+        logger.error("the morning run for %s failed %s times, the last time: %s; run `manage.py run_daily "
+                     "--date %s` once the cause is fixed", date, attempt, failure, date)
+        return f"{date}: fetch failed (try {attempt} of {MORNING_RETRIES + 1}, the last): {failure}"
+    at = now + FIRST_MORNING_RETRY * 2 ** (attempt - 1)
+    daily_retry_schedule(date=date, attempt=attempt + 1, at=at)
+    if failed_run is not None:
+        fetch_run_retry_planned(run=failed_run, at=at)
+    logger.warning("the morning run for %s failed (%s); trying again at %s", date, failure, at.isoformat())
+    return (f"{date}: fetch failed (try {attempt} of {MORNING_RETRIES + 1}): {failure}; "
+            f"try {attempt + 1} at {timezone.localtime(at):%Y-%m-%d %H:%M}")
+
+
+def _morning_run_done(date: dt.date) -> str:
+    """Why a retry of the morning run for `date` is not needed any more ("" if it is)."""
+    latest = FetchRun.objects.filter(digest_date=date).order_by("-started_at", "-id").first()
+    since = {"started_at__gt": latest.started_at} if latest is not None else {}
+    later = (FetchRun.objects.filter(digest_date__gt=date, status=FetchRun.Status.SUCCEEDED, **since)
+             .order_by("started_at").first())
+    if later is not None:
+        return f"fetch #{later.pk} collected a later day ({later.digest_date}), which took this day's papers"
+    day = DigestDay.objects.filter(date=date).first()
+    if latest is not None and latest.status == FetchRun.Status.SUCCEEDED and day is not None \
+            and day.status != DigestDay.Status.COLLECTING:
+        return f"fetch #{latest.pk} collected it since, and the day moved on ({day.status})"
+    return ""

@@ -1,4 +1,5 @@
-"""The django-q2 Schedules: the morning job at the anchor, and the drafts' watchdog every few minutes.
+"""The django-q2 Schedules: the morning job at the anchor (and once more for each retry of a failed
+fetch), and the drafts' watchdog every few minutes.
 
 The watchdog's schedule doubles as the workers' heartbeat: the cluster's scheduler moves its
 `next_run` on each time it fires, so a `next_run` long past means no cluster is running.
@@ -14,11 +15,12 @@ from django.utils import timezone
 from django_q.models import Schedule
 
 from publishing.days.windows import digest_timezone
+from translations.workers import WATCHDOG_TASK
 
 SCHEDULE_NAME = "arxiv-digest daily"
 SCHEDULE_FUNC = "publishing.tasks.run_daily_task"
 WATCHDOG_NAME = "arxiv-digest drafts watchdog"
-WATCHDOG_FUNC = "translations.tasks.drafts_watchdog_task"
+WATCHDOG_FUNC = WATCHDOG_TASK
 
 
 def next_anchor(now: dt.datetime | None = None) -> dt.datetime:
@@ -37,6 +39,16 @@ def schedule_install(now: dt.datetime | None = None) -> tuple[Schedule, bool]:
             "repeats": -1,
             "next_run": next_anchor(now),
         },
+    )
+
+
+def daily_retry_schedule(*, date: dt.date, attempt: int, at: dt.datetime) -> tuple[Schedule, bool]:
+    """Have the workers run the morning job for `date` once more at `at`, as its try number `attempt`.
+    Found by name, so asking twice (a task run twice) plans one run; the row stays as the record."""
+    return Schedule.objects.get_or_create(
+        name=f"{SCHEDULE_NAME} {date:%Y-%m-%d} try {attempt}",
+        defaults={"func": SCHEDULE_FUNC, "args": repr((f"{date:%Y-%m-%d}", attempt)),
+                  "schedule_type": Schedule.ONCE, "repeats": 1, "next_run": at},
     )
 
 

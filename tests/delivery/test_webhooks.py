@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import json
 import socket
+import time
 
 import httpx
 import pytest
@@ -274,3 +275,64 @@ def test_the_admin_refuses_an_internal_endpoint_with_a_clear_error(settings, cli
     assert "The server will not send to this address: refused: 127.0.0.1 is a loopback address" in page.content.decode()
     assert client.post(add, {**fields, "url": "https://93.184.216.34/hook"}).status_code == 302
     assert WebhookEndpoint.objects.get().url == "https://93.184.216.34/hook"
+@pytest.mark.timeout_sensitive
+def test_a_sender_killed_mid_post_leaves_the_row_leased_then_it_is_announced_once_more(
+        transactional_db, local_server, django_capture_on_commit_callbacks):
+    """A webhook try whose process dies holding its row (here SIGKILL while the endpoint is slow to answer)
+    keeps it `sending` only until its lease runs out; then delivery's sweep hands it to a worker again."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import threading
+    from pathlib import Path
+
+    from django.contrib.auth.models import User
+
+    from delivery.retries import lease
+    from delivery.schedule import deliveries_sweep
+    from tests.builders import demo_day_published
+    from tests.publishing.test_cluster import database_url
+
+    # A superuser: a transactional test may run after another emptied the tables, the role groups included.
+    chief = User.objects.create_superuser("chief", "chief@example.org", "pw")
+    day = demo_day_published(django_capture_on_commit_callbacks, chief, chief)
+    endpoint = WebhookEndpoint.objects.create(name="slow", url=f"{local_server.url}/hook")
+    delivery = WebhookDelivery.objects.create(endpoint=endpoint, publication=day.live_publication)
+    answer = threading.Event()
+
+    def slow_then_fine(request):
+        if len(local_server.requests) == 1:
+            answer.wait(60)  # the first try's sender is killed while it waits here
+        return Reply(status=200, body=b"ok", headers={"Content-Type": "text/plain"})
+
+    local_server.handler = slow_then_fine
+    repo = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings", "DATABASE_URL": database_url()}
+    sender = subprocess.Popen(
+        [sys.executable, str(repo / "manage.py"), "shell", "-c",
+         f"from delivery.webhooks import webhook_delivery_send; webhook_delivery_send(delivery_id={delivery.pk})"],
+        env=env, cwd=repo, start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        while not local_server.requests and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert local_server.requests, "the sender never posted"
+    finally:
+        os.killpg(sender.pid, signal.SIGKILL)
+        sender.wait(10)
+        answer.set()
+    delivery.refresh_from_db()
+    assert delivery.status == "sending" and delivery.attempts == 1
+    assert delivery.claimed_until > timezone.now() + lease() - dt.timedelta(minutes=1)
+
+    # Within the lease nobody takes it: not a try, not the sweep ...
+    assert webhook_delivery_send(delivery_id=delivery.pk) is None
+    assert deliveries_sweep().webhooks_queued == 0
+    # ... once the lease has run out, the sweep hands it to a worker (run in-process here), which posts it.
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(claimed_until=timezone.now() - dt.timedelta(seconds=1))
+    assert deliveries_sweep().webhooks_queued == 1
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts, delivery.response_status) == ("delivered", 2, 200)
+    assert (delivery.claimed_by, delivery.claimed_until) == ("", None)
+    assert len(local_server.requests) == 2

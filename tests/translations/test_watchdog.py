@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 from django_q.conf import Conf
-from django_q.models import OrmQ
+from django_q.models import OrmQ, Schedule
 
 from publishing.days.pipeline import run_daily
 from publishing.days.schedule import watchdog_schedule_install, workers_status
@@ -54,8 +54,81 @@ def test_queued_drafts_are_not_failed_while_workers_are_busy(queued_day):
     now = timezone.now() + LEASE + dt.timedelta(seconds=1)
     busy = MachineDraft.objects.first()
     MachineDraft.objects.filter(pk=busy.pk).update(status="running", started_at=now - dt.timedelta(seconds=5), attempts=1)
-    assert drafts_recover_stuck(now=now).failed == 0
-    assert MachineDraft.objects.filter(status="queued").count() == 5
+    report = drafts_recover_stuck(now=now, in_worker=True)
+    assert (report.failed, report.handed_again) == (0, 0)  # they wait their turn in the queue
+    assert set(MachineDraft.objects.filter(status="queued").values_list("enqueues", flat=True)) == {1}
+
+
+def test_a_task_lost_with_a_dead_worker_is_handed_out_again_while_a_worker_runs(queued_day):
+    """Redis hands a task out once: a cluster killed after taking tasks from the broker takes them with
+    it. The watchdog runs in a worker of a live cluster, so what nobody took is handed out again."""
+    handed_out = MachineDraft.objects.first().enqueued_at
+    now = handed_out + LEASE + dt.timedelta(seconds=1)
+    report = drafts_recover_stuck(now=now, in_worker=True)
+    assert (report.handed_again, report.lost, report.failed) == (6, 6, 0)
+    assert "6 handed to the workers again (6 whose task was lost with a dead worker), 0 failed" in report.summary
+    assert {(draft.status, draft.enqueues, draft.enqueued_at) for draft in MachineDraft.objects.all()} == {
+        ("queued", 2, now)}
+    assert OrmQ.objects.count() == 12  # the first tasks (here still in the queue) and the new ones: one claim wins
+    assert drafts_recover_stuck(now=now, in_worker=True).handed_again == 0  # once per lease
+    queued_day.refresh_from_db()
+    assert queued_day.status == DigestDay.Status.DRAFTING
+
+
+def test_a_draft_handed_out_again_and_lost_again_is_handed_out_once_more_or_failed_with_no_worker(queued_day):
+    draft = MachineDraft.objects.first()
+    claimed = timezone.now()
+    MachineDraft.objects.filter(pk=draft.pk).update(status="running", started_at=claimed, attempts=1,
+                                                    enqueued_at=claimed + dt.timedelta(seconds=1))
+    later = claimed + 2 * LEASE + dt.timedelta(seconds=2)  # handed out again a lease ago, claimed by none
+    assert drafts_recover_stuck(now=later, in_worker=True).lost == 6
+    draft.refresh_from_db()
+    assert (draft.status, draft.enqueues, draft.attempts) == ("running", 2, 1)
+
+    even_later = later + LEASE + dt.timedelta(seconds=1)  # and no worker seen anywhere since
+    assert drafts_recover_stuck(now=even_later).failed == 6
+    draft.refresh_from_db()
+    assert draft.status == "failed" and "no worker cluster was seen" in draft.error
+
+
+def test_a_worker_cluster_in_the_redis_broker_keeps_lost_drafts_from_failing(queued_day, monkeypatch):
+    """Run from a command (not in a worker), the watchdog asks the broker: with Redis each cluster keeps
+    its status there (django-q2's Stat, signed with SECRET_KEY, kept 3 s), so a live one is seen."""
+    import uuid
+
+    from django.core import signing
+    from django_q.signing import PickleSerializer, SignedPackage
+    from django_q.status import Stat, Status
+
+    from tests.redis_db import redis_broker
+    from translations.workers import workers_seen
+
+    now = MachineDraft.objects.first().enqueued_at + LEASE + dt.timedelta(seconds=1)
+    with redis_broker(monkeypatch) as broker:
+        assert workers_seen().alive is False
+        cluster_id = uuid.uuid4()
+        broker.client.set(Stat.get_key(cluster_id), SignedPackage.dumps(Status(pid=1, cluster_id=cluster_id)), ex=3)
+        seen = workers_seen()
+        assert seen.alive is True and "1 worker cluster(s) in the broker" in seen.evidence
+        assert drafts_recover_stuck(now=now).lost == 6
+        assert broker.client.llen(broker.queue_key) == 6  # handed to Redis, where that cluster reads
+
+        # A cluster with another SECRET_KEY could not read the tasks: it does not count.
+        broker.client.set(Stat.get_key(cluster_id), signing.dumps(
+            Status(pid=1, cluster_id=cluster_id), key="another-key", salt=Conf.PREFIX, serializer=PickleSerializer),
+            ex=3)
+        assert workers_seen().alive is False
+        assert drafts_recover_stuck(now=now + LEASE + dt.timedelta(seconds=2)).failed == 6
+
+
+def test_a_cluster_running_the_watchdogs_schedule_lately_keeps_lost_drafts_from_failing(queued_day):
+    """Any broker: a cluster's scheduler moves the watchdog's Schedule on; run from a command, the
+    watchdog takes a Schedule run within two periods as a live worker."""
+    now = MachineDraft.objects.first().enqueued_at + LEASE + dt.timedelta(seconds=1)
+    watchdog_schedule_install(now=now - dt.timedelta(minutes=1))
+    assert drafts_recover_stuck(now=now).lost == 6
+    Schedule.objects.update(next_run=now - dt.timedelta(hours=1))  # no cluster for an hour
+    assert drafts_recover_stuck(now=now + LEASE + dt.timedelta(seconds=1)).failed == 6
 
 
 def test_a_draft_whose_worker_died_is_handed_out_again_then_failed_as_too_slow(queued_day):
