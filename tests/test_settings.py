@@ -127,3 +127,13 @@ def test_the_callers_settings_variables_do_not_reach_the_tests(tmp_path):
     assert callers == settings_under()
     assert (callers["DEBUG"], callers["LANGUAGE_CODE"], callers["DIGEST_LLM_MODEL"]) == ("False", "'zh-hans'", "''")
     assert callers["SECRET_KEY"] == repr("tests-only-not-a-secret")
+
+
+def test_the_tests_write_into_a_temporary_folder_not_the_checkout(settings):
+    """tests/settings.py points DIGEST_VAR_DIR (and SQLite's test database) outside the checkout, and the
+    processes the tests start inherit it; tests/conftest.py fails a run that writes into the checkout anyway."""
+    assert not Path(settings.VAR_DIR).resolve().is_relative_to(REPO_ROOT)
+    assert os.environ["DIGEST_VAR_DIR"] == str(settings.VAR_DIR)
+    test_database = settings.DATABASES["default"].get("TEST", {}).get("NAME") or ""
+    if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+        assert Path(test_database).resolve().is_relative_to(settings.VAR_DIR)
