@@ -137,3 +137,24 @@ def test_the_tests_write_into_a_temporary_folder_not_the_checkout(settings):
     test_database = settings.DATABASES["default"].get("TEST", {}).get("NAME") or ""
     if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
         assert Path(test_database).resolve().is_relative_to(settings.VAR_DIR)
+
+
+@pytest.mark.django_db
+def test_a_process_the_tests_start_is_handed_the_test_database_of_its_pytest_process():
+    """Under pytest-xdist each worker has its own test database (test_arxiv_digest_gw1, test.sqlite3_gw1); a
+    qcluster or manage.py a test starts must use that one, not the database the settings name."""
+    from django.db import connection
+
+    from tests.publishing.test_cluster import database_url
+
+    name = str(connection.settings_dict["NAME"])
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker:
+        assert name.endswith(f"_{worker}")
+    env = {**os.environ, "DATABASE_URL": database_url(), "DJANGO_SETTINGS_MODULE": "tests.settings"}
+    result = subprocess.run(
+        [sys.executable, str(REPO_ROOT / "manage.py"), "shell", "--no-imports", "-c",
+         "from django.db import connection; print(connection.settings_dict['NAME'])"],
+        env=env, cwd=REPO_ROOT, capture_output=True, text=True, check=True,
+    )
+    assert result.stdout.strip() == name
