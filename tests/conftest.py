@@ -1,11 +1,9 @@
 import os
-import shutil
 from pathlib import Path
 
 import pytest
 from django.utils import translation
 
-from tests import settings as test_settings
 from tests.builders import demo_day_drafted, demo_day_published, user_in
 from tests.local_server import LocalServer
 
@@ -54,11 +52,6 @@ def pytest_terminal_summary(terminalreporter, config):
                               "this run created, changed or removed:")
         for path in written:
             terminalreporter.line(f"  {path}")
-
-
-def pytest_unconfigure(config):
-    if test_settings.RUN_FOLDER_MADE_HERE:
-        shutil.rmtree(os.environ[test_settings.RUN_FOLDER], ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)

@@ -8,7 +8,9 @@ the test command's switch to PostgreSQL. DIGEST_VAR_DIR is a temporary folder of
 the tests never write into the checkout.
 """
 
+import atexit
 import os
+import shutil
 import tempfile
 
 # Every variable digest_site/settings.py reads; tests/test_settings.py checks the list is whole.
@@ -45,8 +47,8 @@ TEST_VALUES = {
 # OPENAI_BASE_URL, Q_REDIS_URL, ...), so it must not be cleaned again.
 ENVIRONMENT_CLEANED = "ARXIV_DIGEST_TEST_ENVIRONMENT_CLEANED"
 # The run's temporary folder, made by the first pytest process (pytest itself, or pytest-xdist's
-# controller) and removed by it at the end (tests/conftest.py). Not a project variable: a process
-# started as from a caller's shell (tests/test_settings.py) keeps it, and so finds the same folder.
+# controller) and removed when that process ends. Not a project variable: a process started as
+# from a caller's shell (tests/test_settings.py) keeps it, and so finds the same folder.
 RUN_FOLDER = "ARXIV_DIGEST_TEST_RUN_FOLDER"
 PYTEST_PROCESS = os.environ.get("PYTEST_XDIST_WORKER", "main")
 
@@ -58,13 +60,13 @@ if prepared_for is None:
         os.environ.pop(f"{name}_FILE", None)
     os.environ.pop("Q_SYNC", None)  # read below: only for the clusters the tests start
     os.environ.update(TEST_VALUES)
-RUN_FOLDER_MADE_HERE = RUN_FOLDER not in os.environ
 if prepared_for != PYTEST_PROCESS:
     # What the tests write (the SQLite test database, mail, exported posts, the demo's webhook log)
     # goes to a folder of each pytest process's own, never into the checkout; a process the tests
     # start inherits DIGEST_VAR_DIR and so writes beside its test.
-    if RUN_FOLDER_MADE_HERE:
+    if RUN_FOLDER not in os.environ:
         os.environ[RUN_FOLDER] = tempfile.mkdtemp(prefix="arxiv-digest-tests-")
+        atexit.register(shutil.rmtree, os.environ[RUN_FOLDER], ignore_errors=True)
     os.environ["DIGEST_VAR_DIR"] = os.path.join(os.environ[RUN_FOLDER], PYTEST_PROCESS)
     os.makedirs(os.environ["DIGEST_VAR_DIR"], exist_ok=True)
     os.environ[ENVIRONMENT_CLEANED] = PYTEST_PROCESS
