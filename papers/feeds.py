@@ -23,7 +23,6 @@ from xml.parsers.expat import ExpatError
 from xml.sax import SAXException
 
 import feedparser
-import ftfy
 from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as SafeElementTree
 
@@ -119,12 +118,18 @@ def clean_text(text: str | None) -> str:
     """Repair double-encoded UTF-8 and join wrapped lines; paragraph breaks become blank lines."""
     if not text:
         return ""
+    # ftfy is imported here, not at the top: with wcwidth it is a noticeable part of every process's
+    # start-up (the services import this module for FeedPaper), and only parsing a feed needs it.
+    import ftfy
+
     text = ftfy.fix_encoding(text).replace("\r\n", "\n").replace("\r", "\n")
     paragraphs = _PARAGRAPH_BREAK_RE.split(text.strip())
     return "\n\n".join(" ".join(paragraph.split()) for paragraph in paragraphs if paragraph.strip())
 
 
 def clean_line(text: str | None) -> str:
+    import ftfy
+
     return " ".join(ftfy.fix_encoding(text or "").split())
 
 

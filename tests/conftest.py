@@ -1,12 +1,80 @@
+import os
 from pathlib import Path
 
 import pytest
+from django.utils import translation
 
 from tests.builders import demo_day_drafted, demo_day_published, user_in
 from tests.local_server import LocalServer
 
+CHECKOUT = Path(__file__).resolve().parents[1]
 OWN_DATA = Path(__file__).resolve().parent / "data"
 ARXIV_PAYLOADS = OWN_DATA / "arxiv"
+# Not the tests' doing: git, the virtualenv, Python's bytecode and pytest's own cache.
+NOT_WATCHED = {".git", ".venv", "__pycache__", ".pytest_cache"}
+
+
+def checkout_files() -> dict[str, tuple[int, int]]:
+    """Every file of the checkout, with its size and modification time."""
+    found = {}
+    for folder, subfolders, files in os.walk(CHECKOUT):
+        subfolders[:] = [name for name in subfolders if name not in NOT_WATCHED]
+        for name in files:
+            path = os.path.join(folder, name)
+            status = os.lstat(path)
+            found[os.path.relpath(path, CHECKOUT)] = (status.st_size, status.st_mtime_ns)
+    return found
+
+
+def pytest_sessionstart(session):
+    if not hasattr(session.config, "workerinput"):  # pytest itself, or pytest-xdist's controller
+        session.config.checkout_before = checkout_files()
+
+
+def pytest_sessionfinish(session):
+    """The suite writes into its temporary folders only: a file it created, changed or removed in the
+    checkout fails the run (after every xdist worker has finished)."""
+    before = getattr(session.config, "checkout_before", None)
+    if before is None:
+        return
+    after = checkout_files()
+    written = sorted(path for path in before.keys() | after.keys() if before.get(path) != after.get(path))
+    if written:
+        session.config.checkout_written = written
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    written = getattr(config, "checkout_written", None)
+    if written:
+        terminalreporter.section("written into the checkout", sep="=", red=True, bold=True)
+        terminalreporter.line("The tests must write only into temporary folders (DIGEST_VAR_DIR, tmp_path); "
+                              "this run created, changed or removed:")
+        for path in written:
+            terminalreporter.line(f"  {path}")
+
+
+@pytest.fixture(autouse=True)
+def default_language():
+    """Each test starts in the site's default language. A request with Accept-Language (or a page
+    that switches) activates another in the test's thread, and it would stay for whichever test runs
+    next there: under pytest-xdist the order changes from run to run."""
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
+def content_types_as_stored():
+    """Content type ids cached by an earlier test are not trusted. After a test with serialized_rollback
+    (the browser's newsroom flow) the tables are emptied without re-creating the content types; the
+    next test that needs one (for an admin log entry) creates it in its own transaction, which is
+    rolled back, and Django's per-process cache keeps the id: a transactional test after it then
+    writes a log entry pointing at a row that is gone (FOREIGN KEY constraint failed). Found when
+    test_demo ran after test_newsroom_flow and test_review on one pytest-xdist worker."""
+    from django.contrib.contenttypes.models import ContentType
+
+    ContentType.objects.clear_cache()
 
 
 @pytest.fixture(autouse=True)

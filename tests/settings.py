@@ -4,10 +4,14 @@ no network full text, and django-q2 tasks run in-process unless a test starts a 
 The suite runs the same whatever the caller's shell holds: every variable the project's
 settings read is removed from the environment first (and its `NAME_FILE` form, which
 digest_site/env.py reads before it), then the test values are set. Only DATABASE_URL stays,
-the test command's switch to PostgreSQL.
+the test command's switch to PostgreSQL. DIGEST_VAR_DIR is a temporary folder of the run's own:
+the tests never write into the checkout.
 """
 
+import atexit
 import os
+import shutil
+import tempfile
 
 # Every variable digest_site/settings.py reads; tests/test_settings.py checks the list is whole.
 PROJECT_VARIABLES = (
@@ -47,19 +51,35 @@ TEST_VALUES = {
     # The tests' webhook receivers listen on 127.0.0.1; the tests of the refusal turn it off.
     "DIGEST_WEBHOOK_ALLOW_PRIVATE": "1",
 }
-# Set once the environment is cleaned. A process the tests start on these settings (a real
-# qcluster) inherits the cleaned environment plus what its test set on purpose (DATABASE_URL,
-# Q_SYNC=0, OPENAI_BASE_URL, Q_REDIS_URL, ...), so it must not be cleaned again.
+# Set once the environment is cleaned, to the pytest process it was prepared for ("main", or the
+# pytest-xdist worker's id). A process the tests start on these settings (a real qcluster)
+# inherits the cleaned environment plus what its test set on purpose (DATABASE_URL, Q_SYNC=0,
+# OPENAI_BASE_URL, Q_REDIS_URL, ...), so it must not be cleaned again.
 ENVIRONMENT_CLEANED = "ARXIV_DIGEST_TEST_ENVIRONMENT_CLEANED"
+# The run's temporary folder, made by the first pytest process (pytest itself, or pytest-xdist's
+# controller) and removed when that process ends. Not a project variable: a process started as
+# from a caller's shell (tests/test_settings.py) keeps it, and so finds the same folder.
+RUN_FOLDER = "ARXIV_DIGEST_TEST_RUN_FOLDER"
+PYTEST_PROCESS = os.environ.get("PYTEST_XDIST_WORKER", "main")
 
-if os.environ.get(ENVIRONMENT_CLEANED) != "1":
+prepared_for = os.environ.get(ENVIRONMENT_CLEANED)
+if prepared_for is None:
     for name in PROJECT_VARIABLES:
         if name not in KEPT_FROM_CALLER:
             os.environ.pop(name, None)
         os.environ.pop(f"{name}_FILE", None)
     os.environ.pop("Q_SYNC", None)  # read below: only for the clusters the tests start
     os.environ.update(TEST_VALUES)
-    os.environ[ENVIRONMENT_CLEANED] = "1"
+if prepared_for != PYTEST_PROCESS:
+    # What the tests write (the SQLite test database, mail, exported posts, the demo's webhook log)
+    # goes to a folder of each pytest process's own, never into the checkout; a process the tests
+    # start inherits DIGEST_VAR_DIR and so writes beside its test.
+    if RUN_FOLDER not in os.environ:
+        os.environ[RUN_FOLDER] = tempfile.mkdtemp(prefix="arxiv-digest-tests-")
+        atexit.register(shutil.rmtree, os.environ[RUN_FOLDER], ignore_errors=True)
+    os.environ["DIGEST_VAR_DIR"] = os.path.join(os.environ[RUN_FOLDER], PYTEST_PROCESS)
+    os.makedirs(os.environ["DIGEST_VAR_DIR"], exist_ok=True)
+    os.environ[ENVIRONMENT_CLEANED] = PYTEST_PROCESS
 
 from digest_site.settings import *  # noqa: E402,F403
 
@@ -72,10 +92,17 @@ WHITENOISE_AUTOREFRESH = True
 Q_CLUSTER = {**Q_CLUSTER, "sync": os.environ.get("Q_SYNC", "1") == "1"}  # noqa: F405
 
 # A file, not memory, for SQLite's test database: real django-q2 clusters started by the
-# tests run in other processes and must see it. One file per test run, so two runs at
-# once never share (and corrupt) it.
+# tests run in other processes and must see it. It is in the pytest process's own folder
+# (above), and pytest-django adds the xdist worker's id to its name (test.sqlite3_gw0).
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-db-{os.getpid()}.sqlite3")}  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}  # noqa: F405
+    # A test database needs no durability: a commit is not synced to disk, which each commit of
+    # SQLite's would otherwise wait for.
+    DATABASES["default"]["OPTIONS"]["init_command"] += " PRAGMA synchronous=OFF;"  # noqa: F405
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F405
+    # Likewise on PostgreSQL: a commit returns before the server has synced it to disk (every other
+    # session, a worker's included, still sees it at once).
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c synchronous_commit=off"  # noqa: F405
 
 # Every request closes its connection, so no thread (the live server's) keeps the test database open.
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405

@@ -17,14 +17,30 @@ def collected_demo_day(db):
     return day_collect(date=dt.date(2026, 1, 9), source="file", files=[str(DEMO_FEED)])
 
 
+KEPT = ["2601.90008v1", "2601.90007v1", "2601.90006v1", "2601.90005v1", "2601.90004v1", "2601.90003v1"]
+OLD_VERSION = "2507.90002v2"  # a new version of a 2025 paper: fetched and stored, outside the window, no entry
+
+
 @pytest.mark.parametrize(
-    "url_name",
-    ["admin:papers_paper_changelist", "admin:papers_fetchrun_changelist", "admin:publishing_digestday_changelist",
-     "admin:publishing_entry_changelist"],
+    "url_name, rows, shown, not_shown",
+    [
+        ("admin:papers_paper_changelist", 7,
+         [*KEPT, OLD_VERSION, "Phase-Aware Diffusion Vocoding for Low-Latency Speech Synthesis"], []),
+        ("admin:papers_fetchrun_changelist", 1,
+         ['<td class="field-status">成功</td><td class="field-fetched">7</td><td class="field-kept">6</td>'], []),
+        ("admin:publishing_digestday_changelist", 1,
+         ['/review/">审校这一天</a>', '<td class="field-progress">已审 0 / 6 · 6 等待译稿</td>'], []),
+        ("admin:publishing_entry_changelist", 6, [*KEPT, "arXiv Daily – 2026-01-09"], [OLD_VERSION]),
+    ],
 )
-def test_changelists_render(admin_client, collected_demo_day, url_name):
+def test_changelists_list_what_the_collection_made(admin_client, collected_demo_day, url_name, rows, shown,
+                                                   not_shown):
     response = admin_client.get(reverse(url_name))
     assert response.status_code == 200
+    assert response.context["cl"].result_count == rows
+    content = response.content.decode()
+    assert [text for text in shown if text not in content] == []
+    assert [text for text in not_shown if text in content] == []
 
 
 def test_day_page_shows_counts_entries_and_links_to_its_fetches(admin_client, collected_demo_day):

@@ -261,3 +261,34 @@ def test_migrate_makes_the_database_caches_table(tmp_path):
          "print('digest_cache' in connection.introspection.table_names(), cache.add('k', 1), cache.add('k', 1))"],
         env=base, cwd=REPO_ROOT, capture_output=True, text=True, check=True)
     assert counted.stdout.splitlines()[-1].split() == ["True", "True", "False"]
+
+
+def test_the_tests_write_into_a_temporary_folder_not_the_checkout(settings):
+    """tests/settings.py points DIGEST_VAR_DIR (and SQLite's test database) outside the checkout, and the
+    processes the tests start inherit it; tests/conftest.py fails a run that writes into the checkout anyway."""
+    assert not Path(settings.VAR_DIR).resolve().is_relative_to(REPO_ROOT)
+    assert os.environ["DIGEST_VAR_DIR"] == str(settings.VAR_DIR)
+    test_database = settings.DATABASES["default"].get("TEST", {}).get("NAME") or ""
+    if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+        assert Path(test_database).resolve().is_relative_to(settings.VAR_DIR)
+
+
+@pytest.mark.django_db
+def test_a_process_the_tests_start_is_handed_the_test_database_of_its_pytest_process():
+    """Under pytest-xdist each worker has its own test database (test_arxiv_digest_gw1, test.sqlite3_gw1); a
+    qcluster or manage.py a test starts must use that one, not the database the settings name."""
+    from django.db import connection
+
+    from tests.publishing.test_cluster import database_url
+
+    name = str(connection.settings_dict["NAME"])
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker:
+        assert name.endswith(f"_{worker}")
+    env = {**os.environ, "DATABASE_URL": database_url(), "DJANGO_SETTINGS_MODULE": "tests.settings"}
+    result = subprocess.run(
+        [sys.executable, str(REPO_ROOT / "manage.py"), "shell", "--no-imports", "-c",
+         "from django.db import connection; print(connection.settings_dict['NAME'])"],
+        env=env, cwd=REPO_ROOT, capture_output=True, text=True, check=True,
+    )
+    assert result.stdout.strip() == name

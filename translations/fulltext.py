@@ -15,7 +15,6 @@ from html.parser import HTMLParser
 
 import httpx
 from django.conf import settings
-from pypdf import PdfReader
 
 from papers.arxiv_client import ArxivClient, ArxivHTTPError
 from papers.models import Paper
@@ -219,6 +218,8 @@ def pdf_to_paper_text(pdf: bytes) -> str:
     """
     if b"%PDF-" not in pdf[:1024]:  # the header may follow up to 1 KiB of junk
         raise ValueError("not a PDF file")
+    from pypdf import PdfReader  # here, not at the top: only a paper without HTML needs it, and it is slow to import
+
     reader = PdfReader(io.BytesIO(pdf))
     text = _normalise_whitespace("\n\n".join(page.extract_text() or "" for page in reader.pages))
     return _drop_references(text)

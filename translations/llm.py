@@ -12,13 +12,18 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-import openai
 from django.conf import settings
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from translations.checks import chinese_share
+
+if TYPE_CHECKING:
+    # Imported where a request is made: importing `openai` is more than half of django.setup(),
+    # and every management command and worker would pay for it, drafting or not.
+    import openai
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 MIN_CHINESE_SHARE = 0.3
@@ -109,6 +114,8 @@ def _response_format(config: LLMConfig) -> dict:
 
 
 def _status_error(exc: openai.APIStatusError, config: LLMConfig) -> LLMError:
+    import openai
+
     where = f"{config.endpoint_host} (model {config.model})"
     detail = " ".join(str(getattr(exc, "message", "") or exc).split())[:300]
     if isinstance(exc, openai.AuthenticationError):
@@ -133,6 +140,8 @@ def request_draft(*, messages: list[dict], config: LLMConfig, client: openai.Ope
     """Ask for one draft and return the validated reply, or raise LLMError."""
     if config.problem:
         raise LLMError(config.problem, permanent=True)
+    import openai
+
     client = client or openai.OpenAI(
         base_url=config.base_url,
         api_key=config.api_key or "not-needed",

@@ -11,10 +11,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import defusedxml.ElementTree
-from lxml import etree
-from translate.storage import tmx
 
 from translations.models import MemoryUnit
+
+# translate-toolkit (and lxml with it) is imported by the two functions that read or write TMX, not
+# here: the admin imports this module, and every process would pay for a format only imports and
+# exports use.
 
 KIND_PROP = "x-segment-kind"
 PAPER_PROP = "x-arxiv-id"
@@ -26,6 +28,9 @@ class TMXError(Exception):
 
 
 def memory_to_tmx(units: Iterable[MemoryUnit]) -> bytes:
+    from lxml import etree
+    from translate.storage import tmx
+
     store = tmx.tmxfile(sourcelanguage="en", targetlanguage="zh-Hans")
     for unit in units:
         store.addtranslation(unit.source, "en", unit.target, "zh-Hans", comment=unit.note or None)
@@ -61,6 +66,8 @@ def tmx_read(content: bytes, *, name: str = "") -> TMXContent:
         defusedxml.ElementTree.fromstring(content)
     except Exception as exc:  # ParseError, or defusedxml's refusals (entities, external references)
         raise TMXError(f"not a usable XML file: {exc}") from None
+    from translate.storage import tmx
+
     try:
         store = tmx.tmxfile.parsestring(content)
     except Exception as exc:

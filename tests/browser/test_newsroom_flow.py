@@ -5,9 +5,10 @@ Two editors and a chief editor, each in their own browser (context), join with t
 the chief editor acknowledges the day's stale-feed flag, approves the rest, publishes, and
 publishes again after an editor corrects a title.
 
-A full-page screenshot is taken after each step into var/test-artifacts/newsroom-flow/
-(emptied at the start, kept after the run). Playwright drives Debian's Chromium (tests/browser/conftest.py);
-the test skips, saying why, only where no Chromium can be had.
+A full-page screenshot is taken after each step into newsroom-flow/ in pytest's temporary folder
+(/tmp/pytest-of-<user>/pytest-<n>/…, kept for the last three runs; the test prints where). Playwright
+drives Debian's Chromium (tests/browser/conftest.py); the test skips, saying why, only where no
+Chromium can be had.
 """
 
 import io
@@ -24,8 +25,6 @@ from publishing.models import DigestDay, Entry
 from tests.builders import DEMO_DATE, demo_day_collected, demo_texts_recorded
 from translations.models import Revision
 
-ROOT = Path(__file__).resolve().parents[2]
-ARTIFACTS = ROOT / "var" / "test-artifacts" / "newsroom-flow"
 DAY = f"{DEMO_DATE:%Y-%m-%d}"
 STALE_FEED = (
     "arXiv announced new papers on Thu 2026-01-08 20:00 US Eastern, but this fetch found none of them; "
@@ -83,13 +82,15 @@ def joined(browser, expect, link: str, site_url: str, name: str, shot=None):
 
 # serialized_rollback: the roles made by a data migration survive other tests' flushes.
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_newsroom_reviews_acknowledges_publishes_and_corrects(chromium, live_server, settings, capsys):
+def test_newsroom_reviews_acknowledges_publishes_and_corrects(chromium, live_server, settings, capsys,
+                                                              tmp_path_factory):
     browser, expect = chromium
     url = live_server.url
     settings.DIGEST_SITE_URL = url  # the links add_editor prints point at this server
     settings.DIGEST_PUBLIC_RECHECK_SECONDS = 0  # the public pages ask which version is live on every request
     public_cache_clear()
-    shot = Screenshots(ARTIFACTS)
+    artifacts = tmp_path_factory.getbasetemp() / "newsroom-flow"
+    shot = Screenshots(artifacts)
 
     # 1. The demo day collected, its texts recorded: six entries in review; the feed looked stale.
     day = demo_day_collected()
@@ -261,4 +262,4 @@ def test_newsroom_reviews_acknowledges_publishes_and_corrects(chromium, live_ser
     assert day.status == DigestDay.Status.PUBLISHED and day.live_publication.version == 2
     assert [p.published_by_name for p in day.publications.order_by("version")] == ["chief", "chief"]
     with capsys.disabled():
-        print(f"\nnewsroom flow screenshots ({len(shot.taken)}): {ARTIFACTS}")
+        print(f"\nnewsroom flow screenshots ({len(shot.taken)}): {artifacts}")

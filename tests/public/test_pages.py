@@ -103,7 +103,9 @@ def reading_block(html: str, after: str) -> str:
 
 def test_the_paper_page_shows_each_reading_section_exactly_as_the_day_page(client, published_day):
     day_html = client.get("/days/2026-01-09/").content.decode()
-    for paper in PublishedPaper.objects.filter(publication=published_day.live_publication):
+    papers = list(PublishedPaper.objects.filter(publication=published_day.live_publication))
+    assert len(papers) == 6, "every paper of the demo day is compared"
+    for paper in papers:
         paper_html = client.get(f"/papers/{paper.arxiv_id}/").content.decode()
         reading = reading_block(paper_html, "<h2>中文摘要</h2>")
         assert reading == reading_block(day_html, f'href="https://arxiv.org/abs/{paper.versioned_id}"'), paper.arxiv_id

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
+from django.conf import settings as django_settings
 from django.db import connection
 from django_q.conf import Conf
 
@@ -50,7 +51,9 @@ class Cluster:
             **env,
         }
         self.process = None
-        self.log = tempfile.NamedTemporaryFile(prefix="qcluster-", suffix=".log", delete=False)
+        # In the test run's own folder, removed with it (tests/settings.py).
+        self.log = tempfile.NamedTemporaryFile(prefix="qcluster-", suffix=".log", dir=django_settings.VAR_DIR,
+                                               delete=False)
 
     def start(self) -> "Cluster":
         self.process = subprocess.Popen(
@@ -130,40 +133,53 @@ def test_cluster_drafts_a_whole_day_and_moves_it_to_review(queued_day):
     assert len(queued_day.requests) == 6
 
 
-REDIS_URL = "redis://127.0.0.1:6379/15"
+def redis_url() -> str:
+    """A Redis database of this pytest process's own: 15 without pytest-xdist and for its worker gw0, 14 for
+    gw1, and so on down, so that tests on other workers never see (or delete) its keys."""
+    worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
+    assert worker < 15, "Redis has databases 1 to 15 for the tests: run them on at most 15 workers"
+    return f"redis://127.0.0.1:6379/{15 - worker}"
 
 
-def redis_or_skip():
+def redis_or_skip(url: str):
     redis = pytest.importorskip("redis")
-    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1)
+    client = redis.Redis.from_url(url, socket_connect_timeout=1)
     try:
         client.ping()
     except redis.RedisError as exc:
-        pytest.skip(f"no Redis at {REDIS_URL} ({exc}); the Redis broker test needs one")
+        pytest.skip(f"no Redis at {url} ({exc}); the Redis broker test needs one")
     return client
+
+
+def redis_forget(client, queue_name: str) -> None:
+    """Delete what a cluster named `queue_name` keeps in Redis (its queue, its stats), in the test's own
+    database only. Not FLUSHDB: another checkout's suite may be using the same database number."""
+    for key in client.scan_iter(f"django_q:{queue_name}:*"):
+        client.delete(key)
 
 
 @pytest.mark.timeout_sensitive
 def test_cluster_with_redis_as_broker_drafts_a_whole_day(transactional_db, settings, local_server, monkeypatch):
-    redis_client = redis_or_skip()
+    broker_url = redis_url()
+    redis_client = redis_or_skip(broker_url)
     queue_name = f"arxiv-digest-test-{os.getpid()}"
     redis_queue = f"django_q:{queue_name}:q"  # where django-q2's Redis broker keeps the tasks
-    redis_client.delete(redis_queue)
+    redis_forget(redis_client, queue_name)
     settings.OPENAI_BASE_URL = f"{local_server.url}/v1"
     settings.OPENAI_API_KEY = "test-key"
     settings.DIGEST_LLM_MODEL = "stub-model"
-    for name, value in {"SYNC": False, "ORM": None, "REDIS": REDIS_URL, "PREFIX": queue_name, "CLUSTER_NAME": queue_name}.items():
+    for name, value in {"SYNC": False, "ORM": None, "REDIS": broker_url, "PREFIX": queue_name, "CLUSTER_NAME": queue_name}.items():
         monkeypatch.setattr(Conf, name, value)
     local_server.handler = lambda request: draft_reply()
     run_daily(date=DEMO_DATE, source="file", files=[DEMO_FEED])
     assert redis_client.llen(redis_queue) == 6, "the tasks wait in Redis, not in the database"
 
-    cluster = Cluster(local_server.url, Q_REDIS_URL=REDIS_URL, Q_NAME=queue_name).start()
+    cluster = Cluster(local_server.url, Q_REDIS_URL=broker_url, Q_NAME=queue_name).start()
     try:
         wait_for(lambda: day_status() == DigestDay.Status.IN_REVIEW, 90, "the day to reach review", cluster)
     finally:
         cluster.stop()
-        redis_client.delete(redis_queue)
+        redis_forget(redis_client, queue_name)
     assert MachineDraft.objects.filter(status="succeeded").count() == 6
     assert len(local_server.requests) == 6
 

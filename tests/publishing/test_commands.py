@@ -13,6 +13,7 @@ from papers.models import FetchRun
 from publishing.models import Entry
 from tests.builders import DEMO_FEED
 from tests.local_server import Reply
+from tests.publishing.test_cluster import database_url
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -103,12 +104,13 @@ def test_digest_status_of_a_day_never_collected():
     assert status["window_end"] == "2026-01-01T08:50:00+08:00"
 
 
+# transaction=True: the commands write from processes of their own, so the test holds no transaction open.
+@pytest.mark.django_db(transaction=True)
 def test_command_line_failure_is_one_line_and_exits_non_zero(tmp_path):
-    """The real CLI, in a separate process with its own SQLite database."""
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    env.update(DIGEST_VAR_DIR=str(tmp_path), DEBUG="1", DJANGO_SETTINGS_MODULE="digest_site.settings")
+    """The real CLI, in separate processes on the project's settings, on the test's (migrated) database."""
+    env = {**os.environ, "DATABASE_URL": database_url(), "DIGEST_VAR_DIR": str(tmp_path), "DEBUG": "1",
+           "DJANGO_SETTINGS_MODULE": "digest_site.settings"}
     manage = [sys.executable, str(REPO_ROOT / "manage.py")]
-    subprocess.run([*manage, "migrate", "-v0"], env=env, check=True, cwd=REPO_ROOT)
     html_page = tmp_path / "page.xml"
     html_page.write_text("<!DOCTYPE html><html><body><h1>502 Bad Gateway</h1></body></html>")
 
