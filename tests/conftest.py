@@ -54,6 +54,28 @@ def pytest_terminal_summary(terminalreporter, config):
             terminalreporter.line(f"  {path}")
 
 
+def _serialized_rollback(item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    return bool(marker and marker.kwargs.get("transaction") and marker.kwargs.get("serialized_rollback"))
+
+
+def _transactional(item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    return bool(marker and marker.kwargs.get("transaction")) or "transactional_db" in getattr(item, "fixturenames", ())
+
+
+def pytest_collection_modifyitems(items):
+    """Among the tests with real transactions (pytest-django runs them last), those with serialized_rollback
+    go first. Their snapshot of the database is loaded back over what is there; after another transactional
+    test's flush, post_migrate has made the content types again under new ids, and loading the snapshot's
+    rows (same app and model, other ids) fails their unique constraint. Before any such flush it cannot.
+    A stable reordering within the transactional tests' own places: every process of pytest-xdist makes it alike."""
+    places = [index for index, item in enumerate(items) if _transactional(item)]
+    ordered = sorted((items[index] for index in places), key=lambda item: not _serialized_rollback(item))
+    for index, item in zip(places, ordered):
+        items[index] = item
+
+
 @pytest.fixture(autouse=True)
 def default_language():
     """Each test starts in the site's default language. A request with Accept-Language (or a page
@@ -72,16 +94,6 @@ def content_types_as_stored():
     rolled back, and Django's per-process cache keeps the id: a transactional test after it then
     writes a log entry pointing at a row that is gone (FOREIGN KEY constraint failed). Found when
     test_demo ran after test_newsroom_flow and test_review on one pytest-xdist worker."""
-    from django.contrib.contenttypes.models import ContentType
-
-    ContentType.objects.clear_cache()
-
-
-@pytest.fixture(autouse=True)
-def content_types_read_afresh():
-    """Each test reads content types from its database, not from this process's cache: a transactional
-    test's flush (with serialized_rollback, one that makes none again) leaves cached ids pointing at no
-    row, and the next test's admin history (LogEntry) would fail its foreign key."""
     from django.contrib.contenttypes.models import ContentType
 
     ContentType.objects.clear_cache()

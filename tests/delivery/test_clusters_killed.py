@@ -34,7 +34,7 @@ def rows(status: str) -> int:
 
 @pytest.mark.timeout_sensitive
 def test_a_cluster_killed_mid_sending_leaves_every_subscriber_exactly_one_mail(
-        transactional_db, smtp_server, settings, monkeypatch, django_capture_on_commit_callbacks):
+        delivery_switched_on, smtp_server, settings, monkeypatch, django_capture_on_commit_callbacks):
     # A superuser: a transactional test may run after another emptied the tables, the role groups included.
     chief = User.objects.create_superuser("chief", "chief@example.org", "pw")
     day = demo_day_drafted(django_capture_on_commit_callbacks)
