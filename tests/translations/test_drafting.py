@@ -313,3 +313,26 @@ def test_the_prompt_lists_at_most_the_most_specific_terms(llm, db, monkeypatch):
     terms = user_message(llm.requests[0]).split("<paper_data>")[0]
     assert "prediction entropy → 预测熵" in terms and "prompt weighting → 提示加权" in terms
     assert "- prompt → 提示" not in terms
+
+
+def test_a_nul_in_the_llms_answer_is_dropped_not_stored(llm, paper):
+    """PostgreSQL refuses NUL in text: a NUL in any field of the answer used to fail the database write
+    with a traceback, leaving the draft running and its day drafting."""
+    nul_draft = {name: text[:4] + "\x00" + text[4:] for name, text in GOOD_DRAFT.items()}
+    llm.queue.append(draft_reply(nul_draft, model="stub\x00-model"))
+    draft = run_draft(paper)
+    assert draft.status == MachineDraft.Status.SUCCEEDED, draft.error
+    assert (draft.title_zh, draft.abstract_zh, draft.model_name) == (
+        GOOD_DRAFT["title_zh"], GOOD_DRAFT["abstract_zh"], "stub-model")
+    assert "\x00" not in draft.background_md + draft.method_md + draft.results_md
+
+
+@pytest.mark.parametrize("reply", [
+    json_reply(completion(None, refusal="I can\x00not help.")),
+    error_reply(400, "bad\x00request"),
+    json_reply(completion('{"title_zh": "\x00"}')),
+], ids=["refusal", "error-message", "nul-only-field"])
+def test_a_nul_in_a_failed_answer_leaves_a_failed_draft(llm, paper, reply):
+    llm.queue.append(reply)
+    draft = run_draft(paper)
+    assert draft.status == MachineDraft.Status.FAILED and "\x00" not in draft.error and draft.error

@@ -180,3 +180,23 @@ def test_a_csv_export_cannot_run_as_a_spreadsheet_formula_and_imports_back_uncha
     (row,) = read_csv(exported.encode())
     assert (row.fields["rendering"], row.fields["forbidden"], row.fields["note"]) == (term.rendering, ["-1+1"],
                                                                                       "@SUM(1+1)")
+
+
+NUL_CSV = "source,rendering,note\ntoken,词元,\nvocoder,声\x00码器,\n"
+NUL_TBX = ('<?xml version="1.0" encoding="UTF-8"?><martif type="TBX" xml:lang="en"><text><body><termEntry>'
+           '<langSet xml:lang="en"><tig><term>vocoder{}</term></tig></langSet>'
+           '<langSet xml:lang="zh"><tig><term>声码器</term></tig></langSet></termEntry></body></text></martif>')
+
+
+def test_a_nul_in_a_csv_is_refused_whole_with_its_line(db, tmp_path):
+    """PostgreSQL refuses NUL in text: this used to be a DataError traceback from import_glossary."""
+    with pytest.raises(CommandError, match=r"line 3: a NUL character.*UTF-8") as refused:
+        import_text(NUL_CSV, path=tmp_path / "nul.csv")
+    assert "\n" not in str(refused.value) and not GlossaryTerm.objects.exists()
+
+
+@pytest.mark.parametrize("nul", ["\x00", "&#0;"], ids=["raw", "character-reference"])
+def test_a_nul_in_a_tbx_is_refused_whole(db, tmp_path, nul):
+    with pytest.raises(CommandError, match="not a TBX file"):
+        import_text(NUL_TBX.format(nul), path=tmp_path / "nul.tbx")
+    assert not GlossaryTerm.objects.exists()
