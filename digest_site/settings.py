@@ -70,6 +70,8 @@ MIDDLEWARE = [
     # Static files from the app itself (no web server needed for the admin's CSS); before the
     # others, so a stylesheet costs no session or locale work.
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # A NUL in the path, a cookie or an admin query: 400 before any database sees it (digest_site/nul_guard.py).
+    "digest_site.nul_guard.RefuseNulMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

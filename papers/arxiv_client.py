@@ -2,7 +2,9 @@
 
 arXiv asks API clients to identify themselves, to wait 3 seconds between calls
 and to back off when told to; this client does all three, and turns every
-failure into an `ArxivHTTPError` with a one-line message.
+failure into an `ArxivHTTPError` with a one-line message. It reads an answer as
+a stream and stops at MAX_ANSWER_BYTES (after decompression), so an answer far
+larger than any real one cannot fill the memory.
 """
 
 from __future__ import annotations
@@ -21,6 +23,11 @@ logger = logging.getLogger(__name__)
 
 RETRYABLE_STATUSES = {429, 500, 502, 503, 504}
 MAX_RETRY_AFTER_SECONDS = 300.0
+# The cap a saved file has (`fetch_papers --file`): an API page of 2,000 entries is about 10 MB,
+# a paper's PDF rarely over 20 MB.
+MAX_ANSWER_BYTES = 64_000_000
+# Of an error answer only its start is kept (arXiv's reason is a short Atom entry).
+MAX_ERROR_BODY_BYTES = 64_000
 
 # When the last request to arXiv left, per clock: shared by every client of this process
 # (same clock), so two fetches in one worker still keep arXiv's delay between them.
@@ -65,12 +72,14 @@ class ArxivClient:
         delay: float | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
+        max_bytes: int | None = None,
     ) -> None:
         self.user_agent = user_agent or settings.ARXIV_USER_AGENT
         self.timeout = settings.ARXIV_HTTP_TIMEOUT if timeout is None else timeout
         self.retries = settings.ARXIV_HTTP_RETRIES if retries is None else retries
         self.backoff = settings.ARXIV_HTTP_BACKOFF if backoff is None else backoff
         self.delay = settings.ARXIV_API_DELAY if delay is None else delay
+        self.max_bytes = MAX_ANSWER_BYTES if max_bytes is None else max_bytes
         self._sleep = sleep
         self._clock = clock
         self.requests_made = 0
@@ -99,14 +108,18 @@ class ArxivClient:
             _last_request_at[self._clock] = self._clock()
 
     def get(self, url: str, params: dict | None = None) -> bytes:
-        """GET `url`; retry 429, 5xx, timeouts and connection errors with backoff; return the body."""
+        """GET `url`; retry 429, 5xx, timeouts and connection errors with backoff; return the body
+        (refused when larger than `max_bytes`)."""
         shown_url = str(httpx.URL(url, params=params))
         attempts = self.retries + 1
         for attempt in range(1, attempts + 1):
             self._wait_politely()
             self.requests_made += 1
             try:
-                response = self._http.get(url, params=params)
+                with self._http.stream("GET", url, params=params) as response:
+                    if response.status_code < 400:
+                        return self._body(response, shown_url)
+                    status, body = response.status_code, self._body_start(response)
             except httpx.TimeoutException:
                 problem, wait = f"timed out after {self.timeout:g} s", None
             except httpx.TransportError as exc:
@@ -114,23 +127,44 @@ class ArxivClient:
             except httpx.HTTPError as exc:  # e.g. a redirect loop or an undecodable body: not worth retrying
                 raise ArxivHTTPError(f"arXiv request to {shown_url} failed ({exc.__class__.__name__}: {exc})") from None
             else:
-                if response.status_code < 400:
-                    return response.content
-                problem = f"answered HTTP {response.status_code}"
-                if response.status_code not in RETRYABLE_STATUSES:
-                    raise ArxivHTTPError(
-                        f"arXiv {problem} for {shown_url}", status=response.status_code, body=response.content
-                    )
+                problem = f"answered HTTP {status}"
+                if status not in RETRYABLE_STATUSES:
+                    raise ArxivHTTPError(f"arXiv {problem} for {shown_url}", status=status, body=body)
                 wait = _retry_after_seconds(response)
                 if attempt == attempts:
-                    raise ArxivHTTPError(
-                        f"arXiv {problem} for {shown_url} ({attempts} attempts)",
-                        status=response.status_code,
-                        body=response.content,
-                    )
+                    raise ArxivHTTPError(f"arXiv {problem} for {shown_url} ({attempts} attempts)", status=status, body=body)
             if attempt == attempts:
                 raise ArxivHTTPError(f"arXiv {problem} for {shown_url} ({attempts} attempts)")
             wait = self.backoff * 2 ** (attempt - 1) if wait is None else wait
             logger.warning("arXiv %s for %s; retrying in %.1f s (attempt %d of %d)", problem, shown_url, wait, attempt, attempts)
             self._sleep(wait)
         raise AssertionError("unreachable")
+
+    def _body(self, response: httpx.Response, shown_url: str) -> bytes:
+        """The answer's bytes, read chunk by chunk; refused (not retried) once past `max_bytes`."""
+        too_large = ArxivHTTPError(f"arXiv's answer to {shown_url} is larger than {_size(self.max_bytes)}; "
+                                   "stopped reading it (no arXiv answer is that large)")
+        declared = response.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > self.max_bytes:
+            raise too_large
+        chunks, size = [], 0
+        for chunk in response.iter_bytes():  # decompressed: a small gzip answer may unpack to gigabytes
+            size += len(chunk)
+            if size > self.max_bytes:
+                raise too_large
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def _body_start(self, response: httpx.Response) -> bytes:
+        """The first MAX_ERROR_BODY_BYTES of an error answer, where arXiv writes its reason."""
+        chunks, size = [], 0
+        for chunk in response.iter_bytes():
+            chunks.append(chunk[:MAX_ERROR_BODY_BYTES - size])
+            size += len(chunks[-1])
+            if size >= MAX_ERROR_BODY_BYTES:
+                break
+        return b"".join(chunks)
+
+
+def _size(limit: int) -> str:
+    return f"{limit // 1_000_000} MB" if limit >= 1_000_000 and limit % 1_000_000 == 0 else f"{limit:,} bytes"

@@ -4,6 +4,7 @@ from publishing.days.pipeline import run_daily_scheduled
 from publishing.days.services import acting_as
 from publishing.days.windows import parse_digest_date
 from publishing.posts.scheduling import scheduled_publication_run
+from publishing.posts.sweep import publishing_sweep
 
 
 def run_daily_task(date: str | None = None, attempt: str | int = 1) -> str:
@@ -17,5 +18,10 @@ def run_daily_task(date: str | None = None, attempt: str | int = 1) -> str:
 def scheduled_publication_task(scheduled_id: str | int) -> str:
     """A chief editor's publication at a chosen time (one Schedule each, run once)."""
     scheduled = scheduled_publication_run(scheduled_id=int(scheduled_id))
-    return "skipped (cancelled or run elsewhere)" if scheduled is None else f"{scheduled.status}: {scheduled.outcome}"
+    return "skipped (finished, cancelled or held by another run)" if scheduled is None else f"{scheduled.status}: {scheduled.outcome}"
+
+
+def publishing_sweep_task() -> str:
+    """Every few minutes (install_schedule): finish the scheduled publications and posts no run finished."""
+    return str(publishing_sweep())
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
@@ -16,6 +16,9 @@ class Reply:
     headers: dict[str, str] = field(default_factory=lambda: {"Content-Type": "application/atom+xml; charset=utf-8"})
     # Seconds to wait before answering (to provoke client timeouts).
     delay: float = 0.0
+    # Sent after `body` with no Content-Length, chunk by chunk, until it ends or the client hangs up
+    # (an endless iterator is an answer that never ends).
+    stream: Iterable[bytes] | None = None
 
 
 @dataclass
@@ -64,9 +67,16 @@ class LocalServer:
                     self.send_response(reply.status)
                     for name, value in reply.headers.items():
                         self.send_header(name, value)
-                    self.send_header("Content-Length", str(len(reply.body)))
+                    if reply.stream is None:
+                        self.send_header("Content-Length", str(len(reply.body)))
+                    else:
+                        self.close_connection = True  # HTTP/1.0: the body ends when the connection does
                     self.end_headers()
                     self.wfile.write(reply.body)
+                    for chunk in reply.stream or ():
+                        if server._stop.is_set():
+                            break
+                        self.wfile.write(chunk)
                 except (BrokenPipeError, ConnectionResetError):
                     pass
 

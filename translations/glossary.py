@@ -6,7 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
+from django.utils import timezone
 
 from translations.glossary_files import GlossaryRow
 from translations.models import GlossaryTerm
@@ -33,14 +34,14 @@ class ImportReport:
         return f"glossary import (dry run, nothing changed): {counts}"
 
 
-class _Rollback(Exception):
-    pass
-
-
 def _messages(error: ValidationError) -> str:
     if hasattr(error, "message_dict"):
         return "; ".join(f"{name}: {' '.join(texts)}" for name, texts in error.message_dict.items())
     return " ".join(error.messages)
+
+
+# Rows sent per executemany: the values of a thousand terms held at once, not the whole file's.
+WRITE_BATCH = 1000
 
 
 def glossary_import(*, rows: list[GlossaryRow], dry_run: bool = False,
@@ -48,32 +49,102 @@ def glossary_import(*, rows: list[GlossaryRow], dry_run: bool = False,
     """Create or update one term per row, matched by source in any case; all rows or none.
 
     Steps:
-    1. refuse a row without a source, or whose source an earlier row of the file already had;
-    2. take the term with that source (any case) or a new one, set the fields the file has
-       (a column the file lacks keeps the term's value), validate it (GlossaryTerm.clean);
-    3. count it created, updated or unchanged, and save it;
-    4. if any row was refused, or on a dry run, roll everything back: a file with a bad row
-       changes nothing, and the report says which lines to fix.
+    1. read the whole glossary once (locked against another import meanwhile);
+    2. for each row: refuse it without a source, or when an earlier row of the file had its
+       source; take the term with that source (any case) or a new one, set the fields the file
+       has (a column the file lacks keeps the term's value), validate it on its own
+       (GlossaryTerm.clean_fields and clean_alone: the glossary's one term per source in any case
+       is step 1's map), count it created, updated or unchanged;
+    3. if any row was refused, or on a dry run, write nothing: a file with a bad row changes
+       nothing, and the report says which lines to fix;
+    4. otherwise write the new and the changed terms in batches (`_write`), in one transaction:
+       30,000 rows in a few seconds, where saving row by row (with a query per row to find the
+       same term in another case) took minutes (bench/glossary_import.py).
     """
     report = ImportReport()
-    try:
-        with transaction.atomic():
-            existing = {term.term.lower(): term for term in GlossaryTerm.objects.select_for_update()}
-            seen: dict[str, int] = {}
-            for row in rows:
-                if progress:
-                    progress()
-                _import_row(row, existing, seen, report)
-            if report.refused or dry_run:
-                raise _Rollback
-    except _Rollback:
-        return report
+    with transaction.atomic():
+        existing = {term.term.lower(): term for term in GlossaryTerm.objects.select_for_update()}
+        seen: dict[str, int] = {}
+        created: list[GlossaryTerm] = []
+        updated: list[GlossaryTerm] = []
+        for row in rows:
+            if progress:
+                progress()
+            _import_row(row, existing, seen, report, created, updated)
+        if report.refused or dry_run:
+            return report
+        _write(created=created, updated=updated)
     report.applied = True
     return report
 
 
-def _import_row(row: GlossaryRow, existing: dict[str, GlossaryTerm], seen: dict[str, int],
-                report: ImportReport) -> None:
+def _write(*, created: list[GlossaryTerm], updated: list[GlossaryTerm]) -> None:
+    """Insert the new terms and update the changed ones, each value prepared by its field as the ORM
+    does. (bulk_create spent about 0.2 ms a row in the ORM's compiler; bulk_update's CASE per column
+    grows with the batch's square on SQLite: 27,000 changed terms took 92 s.)
+
+    PostgreSQL: COPY the new rows into the table, and the changed ones into a temporary table that
+    one UPDATE … FROM applies (a statement per row cost 0.2 ms each on the server). Elsewhere: one
+    statement each for inserting and updating, its rows sent with executemany.
+    """
+    fields = [GlossaryTerm._meta.get_field(name) for name in _COMPARED]
+    now = timezone.now()
+    stamp = GlossaryTerm._meta.get_field("updated_at").get_db_prep_save(now, connection)
+    quote = connection.ops.quote_name
+    table = quote(GlossaryTerm._meta.db_table)
+    columns = [quote(field.column) for field in fields]
+    stamps = [quote("created_at"), quote("updated_at")]
+
+    def values(term: GlossaryTerm) -> list:
+        return [field.get_db_prep_save(getattr(term, field.attname), connection) for field in fields]
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            _copy_rows(cursor, f"{table} ({', '.join(columns + stamps)})", ([*values(term), now, now] for term in created))
+            if updated:
+                held = ", ".join([quote("id"), *columns])
+                cursor.execute(f"CREATE TEMPORARY TABLE glossary_import_rows ON COMMIT DROP AS SELECT {held} "
+                               f"FROM {table} WITH NO DATA")
+                _copy_rows(cursor, f"glossary_import_rows ({held})", ([term.pk, *values(term)] for term in updated))
+                cursor.execute(f"UPDATE {table} AS term SET {', '.join(f'{column} = row.{column}' for column in columns)}, "
+                               f"{stamps[1]} = %s FROM glossary_import_rows AS row WHERE term.{quote('id')} = row.{quote('id')}",
+                               [now])
+                cursor.execute("DROP TABLE glossary_import_rows")
+            return
+        for start in range(0, len(created), WRITE_BATCH):
+            cursor.executemany(
+                f"INSERT INTO {table} ({', '.join(columns + stamps)}) VALUES ({', '.join(['%s'] * (len(columns) + 2))})",
+                [[*values(term), stamp, stamp] for term in created[start:start + WRITE_BATCH]])
+        for start in range(0, len(updated), WRITE_BATCH):
+            cursor.executemany(
+                f"UPDATE {table} SET {', '.join(f'{column} = %s' for column in columns)}, {stamps[1]} = %s "
+                f"WHERE {quote('id')} = %s",
+                [[*values(term), stamp, term.pk] for term in updated[start:start + WRITE_BATCH]])
+
+
+def _copy_rows(cursor, target: str, rows) -> None:
+    """COPY `rows` into `target` ("table (columns)") through psycopg's copy, adapted as by execute."""
+    with cursor.cursor.copy(f"COPY {target} FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
+def _validation_errors(term: GlossaryTerm) -> str:
+    """What Model.full_clean would say of the term (its fields, then its own rules), without the
+    per-row query for the same term in another case; "" when valid."""
+    errors: dict = {}
+    try:
+        term.clean_fields(exclude=["created_at"])
+    except ValidationError as exc:
+        errors = exc.update_error_dict(errors)
+    alone = term.clean_alone()
+    if alone:
+        errors = ValidationError(alone).update_error_dict(errors)
+    return _messages(ValidationError(errors)) if errors else ""
+
+
+def _import_row(row: GlossaryRow, existing: dict[str, GlossaryTerm], seen: dict[str, int], report: ImportReport,
+                created: list[GlossaryTerm], updated: list[GlossaryTerm]) -> None:
     source = " ".join(row.source.split())
     if not source:
         report.refused.append((row.line, "", "no English source"))
@@ -95,21 +166,20 @@ def _import_row(row: GlossaryRow, existing: dict[str, GlossaryTerm], seen: dict[
         setattr(term, name, value)
     if term.kind == GlossaryTerm.Kind.KEEP_ENGLISH and "rendering" not in row.fields:
         term.rendering = ""
-    try:
-        term.full_clean(exclude=["created_at"], validate_constraints=False)
-    except ValidationError as exc:
-        report.refused.append((row.line, source, _messages(exc)))
+    problem = _validation_errors(term)
+    if problem:
+        report.refused.append((row.line, source, problem))
         if before is not None:
             for name, value in before.items():
                 setattr(term, name, value)
         return
     after = {name: getattr(term, name) for name in _COMPARED}
     if before is None:
-        term.save()
         existing[key] = term
+        created.append(term)
         report.created.append(source)
     elif after != before:
-        term.save()
+        updated.append(term)
         report.updated.append(source)
     else:
         report.unchanged.append(source)

@@ -74,6 +74,10 @@ def read_csv(content: bytes) -> list[GlossaryRow]:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise GlossaryFileError(f"not UTF-8 text (byte {exc.start})") from None
+    if "\x00" in text:  # no text has one (PostgreSQL refuses it); a UTF-16 file has one in each character
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise GlossaryFileError(f"line {line}: a NUL character; a glossary CSV is UTF-8 text (save it as "
+                                "“CSV UTF-8”, not UTF-16)")
     reader = csv.DictReader(io.StringIO(text, newline=""))
     header = [name.strip().lower() for name in (reader.fieldnames or [])]
     if "source" not in header:

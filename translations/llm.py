@@ -47,11 +47,17 @@ def reply_schema() -> dict:
     return schema
 
 
+def without_nul(text: str) -> str:
+    """The server's text without NUL characters, which PostgreSQL refuses in text (a DataError)."""
+    return text.replace("\x00", "")
+
+
 class LLMError(Exception):
-    """A failed attempt; the message is one line saying what went wrong and, when permanent, what to fix."""
+    """A failed attempt; the message is one line saying what went wrong and, when permanent, what to fix.
+    It is stored as the draft's error, so what the server said in it is stored without NUL."""
 
     def __init__(self, message: str, *, permanent: bool = False) -> None:
-        super().__init__(message)
+        super().__init__(without_nul(message))
         self.permanent = permanent
 
 
@@ -178,12 +184,13 @@ def request_draft(*, messages: list[dict], config: LLMConfig, client: openai.Ope
         raise LLMError(f"the answer was cut off at the length limit after {tokens[1]} output tokens")
     reply = parse_reply(choice.message.content or "")
     return LLMAnswer(
-        reply=reply, input_tokens=tokens[0], output_tokens=tokens[1], latency_ms=latency_ms, model=completion.model or config.model
+        reply=reply, input_tokens=tokens[0], output_tokens=tokens[1], latency_ms=latency_ms,
+        model=without_nul(completion.model or "") or config.model,
     )
 
 
 def parse_reply(content: str) -> DraftReply:
-    """Validate the model's JSON: exactly the fields, none empty, written in Chinese."""
+    """Validate the model's JSON: exactly the fields, none empty (NUL characters dropped), written in Chinese."""
     text = content.strip()
     if text.startswith("```"):  # some servers fence JSON even when asked not to
         text = text.strip("`").removeprefix("json").strip()
@@ -194,7 +201,8 @@ def parse_reply(content: str) -> DraftReply:
     if not isinstance(data, dict):
         raise LLMError(f"the answer is JSON but not an object: {text[:80]!r}")
     try:
-        reply = DraftReply.model_validate({key: value.strip() if isinstance(value, str) else value for key, value in data.items()})
+        reply = DraftReply.model_validate({key: without_nul(value).strip() if isinstance(value, str) else value
+                                           for key, value in data.items()})
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(map(str, error['loc'])) or 'answer'}: {error['msg']}" for error in exc.errors())
         raise LLMError(f"the answer does not have the required fields: {problems}") from None

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext, ngettext
 from rapidfuzz import fuzz, process, utils
 
 from papers.models import Paper
@@ -298,16 +299,62 @@ class SegmentSuggestions:
     matches: list[tuple[MemoryMatch, SafeString]]  # each with the English diff (memory's source → this segment)
 
 
-def memory_suggestions(paper: Paper, *, limit: int = 2) -> list[SegmentSuggestions]:
-    """Close matches (≥ 85 %) for the paper's title and each abstract sentence, for the review page."""
-    segments = [("title_zh", None, MemoryUnit.Kind.TITLE, normalise(paper.title))] + [
+# What the review page looks up, whatever the abstract: arXiv caps abstracts at 1,920 characters, so
+# twice that never cuts a real one; a sentence that long is no sentence; a real abstract has ~25.
+MEMORY_ABSTRACT_CHARS = 4_000
+MEMORY_SEGMENT_CHARS = 1_000
+MEMORY_SEGMENTS_MAX = 60
+
+
+@dataclass(frozen=True)
+class MemoryLookup:
+    """The segments the review page looks up for a paper, and what the caps left out (for the page)."""
+
+    segments: list[tuple[str, int | None, str, str]]  # (field, sentence, kind, English), distinct English
+    note: str  # "" when the whole title and abstract were looked up
+
+
+def memory_lookup_segments(paper: Paper) -> MemoryLookup:
+    """The title and the abstract's sentences to look up, each distinct English once, within the caps:
+    the abstract's first MEMORY_ABSTRACT_CHARS characters, sentences of at most MEMORY_SEGMENT_CHARS,
+    at most MEMORY_SEGMENTS_MAX segments."""
+    cut = len(paper.abstract) > MEMORY_ABSTRACT_CHARS
+    sentences = split_english(paper.abstract[:MEMORY_ABSTRACT_CHARS])
+    if cut:
+        sentences = sentences[:-1]  # cut off in the middle
+    candidates = [("title_zh", None, MemoryUnit.Kind.TITLE, normalise(paper.title))] + [
         ("abstract_zh", index, MemoryUnit.Kind.ABSTRACT_SENTENCE, sentence)
-        for index, sentence in enumerate(split_english(paper.abstract), start=1)
+        for index, sentence in enumerate(sentences, start=1)
     ]
+    segments, seen, too_long = [], set(), 0
+    for segment in candidates:
+        kind, english = segment[2], segment[3]
+        if len(english) > MEMORY_SEGMENT_CHARS:
+            too_long += 1
+        elif (kind, english) not in seen:
+            seen.add((kind, english))
+            segments.append(segment)
+    left_out = len(segments) - MEMORY_SEGMENTS_MAX
+    notes = []
+    if cut:
+        notes.append(gettext("only the abstract's first %(chars)s characters were looked up") % {
+            "chars": f"{MEMORY_ABSTRACT_CHARS:,}"})
+    if too_long:
+        notes.append(ngettext("%(count)s sentence longer than %(chars)s characters was not looked up",
+                              "%(count)s sentences longer than %(chars)s characters were not looked up", too_long)
+                     % {"count": too_long, "chars": f"{MEMORY_SEGMENT_CHARS:,}"})
+    if left_out > 0:
+        notes.append(gettext("only the first %(max)s sentences were looked up") % {"max": MEMORY_SEGMENTS_MAX})
+    return MemoryLookup(segments[:MEMORY_SEGMENTS_MAX], "; ".join(notes))
+
+
+def memory_suggestions(paper: Paper, *, limit: int = 2) -> list[SegmentSuggestions]:
+    """Close matches (≥ 85 %) for the paper's title and each abstract sentence, for the review page
+    (within the caps of `memory_lookup_segments`; a sentence repeated is looked up once)."""
     suggestions = []
     for kind in MemoryUnit.Kind.values:
         _indexes[kind].refresh()
-    for field_name, sentence, kind, source in segments:
+    for field_name, sentence, kind, source in memory_lookup_segments(paper).segments:
         matches = memory_close_matches(kind, source, limit=limit, refresh=False)
         if matches:
             suggestions.append(SegmentSuggestions(

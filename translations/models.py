@@ -184,6 +184,16 @@ class GlossaryTerm(models.Model):
         return f"{self.term} → {self.rendering}"
 
     def clean(self) -> None:
+        errors = self.clean_alone()
+        same = GlossaryTerm.objects.filter(term__iexact=self.term).exclude(pk=self.pk)
+        if self.term and same.exists():
+            errors["term"] = _("The glossary already has this term (in any case).")
+        if errors:
+            raise ValidationError(errors)
+
+    def clean_alone(self) -> dict[str, str]:
+        """Normalise the fields and return what breaks the rules this term has on its own (`clean` adds
+        the rule against the other rows: one term in any case; an import checks that for the whole file)."""
         self.term = " ".join(self.term.split())
         self.rendering = " ".join(self.rendering.split())
         self.variants = [v for v in _lines(self.variants) if v.lower() != self.term.lower()]
@@ -195,11 +205,7 @@ class GlossaryTerm(models.Model):
             errors["rendering"] = _("A keep-English term has no Chinese rendering: the English stays as it is.")
         if self.rendering and self.rendering in self.forbidden:
             errors["forbidden"] = _("The preferred rendering cannot also be forbidden.")
-        same = GlossaryTerm.objects.filter(term__iexact=self.term).exclude(pk=self.pk)
-        if self.term and same.exists():
-            errors["term"] = _("The glossary already has this term (in any case).")
-        if errors:
-            raise ValidationError(errors)
+        return errors
 
 
 class PaperText(models.Model):

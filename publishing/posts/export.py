@@ -56,3 +56,17 @@ def jekyll_posts_sync(day: DigestDay) -> None:
         write_post(directory, day.date, day.live_publication.markdown)
     else:
         (directory / post_filename(day.date)).unlink(missing_ok=True)
+
+
+def jekyll_posts_come_due(*, look_back_days: int = 7) -> int:
+    """Write the posts of days published ahead of their date whose date has now come; how many were written.
+
+    Publishing such a day wrote no post (readers could not see it yet; `jekyll_posts_sync` left
+    no file). Publishing's sweep calls this every few minutes: a post already holding the live
+    version's bytes is left as it is, so each is written once.
+    """
+    if not settings.DIGEST_JEKYLL_POSTS_DIR:
+        return 0
+    directory = Path(settings.DIGEST_JEKYLL_POSTS_DIR)
+    return sum(write_post(directory, publication.day.date, publication.markdown)
+               for publication in DigestDay.objects.published_ahead_now_public(look_back_days=look_back_days))

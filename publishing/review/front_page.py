@@ -11,6 +11,7 @@ from django.db.models import Count, Exists, OuterRef, Q
 from publishing.days.windows import current_digest_date
 from publishing.models import DigestDay, SourceChange
 from publishing.posts.preview import unpublished_changes
+from publishing.posts.scheduling import scheduled_publication_problem, scheduled_publications_needing_attention
 from publishing.review.source_changes import newer_versions_of
 from translations.models import MachineDraft, Revision
 
@@ -25,17 +26,21 @@ class DayAtWork:
     unpublished_changes: int
     newer_versions: int  # published papers of the day with a newer arXiv version not dealt with
     flags: list  # the day's recent moves into needs_attention (and acknowledgements)
+    scheduled_problems: list[str]  # failed, overdue or stopped scheduled publications, each in a line
 
 
 def days_at_work() -> list[DayAtWork]:
     """Today's day and every day not published (or published with changes since, or with papers
-    that have newer arXiv versions), newest first."""
+    that have newer arXiv versions, or a scheduled publication that failed or did not run), newest first."""
     today = current_digest_date()
     newer = SourceChange.objects.open().filter(entry__day=OuterRef("pk"))
+    scheduled = scheduled_publications_needing_attention()
     days = list(
-        DigestDay.objects.with_counts().with_progress().annotate(has_newer_versions=Exists(newer))
+        DigestDay.objects.with_counts().with_progress().annotate(
+            has_newer_versions=Exists(newer), has_scheduled_problems=Exists(scheduled.filter(day=OuterRef("pk"))))
         .filter(Q(date=today) | Q(live_publication__isnull=True) | Q(unpublished_changes=True)
-                | Q(status=DigestDay.Status.NEEDS_ATTENTION) | Q(has_newer_versions=True))
+                | Q(status=DigestDay.Status.NEEDS_ATTENTION) | Q(has_newer_versions=True)
+                | Q(has_scheduled_problems=True))
         .select_related("live_publication").defer("live_publication__markdown", "live_publication__html")
         .order_by("-date")[:FRONT_PAGE_DAYS]
     )
@@ -45,6 +50,9 @@ def days_at_work() -> list[DayAtWork]:
         .values("paper__digest_entries__day").annotate(n=Count("id", distinct=True))
         .values_list("paper__digest_entries__day", "n")
     )
+    problems: dict[int, list[str]] = {}
+    for item in scheduled.filter(day__in=[day for day in days if day.has_scheduled_problems]).order_by("publish_at"):
+        problems.setdefault(item.day_id, []).append(scheduled_publication_problem(item))
     return [
         DayAtWork(
             day=day,
@@ -53,6 +61,7 @@ def days_at_work() -> list[DayAtWork]:
             newer_versions=len(newer_versions_of(day)["published"]) if day.has_newer_versions else 0,
             flags=list(day.transitions.filter(Q(to_status=DigestDay.Status.NEEDS_ATTENTION) | Q(step="acknowledge"))
                        .order_by("-at")[:3]),
+            scheduled_problems=problems.get(day.pk, []),
         )
         for day in days
     ]

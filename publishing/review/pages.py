@@ -24,7 +24,7 @@ from publishing.review.source_changes import SourceChangeView, newer_versions_of
 from publishing.review.wording import joined, labels_of, when_shown
 from translations.checks import ERROR
 from translations.diffing import diff_html
-from translations.memory import SegmentSuggestions, memory_suggestions
+from translations.memory import SegmentSuggestions, memory_lookup_segments, memory_suggestions
 from translations.models import MachineDraft, Revision
 from translations.quality import findings_of
 from translations.revisions import DraftOffer, StaleEdit, draft_offer, revision_note, text_current
@@ -66,6 +66,7 @@ class EntryReviewPage:
     previews: list[tuple[str, str]]  # (label, the section's markdown as sanitised HTML)
     next_entry: Entry | None  # the day's next entry still to review
     memory_suggestions: list[SegmentSuggestions]
+    memory_note: str  # what the lookup's caps left out of a very long abstract, or ""
     source_changes: list[SourceChangeView]  # open marks of newer arXiv versions
 
 
@@ -91,6 +92,7 @@ def entry_review_page(*, entry: Entry, stale: StaleEdit | None = None) -> EntryR
         if current else [],
         next_entry=entry.day.entries.next_to_review(after=entry),
         memory_suggestions=memory_suggestions(entry.paper),
+        memory_note=memory_lookup_segments(entry.paper).note,
         source_changes=source_changes_shown(entry),
     )
 

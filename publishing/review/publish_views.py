@@ -14,7 +14,13 @@ from publishing.models import DigestDay, ScheduledPublication
 from publishing.permissions import PUBLISH_DAY
 from publishing.posts.preview import publication_preview
 from publishing.posts.publication import PublishError, PublishResult, day_publish, day_unpublish
-from publishing.posts.scheduling import SchedulingError, day_schedule_publication, scheduled_publication_cancel
+from publishing.posts.scheduling import (
+    SchedulingError,
+    day_schedule_publication,
+    scheduled_publication_cancel,
+    scheduled_publication_problem,
+    scheduled_publications_needing_attention,
+)
 from publishing.review.forms import DayPublishForm, ScheduledPublicationCancelForm
 
 
@@ -70,6 +76,8 @@ def day_publish_confirm_view(model_admin, request, day_id: int):
         "preview": preview,
         "form": form,
         "scheduled": day.scheduled_publications.filter(status=ScheduledPublication.Status.PENDING),
+        "scheduled_problems": [scheduled_publication_problem(scheduled) for scheduled
+                               in scheduled_publications_needing_attention().filter(day=day)],
     })
 
 

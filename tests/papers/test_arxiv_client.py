@@ -258,3 +258,69 @@ def test_redirect_loop_is_a_clear_error_not_a_crash(local_server, make_client):
     local_server.handler = lambda request: Reply(status=302, body=b"", headers={"Location": "/api/query"})
     with pytest.raises(ArxivHTTPError, match="TooManyRedirects"):
         make_client().get(local_server.url + "/api/query")
+
+
+# --- size ----------------------------------------------------------------------------------------
+
+ONE_MB = 1_000_000
+
+
+def long_answer(total: int = 32 * ONE_MB, chunk: bytes = b"<entry>" + b"x" * 65_529):
+    """An answer sent chunk by chunk with no Content-Length, 32 times the tests' cap (a misbehaving
+    proxy, or /dev/zero behind a URL, sends one that never ends)."""
+    for _ in range(total // len(chunk)):
+        yield chunk
+
+
+def test_the_size_cap_is_the_one_a_saved_file_has():
+    from papers.sources import MAX_FEED_FILE_BYTES
+
+    assert ArxivClient().max_bytes == MAX_FEED_FILE_BYTES == 64_000_000
+
+
+def test_an_answer_larger_than_the_cap_is_refused_before_it_is_read(local_server, make_client):
+    local_server.handler = lambda request: ok(b"x" * (3 * ONE_MB))
+    with pytest.raises(ArxivHTTPError) as caught:
+        make_client(max_bytes=ONE_MB, retries=2).get(local_server.url + "/api/query")
+    message = str(caught.value)
+    assert "larger than 1 MB" in message and "/api/query" in message and "\n" not in message
+    assert len(local_server.requests) == 1  # not worth retrying
+
+
+def test_an_answer_without_a_length_is_read_only_up_to_the_cap(local_server, make_client):
+    read = []
+
+    def counted():
+        for chunk in long_answer():
+            read.append(len(chunk))
+            yield chunk
+
+    local_server.handler = lambda request: Reply(status=200, stream=counted())
+    with pytest.raises(ArxivHTTPError, match="larger than 1 MB"):
+        make_client(max_bytes=ONE_MB).get(local_server.url + "/api/query")
+    # The client hung up soon after the cap (the socket buffers hold a few chunks more).
+    assert sum(read) < 20 * ONE_MB
+
+
+def test_the_cap_counts_the_bytes_after_decompression(local_server, make_client):
+    import gzip
+
+    bomb = gzip.compress(b"\0" * (5 * ONE_MB))
+    assert len(bomb) < ONE_MB // 50
+    local_server.handler = lambda request: Reply(status=200, body=bomb, headers={"Content-Encoding": "gzip"})
+    with pytest.raises(ArxivHTTPError, match="larger than 1 MB"):
+        make_client(max_bytes=ONE_MB).get(local_server.url + "/api/query")
+
+
+def test_an_answer_within_the_cap_is_read_whole_also_without_a_length(local_server, make_client):
+    local_server.queue += [ok(b"a" * ONE_MB), Reply(status=200, stream=iter([b"b" * 1000] * 1000))]
+    client = make_client(max_bytes=ONE_MB)
+    assert client.get(local_server.url + "/api/query") == b"a" * ONE_MB
+    assert client.get(local_server.url + "/api/query") == b"b" * ONE_MB
+
+
+def test_a_long_error_answer_keeps_only_its_start(local_server, make_client):
+    local_server.handler = lambda request: Reply(status=400, stream=long_answer())
+    with pytest.raises(ArxivHTTPError) as caught:
+        make_client(max_bytes=ONE_MB).get(local_server.url + "/api/query")
+    assert caught.value.status == 400 and 0 < len(caught.value.body) <= 64_000

@@ -135,3 +135,15 @@ def test_command_line_failure_is_one_line_and_exits_non_zero(tmp_path):
                               capture_output=True, text=True)
     assert bad_date.returncode == 1 and bad_date.stderr.strip().count("\n") == 0
     assert "before arXiv's first announcement" in bad_date.stderr
+
+
+@pytest.mark.django_db
+def test_fetch_papers_refuses_an_oversized_answer_in_one_line(local_server, settings, monkeypatch):
+    monkeypatch.setattr("papers.arxiv_client.MAX_ANSWER_BYTES", 1_000_000)
+    settings.ARXIV_API_URL = f"{local_server.url}/api/query"
+    local_server.handler = lambda request: Reply(status=200, stream=iter([b"x" * 65_536] * 50))  # 3.3 MB
+    with pytest.raises(CommandError) as refused:
+        run("fetch_papers", "--date", "2026-01-09")
+    message = str(refused.value)
+    assert "larger than 1 MB" in message and "\n" not in message
+    assert FetchRun.objects.get().status == FetchRun.Status.FAILED

@@ -10,9 +10,12 @@ import pytest
 from django.contrib.admin.models import LogEntry
 from django.core.management import CommandError, call_command
 from django.urls import reverse
+from django.utils import timezone
 
+from publishing.days.windows import current_digest_date
 from publishing.models import DigestDay, Publication
 from publishing.posts.publication import day_publish, day_unpublish
+from publishing.posts.sweep import publishing_sweep
 from tests.builders import another_day_approved, approve_all, edit
 
 
@@ -197,3 +200,22 @@ def test_the_day_review_page_publishes_for_a_chief_editor_and_refuses_an_editor(
     client.post(unpublish_url)
     drafted_day.refresh_from_db()
     assert drafted_day.live_publication is None
+
+
+def test_a_day_published_ahead_reaches_the_jekyll_posts_folder_when_its_date_comes(
+        published_day, editor, chief, tmp_path, settings, django_capture_on_commit_callbacks):
+    settings.DIGEST_JEKYLL_POSTS_DIR = str(tmp_path / "_posts")
+    today = current_digest_date()
+    ahead = another_day_approved(today + dt.timedelta(days=2), published_day, editor)
+    with django_capture_on_commit_callbacks(execute=True):
+        day_publish(day=ahead, user=chief)
+    assert not (tmp_path / "_posts").exists() or not list((tmp_path / "_posts").iterdir())  # not public yet
+    assert publishing_sweep().posts_come_due == 0
+    # Two days on: its date has come (the day and its publication moved back instead of the clock).
+    DigestDay.objects.filter(pk=ahead.pk).update(date=today)
+    Publication.objects.filter(day=ahead).update(published_at=timezone.now() - dt.timedelta(days=2))
+    assert publishing_sweep().posts_come_due == 1
+    post = tmp_path / "_posts" / f"{today:%Y-%m-%d}-arxiv.md"
+    assert post.read_text() == Publication.objects.get(day=ahead).markdown
+    written = post.stat().st_mtime_ns
+    assert publishing_sweep().posts_come_due == 0 and post.stat().st_mtime_ns == written  # once

@@ -387,3 +387,26 @@ def test_a_link_the_paper_never_gave_is_an_error_on_the_draft_and_one_its_commen
     links = [finding for finding in draft.checks if finding["check"] == "link_unverified"]
     assert [(f["field"], draft.results_md[f["start"]:f["end"]]) for f in links] == [
         ("results_md", "https://evil.example/phish")]
+
+
+def test_a_nul_in_the_llms_answer_is_dropped_not_stored(llm, paper):
+    """PostgreSQL refuses NUL in text: a NUL in any field of the answer used to fail the database write
+    with a traceback, leaving the draft running and its day drafting."""
+    nul_draft = {name: text[:4] + "\x00" + text[4:] for name, text in GOOD_DRAFT.items()}
+    llm.queue.append(draft_reply(nul_draft, model="stub\x00-model"))
+    draft = run_draft(paper)
+    assert draft.status == MachineDraft.Status.SUCCEEDED, draft.error
+    assert (draft.title_zh, draft.abstract_zh, draft.model_name) == (
+        GOOD_DRAFT["title_zh"], GOOD_DRAFT["abstract_zh"], "stub-model")
+    assert "\x00" not in draft.background_md + draft.method_md + draft.results_md
+
+
+@pytest.mark.parametrize("reply", [
+    json_reply(completion(None, refusal="I can\x00not help.")),
+    error_reply(400, "bad\x00request"),
+    json_reply(completion('{"title_zh": "\x00"}')),
+], ids=["refusal", "error-message", "nul-only-field"])
+def test_a_nul_in_a_failed_answer_leaves_a_failed_draft(llm, paper, reply):
+    llm.queue.append(reply)
+    draft = run_draft(paper)
+    assert draft.status == MachineDraft.Status.FAILED and "\x00" not in draft.error and draft.error

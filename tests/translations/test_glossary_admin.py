@@ -103,3 +103,9 @@ def test_editors_see_suggestions_but_cannot_decide(editor_client, suggestion):
     response = editor_client.post(reverse("admin:translations_suggestedterm_accept", args=[suggestion.pk]))
     assert response.status_code == 403
     assert not GlossaryTerm.objects.exists() and Paper.objects.count() == 3
+
+
+def test_a_nul_in_an_uploaded_csv_is_refused_with_its_line(chief_client):
+    response = chief_client.post(reverse(IMPORT_URL), {"file": upload("source,rendering\ntoken,词\x00元\n")})
+    assert response.status_code == 200 and "terms.csv: line 2: a NUL character" in response.content.decode()
+    assert not GlossaryTerm.objects.exists()

@@ -88,3 +88,11 @@ def test_editors_see_the_memory_and_export_it_from_the_admin(db, client):
         "action": "export_tmx", "_selected_action": [MemoryUnit.objects.get().pk]})
     assert response["Content-Disposition"] == 'attachment; filename="translation-memory.tmx"'
     assert tmx_read(response.content).pairs == [("title", "A title", "标题", "")]
+
+
+@pytest.mark.parametrize("nul", [b"\x00", b"&#0;"], ids=["raw", "character-reference"])
+def test_a_nul_in_a_tmx_is_refused_and_changes_nothing(db, tmp_path, nul):
+    content = OTHER_TOOL_TMX.replace(b"We propose", b"We" + nul + b" propose")
+    with pytest.raises(CommandError, match="nothing imported"):
+        call_command("import_memory", write(tmp_path / "nul.tmx", content))
+    assert not MemoryUnit.objects.exists()

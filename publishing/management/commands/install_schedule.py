@@ -1,12 +1,13 @@
 from django.core.management.base import BaseCommand
 
 from publishing.days.schedule import schedule_install, watchdog_schedule_install
+from publishing.posts.sweep import publishing_sweep_schedule_install
 from publishing.signals import schedules_installing
 
 
 class Command(BaseCommand):
     help = ("Create or update the django-q2 Schedules (idempotent): run_daily at DIGEST_ANCHOR, the drafts' "
-            "watchdog every DIGEST_WATCHDOG_MINUTES, and the other apps' own (delivery's sweep).")
+            "watchdog and publishing's sweep every DIGEST_WATCHDOG_MINUTES, and the other apps' own (delivery's sweep).")
 
     def handle(self, *args, **options):
         schedule, created = schedule_install()
@@ -15,5 +16,8 @@ class Command(BaseCommand):
         watchdog, created = watchdog_schedule_install()
         verb = "installed" if created else "updated"
         self.stdout.write(f"Schedule {watchdog.name!r} {verb}: {watchdog.func} every {watchdog.minutes} minutes")
+        sweep, created = publishing_sweep_schedule_install()
+        verb = "installed" if created else "updated"
+        self.stdout.write(f"Schedule {sweep.name!r} {verb}: {sweep.func} every {sweep.minutes} minutes")
         for _receiver, line in schedules_installing.send(sender=self.__class__):
             self.stdout.write(line)
