@@ -202,16 +202,19 @@ class _SourceIndex:
     def refresh(self) -> None:
         """Read the units added since the last refresh (one cheap query when there are none).
 
-        The newest unit's id and time tell what changed: a newer id brings the rows after the
-        last one read; a lower id, or the same id with another time (ids reused after a
-        rollback), rebuilds. Deleted units are caught when a lookup would return them.
+        The newest unit's id and time tell whether anything changed. If so, the last unit read is
+        looked at: still there as read, the rows after it are the new ones; gone or another (ids
+        reused after a rollback: SQLite gives a rolled-back id again, to other text), the index is
+        rebuilt. Deleted units are caught when a lookup would return them.
         """
         with self.lock:
             newest = MemoryUnit.objects.filter(kind=self.kind).order_by("-id").values_list("id", "created_at").first()
             newest = newest or (0, None)
             if newest == self.newest:
                 return
-            if newest[0] < self.newest[0] or (newest[0] == self.newest[0] and newest[1] != self.newest[1]):
+            last_read_id, last_read_at = self.newest
+            if last_read_id and not MemoryUnit.objects.filter(pk=last_read_id, kind=self.kind,
+                                                              created_at=last_read_at).exists():
                 self._reset()
             last_read = self.newest[0]
             rows = MemoryUnit.objects.filter(kind=self.kind, id__gt=last_read).order_by("id").values_list("id", "source")

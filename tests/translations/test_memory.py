@@ -113,3 +113,24 @@ def test_a_deleted_unit_is_not_offered_and_a_new_one_is(db):
     assert memory_close_matches("abstract_sentence", text) == []
     memory_import_units(pairs=[("abstract_sentence", text.replace("very low", "low"), "新。", "")])
     assert [m.unit.target for m in memory_close_matches("abstract_sentence", text)] == ["新。"]
+
+
+def test_ids_given_again_after_a_rollback_do_not_hide_the_new_units(db):
+    """SQLite gives a rolled-back id again: the index had read ids 1–3 of another test's (rolled-back)
+    units, and when this memory grew past them it read only the rows after 3, never the new 1–3."""
+    from django.db import transaction
+
+    from translations.memory import _indexes
+
+    with transaction.atomic():
+        memory_import_units(pairs=[("abstract_sentence", f"Rolled back sentence number {n}.", "回滚。", "")
+                                   for n in range(3)])
+        assert memory_close_matches("abstract_sentence", "Rolled back sentence number 1.")
+        transaction.set_rollback(True)
+    memory_import_units(pairs=[
+        ("abstract_sentence", "We weight prompts by minimising prediction entropy on five datasets.", "甲。", ""),
+        *[("abstract_sentence", f"Filler sentence about codecs number {n}.", "填充。", "") for n in range(4)],
+    ])
+    assert _indexes["abstract_sentence"].newest[0] > 0
+    matches = memory_close_matches("abstract_sentence", "We weight prompts by minimizing prediction entropy on six datasets.")
+    assert [match.unit.target for match in matches] == ["甲。"]
