@@ -19,6 +19,7 @@ from publishing.days.pipeline import run_daily
 from publishing.models import DigestDay
 from tests.builders import DEMO_FEED
 from tests.openai_stub import draft_reply
+from tests.redis_db import redis_forget, redis_or_skip, redis_url
 from translations.models import MachineDraft
 from translations.services import drafts_recover_stuck
 
@@ -131,31 +132,6 @@ def test_cluster_drafts_a_whole_day_and_moves_it_to_review(queued_day):
         cluster.stop()
     assert MachineDraft.objects.filter(status="succeeded").count() == 6
     assert len(queued_day.requests) == 6
-
-
-def redis_url() -> str:
-    """A Redis database of this pytest process's own: 15 without pytest-xdist and for its worker gw0, 14 for
-    gw1, and so on down, so that tests on other workers never see (or delete) its keys."""
-    worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
-    assert worker < 15, "Redis has databases 1 to 15 for the tests: run them on at most 15 workers"
-    return f"redis://127.0.0.1:6379/{15 - worker}"
-
-
-def redis_or_skip(url: str):
-    redis = pytest.importorskip("redis")
-    client = redis.Redis.from_url(url, socket_connect_timeout=1)
-    try:
-        client.ping()
-    except redis.RedisError as exc:
-        pytest.skip(f"no Redis at {url} ({exc}); the Redis broker test needs one")
-    return client
-
-
-def redis_forget(client, queue_name: str) -> None:
-    """Delete what a cluster named `queue_name` keeps in Redis (its queue, its stats), in the test's own
-    database only. Not FLUSHDB: another checkout's suite may be using the same database number."""
-    for key in client.scan_iter(f"django_q:{queue_name}:*"):
-        client.delete(key)
 
 
 @pytest.mark.timeout_sensitive
