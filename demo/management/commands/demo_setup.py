@@ -121,7 +121,10 @@ class Command(BaseCommand):
     def handle(self, *args, date, username, out, **options):
         if not settings.DEBUG:
             raise CommandError("demo_setup approves and publishes without reading; it only runs with DEBUG=1")
-        out = out or str(Path(settings.VAR_DIR) / "export")
+        with tasks_run_at_once():
+            self._setup(date, username, out or str(Path(settings.VAR_DIR) / "export"))
+
+    def _setup(self, date: str, username: str, out: str) -> None:
         feed = DEMO_FOLDER / f"arxiv-api-demo-{date}.xml"
         drafts = DEMO_FOLDER / f"drafts-{date}.json"
         self._step("the admin account")
@@ -129,7 +132,7 @@ class Command(BaseCommand):
         # Before drafting, so the demo's drafts are written and checked with the glossary.
         self._starter_glossary()
         self._demo_reader()
-        with tasks_run_at_once(), DemoWebhookReceiver(Path(settings.VAR_DIR) / "demo-webhook.log") as receiver:
+        with DemoWebhookReceiver(Path(settings.VAR_DIR) / "demo-webhook.log") as receiver:
             # The endpoint follows the receiver's port, new on each run.
             WebhookEndpoint.objects.update_or_create(name=DEMO_ENDPOINT, defaults={"url": receiver.url, "active": True,
                                                                                  "secret": "demo-secret"})
