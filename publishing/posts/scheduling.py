@@ -42,14 +42,15 @@ class SchedulingError(Exception):
 
 
 @transaction.atomic
-def day_schedule_publication(*, day: DigestDay, user, publish_at: dt.datetime, approved_only: bool = False
-                             ) -> ScheduledPublication:
-    """Order the day published at `publish_at` by `user` (a chief editor); refused in the past."""
+def day_schedule_publication(*, day: DigestDay, user, publish_at: dt.datetime, approved_only: bool = False,
+                             correction_note: str = "") -> ScheduledPublication:
+    """Order the day published at `publish_at` by `user` (a chief editor), with the choices a publish
+    now takes (approved entries only, the correction note for readers); refused in the past."""
     require_publisher(user)
     if publish_at <= timezone.now():
         raise SchedulingError(f"{timezone.localtime(publish_at):%Y-%m-%d %H:%M} has passed; choose a later time")
     scheduled = ScheduledPublication.objects.create(day=day, publish_at=publish_at, approved_only=approved_only,
-                                                    scheduled_by=user)
+                                                    correction_note=correction_note.strip(), scheduled_by=user)
     scheduled.schedule_name = f"publish {day.date} #{scheduled.pk}"
     scheduled.save(update_fields=["schedule_name"])
     Schedule.objects.create(name=scheduled.schedule_name, func=SCHEDULED_PUBLICATION_FUNC, args=str(scheduled.pk),
@@ -136,7 +137,8 @@ def scheduled_publication_run(*, scheduled_id: int, now: dt.datetime | None = No
                                       "publish the day from its publish page")
         return scheduled
     try:
-        result = day_publish(day=scheduled.day, user=scheduled.scheduled_by, approved_only=scheduled.approved_only)
+        result = day_publish(day=scheduled.day, user=scheduled.scheduled_by, approved_only=scheduled.approved_only,
+                             correction_note=scheduled.correction_note)
     except Exception as exc:  # a PublishError or anything else: recorded for the chief editor
         outcome, why = ScheduledPublication.Status.FAILED, str(exc)
     else:

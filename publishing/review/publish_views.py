@@ -53,7 +53,8 @@ def day_publish_confirm_view(model_admin, request, day_id: int):
         try:
             if form.cleaned_data["publish_at"]:
                 scheduled = day_schedule_publication(day=day, user=request.user, approved_only=approved_only,
-                                                     publish_at=form.cleaned_data["publish_at"])
+                                                     publish_at=form.cleaned_data["publish_at"],
+                                                     correction_note=form.cleaned_data["correction_note"])
                 messages.success(request, _("%(day)s will be published at %(time)s.") % {
                     "day": day, "time": timezone.localtime(scheduled.publish_at).strftime("%Y-%m-%d %H:%M")})
             else:
