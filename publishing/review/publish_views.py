@@ -58,8 +58,10 @@ def _schedule(request, day: DigestDay, form: DayPublishForm, *, approved_only: b
 def day_publish_confirm_view(model_admin, request, day_id: int):
     """GET: what publishing now would change for readers. POST: publish exactly that, or schedule it."""
     day = _day_for_publisher(request, day_id)
-    # Which publish was asked for: from the button's link (GET), then carried in the form (POST).
-    approved_only = (request.POST if request.method == "POST" else request.GET).get("approved_only") in ("1", "on")
+    # Which publish was asked for: from the button's link (GET, "1"), then carried in the form's hidden
+    # field (POST), which Django renders as "True".
+    approved_only = (request.POST if request.method == "POST" else request.GET).get("approved_only") in (
+        "1", "on", "True")
     form = DayPublishForm(request.POST or None, initial={"approved_only": approved_only})
     if request.method == "POST" and form.is_valid():
         try:
