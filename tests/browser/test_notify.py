@@ -98,6 +98,16 @@ def test_a_scheduled_correction_warns_shows_overdue_and_publishes_its_note(chrom
     reader.screenshot(path=str(shots / "05-versions-page-note.png"), full_page=True)
     page.goto(f"{url}/admin/")
     expect(page.locator("#front-page")).not_to_contain_text("已逾期")
+
+    # Each person's own choice, from the link at the top of every admin page.
+    page.click("#my-notifications")
+    expect(page.locator("#id_by_email")).to_be_checked()
+    page.uncheck("#id_by_email")
+    with page.expect_navigation():
+        page.click("#notification-preference-form input[type=submit]")
+    expect(page.locator(".messagelist")).to_contain_text("你的通知设置已保存。")
+    expect(page.locator("#id_by_email")).not_to_be_checked()
+    page.screenshot(path=str(shots / "06-my-notifications.png"), full_page=True)
     context.close()
     with capsys.disabled():
         print(f"\nscreenshots: {shots}")
