@@ -358,6 +358,9 @@ DIGEST_ALERT_WEBHOOK_URL = env_url("DIGEST_ALERT_WEBHOOK_URL", "", query=True)
 # The webhook's body: auto (from the address's host: Slack, Feishu / Lark, DingTalk, else generic JSON).
 DIGEST_ALERT_WEBHOOK_KIND = env_choice("DIGEST_ALERT_WEBHOOK_KIND", "auto",
                                        {"auto", "generic", "slack", "feishu", "dingtalk"})
+# The newsroom's deadline, HH:MM in the site's time (TIME_ZONE): a day still unpublished then is told to the
+# chief editors (newsroom/notifications.py). Empty: no deadline.
+DIGEST_PUBLISH_DEADLINE = env_time("DIGEST_PUBLISH_DEADLINE", "") if env_str("DIGEST_PUBLISH_DEADLINE") else None
 # /metrics answers only with `Authorization: Bearer <this token>`; unset, /metrics is a 404.
 DIGEST_METRICS_TOKEN = env_str("DIGEST_METRICS_TOKEN")
 
