@@ -12,9 +12,14 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import PasswordResetForm
 from django.contrib.auth.views import PasswordResetConfirmView, PasswordResetDoneView, PasswordResetView
+from django.core.cache import cache
 from django.utils.translation import gettext
 
 from newsroom.team import user_may_enter_admin
+
+# One reset mail per account in this time: the request page is open to anyone, and must not become a
+# way to flood an editor's inbox. The page answers the same either way (it tells no one who has an account).
+RESET_MAIL_INTERVAL_SECONDS = 15 * 60
 
 
 class EditorPasswordResetForm(PasswordResetForm):
@@ -26,7 +31,12 @@ class EditorPasswordResetForm(PasswordResetForm):
 
     def get_users(self, email):
         accounts = get_user_model()._default_manager.filter(email__iexact=email, is_active=True)
-        return (account for account in accounts if user_may_enter_admin(account))
+        return (account for account in accounts if user_may_enter_admin(account) and reset_mail_allowed(account))
+
+
+def reset_mail_allowed(account) -> bool:
+    """True once per RESET_MAIL_INTERVAL_SECONDS per account (cache.add is atomic: two requests at once get one mail)."""
+    return cache.add(f"newsroom:password-reset-mailed:{account.pk}", True, RESET_MAIL_INTERVAL_SECONDS)
 
 
 class AdminPageMixin:

@@ -82,3 +82,14 @@ def test_no_mail_for_an_unknown_address_an_account_without_a_role_or_an_inactive
     # The same answer whatever the address: the page does not tell who has an account.
     assert sent.redirect_chain[-1][0] == reverse("admin:password_reset_done")
     assert smtp_server.received == []
+
+
+def test_asking_again_and_again_mails_one_link_per_quarter_hour(client, db, smtp_server, settings):
+    """The request page is open to anyone: it must not become a way to flood an editor's inbox."""
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                                   "LOCATION": "password-reset-test"}}
+    editor("ana", "ana@example.org", password="an old password she forgot")
+    for _ in range(5):
+        answer = request_link(client, "ana@example.org")
+        assert answer.redirect_chain[-1][0] == reverse("admin:password_reset_done"), "the same answer every time"
+    assert len(smtp_server.received) == 1
