@@ -100,7 +100,7 @@ def test_a_term_the_english_never_uses_is_a_warning():
     method = DRAFTS["2601.90003"]["method"] + "\n  - **规划**：用法学硕士（LLM）规划和弦进行。"
     found = checked("2601.90003", method_md=method)
     assert said(found) == [("glossary_unsourced", "method_md")]
-    assert method[found[0].start:found[0].end] == "LLM" and "large language model" in found[0].message
+    assert method[found[0].start:found[0].end] == "法学硕士" and "large language model" in found[0].message
 
 
 def test_a_rendering_added_to_the_abstract_is_a_warning_but_not_a_word_form_of_the_english():
@@ -139,3 +139,16 @@ def test_numbers_the_english_writes_in_words_or_its_metadata_gives_are_stated():
     source = CheckInput(text=demo_text("2601.90005", abstract_zh=text), title=english_title, abstract=english_abstract,
                         metadata="Accepted at ISMIR 2026", rules=tuple(matcher.rules_in(english_abstract)), glossary=matcher)
     assert run_checks(source) == []
+
+
+def test_an_acronym_in_brackets_anchors_the_chinese_before_it_which_must_be_the_rendering():
+    abstract = "We test software with a generative adversarial network (GAN) trained online."
+    matcher = starter()
+    text = {"title_zh": "在线测试", "abstract_zh": "我们用在线训练的生成式对抗网络（GAN）测试软件。",
+            "background_md": "- **背景**：测试。", "method_md": "- **方法**：对抗训练。", "results_md": "- **结果**：好。"}
+    found = run_checks(CheckInput(text=text, title="Online testing", abstract=abstract,
+                                  rules=tuple(matcher.rules_in(abstract)), glossary=matcher))
+    assert [(f.check, f.field, f.start) for f in found] == [("glossary_preferred", "abstract_zh", None)]
+    text["abstract_zh"] = text["abstract_zh"].replace("生成式对抗网络", "生成对抗网络")
+    assert run_checks(CheckInput(text=text, title="Online testing", abstract=abstract,
+                                 rules=tuple(matcher.rules_in(abstract)), glossary=matcher)) == []

@@ -128,7 +128,10 @@ def glossary_preferred(source: CheckInput) -> Iterator[Finding]:
         where, forms = used.get(rule.source, ("", []))
         if _rendered(rule, forms, chinese):
             continue
-        uses = english_uses.get(rule.source, [])
+        # An English form in brackets after Chinese (生成式对抗网络（GAN）) anchors the Chinese before it,
+        # the rendering this check is about: it is neither the term left in English nor an acronym kept.
+        uses = [(name, hit) for name, hit in english_uses.get(rule.source, [])
+                if not _anchor(source.text[name] or "", hit)]
         # MOS, SI-SDR: the acronym is how Chinese papers write these too; writing it is no omission.
         if any(is_acronym(hit.matched) for _field, hit in uses):
             continue
@@ -139,6 +142,16 @@ def glossary_preferred(source: CheckInput) -> Iterator[Finding]:
         elif where:
             yield Finding("glossary_preferred", where, None, None,
                           f"术语 “{rule.source}” 应译为 “{rule.rendering}”，译稿中未出现该译法")
+
+
+_CHINESE_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+
+
+def _anchor(text: str, hit: TermHit) -> bool:
+    """Whether the hit stands alone in brackets right after Chinese: 生成对抗网络（GAN）."""
+    before, after = text[:hit.start].rstrip(), text[hit.end:].lstrip()
+    return (before[-1:] in ("（", "(") and after[:1] in ("）", ")")
+            and _CHINESE_RE.match(before[:-1].rstrip()[-1:] or "x") is not None)
 
 
 def _whole_chinese(source: CheckInput) -> str:
@@ -215,11 +228,10 @@ def _named_terms(source: CheckInput) -> Iterator[tuple[str, int, int, str, TermR
     preferred rendering."""
     for name, text in source.text.items():
         text = text or ""
-        for hit in source.glossary.find(text):
-            yield name, hit.start, hit.end, hit.matched, hit.rule, False
-        for hit in source.glossary.find_chinese(text):
-            if hit.forbidden or name in _TRANSLATING_FIELDS:
-                yield name, hit.start, hit.end, hit.matched, hit.rule, not hit.forbidden
+        named = [(name, hit.start, hit.end, hit.matched, hit.rule, False) for hit in source.glossary.find(text)]
+        named += [(name, hit.start, hit.end, hit.matched, hit.rule, not hit.forbidden)
+                  for hit in source.glossary.find_chinese(text) if hit.forbidden or name in _TRANSLATING_FIELDS]
+        yield from sorted(named, key=lambda place: place[1])
 
 
 @register(
