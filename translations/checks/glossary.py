@@ -109,6 +109,30 @@ def _rendered(rule: TermRule, forms: list[str], chinese: str) -> bool:
     return False
 
 
+def _folded(text: str) -> str:
+    """Lower case, words only, the last word's plural s dropped: "Large-Language Models" → "large language model"."""
+    words = _words(text)
+    if words and len(words[-1]) > 3 and words[-1].endswith("s") and not words[-1].endswith("ss"):
+        words[-1] = words[-1][:-1]
+    return " ".join(words)
+
+
+def _defined_otherwise(rule: TermRule, english: str) -> bool:
+    """Whether the English defines the rule's acronym as something else: "Attack Success Rate (ASR)" is
+    not *automatic speech recognition*. True when the acronym stands in brackets after words, and
+    never after one of the rule's spelled-out forms."""
+    acronyms = [form for form in _english_forms(rule) if is_acronym(form)]
+    spelled = [_folded(form) for form in _english_forms(rule) if not is_acronym(form) and _words(form)]
+    if not acronyms or not spelled:
+        return False
+    definitions = []
+    for acronym in acronyms:
+        pattern = rf"([A-Za-z][A-Za-z0-9 \-]{{0,120}}?)\s*[(（]\s*{re.escape(acronym)}s?\s*[)）]"
+        definitions += [_folded(match.group(1)) for match in re.finditer(pattern, english)]
+    return bool(definitions) and not any(
+        definition == form or definition.endswith(" " + form) for definition in definitions for form in spelled)
+
+
 @register(
     id="glossary_preferred",
     name=_("Glossary term not rendered as preferred"),
@@ -126,12 +150,18 @@ def glossary_preferred(source: CheckInput) -> Iterator[Finding]:
         if rule.kind != TermRule.PREFERRED or not rule.rendering:
             continue
         where, forms = used.get(rule.source, ("", []))
-        if _rendered(rule, forms, chinese):
+        if _rendered(rule, forms, chinese) or _defined_otherwise(rule, source.source_text):
             continue
-        # An English form in brackets after Chinese (生成式对抗网络（GAN）) anchors the Chinese before it,
-        # the rendering this check is about: it is neither the term left in English nor an acronym kept.
-        uses = [(name, hit) for name, hit in english_uses.get(rule.source, [])
-                if not _anchor(source.text[name] or "", hit)]
+        # An English form in brackets after Chinese (生成式对抗网络（GAN）) anchors the Chinese before it as
+        # the term's rendering: here not the preferred one, whatever the acronym does elsewhere.
+        uses, anchors = [], []
+        for name, hit in english_uses.get(rule.source, []):
+            (anchors if _anchor(source.text[name] or "", hit) else uses).append((name, hit))
+        if anchors:
+            field, hit = anchors[0]
+            yield Finding("glossary_preferred", field, hit.start, hit.end,
+                          f"术语 “{rule.source}” 应译为 “{rule.rendering}”，译稿中未出现该译法")
+            continue
         # MOS, SI-SDR: the acronym is how Chinese papers write these too; writing it is no omission.
         if any(is_acronym(hit.matched) for _field, hit in uses):
             continue
@@ -158,15 +188,36 @@ def _whole_chinese(source: CheckInput) -> str:
     return "\n".join(text or "" for text in source.text.values())
 
 
+# Words after a lower-case name that make it the architecture or model, not the ordinary word:
+# "transformer-based", "whisper model" (but "in a whisper", "whisper speech").
+_NAME_USE_RE = re.compile(r"[\s-]+(?:based|models?|encoders?|decoders?|layers?|blocks?|architectures?|backbones?|"
+                          r"networks?|features|embeddings?|representations?|baselines?|variants?)\b", re.IGNORECASE)
+
+
+def _ordinary_word_only(rule: TermRule, english: str) -> bool:
+    """Whether the English uses a capitalised keep-English name only as the ordinary word: in lower case
+    and not as a model ("in a whisper" is 耳语, not the model Whisper; "transformer-based" is the
+    architecture). Then neither the name nor its forbidden renderings are required of the Chinese."""
+    if rule.kind != TermRule.KEEP_ENGLISH or not rule.source[:1].isupper():
+        return False
+    uses = [match for form in _english_forms(rule) if form.strip()
+            for match in _english_in_chinese(form).finditer(english)]
+    return bool(uses) and all(match.group(0)[:1].islower() and not _NAME_USE_RE.match(english, match.end())
+                              for match in uses)
+
+
 @register(
     id="glossary_forbidden",
     name=_("Forbidden rendering used"),
     severity=ERROR,
     description=_("The Chinese text uses a rendering the glossary forbids for a term the paper uses "
-                  "(for example 法学硕士 for LLM)."),
+                  "(for example 法学硕士 for LLM). A capitalised name the English uses only as the ordinary word "
+                  "(in a whisper: 耳语 is right for the word) is left alone."),
 )
 def glossary_forbidden(source: CheckInput) -> Iterator[Finding]:
     for rule in source.rules:
+        if _ordinary_word_only(rule, source.source_text):
+            continue
         for forbidden in rule.forbidden:
             if not forbidden:
                 continue
@@ -182,16 +233,19 @@ def glossary_forbidden(source: CheckInput) -> Iterator[Finding]:
     name=_("Keep-English term translated"),
     severity=ERROR,
     description=_("The paper's title or abstract names something the glossary keeps in English (a codec, model "
-                  "or dataset name), and the Chinese text does not write it in English."),
+                  "or dataset name), and the Chinese text does not write it in English. A capitalised name the English "
+                  "uses only as the ordinary word (in a whisper, a switchboard) is not demanded."),
 )
 def glossary_keep_english(source: CheckInput) -> Iterator[Finding]:
-    used = _used_in_summary_source(source)
+    used = _summary_hits(source, TermMatcher(source.rules))
     for rule in source.rules:
         if rule.kind != TermRule.KEEP_ENGLISH or rule.source not in used:
             continue
+        where, _forms = used[rule.source]
+        if _ordinary_word_only(rule, source.source_text):
+            continue
         if _first_english_use(source, rule) is None:
-            yield Finding("glossary_keep_english", used[rule.source], None, None,
-                          f"“{rule.source}” 应保留英文原文，译稿中未出现")
+            yield Finding("glossary_keep_english", where, None, None, f"“{rule.source}” 应保留英文原文，译稿中未出现")
 
 
 @lru_cache(maxsize=8192)
