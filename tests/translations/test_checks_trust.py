@@ -148,7 +148,34 @@ def test_an_acronym_in_brackets_anchors_the_chinese_before_it_which_must_be_the_
             "background_md": "- **背景**：测试。", "method_md": "- **方法**：对抗训练。", "results_md": "- **结果**：好。"}
     found = run_checks(CheckInput(text=text, title="Online testing", abstract=abstract,
                                   rules=tuple(matcher.rules_in(abstract)), glossary=matcher))
-    assert [(f.check, f.field, f.start) for f in found] == [("glossary_preferred", "abstract_zh", None)]
+    assert [(f.check, f.field, text["abstract_zh"][f.start:f.end]) for f in found] == [
+        ("glossary_preferred", "abstract_zh", "GAN")]  # pointed at: the anchor of the wrong rendering
     text["abstract_zh"] = text["abstract_zh"].replace("生成式对抗网络", "生成对抗网络")
     assert run_checks(CheckInput(text=text, title="Online testing", abstract=abstract,
                                  rules=tuple(matcher.rules_in(abstract)), glossary=matcher)) == []
+
+
+def _run(abstract: str, **text) -> list:
+    matcher = starter()
+    base = {"title_zh": "标题", "abstract_zh": "摘要。", "background_md": "- **背景**：略。", "method_md": "- **方法**：略。",
+            "results_md": "- **结果**：略。"}
+    return run_checks(CheckInput(text={**base, **text}, title="A title", abstract=abstract,
+                                 rules=tuple(matcher.rules_in(abstract)), glossary=matcher))
+
+
+def test_an_acronym_the_english_defines_as_something_else_is_not_the_glossary_term():
+    # ASR is automatic speech recognition in the glossary; this paper's ASR is its Attack Success Rate.
+    abstract = "We measure the Attack Success Rate (ASR) of prompts. The ASR drops."
+    assert _run(abstract, abstract_zh="我们测量提示的攻击成功率（ASR）。ASR 下降。") == []
+    abstract = "We improve automatic speech recognition (ASR) for accents. The ASR errors drop."
+    assert [f.check for f in _run(abstract, abstract_zh="我们改进带口音语音的机器识别（ASR）。ASR 错误减少。")] == ["glossary_preferred"]
+
+
+def test_a_name_used_only_as_the_ordinary_word_is_not_demanded_nor_its_forbidden_renderings():
+    # "in a whisper" is 耳语; the glossary keeps the model Whisper in English and forbids 耳语 for it.
+    assert _run("The answers are read back in a whisper by the system.", abstract_zh="系统以耳语读出答案。") == []
+    found = _run("We fine-tune Whisper on accented speech.", abstract_zh="我们在带口音的语音上微调耳语模型。")
+    assert sorted(f.check for f in found) == ["glossary_forbidden", "glossary_keep_english"]
+    # Lower case, but the architecture: "transformer-based" rendered 变换器 is still forbidden.
+    found = _run("We train a transformer-based model for speech.", abstract_zh="我们为语音训练一个基于变换器的模型。")
+    assert sorted(f.check for f in found) == ["glossary_forbidden", "glossary_keep_english"]
