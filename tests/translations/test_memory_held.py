@@ -111,3 +111,13 @@ def test_a_reader_of_the_memory_without_the_permission_cannot_confirm(chord_entr
     nobody = user_in(None, "nobody")
     with pytest.raises(PermissionDenied):
         memory_unit_confirm(unit=MemoryUnit.objects.get(target=WRONG), user=nobody)
+
+
+def test_export_leaves_held_units_out_unless_asked(chord_entry, editor, tmp_path):
+    from django.core.management import call_command
+
+    entry_approve(entry=chord_entry, user=editor, despite_errors=True)
+    call_command("export_memory", out=str(tmp_path / "memory.tmx"))
+    assert WRONG not in (tmp_path / "memory.tmx").read_text(encoding="utf-8")
+    call_command("export_memory", out=str(tmp_path / "all.tmx"), include_held=True)
+    assert WRONG in (tmp_path / "all.tmx").read_text(encoding="utf-8")
