@@ -362,6 +362,7 @@ class MemoryUnitAdmin(admin.ModelAdmin):
         confirmed = 0
         for unit in queryset.held():
             memory_unit_confirm(unit=unit, user=request.user)
+            self.log_change(request, unit, "Confirmed as reusable")  # the unit's history says who and when
             confirmed += 1
         self.message_user(request, ngettext("%(count)d unit confirmed: drafting may now reuse it.",
                                             "%(count)d units confirmed: drafting may now reuse them.", confirmed)

@@ -102,6 +102,9 @@ def test_the_memory_admin_lists_held_units_and_editors_confirm_them(chord_entry,
     assert response.status_code == 200
     held.refresh_from_db()
     assert held.reusable and held.confirmed_by == editor
+    from django.contrib.admin.models import LogEntry
+
+    assert LogEntry.objects.get(object_id=str(held.pk)).change_message == "Confirmed as reusable"
 
 
 def test_a_reader_of_the_memory_without_the_permission_cannot_confirm(chord_entry, editor):

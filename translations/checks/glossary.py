@@ -117,6 +117,9 @@ def _folded(text: str) -> str:
     return " ".join(words)
 
 
+_WORDS_BEFORE_RE = re.compile(r"([A-Za-z][A-Za-z0-9 \-]*?)\s*$")
+
+
 def _defined_otherwise(rule: TermRule, english: str) -> bool:
     """Whether the English defines the rule's acronym as something else: "Attack Success Rate (ASR)" is
     not *automatic speech recognition*. True when the acronym stands in brackets after words, and
@@ -127,8 +130,12 @@ def _defined_otherwise(rule: TermRule, english: str) -> bool:
         return False
     definitions = []
     for acronym in acronyms:
-        pattern = rf"([A-Za-z][A-Za-z0-9 \-]{{0,120}}?)\s*[(（]\s*{re.escape(acronym)}s?\s*[)）]"
-        definitions += [_folded(match.group(1)) for match in re.finditer(pattern, english)]
+        # The bracket first (a literal scan), then the words just before it: a pattern that started
+        # with the words would try every letter of a 40,000-character full text.
+        for match in re.finditer(rf"[(（]\s*{re.escape(acronym)}s?\s*[)）]", english):
+            words = _WORDS_BEFORE_RE.search(english, max(0, match.start() - 120), match.start())
+            if words:
+                definitions.append(_folded(words.group(1)))
     return bool(definitions) and not any(
         definition == form or definition.endswith(" " + form) for definition in definitions for form in spelled)
 
@@ -150,13 +157,15 @@ def glossary_preferred(source: CheckInput) -> Iterator[Finding]:
         if rule.kind != TermRule.PREFERRED or not rule.rendering:
             continue
         where, forms = used.get(rule.source, ("", []))
-        if _rendered(rule, forms, chinese) or _defined_otherwise(rule, source.source_text):
+        if _rendered(rule, forms, chinese):
             continue
         # An English form in brackets after Chinese (生成式对抗网络（GAN）) anchors the Chinese before it as
         # the term's rendering: here not the preferred one, whatever the acronym does elsewhere.
         uses, anchors = [], []
         for name, hit in english_uses.get(rule.source, []):
             (anchors if _anchor(source.text[name] or "", hit) else uses).append((name, hit))
+        if (anchors or uses or where) and _defined_otherwise(rule, source.source_text):
+            continue
         if anchors:
             field, hit = anchors[0]
             yield Finding("glossary_preferred", field, hit.start, hit.end,
@@ -216,13 +225,15 @@ def _ordinary_word_only(rule: TermRule, english: str) -> bool:
 )
 def glossary_forbidden(source: CheckInput) -> Iterator[Finding]:
     for rule in source.rules:
-        if _ordinary_word_only(rule, source.source_text):
-            continue
+        ordinary: bool | None = None  # read only when a forbidden rendering is there: a long scan
         for forbidden in rule.forbidden:
             if not forbidden:
                 continue
             for name, text in source.text.items():
                 for match in re.finditer(re.escape(forbidden), text or ""):
+                    ordinary = _ordinary_word_only(rule, source.source_text) if ordinary is None else ordinary
+                    if ordinary:
+                        break
                     preferred = f"，应为 “{rule.rendering}”" if rule.rendering else "，应保留英文"
                     yield Finding("glossary_forbidden", name, match.start(), match.end(),
                                   f"“{forbidden}” 是术语 “{rule.source}” 的禁用译法{preferred}")
@@ -242,9 +253,7 @@ def glossary_keep_english(source: CheckInput) -> Iterator[Finding]:
         if rule.kind != TermRule.KEEP_ENGLISH or rule.source not in used:
             continue
         where, _forms = used[rule.source]
-        if _ordinary_word_only(rule, source.source_text):
-            continue
-        if _first_english_use(source, rule) is None:
+        if _first_english_use(source, rule) is None and not _ordinary_word_only(rule, source.source_text):
             yield Finding("glossary_keep_english", where, None, None, f"“{rule.source}” 应保留英文原文，译稿中未出现")
 
 

@@ -61,12 +61,16 @@ def number_words_in(text: str) -> set[str]:
 )
 def number_unverified(source: CheckInput) -> Iterator[Finding]:
     english = "\n".join([source.source_text, source.metadata])
-    known = numbers_in(english) | number_words_in(english)
+    known = numbers_in(english)
+    in_words: set[str] | None = None  # read only when a number is not written in digits: a long scan
     seen: set[str] = set()
     for name, text in source.text.items():
         for match in _NUMBER_RE.finditer(text or ""):
             number = _normalise_number(match.group(0))
             if number in seen or number in known or ("." not in number and int(number or 0) < 10):
+                continue
+            in_words = number_words_in(english) if in_words is None else in_words
+            if number in in_words:
                 continue
             seen.add(number)
             yield Finding("number_unverified", name, match.start(), match.end(),
