@@ -73,11 +73,6 @@ def _summary_hits(source: CheckInput, matcher: TermMatcher) -> dict[str, tuple[s
     return where
 
 
-def _used_in_summary_source(source: CheckInput) -> dict[str, str]:
-    """For each rule's source used in the English title or abstract, the Chinese field that renders it."""
-    return {term: where for term, (where, _forms) in _summary_hits(source, TermMatcher(source.rules)).items()}
-
-
 def _words(form: str) -> list[str]:
     return re.sub(r"[^a-z0-9]+", " ", form.lower()).split()
 
