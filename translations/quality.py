@@ -33,8 +33,9 @@ def text_findings(
     """
     if full_text is None:
         full_text = _cached_full_text(paper)
+    glossary = glossary_matcher()
     if rules is None:
-        rules = glossary_matcher().rules_in("\n".join([paper.title, paper.abstract, full_text]))
+        rules = glossary.rules_in("\n".join([paper.title, paper.abstract, full_text]))
     source = CheckInput(
         text={name: text.get(name, "") for name in ChineseText.TEXT_FIELDS},
         title=paper.title,
@@ -42,6 +43,7 @@ def text_findings(
         full_text=full_text,
         metadata=paper_metadata(paper),
         rules=tuple(rules),
+        glossary=glossary,
     )
     return [finding.as_json() for finding in run_checks(source)]
 
