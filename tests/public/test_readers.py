@@ -2,9 +2,13 @@
 search by arXiv id with snippets, full-content feeds, an honest unsubscribe page, a 订阅 page."""
 
 import pytest
+from django.utils import timezone
 
 from public.page_cache import public_cache_clear
 from publishing.models import PublishedPaper
+from publishing.posts.publication import day_publish
+from publishing.review.services import entry_approve
+from tests.builders import edit
 
 
 @pytest.fixture(autouse=True)
@@ -20,3 +24,47 @@ def test_the_day_page_shows_each_papers_chinese_title_under_its_heading(client, 
         assert f"## {paper.title}\n**{paper.title_zh}**\n- **Authors**: " in markdown
         heading = html.index(f'<h2><a href="/papers/{paper.arxiv_id}/"')
         assert html.index(f"<p><strong>{paper.title_zh}</strong></p>", heading) < html.index("<ul>", heading)
+
+
+def test_the_paper_page_is_led_by_the_chinese_title_with_the_english_one_as_subtitle(client, published_day):
+    paper = PublishedPaper.objects.get(publication=published_day.live_publication, arxiv_id="2601.90008")
+    html = client.get("/papers/2601.90008/").content.decode()
+    assert f"<h1>{paper.title_zh}</h1>" in html
+    assert f'<p class="subtitle" lang="en">{paper.title}</p>' in html
+
+
+def test_tex_in_the_english_abstract_is_mathml_as_on_the_day_page(client, published_day):
+    PublishedPaper.objects.filter(arxiv_id="2601.90008").update(
+        abstract_en="Reverberation time $T_{60}$ is estimated.\nA <b>bold</b> claim.")
+    html = client.get("/papers/2601.90008/").content.decode()
+    english = html[html.index("<h2>英文摘要</h2>"):]
+    assert "<msub><mi>T</mi><mrow><mn>60</mn></mrow></msub>" in english and "$T_{60}$" not in english
+    assert "A &lt;b&gt;bold&lt;/b&gt; claim." in english and "<br>" in english
+
+
+def test_the_paper_page_names_its_reading_sections(client, published_day):
+    html = client.get("/papers/2601.90008/").content.decode()
+    reading = html[html.index("<summary>详细解读</summary>"):]
+    reading = reading[:reading.index("</details>")]
+    names = ["研究背景与既有方法问题", "核心方法", "任务与效果"]
+    assert [reading.index(f"<h3>{name}</h3>") for name in names] == sorted(reading.index(f"<h3>{name}</h3>") for name in names)
+    assert not any(f"<p>{number})" in reading for number in (1, 2, 3))
+    assert "<li><strong>研究背景</strong>" in reading and "**" not in reading
+
+
+def test_a_paper_corrected_in_a_later_version_says_when_and_why(client, published_day, editor, chief,
+                                                                 django_capture_on_commit_callbacks):
+    entry = published_day.entries.select_related("paper").get(position=1)
+    other = published_day.entries.select_related("paper").get(position=2)
+    assert "更正于" not in client.get(f"/papers/{entry.paper.arxiv_id}/").content.decode()
+    edit(entry, editor, django_capture_on_commit_callbacks, abstract_zh="更正后的中文摘要。")
+    entry_approve(entry=entry, user=editor)
+    with django_capture_on_commit_callbacks(execute=True):
+        version = day_publish(day=published_day, user=chief, correction_note="更正了第一篇的摘要。").publication
+    public_cache_clear()
+    html = client.get(f"/papers/{entry.paper.arxiv_id}/").content.decode()
+    moment = timezone.localtime(version.published_at).strftime("%Y-%m-%d %H:%M")
+    assert f"更正于 {moment}" in html and "更正了第一篇的摘要。" in html
+    assert 'href="/days/2026-01-09/versions/#version-2"' in html
+    # A paper whose text the correction left alone is not marked.
+    assert "更正于" not in client.get(f"/papers/{other.paper.arxiv_id}/").content.decode()
