@@ -5,6 +5,7 @@ import pytest
 from django.utils import timezone
 
 from public.page_cache import public_cache_clear
+from public.search import snippet_html
 from publishing.models import PublishedPaper
 from publishing.posts.publication import day_publish
 from publishing.review.services import entry_approve
@@ -68,3 +69,32 @@ def test_a_paper_corrected_in_a_later_version_says_when_and_why(client, publishe
     assert 'href="/days/2026-01-09/versions/#version-2"' in html
     # A paper whose text the correction left alone is not marked.
     assert "更正于" not in client.get(f"/papers/{other.paper.arxiv_id}/").content.decode()
+
+
+@pytest.mark.parametrize("query", ["2601.90006", "2601.90006v1", "2601.90006v2", "https://arxiv.org/abs/2601.90006v1",
+                                   "arxiv.org/pdf/2601.90006", "arXiv:2601.90006"])
+def test_search_by_arxiv_id_finds_the_paper(client, published_day, query):
+    html = client.get("/search/", {"q": query}).content.decode()
+    assert 'href="/papers/2601.90006/"' in html and html.count('<a href="/papers/') == 1
+
+
+def snippet_of(html: str) -> str:
+    start = html.index('<div class="snippet">')
+    return html[start:html.index("</div>", start)]
+
+
+def test_search_results_show_the_match_in_an_escaped_snippet(client, published_day):
+    PublishedPaper.objects.filter(arxiv_id="2601.90008").update(
+        abstract_en="A <script>alert(1)</script> vocoder that needs four steps.")
+    snippet = snippet_of(client.get("/search/", {"q": "four"}).content.decode())
+    assert "alert(1)&lt;/script&gt; vocoder" in snippet and "<mark>four</mark>" in snippet
+    assert "<script>" not in client.get("/search/", {"q": "four"}).content.decode()
+    assert "<mark>声码器</mark>" in snippet_of(client.get("/search/", {"q": "声码器"}).content.decode())
+
+
+def test_a_snippet_marks_what_the_index_matched_a_stem_or_a_pair_of_characters():
+    paper = PublishedPaper(abstract_zh="一种扩散声码器。", abstract_en="Our vocoder is fast.", reading_md="", title="T",
+                           title_zh="", authors_text="Ada")
+    assert "<mark>vocoder</mark>" in snippet_html(paper, "Vocoders")  # PostgreSQL finds it by its stem
+    assert "<mark>声码</mark>" in snippet_html(paper, "声码模型")  # and Chinese by pairs of characters
+    assert snippet_html(paper, "") == "一种扩散声码器。"  # found by id: the abstract's start
