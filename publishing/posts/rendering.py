@@ -38,6 +38,13 @@ def _clean(html: str) -> str:
                      url_schemes=ALLOWED_URL_SCHEMES, link_rel="noopener nofollow")
 
 
+def html_sanitised(html: str) -> str:
+    """HTML made here earlier (a publication's), through the same allow-list again where it leaves the site
+    (a feed): what readers get is checked when they get it, not only when it was stored."""
+    return nh3.clean(html, tags=ALLOWED_TAGS | MATHML_TAGS, attributes=_ATTRIBUTES, url_schemes=ALLOWED_URL_SCHEMES,
+                     link_rel="noopener nofollow")
+
+
 def text_with_math_html(text: str) -> str:
     """Plain text (a title) as safe HTML, its TeX as MathML: for the pages' templates and feeds."""
     return _clean(html_escape(text))

@@ -1,6 +1,9 @@
 """What readers asked for (issue 20, problem 11): the Chinese title on the day, a paper page led by it,
 search by arXiv id with snippets, full-content feeds, an honest unsubscribe page, a 订阅 page."""
 
+import json
+import xml.etree.ElementTree as ET
+
 import pytest
 from django.utils import timezone
 
@@ -98,3 +101,24 @@ def test_a_snippet_marks_what_the_index_matched_a_stem_or_a_pair_of_characters()
     assert "<mark>vocoder</mark>" in snippet_html(paper, "Vocoders")  # PostgreSQL finds it by its stem
     assert "<mark>声码</mark>" in snippet_html(paper, "声码模型")  # and Chinese by pairs of characters
     assert snippet_html(paper, "") == "一种扩散声码器。"  # found by id: the abstract's start
+
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+def test_the_main_atom_feed_carries_each_day_in_full_sanitised(client, published_day, settings):
+    settings.DIGEST_SITE_URL = "https://digest.example.org"
+    paper = PublishedPaper.objects.get(publication=published_day.live_publication, arxiv_id="2601.90008")
+    # Stored HTML is checked again on the way out: a script that got into it never reaches a feed reader.
+    type(published_day.live_publication).objects.filter(pk=published_day.live_publication_id).update(
+        html=published_day.live_publication.html + '<script>alert(1)</script><p onclick="x()">尾注</p>')
+    entry = ET.fromstring(client.get("/feed/").content).find(f"{ATOM}entry")
+    content = entry.find(f"{ATOM}content")
+    assert content is not None and content.get("type") == "html"
+    assert paper.title_zh in content.text and paper.abstract_zh[:20] in content.text
+    assert "<summary>详细解读</summary>" in content.text and "研究背景" in content.text
+    assert 'href="https://digest.example.org/papers/2601.90008/"' in content.text
+    assert "<script" not in content.text and "onclick" not in content.text and "<p>尾注</p>" in content.text
+    assert entry.find(f"{ATOM}summary") is not None
+    item = json.loads(client.get("/feed.json").content)["items"][0]
+    assert item["content_html"] == content.text
