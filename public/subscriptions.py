@@ -128,4 +128,6 @@ def unsubscribe(request, token: str):
     if request.method == "POST":
         subscriber_unsubscribe(subscriber=subscriber)
         return render(request, "public/unsubscribe_done.html", {})
+    if subscriber.is_unsubscribed:  # the link opened again: nothing left to do, and it says so
+        return render(request, "public/unsubscribe_done.html", {"already": True})
     return render(request, "public/unsubscribe.html", {"token": token})

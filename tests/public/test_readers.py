@@ -5,8 +5,10 @@ import json
 import xml.etree.ElementTree as ET
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
+from delivery.models import Subscriber
 from public.page_cache import public_cache_clear
 from public.search import snippet_html
 from publishing.models import PublishedPaper
@@ -122,3 +124,13 @@ def test_the_main_atom_feed_carries_each_day_in_full_sanitised(client, published
     assert entry.find(f"{ATOM}summary") is not None
     item = json.loads(client.get("/feed.json").content)["items"][0]
     assert item["content_html"] == content.text
+
+
+def test_an_unsubscribe_link_opened_again_says_the_address_is_already_unsubscribed(client, db):
+    subscriber = Subscriber.objects.create(email="ana@example.org", status="confirmed", unsubscribe_token="t1")
+    url = reverse("public:unsubscribe", args=["t1"])
+    assert 'type="submit">退订</button>' in client.get(url).content.decode()
+    client.post(url)
+    again = client.get(url).content.decode()
+    assert "已经退订" in again and "<button" not in again.split("<main>")[1]
+    assert Subscriber.objects.get(pk=subscriber.pk).status == "unsubscribed"
