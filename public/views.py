@@ -27,7 +27,7 @@ from public.page_cache import day_page_cached, day_summary_recent
 from public.search import search_published
 from publishing.models import DigestDay, Publication, PublishedPaper
 from publishing.posts.preview import day_version_history
-from publishing.posts.rendering import render_markdown_safely, render_named_reading_html
+from publishing.posts.rendering import post_html_parts, render_markdown_safely, render_named_reading_html
 
 ARCHIVE_DAYS_PER_PAGE = 31
 CATEGORY_PAPERS_PER_PAGE = 30
@@ -129,9 +129,11 @@ def day_page(request, date: dt.date):
 
     def render_page() -> bytes:
         day = _published_day(date)
+        # The window notes fold away: on a phone the first screen shows the first paper.
+        notes_html, papers_html = post_html_parts(
+            Publication.objects.values_list("html", flat=True).get(pk=publication_id))
         return render_to_string("public/day.html", {
-            "day": day, "publication": day.live_publication,
-            "post_html": Publication.objects.values_list("html", flat=True).get(pk=publication_id),
+            "day": day, "publication": day.live_publication, "notes_html": notes_html, "post_html": papers_html,
             "previous_date": neighbours[0], "next_date": neighbours[1],
         }, request).encode()
 

@@ -106,6 +106,15 @@ def render_post_html(post_markdown: str, papers: Sequence | None = None) -> str:
 
 
 # A paper's heading, the bold line of its Chinese title when it has one, and its Authors … PDF list.
+def post_html_parts(html: str) -> tuple[str, str]:
+    """A day's rendered post as (its notes: the intro, window and counts lines; its papers, from the first
+    heading on), so that a page can fold the notes and open on the first paper."""
+    first_heading = html.find("<h2")
+    if first_heading < 0:
+        return html, ""
+    return html[:first_heading].strip(), html[first_heading:]
+
+
 _PAPER_HEADING_RE = re.compile(r"<h2>(?P<title>.*?)</h2>(?P<meta>\s*(?:<p><strong>.*?</strong></p>\s*)?<ul>.*?</ul>)", re.S)
 
 

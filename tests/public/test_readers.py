@@ -134,3 +134,24 @@ def test_an_unsubscribe_link_opened_again_says_the_address_is_already_unsubscrib
     again = client.get(url).content.decode()
     assert "已经退订" in again and "<button" not in again.split("<main>")[1]
     assert Subscriber.objects.get(pk=subscriber.pk).status == "unsubscribed"
+
+
+def test_the_nav_item_subscribe_opens_a_page_that_explains_email_and_feeds(client, published_day):
+    page = client.get("/").content.decode()
+    nav = page[page.index("<nav>"):page.index("</nav>")]
+    assert '<a href="/subscribe/">订阅</a>' in nav and 'href="/feed/"' not in nav
+    response = client.get("/subscribe/")
+    html = response.content.decode()
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/html")
+    assert 'name="email"' in html and "确认邮件" in html  # the email edition and its form
+    for feed in ("/feed/", "/feed.json", "/categories/cs.SD/feed/", "/categories/eess.AS/feed.json"):
+        assert f'href="http://testserver{feed}"' in html, feed
+    assert "阅读器" in html
+
+
+def test_the_day_page_folds_its_window_notes_and_opens_on_the_first_paper(client, published_day):
+    html = client.get("/days/2026-01-09/").content.decode()
+    notes = html.index('<details class="window-notes">')
+    assert notes < html.index("时间窗口（锚点") < html.index("</details>", notes) < html.index('<article class="post">')
+    post = html[html.index('<article class="post">'):]
+    assert post.index("<h2>") < 40  # the article starts with the first paper
