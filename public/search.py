@@ -22,6 +22,8 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from publishing.models import PublishedPaper
+from publishing.posts.math import tex_spans
+from publishing.posts.rendering import text_with_math_html
 
 CJK_RUN_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
 
@@ -97,27 +99,47 @@ def _snippet_terms(query: str) -> list[str]:
 
 
 def snippet_html(paper: PublishedPaper, query: str) -> SafeString:
-    """The text around the first match of `query` in the paper's fields (escaped, matches in <mark>);
-    the start of the Chinese abstract when no field holds a query word (found by id, or by a stem)."""
+    """The text around the first match of `query` in the paper's fields (escaped, matches in <mark>, TeX as
+    MathML); the start of the Chinese abstract when no field holds a query word (found by id, or by a stem).
+
+    A match inside TeX is not marked (it would split the formula), and the window around the match is
+    widened to keep whole any formula it cuts.
+    """
     terms = _snippet_terms(query)
     pattern = re.compile("|".join(re.escape(term) for term in terms), re.I) if terms else None
     for field in SNIPPET_FIELDS:
         text = " ".join(_MARKDOWN_MARKS_RE.sub(" ", getattr(paper, field) or "").split())
-        match = pattern.search(text) if pattern else None
-        if match:
-            start, end = max(0, match.start() - SNIPPET_CONTEXT), match.end() + SNIPPET_CONTEXT
-            return _marked(text[start:end], pattern, before=start > 0, after=end < len(text))
+        spans = tex_spans(text)
+        matches = [match for match in pattern.finditer(text) if not _inside(match.span(), spans)] if pattern else []
+        if matches:
+            start = _outside_tex(max(0, matches[0].start() - SNIPPET_CONTEXT), spans, backwards=True)
+            end = _outside_tex(matches[0].end() + SNIPPET_CONTEXT, spans, backwards=False)
+            return _marked(text, matches, start, min(end, len(text)))
     text = " ".join(_MARKDOWN_MARKS_RE.sub(" ", paper.abstract_zh).split())
-    return _marked(text[:2 * SNIPPET_CONTEXT], None, before=False, after=len(text) > 2 * SNIPPET_CONTEXT)
+    return _marked(text, [], 0, min(_outside_tex(2 * SNIPPET_CONTEXT, tex_spans(text), backwards=False), len(text)))
 
 
-def _marked(text: str, pattern: re.Pattern | None, *, before: bool, after: bool) -> SafeString:
-    parts, last = [], 0
-    for match in pattern.finditer(text) if pattern else ():
-        parts += [escape(text[last:match.start()]), "<mark>", escape(match.group(0)), "</mark>"]
+def _inside(span: tuple[int, int], spans: list[tuple[int, int]]) -> bool:
+    return any(start < span[1] and span[0] < end for start, end in spans)
+
+
+def _outside_tex(position: int, spans: list[tuple[int, int]], *, backwards: bool) -> int:
+    """`position`, moved to the edge of the formula it falls in, if any."""
+    for start, end in spans:
+        if start < position < end:
+            return start if backwards else end
+    return position
+
+
+def _marked(text: str, matches: list[re.Match], start: int, end: int) -> SafeString:
+    parts, last = [], start
+    for match in matches:
+        if match.end() > end:
+            break
+        parts += [text_with_math_html(text[last:match.start()]), "<mark>", escape(match.group(0)), "</mark>"]
         last = match.end()
-    parts.append(escape(text[last:]))
-    return mark_safe(("…" if before else "") + "".join(parts) + ("…" if after else ""))  # noqa: S308 (escaped above)
+    parts.append(text_with_math_html(text[last:end]))
+    return mark_safe(("…" if start > 0 else "") + "".join(parts) + ("…" if end < len(text) else ""))  # noqa: S308 (escaped, TeX through the post's allow-list)
 
 
 def search_published(query: str, *, page: int = 1) -> SearchPage:
