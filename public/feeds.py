@@ -3,7 +3,9 @@ entry per paper), and the same as JSON Feed 1.1.
 
 An entry of the days' feeds carries the whole day as its content (the post's HTML, sanitised again
 on the way out, its site links made absolute), so a feed reader shows what the day page shows;
-its summary lists the titles. Entry ids are `tag:` URIs (RFC 4151) made from DIGEST_SITE_URL's host, so they are absolute and
+its summary lists the titles.
+
+Entry ids are `tag:` URIs (RFC 4151) made from DIGEST_SITE_URL's host, so they are absolute and
 never change whatever address a reader used; `published` is the day's first publication and
 `updated` the version readers see now.
 """

@@ -135,7 +135,8 @@ class PublishedPaper(models.Model):
 
     def latest_correction(self) -> Publication | None:
         """The version of this row's day, up to this row's own, that last changed the paper's Chinese text
-        (its note says why); None while the text is as first published. One query."""
+        (its note says why); None while the text is as first published. One query when the row's
+        publication is loaded with it."""
         rows = (
             PublishedPaper.objects.filter(publication__day_id=self.publication.day_id, arxiv_id=self.arxiv_id,
                                           publication__version__lte=self.publication.version)

@@ -105,7 +105,6 @@ def render_post_html(post_markdown: str, papers: Sequence | None = None) -> str:
     return _clean(html)
 
 
-# A paper's heading, the bold line of its Chinese title when it has one, and its Authors … PDF list.
 def post_html_parts(html: str) -> tuple[str, str]:
     """A day's rendered post as (its notes: the intro, window and counts lines; its papers, from the first
     heading on), so that a page can fold the notes and open on the first paper."""
@@ -115,6 +114,7 @@ def post_html_parts(html: str) -> tuple[str, str]:
     return html[:first_heading].strip(), html[first_heading:]
 
 
+# A paper's heading, the bold line of its Chinese title when it has one, and its Authors … PDF list.
 _PAPER_HEADING_RE = re.compile(r"<h2>(?P<title>.*?)</h2>(?P<meta>\s*(?:<p><strong>.*?</strong></p>\s*)?<ul>.*?</ul>)", re.S)
 
 
