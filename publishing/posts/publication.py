@@ -52,6 +52,7 @@ def _paper_post(entry: Entry) -> PaperPost:
     revision = entry.approved_revision
     return PaperPost(
         title=entry.paper.title,
+        title_zh=revision.title_zh,
         authors=entry.paper.author_names,
         categories=entry.paper.categories,
         versioned_id=f"{entry.paper.arxiv_id}v{entry.paper_version}",
@@ -95,7 +96,7 @@ def _actor_name(user) -> str:
 
 
 # Every field of a published paper that some public page shows; all of them decide whether a
-# publication is new (a corrected Chinese title, absent from the markdown, is a new version too).
+# publication is new (whether or not the markdown shows the field).
 # The reading's three sections need no place here: the markdown numbers them 1) 2) 3), so text moved
 # from one section to another changes it.
 READER_FIELDS = ("arxiv_id", "versioned_id", "position", "title", "authors_text", "categories_text", "abstract_en",

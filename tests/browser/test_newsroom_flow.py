@@ -254,7 +254,8 @@ def test_newsroom_reviews_acknowledges_publishes_and_corrects(chromium, live_ser
     assert chief.locator("#unpublished-changes").count() == 0
     shot(chief, "chief-published-v2")
     chief.goto(f"{url}/papers/{fourth.paper.arxiv_id}/")
-    expect(chief.locator("h1 + p strong")).to_have_text(corrected)
+    expect(chief.locator("h1")).to_have_text(corrected)  # the paper page is led by the Chinese title
+    expect(chief.locator("p.corrected")).to_contain_text("更正于")
     assert chief.title().startswith(corrected)
     shot(chief, "public-paper-corrected")
 
