@@ -206,7 +206,7 @@ class GlossaryTermAdmin(admin.ModelAdmin):
             else:
                 report = glossary_import(rows=rows, dry_run=form.cleaned_data["dry_run"])
                 if report.applied:
-                    self.message_user(request, report.summary, messages.SUCCESS)
+                    self.message_user(request, report.message, messages.SUCCESS)
                     return redirect("admin:translations_glossaryterm_changelist")
         context = {
             **self.admin_site.each_context(request),
