@@ -29,6 +29,7 @@ from publishing.permissions import CHANGE_ENTRY, PUBLISH_DAY
 from publishing.posts.export import day_export_markdown, post_filename
 from publishing.posts.preview import publication_preview
 from publishing.posts.publication import PublishError, day_publish, day_unpublish
+from publishing.review.flag_wording import reason_shown, step_shown
 from publishing.review.publish_views import (
     day_publish_confirm_view,
     day_unpublish_confirm_view,
@@ -141,12 +142,20 @@ class DayTransitionInline(admin.TabularInline):
     """Why the day is where it is: every change of its status, newest first."""
 
     model = DayTransition
-    fields = ["at", "from_status", "to_status", "step", "reason", "actor"]
+    fields = ["at", "from_status", "to_status", "step_shown", "reason_shown", "actor"]
     readonly_fields = fields
     extra = 0
     can_delete = False
     ordering = ["-at", "-id"]
     verbose_name_plural = _("history of the day's status")
+
+    @admin.display(description=_("step"))
+    def step_shown(self, transition):
+        return step_shown(transition.step)
+
+    @admin.display(description=_("reason"))
+    def reason_shown(self, transition):
+        return reason_shown(transition.reason)
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -172,8 +181,8 @@ class DigestDayAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "status",
         "fetched",
         "kept",
-        "attention_reason",
-        "attention_step",
+        "attention_reason_shown",
+        "attention_step_shown",
         "last_collected_at",
         "created_at",
         "fetch_runs",
@@ -310,6 +319,14 @@ class DigestDayAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         url = reverse("public:day", args=[day.date])
         return format_html('<a href="{}">{}</a>', url, _("version %(version)s, public page") % {
             "version": day.live_publication.version})
+
+    @admin.display(description=_("needs attention because"))
+    def attention_reason_shown(self, day):
+        return reason_shown(day.attention_reason)
+
+    @admin.display(description=_("flagged by step"))
+    def attention_step_shown(self, day):
+        return step_shown(day.attention_step)
 
     @admin.display(description=_("review"))
     def review_link(self, day):

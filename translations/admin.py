@@ -51,7 +51,7 @@ class MachineDraftAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     readonly_fields = ["warning_list", "check_list"]
 
     def changelist_view(self, request, extra_context=None):
-        problem = LLMConfig.from_settings().problem
+        problem = LLMConfig.from_settings().problem_shown
         if problem:
             self.message_user(request, problem, messages.WARNING)
         return super().changelist_view(request, extra_context)

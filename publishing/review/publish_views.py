@@ -54,8 +54,8 @@ def day_publish_confirm_view(model_admin, request, day_id: int):
             if form.cleaned_data["publish_at"]:
                 scheduled = day_schedule_publication(day=day, user=request.user, approved_only=approved_only,
                                                      publish_at=form.cleaned_data["publish_at"])
-                messages.success(request, _("%(day)s will be published at %(time)s.") % {
-                    "day": day, "time": timezone.localtime(scheduled.publish_at).strftime("%Y-%m-%d %H:%M")})
+                messages.success(request, _("The digest of %(date)s will be published at %(time)s (site time).") % {
+                    "date": day.date.isoformat(), "time": timezone.localtime(scheduled.publish_at).strftime("%Y-%m-%d %H:%M")})
             else:
                 result = day_publish(day=day, user=request.user, approved_only=approved_only,
                                      expected_hash=form.cleaned_data["content_hash"],
