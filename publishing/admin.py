@@ -29,7 +29,7 @@ from publishing.permissions import CHANGE_ENTRY, PUBLISH_DAY
 from publishing.posts.export import day_export_markdown, post_filename
 from publishing.posts.preview import publication_preview
 from publishing.posts.publication import PublishError, day_publish, day_unpublish
-from publishing.review.flag_wording import reason_shown, step_shown
+from publishing.review.flag_wording import actor_shown, reason_shown, step_shown
 from publishing.review.publish_views import (
     day_publish_confirm_view,
     day_unpublish_confirm_view,
@@ -142,7 +142,7 @@ class DayTransitionInline(admin.TabularInline):
     """Why the day is where it is: every change of its status, newest first."""
 
     model = DayTransition
-    fields = ["at", "from_status", "to_status", "step_shown", "reason_shown", "actor"]
+    fields = ["at", "from_status", "to_status", "step_shown", "reason_shown", "actor_shown"]
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -156,6 +156,10 @@ class DayTransitionInline(admin.TabularInline):
     @admin.display(description=_("reason"))
     def reason_shown(self, transition):
         return reason_shown(transition.reason)
+
+    @admin.display(description=_("by"))
+    def actor_shown(self, transition):
+        return actor_shown(transition.actor)
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -269,7 +273,7 @@ class DigestDayAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                 result = day_publish(day=day, user=request.user, approved_only=approved_only,
                                      expected_hash=request.POST.get(f"hash-{day.pk}", ""))
             except PublishError as exc:
-                self.message_user(request, str(exc), messages.ERROR)
+                self.message_user(request, exc.shown, messages.ERROR)
                 continue
             self.message_user(request, f"{day.date}: {publish_result_message(result)}", messages.SUCCESS)
         return None
@@ -293,7 +297,7 @@ class DigestDayAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             try:
                 day_unpublish(day=day, user=request.user)
             except PublishError as exc:
-                self.message_user(request, str(exc), messages.ERROR)
+                self.message_user(request, exc.shown, messages.ERROR)
             else:
                 self.message_user(request, _("%(date)s: unpublished.") % {"date": day.date}, messages.SUCCESS)
         return None

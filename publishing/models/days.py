@@ -193,7 +193,7 @@ class DayTransition(models.Model):
         ordering = ["-at", "-id"]
 
     def __str__(self) -> str:
-        return f"{self.day.date}: {self.from_status or '—'} → {self.to_status}"
+        return f"{self.day.date}: {self.get_from_status_display() or '—'} → {self.get_to_status_display()}"
 
 
 class FilteredPaper(models.Model):

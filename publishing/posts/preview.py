@@ -60,7 +60,8 @@ class PublishPreview:
     paper_count: int
     content_hash: str  # what the confirmation must still find when it publishes
     new_version: int | None  # None: the text equals a version already made
-    problem: str = ""  # why it cannot be published now
+    problem: str = ""  # why it cannot be published now (English, as publish_day says it)
+    problem_shown: str = ""  # the same in the editor's language
     # Every paper of the new version approved despite check errors, changed or not: (arXiv id, Chinese
     # title, the checks' names).
     approved_despite: list[tuple[str, str, tuple[str, ...]]] = field(default_factory=list)
@@ -124,7 +125,8 @@ def publication_preview(*, day: DigestDay, approved_only: bool = False) -> Publi
         post = day_post_to_publish(day=day, approved_only=approved_only)
     except PublishError as exc:
         return PublishPreview(day=day, approved_only=approved_only, live_version=live_version, changes=[],
-                              unchanged=0, paper_count=0, content_hash="", new_version=None, problem=str(exc))
+                              unchanged=0, paper_count=0, content_hash="", new_version=None, problem=str(exc),
+                              problem_shown=exc.shown)
     despite = _approved_despite(post.entries)
     changes, unchanged = _changes(live, post.papers, despite)
     existing = day.publications.filter(content_hash=post.content_hash).first()

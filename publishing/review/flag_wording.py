@@ -34,6 +34,11 @@ def step_shown(step: str) -> str:
     return str(STEP_LABELS.get(step, step))
 
 
+def actor_shown(actor: str) -> str:
+    """Who moved the day: a person's or a job's name ("run_daily (schedule)"); "system" when neither is known."""
+    return _("system") if actor == "system" else actor
+
+
 def _stale_feed(match: re.Match) -> str:
     announced = dt.datetime.strptime(match["eastern"], "%Y-%m-%d %H:%M").replace(tzinfo=ARXIV_TIMEZONE)
     return _(

@@ -62,7 +62,9 @@ def day_publish_confirm_view(model_admin, request, day_id: int):
                                      correction_note=form.cleaned_data["correction_note"])
                 messages.success(request, publish_result_message(result))
             return redirect("admin:publishing_digestday_review", day.pk)
-        except (PublishError, SchedulingError) as exc:
+        except PublishError as exc:
+            form.add_error(None, exc.shown)
+        except SchedulingError as exc:
             form.add_error(None, str(exc))
     preview = publication_preview(day=day, approved_only=approved_only)
     if not form.is_bound:
@@ -88,7 +90,7 @@ def day_unpublish_confirm_view(model_admin, request, day_id: int):
         try:
             day_unpublish(day=day, user=request.user)
         except PublishError as exc:
-            messages.error(request, str(exc))
+            messages.error(request, exc.shown)
         else:
             messages.success(request, _("Unpublished: readers no longer see this day."))
         return redirect("admin:publishing_digestday_review", day.pk)

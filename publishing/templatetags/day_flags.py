@@ -1,8 +1,9 @@
-"""Filters for the days' flags in the admin's templates: `{{ day.attention_reason|flag_reason }}`, `{{ row.step|day_step }}`."""
+"""Filters for the days' flags in the admin's templates: `{{ day.attention_reason|flag_reason }}`,
+`{{ row.step|day_step }}`, `{{ row.actor|day_actor }}`."""
 
 from django import template
 
-from publishing.review.flag_wording import reason_shown, step_shown
+from publishing.review.flag_wording import actor_shown, reason_shown, step_shown
 
 register = template.Library()
 
@@ -15,3 +16,8 @@ def flag_reason(reason: str) -> str:
 @register.filter
 def day_step(step: str) -> str:
     return step_shown(step or "")
+
+
+@register.filter
+def day_actor(actor: str) -> str:
+    return actor_shown(actor or "")
