@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from papers.models import FetchRun, Paper
 from publishing.days.services import day_flag_attention
-from publishing.models import DayTransition
+from publishing.models import DayTransition, ScheduledPublication
 from publishing.review.services import entry_reopen
 from translations.models import GlossaryTerm, MachineDraft
 
@@ -111,7 +111,11 @@ def test_every_admin_page_reads_in_chinese(boss_client, published_day, drafted_d
     assert found == {}
 
 
-def test_rows_are_named_in_chinese(published_day, drafted_day_2):
+def test_rows_are_named_in_chinese(published_day, drafted_day_2, chief, settings):
+    settings.TIME_ZONE = "Asia/Shanghai"
+    assert str(published_day) == "2026-01-09 日报" and published_day.post_title == "arXiv Daily – 2026-01-09"
+    scheduled = ScheduledPublication(day=published_day, publish_at=dt.datetime(2026, 1, 9, 13, 30, tzinfo=dt.UTC))
+    assert str(scheduled) == "2026-01-09 日报 @ 2026-01-09 21:30"  # the site's time, not UTC
     run = FetchRun.objects.order_by("pk").first()
     assert str(run).endswith("已保存的文件 成功") or "succeeded" not in str(run)
     draft = MachineDraft.objects.order_by("pk").first()
