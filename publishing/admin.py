@@ -409,7 +409,7 @@ class EntryAdmin(admin.ModelAdmin):
         try:
             queued = papers_draft_again(papers=[entry.paper for entry in queryset.select_related("paper")])
         except LLMError as exc:
-            self.message_user(request, str(exc), messages.ERROR)
+            self.message_user(request, exc.shown, messages.ERROR)
             return
         self.message_user(request, _("%(count)d papers queued for drafting.") % {"count": queued})
 

@@ -65,7 +65,7 @@ class MachineDraftAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         try:
             queued = papers_draft_again(papers={draft.paper for draft in queryset.select_related("paper")})
         except LLMError as exc:
-            self.message_user(request, str(exc), messages.ERROR)
+            self.message_user(request, exc.shown, messages.ERROR)
             return
         self.message_user(
             request, ngettext("%d paper queued for drafting.", "%d papers queued for drafting.", queued) % queued

@@ -57,9 +57,10 @@ class LLMError(Exception):
     """A failed attempt; the message is one line saying what went wrong and, when permanent, what to fix.
     It is stored as the draft's error, so what the server said in it is stored without NUL."""
 
-    def __init__(self, message: str, *, permanent: bool = False) -> None:
+    def __init__(self, message: str, *, permanent: bool = False, shown: str = "") -> None:
         super().__init__(without_nul(message))
         self.permanent = permanent
+        self.shown = shown or str(self)  # for the admin: in the editor's language where we wrote the message
 
 
 @dataclass(frozen=True)

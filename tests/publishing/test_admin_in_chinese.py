@@ -18,7 +18,7 @@ from papers.models import FetchRun, Paper
 from publishing.days.services import day_flag_attention
 from publishing.models import DayTransition, ScheduledPublication
 from publishing.review.services import entry_reopen
-from translations.models import GlossaryTerm, MachineDraft
+from translations.models import GlossaryTerm, MachineDraft, SuggestedTerm
 
 # Three or more English words in a row: a sentence or a phrase, not a name or a unit.
 WORD = re.compile(r"[A-Za-z]+(?:['’-][A-Za-z]+)*")
@@ -155,3 +155,23 @@ def test_the_day_history_names_the_system_in_chinese(boss_client, drafted_day):
     page = boss_client.get(reverse("admin:publishing_digestday_review", args=[drafted_day.pk])).content.decode()
     history = page[page.index('id="flag-history"'):page.index("</details>", page.index('id="flag-history"'))]
     assert "<td>系统</td>" in history and "<td>抓取</td>" in history and ">system<" not in history
+
+
+def test_drafting_again_without_an_llm_is_refused_in_chinese(boss_client, published_day, settings):
+    settings.DIGEST_LLM_MODEL = settings.OPENAI_API_KEY = ""
+    draft = MachineDraft.objects.order_by("pk").first()
+    response = boss_client.post(reverse("admin:translations_machinedraft_changelist"),
+                                {"action": "draft_again", "_selected_action": [draft.pk]}, follow=True)
+    messages = [str(message) for message in response.context["messages"]]
+    assert any(message.startswith("尚未配置大语言模型：请设置 DIGEST_LLM_MODEL") for message in messages), messages
+    assert not any("No LLM is configured" in message for message in messages)
+
+
+def test_a_suggested_term_already_in_the_glossary_is_refused_in_chinese(boss_client, db):
+    GlossaryTerm.objects.create(term="llm", rendering="大模型")
+    suggestion = SuggestedTerm.objects.create(source="LLM", source_key="llm", machine_change="法学硕士",
+                                              editor_change="大语言模型", machine_rendering="法学硕士",
+                                              rendering="大语言模型", entries=3)
+    response = boss_client.post(reverse("admin:translations_suggestedterm_accept", args=[suggestion.pk]),
+                                follow=True)
+    assert "术语表里已有“LLM”" in response.content.decode()
