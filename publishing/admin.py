@@ -10,6 +10,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, pgettext_lazy
@@ -220,7 +221,11 @@ class DigestDayAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         if request.method == "GET":
             workers = workers_status()
             if workers.alive is False:
-                self.message_user(request, _("Workers: %(message)s") % {"message": workers.message}, messages.WARNING)
+                # In the editor's words; `workers.message` is the English the commands and checks print.
+                self.message_user(request, _(
+                    "Workers: no worker cluster has run its schedule since %(since)s (site time): start "
+                    "`manage.py qcluster`."
+                ) % {"since": timezone.localtime(workers.last_beat).strftime("%Y-%m-%d %H:%M")}, messages.WARNING)
             stuck = drafts_past_lease_count()
             if stuck:
                 self.message_user(request, ngettext(

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from papers.models import FetchRun, Paper
+from publishing.days.schedule import watchdog_schedule_install, workers_status
 from publishing.days.services import day_flag_attention
 from publishing.models import DayTransition, ScheduledPublication
 from publishing.review.services import entry_reopen
@@ -175,3 +176,13 @@ def test_a_suggested_term_already_in_the_glossary_is_refused_in_chinese(boss_cli
     response = boss_client.post(reverse("admin:translations_suggestedterm_accept", args=[suggestion.pk]),
                                 follow=True)
     assert "术语表里已有“LLM”" in response.content.decode()
+
+
+def test_a_stopped_worker_cluster_is_told_in_chinese_at_the_sites_time(boss_client, published_day, settings):
+    settings.TIME_ZONE = "Asia/Shanghai"
+    watchdog_schedule_install(now=timezone.now() - dt.timedelta(hours=1))
+    last_beat = workers_status().last_beat
+    page = boss_client.get(reverse("admin:publishing_digestday_changelist")).content.decode()
+    since = timezone.localtime(last_beat).strftime("%Y-%m-%d %H:%M")
+    assert f"后台任务：自 {since}（本站时间）起没有任务进程运行其计划任务" in page
+    assert "no worker cluster" not in page
