@@ -102,6 +102,10 @@ def test_the_publish_preview_lists_papers_by_chinese_title_and_marks_approvals_d
     assert f'<span class="change-title-zh" lang="zh-Hans">{VOCODER_TITLE_ZH}</span>' in html
     assert 'id="approved-despite-errors"' in html and "1 篇论文是在检查有错误的情况下批准的" in html
     assert 'class="preview-despite"' in html
+    # The list's publish action shows the same mark for each chosen day before acting.
+    confirm = client.post(reverse("admin:publishing_digestday_changelist"),
+                          {"action": "publish_days", "_selected_action": [published_day.pk]}).content.decode()
+    assert 'class="errornote approved-despite-errors"' in confirm and VOCODER_TITLE_ZH in confirm
 
 
 def test_the_publish_preview_of_a_first_version_shows_each_added_papers_chinese_text(drafted_day, editor):
