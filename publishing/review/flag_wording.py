@@ -10,16 +10,13 @@ every reason through the step itself, so a change to the English fails there, no
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Callable
 
-from django.utils.formats import date_format
-from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 
-from papers.announcements import ARXIV_TIMEZONE
+from papers.announcements import stale_feed_warning_shown
 
 # What DayTransition.step holds (publishing/days/services.py and publishing/posts/publication.py).
 STEP_LABELS = {
@@ -39,15 +36,6 @@ def actor_shown(actor: str) -> str:
     return _("system") if actor == "system" else actor
 
 
-def _stale_feed(match: re.Match) -> str:
-    announced = dt.datetime.strptime(match["eastern"], "%Y-%m-%d %H:%M").replace(tzinfo=ARXIV_TIMEZONE)
-    return _(
-        "arXiv announced new papers at %(time)s (site time), but this fetch found none of them: the source may be "
-        "stale. Fetch again later; if arXiv skipped that announcement, add its US Eastern date %(date)s under arXiv "
-        "holidays (or to DIGEST_ARXIV_HOLIDAYS)."
-    ) % {"time": date_format(localtime(announced), "Y-m-d H:i"), "date": match["eastern"][:10]}
-
-
 def _drafts_failed(match: re.Match) -> str:
     return _(
         "%(count)s machine drafts failed (%(papers)s): %(error)s. See Machine drafts, fix the cause and use "
@@ -63,9 +51,6 @@ def _no_llm(match: re.Match) -> str:
 
 
 _REASONS: list[tuple[re.Pattern, Callable[[re.Match], str]]] = [
-    # papers/announcements.py, stale_feed_warning
-    (re.compile(r"arXiv announced new papers on \w+ (?P<eastern>\d{4}-\d\d-\d\d \d\d:\d\d) US Eastern, but this fetch "
-                r"found none of them; the source may be stale\..*", re.DOTALL), _stale_feed),
     # publishing/days/pipeline.py, day_check_drafting
     (re.compile(r"(?P<count>\d+) machine draft\(s\) failed \((?P<papers>[^)]*)\): (?P<error>.*); see Machine drafts, "
                 r"fix the cause and use “draft again”", re.DOTALL), _drafts_failed),
@@ -84,6 +69,9 @@ _REASONS: list[tuple[re.Pattern, Callable[[re.Match], str]]] = [
 
 def reason_shown(reason: str) -> str:
     """A stored reason in the editor's language; one a person wrote (or an unknown one) as it is."""
+    stale_feed = stale_feed_warning_shown(reason)  # worded beside the check that writes it
+    if stale_feed is not None:
+        return stale_feed
     for pattern, shown in _REASONS:
         match = pattern.fullmatch(reason)
         if match:

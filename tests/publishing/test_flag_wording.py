@@ -78,3 +78,16 @@ def test_the_day_review_page_and_the_days_admin_show_the_flag_in_chinese(admin_c
     for page in (review, change):
         assert "arXiv 已于 2026-01-09 09:00（本站时间）公布新论文" in page and "US Eastern" not in page
         assert "抓取" in page  # the step that raised the flag, by its Chinese name
+
+
+@pytest.mark.django_db
+def test_a_fetch_runs_stale_feed_warning_is_shown_in_chinese(admin_client):
+    from papers.models import FetchRun
+
+    demo_day_collected()
+    run = FetchRun.objects.get()
+    FetchRun.objects.filter(pk=run.pk).update(warning=stale_warning() + "\n2601.00001: left out (no abstract)")
+    page = admin_client.get(reverse("admin:papers_fetchrun_change", args=[run.pk])).content.decode()
+    assert "arXiv 已于 2026-01-09 09:00（本站时间）公布新论文" in page and "US Eastern" not in page
+    assert "2601.00001: left out (no abstract)" in page  # what the check did not write stays as written
+    assert 'name="warning"' not in page  # shown, never edited
