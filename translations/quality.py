@@ -40,8 +40,9 @@ def text_findings(
     """
     if full_text is None:
         full_text = _cached_full_text(paper)
+    glossary = glossary_matcher()
     if rules is None:
-        rules = paper_term_rules(paper, full_text=full_text)
+        rules = glossary.rules_in("\n".join([paper.title, paper.abstract, full_text]))
     source = CheckInput(
         text={name: text.get(name, "") for name in ChineseText.TEXT_FIELDS},
         title=paper.title,
@@ -49,6 +50,7 @@ def text_findings(
         full_text=full_text,
         metadata=paper_metadata(paper),
         rules=tuple(rules),
+        glossary=glossary,
     )
     return [finding.as_json() for finding in run_checks(source)]
 

@@ -54,6 +54,8 @@ class ScheduledPublication(models.Model):
                             related_name="scheduled_publications")
     publish_at = models.DateTimeField(_("publish at"))
     approved_only = models.BooleanField(_("approved entries only"), default=False)
+    # The chief editor's choices for the publication, kept for the run (which may be hours later).
+    correction_note = models.TextField(_("correction note"), blank=True)
     scheduled_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("scheduled by"), on_delete=models.PROTECT,
                                      related_name="+")
     scheduled_at = models.DateTimeField(_("scheduled at"), default=timezone.now)

@@ -73,14 +73,14 @@ def joined(browser, expect, link: str, site_url: str, name: str, shot=None):
     if shot:
         shot(page, f"{name}-set-password")
     with page.expect_navigation():
-        page.click("input[type=submit][value='修改我的密码']")
+        page.click("input[type=submit][value='保存密码']")
     page.wait_for_url(f"{site_url}/admin/")
     expect(page.locator(".messagelist")).to_have_text("密码已设置，欢迎来到编辑部。")
     expect(page.locator("#user-tools")).to_contain_text(name)
     # The link worked once.
     again = context.new_page()
     again.goto(link)
-    expect(again.locator("#content")).to_contain_text("密码重置链接无效，可能是因为它已使用。")
+    expect(again.locator("#content")).to_contain_text("这个链接已经用过或已过期")
     again.close()
     return page
 
