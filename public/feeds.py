@@ -125,7 +125,7 @@ class PublishedDaysFeed(Feed):
         return feed_days()
 
     def item_title(self, day):
-        return str(day)
+        return day.post_title
 
     def item_link(self, day):
         return reverse("public:day", args=[day.date])
@@ -210,7 +210,7 @@ def json_feed_days(request) -> JsonResponse:
     items = [{
         "id": tag_uri(f"day/{day.date:%Y-%m-%d}", day.date.year),
         "url": site_url("public:day", day.date),
-        "title": str(day),
+        "title": day.post_title,
         "content_html": _day_content_html(day),
         "date_published": _rfc3339(day.first_published_at),
         "date_modified": _rfc3339(day.live_publication.published_at),

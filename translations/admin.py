@@ -52,7 +52,7 @@ class MachineDraftAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     readonly_fields = ["warning_list", "check_list"]
 
     def changelist_view(self, request, extra_context=None):
-        problem = LLMConfig.from_settings().problem
+        problem = LLMConfig.from_settings().problem_shown
         if problem:
             self.message_user(request, problem, messages.WARNING)
         return super().changelist_view(request, extra_context)
@@ -66,7 +66,7 @@ class MachineDraftAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         try:
             queued = papers_draft_again(papers={draft.paper for draft in queryset.select_related("paper")})
         except LLMError as exc:
-            self.message_user(request, str(exc), messages.ERROR)
+            self.message_user(request, exc.shown, messages.ERROR)
             return
         self.message_user(
             request, ngettext("%d paper queued for drafting.", "%d papers queued for drafting.", queued) % queued
@@ -207,7 +207,7 @@ class GlossaryTermAdmin(admin.ModelAdmin):
             else:
                 report = glossary_import(rows=rows, dry_run=form.cleaned_data["dry_run"])
                 if report.applied:
-                    self.message_user(request, report.summary, messages.SUCCESS)
+                    self.message_user(request, report.message, messages.SUCCESS)
                     return redirect("admin:translations_glossaryterm_changelist")
         context = {
             **self.admin_site.each_context(request),

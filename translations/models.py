@@ -123,7 +123,7 @@ class MachineDraft(ChineseText):
         ]
 
     def __str__(self) -> str:
-        return f"#{self.pk} {self.paper.arxiv_id} {self.status}"
+        return f"#{self.pk} {self.paper.arxiv_id} {self.get_status_display()}"
 
 
 def _lines(values) -> list[str]:
@@ -180,7 +180,7 @@ class GlossaryTerm(models.Model):
 
     def __str__(self) -> str:
         if self.kind == self.Kind.KEEP_ENGLISH:
-            return f"{self.term} (keep English)"
+            return _("%(term)s (keep English)") % {"term": self.term}
         return f"{self.term} → {self.rendering}"
 
     def clean(self) -> None:
@@ -230,7 +230,7 @@ class PaperText(models.Model):
         constraints = [models.UniqueConstraint(fields=["paper", "paper_version"], name="paper_text_once_per_version")]
 
     def __str__(self) -> str:
-        return f"{self.paper.arxiv_id}v{self.paper_version} ({self.kind})"
+        return f"{self.paper.arxiv_id}v{self.paper_version} ({self.get_kind_display()})"
 
 
 class RevisionQuerySet(models.QuerySet):

@@ -23,6 +23,13 @@ def paper_metadata(paper: Paper) -> str:
     ]))
 
 
+def paper_term_rules(paper: Paper, *, full_text: str | None = None) -> list[TermRule]:
+    """The glossary rules the paper's English uses (title, abstract and the cached full text), longest source first."""
+    if full_text is None:
+        full_text = _cached_full_text(paper)
+    return glossary_matcher().rules_in("\n".join([paper.title, paper.abstract, full_text]))
+
+
 def text_findings(
     *, paper: Paper, text: dict[str, str], full_text: str | None = None, rules: list[TermRule] | None = None
 ) -> list[dict]:

@@ -75,4 +75,4 @@ class ScheduledPublication(models.Model):
         ordering = ["-publish_at"]
 
     def __str__(self) -> str:
-        return f"{self.day} @ {self.publish_at:%Y-%m-%d %H:%M}"
+        return f"{self.day} @ {timezone.localtime(self.publish_at):%Y-%m-%d %H:%M}"  # the site's time

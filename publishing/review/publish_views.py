@@ -49,8 +49,8 @@ def _schedule(request, day: DigestDay, form: DayPublishForm, *, approved_only: b
     scheduled = day_schedule_publication(day=day, user=request.user, approved_only=approved_only,
                                          publish_at=form.cleaned_data["publish_at"],
                                          correction_note=form.cleaned_data["correction_note"])
-    messages.success(request, _("%(day)s will be published at %(time)s.") % {
-        "day": day, "time": timezone.localtime(scheduled.publish_at).strftime("%Y-%m-%d %H:%M")})
+    messages.success(request, _("The digest of %(date)s will be published at %(time)s (site time).") % {
+        "date": day.date.isoformat(), "time": timezone.localtime(scheduled.publish_at).strftime("%Y-%m-%d %H:%M")})
     if warning := no_workers_warning():
         messages.warning(request, warning)
 
@@ -73,7 +73,9 @@ def day_publish_confirm_view(model_admin, request, day_id: int):
                                      correction_note=form.cleaned_data["correction_note"])
                 messages.success(request, publish_result_message(result))
             return redirect("admin:publishing_digestday_review", day.pk)
-        except (PublishError, SchedulingError) as exc:
+        except PublishError as exc:
+            form.add_error(None, exc.shown)
+        except SchedulingError as exc:
             form.add_error(None, str(exc))
     preview = publication_preview(day=day, approved_only=approved_only)
     workers_warning = no_workers_warning()
@@ -101,7 +103,7 @@ def day_unpublish_confirm_view(model_admin, request, day_id: int):
         try:
             day_unpublish(day=day, user=request.user)
         except PublishError as exc:
-            messages.error(request, str(exc))
+            messages.error(request, exc.shown)
         else:
             messages.success(request, _("Unpublished: readers no longer see this day."))
         return redirect("admin:publishing_digestday_review", day.pk)
