@@ -103,7 +103,7 @@ def test_a_chief_editor_publishes_and_unpublishes_from_the_admin(client, drafted
     approve_all(drafted_day, editor, except_positions=[6])
     client.force_login(chief)
     page = changelist_action(client, "publish_days", drafted_day).content.decode()
-    assert "still has 1 entries not reviewed" in page and not Publication.objects.exists()
+    assert "还有 1 个条目未审校" in page and not Publication.objects.exists()
     confirmation = changelist_action(client, "publish_days_approved_only", drafted_day).content.decode()
     assert not Publication.objects.exists(), "nothing happens before the chief editor says yes"
     # In the site's language: "5 added, 0 removed, 0 changed, 0 unchanged".
