@@ -4,10 +4,12 @@
                                      [--days 3650] [--papers 60] [--rebuild] [--requests 40] [--seconds 10]
 
 Steps: a database of its own (created if missing, kept between runs; --rebuild starts
-over) filled with `days` published days of `papers` papers each. Each day's markdown
-and HTML are made by the real `render_day_markdown` and `render_post_html` from
-generated texts of the reference post's size; days, publications, published papers and
-their category rows are bulk-inserted (the review steps before publishing are not what is measured here).
+over) filled with `days` published days of `papers` papers each, and the time the fill took
+printed. Generated texts of the reference post's size for 40 days are rendered by the real
+`render_day_markdown` and `render_post_html`; every other day has the papers of one of them
+under its own date and ids, its pages exactly what the renderers make of it (checked on
+sample days); days, publications, published papers and their category rows are written with
+COPY (the review steps before publishing are not what is measured here).
 Then, in this process through Django's test client with the cache cleared before every
 request: the median and 95th-percentile time and the largest query count of the day page,
 the archive page, a paper page, a Chinese and an English search, a category's first and last
