@@ -4,10 +4,12 @@
                                      [--days 3650] [--papers 60] [--rebuild] [--requests 40] [--seconds 10]
 
 Steps: a database of its own (created if missing, kept between runs; --rebuild starts
-over) filled with `days` published days of `papers` papers each. Each day's markdown
-and HTML are made by the real `render_day_markdown` and `render_post_html` from
-generated texts of the reference post's size; days, publications, published papers and
-their category rows are bulk-inserted (the review steps before publishing are not what is measured here).
+over) filled with `days` published days of `papers` papers each, and the time the fill took
+printed. Generated texts of the reference post's size for 40 days are rendered by the real
+`render_day_markdown` and `render_post_html`; every other day has the papers of one of them
+under its own date and ids, its pages exactly what the renderers make of it (checked on
+sample days); days, publications, published papers and their category rows are written with
+COPY (the review steps before publishing are not what is measured here).
 Then, in this process through Django's test client with the cache cleared before every
 request: the median and 95th-percentile time and the largest query count of the day page,
 the archive page, a paper page, a Chinese and an English search, a category's first and last
@@ -23,6 +25,7 @@ static file's throughput.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import hashlib
 import logging
@@ -39,7 +42,7 @@ import tempfile
 import threading
 import time
 import urllib.request
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -128,19 +131,14 @@ def arxiv_id(number: int) -> str:
     return f"{1000 + number // 100000:04d}.{number % 100000:05d}"
 
 
-def render_day(args: tuple[int, int]) -> tuple[int, str, str, list[dict]]:
-    """One day's papers, markdown and HTML (run in worker processes)."""
-    import django
-    django.setup()
+def day_post(day_index: int, papers: int, texts: list[dict]):
+    """The day's post (publishing.posts.markdown_export.DayPost) of these texts, under the day's date and ids."""
     from publishing.days.windows import digest_window
-    from publishing.posts.markdown_export import DayPost, PaperPost, render_day_markdown
-    from publishing.posts.rendering import render_post_html
+    from publishing.posts.markdown_export import DayPost, PaperPost
 
-    day_index, papers = args
     date = FIRST_DATE + dt.timedelta(days=day_index)
     window = digest_window(date)
-    texts = [generated_paper(day_index * papers + n) for n in range(papers)]
-    post = DayPost(
+    return DayPost(
         date=date, window_start=window.start, window_end=window.end, timezone_label="CST", timezone_name="北京时间",
         categories=["cs.SD", "eess.AS"], fetched=papers + 3, shown=papers,
         papers=[PaperPost(title=t["title"], authors=t["authors"], categories=t["categories"],
@@ -148,13 +146,109 @@ def render_day(args: tuple[int, int]) -> tuple[int, str, str, list[dict]]:
                           background_md=t["background_md"], method_md=t["method_md"], results_md=t["results_md"])
                 for n, t in enumerate(texts)],
     )
-    markdown = render_day_markdown(post)
+
+
+def render_day(args: tuple[int, int]) -> tuple[int, str, str, list[dict]]:
+    """One day's papers, markdown and HTML (run in worker processes)."""
+    import django
+    django.setup()
+    from publishing.posts.markdown_export import render_day_markdown
+    from publishing.posts.rendering import render_post_html
+
+    day_index, papers = args
+    texts = [generated_paper(day_index * papers + n) for n in range(papers)]
+    markdown = render_day_markdown(day_post(day_index, papers, texts))
     return day_index, markdown, render_post_html(markdown), texts
 
 
+# -- filling the archive -------------------------------------------------------------------------
+
+# Days of generated text rendered for the fill; every other day takes the papers of one of them
+# (day n those of day n mod DISTINCT_DAYS) under its own date and arXiv ids. Rendering a day
+# (Python-Markdown over 60 papers) takes about a second of CPU: rendering each of 3,650 days was
+# most of the 51 minutes the fill took. A day's pages stay exactly what the renderer makes of its
+# markdown (`DayPages`; checked on sample days after the fill).
+DISTINCT_DAYS = 40
+DAYS_PER_TRANSACTION = 100
+_ARXIV_ID = re.compile(r"\d{4}\.\d{5}")
+
+
+class DayPages:
+    """The markdown and HTML of any day that has the papers of a rendered day (the template): the
+    markdown is written anew (cheap), the HTML's header (date, window) rendered anew, and the rest of
+    the HTML is the template's with the papers' ids changed (the texts, hence the rendering, are the same)."""
+
+    def __init__(self, template_index: int, papers: int, html: str, texts: list[dict]) -> None:
+        self.template_index, self.papers, self.texts = template_index, papers, texts
+        header = self._header_html(day_post(template_index, papers, texts))
+        if not html.startswith(header):
+            raise SystemExit("the day's HTML does not start with its header's: the fill's shortcut no longer holds")
+        self.tail = html[len(header):]
+
+    @staticmethod
+    def _header_html(post) -> str:
+        from publishing.posts.markdown_export import render_day_markdown
+        from publishing.posts.rendering import render_post_html
+
+        return render_post_html(render_day_markdown(dataclasses.replace(post, papers=[])))
+
+    def for_day(self, day_index: int) -> tuple[str, str]:
+        from publishing.posts.markdown_export import render_day_markdown
+
+        post = day_post(day_index, self.papers, self.texts)
+        ids = {arxiv_id(self.template_index * self.papers + n): arxiv_id(day_index * self.papers + n)
+               for n in range(self.papers)}
+        return (render_day_markdown(post),
+                self._header_html(post) + _ARXIV_ID.sub(lambda match: ids[match.group()], self.tail))
+
+
+class CopyWriter:
+    """Model rows written with PostgreSQL's COPY, their primary keys given here (counted on from the
+    table's largest), every concrete field's value as Django would save it (defaults included)."""
+
+    def __init__(self, models: list) -> None:
+        from django.db import connection
+
+        self.next_pk = {}
+        self.lock = threading.Lock()
+        with connection.cursor() as cursor:
+            for model in models:
+                cursor.execute(f"SELECT COALESCE(MAX({model._meta.pk.column}), 0) FROM {model._meta.db_table}")
+                self.next_pk[model] = cursor.fetchone()[0] + 1
+
+    def keyed(self, objects: list) -> list:
+        with self.lock:  # writing threads share the counters
+            for row in objects:
+                row.pk = self.next_pk[type(row)]
+                self.next_pk[type(row)] += 1
+        return objects
+
+    @staticmethod
+    def write(model, objects: list) -> None:
+        from django.db import connection
+
+        fields = [field for field in model._meta.concrete_fields if not field.generated]
+        columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+        table = connection.ops.quote_name(model._meta.db_table)
+        with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            for row in objects:
+                copy.write_row([field.get_db_prep_save(field.pre_save(row, True), connection) for field in fields])
+
+    def reset_sequences(self) -> None:
+        from django.core.management.color import no_style
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            for statement in connection.ops.sequence_reset_sql(no_style(), list(self.next_pk)):
+                cursor.execute(statement)
+
+
 def populate(days: int, papers: int) -> None:
+    """Fill the archive: DISTINCT_DAYS days rendered in worker processes, then every day's rows (days,
+    versions with their markdown and HTML, papers, published papers and their category rows) written
+    with COPY, DAYS_PER_TRANSACTION days a transaction."""
     from django.contrib.auth import get_user_model
-    from django.db import transaction
+    from django.db import connections, transaction
     from django.utils import timezone
     from tqdm import tqdm
 
@@ -170,41 +264,86 @@ def populate(days: int, papers: int) -> None:
     chief, _ = get_user_model().objects.get_or_create(username="bench-chief")
     now = timezone.now()
     started = time.perf_counter()
-    with ProcessPoolExecutor(max_workers=os.cpu_count() or 2) as pool, \
-            tqdm(total=days, desc="publishing days", unit="day") as progress:
-        for day_index, markdown, html, texts in pool.map(render_day, [(d, papers) for d in range(days)], chunksize=8):
+    with ProcessPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+        templates = [DayPages(day_index, papers, html, texts) for day_index, _, html, texts in pool.map(
+            render_day, [(d, papers) for d in range(min(days, DISTINCT_DAYS))])]
+    rendered = time.perf_counter() - started
+    tables = [Paper, DigestDay, Publication, PublishedPaper, PublishedPaperCategory]
+    writer = CopyWriter(tables)
+
+    def write_days(first: int) -> int:
+        """Days first… (DAYS_PER_TRANSACTION of them) in one transaction, on this thread's connection."""
+        rows = {model: [] for model in tables}
+        for day_index in range(first, min(first + DAYS_PER_TRANSACTION, days)):
+            template = templates[day_index % len(templates)]
+            markdown, html = template.for_day(day_index)
             date = FIRST_DATE + dt.timedelta(days=day_index)
             window = digest_window(date)
-            with transaction.atomic():
-                paper_rows = Paper.objects.bulk_create([
-                    Paper(arxiv_id=arxiv_id(day_index * papers + n), version=1, title=t["title"],
-                          authors=[{"name": name, "affiliations": []} for name in t["authors"]],
-                          primary_category=t["categories"][0], categories=t["categories"], abstract=t["abstract_en"],
-                          published=window.start, updated=window.start)
-                    for n, t in enumerate(texts)
-                ])
-                day = DigestDay.objects.create(date=date, window_start=window.start, window_end=window.end,
-                                               status=DigestDay.Status.PUBLISHED)
-                publication = Publication.objects.create(
-                    day=day, version=1, markdown=markdown, html=html,
-                    content_hash=hashlib.sha256(markdown.encode()).hexdigest(), paper_count=papers,
-                    published_by=chief, published_by_name=chief.username, published_at=now,
+            paper_rows = writer.keyed([
+                Paper(arxiv_id=arxiv_id(day_index * papers + n), version=1, title=t["title"],
+                      authors=[{"name": name, "affiliations": []} for name in t["authors"]],
+                      primary_category=t["categories"][0], categories=t["categories"], abstract=t["abstract_en"],
+                      published=window.start, updated=window.start)
+                for n, t in enumerate(template.texts)
+            ])
+            day, publication = writer.keyed([
+                DigestDay(date=date, window_start=window.start, window_end=window.end,
+                          status=DigestDay.Status.PUBLISHED),
+                Publication(version=1, markdown=markdown, html=html,
+                            content_hash=hashlib.sha256(markdown.encode()).hexdigest(), paper_count=papers,
+                            published_by=chief, published_by_name=chief.username, published_at=now),
+            ])
+            publication.day, day.live_publication = day, publication
+            published = writer.keyed([
+                PublishedPaper(
+                    publication=publication, paper=paper, day_date=date, position=n + 1, live=True,
+                    arxiv_id=paper.arxiv_id, versioned_id=f"{paper.arxiv_id}v1", title=t["title"],
+                    authors_text=", ".join(t["authors"]), categories_text=f" {' '.join(t['categories'])} ",
+                    abstract_en=t["abstract_en"], title_zh=t["title_zh"], abstract_zh=t["abstract_zh"],
+                    background_md=t["background_md"], method_md=t["method_md"], results_md=t["results_md"],
+                    reading_md="\n\n".join((t["background_md"], t["method_md"], t["results_md"])),
                 )
-                published = PublishedPaper.objects.bulk_create([
-                    PublishedPaper(
-                        publication=publication, paper=paper, day_date=date, position=n + 1, live=True,
-                        arxiv_id=paper.arxiv_id, versioned_id=f"{paper.arxiv_id}v1", title=t["title"],
-                        authors_text=", ".join(t["authors"]), categories_text=f" {' '.join(t['categories'])} ",
-                        abstract_en=t["abstract_en"], title_zh=t["title_zh"], abstract_zh=t["abstract_zh"],
-                        background_md=t["background_md"], method_md=t["method_md"], results_md=t["results_md"],
-                        reading_md="\n\n".join((t["background_md"], t["method_md"], t["results_md"])),
-                    )
-                    for n, (paper, t) in enumerate(zip(paper_rows, texts))
-                ])
-                PublishedPaperCategory.objects.bulk_create(PublishedPaperCategory.for_papers(published))
-                DigestDay.objects.filter(pk=day.pk).update(live_publication=publication)
-            progress.update()
-    print(f"published {days} days × {papers} papers in {time.perf_counter() - started:.0f} s")
+                for n, (paper, t) in enumerate(zip(paper_rows, template.texts))
+            ])
+            rows[Paper] += paper_rows
+            rows[DigestDay].append(day)
+            rows[Publication].append(publication)
+            rows[PublishedPaper] += published
+            rows[PublishedPaperCategory] += writer.keyed(PublishedPaperCategory.for_papers(published))
+        try:
+            with transaction.atomic():  # a day and its version refer to each other: checked at commit
+                for model in tables:
+                    writer.write(model, rows[model])
+        finally:
+            connections.close_all()  # this thread's connection
+        return len(rows[DigestDay])
+
+    # The database's own work (chiefly the generated search vector of each published paper) is most of
+    # the fill's time: a connection per CPU writes in parallel.
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as threads, \
+            tqdm(total=days, desc="publishing days", unit="day") as progress:
+        for written in threads.map(write_days, range(0, days, DAYS_PER_TRANSACTION)):
+            progress.update(written)
+    writer.reset_sequences()
+    checked = check_days(days, papers, templates)
+    print(f"published {days} days × {papers} papers in {time.perf_counter() - started:.0f} s "
+          f"({rendered:.0f} s of it rendering {len(templates)} distinct days); {checked}")
+
+
+def check_days(days: int, papers: int, templates: list[DayPages], sample: int = 3) -> str:
+    """A few filled days' markdown and HTML against what the real renderers make of them."""
+    from publishing.models import Publication
+    from publishing.posts.markdown_export import render_day_markdown
+    from publishing.posts.rendering import render_post_html
+
+    indexes = random.Random(days).sample(range(days), min(sample, days))
+    for day_index in indexes:
+        publication = Publication.objects.get(day__date=FIRST_DATE + dt.timedelta(days=day_index))
+        texts = templates[day_index % len(templates)].texts
+        if (publication.markdown != render_day_markdown(day_post(day_index, papers, texts))
+                or publication.html != render_post_html(publication.markdown)):
+            raise SystemExit(f"{publication.day.date}: its pages are not what the renderers make of its texts")
+    return f"{len(indexes)} sample days identical to what the renderers make"
 
 
 # -- measurements --------------------------------------------------------------------------------

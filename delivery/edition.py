@@ -10,19 +10,21 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 import secrets
 import textwrap
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.mail import EmailMessage, EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives
 from django.core.mail.message import sanitize_address
 from django.db import transaction
 from django.template.loader import render_to_string
 from django_q.tasks import async_task
 
 from delivery.models import EmailDelivery, Subscriber
+from delivery.outbox import BuiltMessage, MarkedBytes, smtp_data
 from delivery.retries import BATCH_TASK, publications_come_due
 from publishing.models import Publication, PublishedPaper
 from publishing.posts.rendering import render_markdown_safely
@@ -131,9 +133,11 @@ class Edition:
         self.placeholder = f"UNSUBSCRIBE-{secrets.token_hex(16)}"
         self._to_mark = f"to-{secrets.token_hex(8)}@example.invalid".encode()
         self._id_mark = f"<id-{secrets.token_hex(8)}@example.invalid>".encode()
+        self._marks = re.compile(b"(" + b"|".join(
+            re.escape(mark) for mark in (self._to_mark, self._id_mark, self.placeholder.encode())) + b")")
         self.edition_from = settings.DEFAULT_FROM_EMAIL
         self._bodies: dict[frozenset, tuple[str, str] | None] = {}
-        self._built: dict[frozenset, bytes | None] = {}
+        self._built: dict[frozenset, tuple[MarkedBytes, MarkedBytes] | None] = {}
 
     def papers_for(self, categories: frozenset) -> list[EditionPaper]:
         if not categories:
@@ -154,8 +158,8 @@ class Edition:
                     _short_html_lines(render_to_string("delivery/email/edition.html", context)))
         return self._bodies[categories]
 
-    def message_for(self, *, email: str, subscriber_id: int, categories_text: str, unsubscribe_token: str,
-                    connection=None) -> EmailMultiAlternatives | None:
+    def message_for(self, *, email: str, subscriber_id: int, categories_text: str,
+                    unsubscribe_token: str) -> EmailMultiAlternatives | BuiltMessage | None:
         """The subscriber's message: the choice's message, built once, with their address, Message-ID and
         unsubscribe link put into its bytes. None: the day has no paper in their categories."""
         categories = frozenset(categories_text.split())
@@ -165,16 +169,16 @@ class Edition:
         message_id = f"<edition-{self.publication_id}-{subscriber_id}@{self.domain}>"
         built = self._built_for(categories)
         if built is None:  # the bodies would not go as 8bit text: Django builds this one whole
-            return self._message(email, message_id, unsubscribe, categories, connection)
-        address = sanitize_address(email, settings.DEFAULT_CHARSET).encode()
-        content = (built.replace(self._to_mark, address).replace(self._id_mark, message_id.encode())
-                   .replace(self.placeholder.encode(), unsubscribe.encode()))
-        return BuiltMessage(content, self.subject, self.edition_from, email, connection=connection)
+            return self._message(email, message_id, unsubscribe, categories)
+        content, smtp = built
+        bits = {self._to_mark: sanitize_address(email, settings.DEFAULT_CHARSET).encode(),
+                self._id_mark: message_id.encode(), self.placeholder.encode(): unsubscribe.encode()}
+        return BuiltMessage(content=content, smtp=smtp, bits=bits, subject=self.subject, from_email=self.edition_from,
+                            to=email)
 
-    def _message(self, email: str, message_id: str, unsubscribe: str, categories: frozenset,
-                 connection=None) -> EmailMultiAlternatives:
+    def _message(self, email: str, message_id: str, unsubscribe: str, categories: frozenset) -> EmailMultiAlternatives:
         text, html = (body.replace(self.placeholder, unsubscribe) for body in self.bodies_for(categories))
-        message = EmailMultiAlternatives(self.subject, text, self.edition_from, [email], connection=connection,
+        message = EmailMultiAlternatives(self.subject, text, self.edition_from, [email],
                                          headers={
                                              "List-Unsubscribe": f"<{unsubscribe}>",
                                              "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
@@ -184,44 +188,23 @@ class Edition:
         message.attach_alternative(html, "text/html")
         return message
 
-    def _built_for(self, categories: frozenset) -> bytes | None:
-        """The choice's whole message as bytes, with marks where a subscriber's bits go; None if a part
-        would be encoded (quoted-printable or base64), which would hide the marks."""
+    def _built_for(self, categories: frozenset) -> tuple[MarkedBytes, MarkedBytes] | None:
+        """The choice's whole message, cut at the marks where a subscriber's bits go: as built, and as SMTP's
+        DATA carries it (CRLF, dots doubled: made once here, not for each mail). None if a part would be
+        encoded (quoted-printable or base64), which would hide the marks."""
         if categories not in self._built:
             message = self._message(self._to_mark.decode(), self._id_mark.decode(), self.placeholder, categories)
             content = message.message().as_bytes()
             in_bodies = sum(body.count(self.placeholder) for body in self.bodies_for(categories))
             marks_kept = (content.count(self.placeholder.encode()) == in_bodies + 1  # and List-Unsubscribe
                           and content.count(self._to_mark) == 1 and content.count(self._id_mark) == 1)
-            self._built[categories] = content if marks_kept else None
+            # Dots are doubled here, once: a subscriber's bits never start a line (an address after "To: ",
+            # an id after "Message-ID: ", a link inside a line), so filling them in cannot make a line to double.
+            self._built[categories] = (
+                MarkedBytes.cut(content, self._marks),
+                MarkedBytes.cut(smtp_data(content.replace(b"\n", b"\r\n")), self._marks),
+            ) if marks_kept else None
         return self._built[categories]
-
-
-class BuiltMessage(EmailMessage):
-    """A message whose bytes are already built (Edition.message_for); every mail backend sends it as is."""
-
-    def __init__(self, content: bytes, subject: str, from_email: str, to: str, connection=None) -> None:
-        super().__init__(subject, "", from_email, [to], connection=connection)
-        self.content = content
-
-    def message(self):
-        return _BuiltMIME(self.content)
-
-
-class _BuiltMIME:
-    """What mail backends ask of a message: its bytes (smtp asks for CRLF line ends) and its charset."""
-
-    def __init__(self, content: bytes) -> None:
-        self.content = content
-
-    def as_bytes(self, unixfrom: bool = False, linesep: str = "\n") -> bytes:
-        return self.content.replace(b"\n", linesep.encode()) if linesep != "\n" else self.content
-
-    def as_string(self, unixfrom: bool = False, linesep: str = "\n") -> str:
-        return self.as_bytes(linesep=linesep).decode()
-
-    def get_charset(self):
-        return None
 
 
 _EDITIONS: dict[tuple, Edition] = {}

@@ -6,10 +6,12 @@ django-q2 tasks send a version's pending rows in batches (`email_batch_send`):
    and rows still `sending` whose claim's lease ran out (their worker died); the update stamps the
    rows with this claim's id and a lease longer than a task may live (Q_TIMEOUT + a minute), so no
    other worker touches them meanwhile;
-2. render the day once per version and choice of categories (`edition_for`); per subscriber only the
-   address and the unsubscribe link are put in;
-3. send the claimed rows one by one over one SMTP connection, and mark each row `sent` in its own
-   autocommitted update the moment the server has accepted its message;
+2. render the day once per version and choice of categories (`edition_for`), as the bytes SMTP sends;
+   per subscriber only the address, the Message-ID and the unsubscribe link are put in;
+3. send the claimed rows one by one over one SMTP connection (delivery.outbox), and mark each row
+   `sent` in its own autocommitted update once the server has accepted its message: the update is
+   made while the server reads the next message's body, before the final dot that lets the server
+   accept that one (so the commit overlaps the server's work), or when the batch ends;
 4. a refusal is recorded with the server's code and words: 5xx fails the row (and a refused address
    makes the subscriber `bouncing`), 4xx or a lost connection puts it back to `pending` with a
    doubling wait (a django-q2 Schedule runs the batch again then), until MAX_ATTEMPTS;
@@ -17,11 +19,12 @@ django-q2 tasks send a version's pending rows in batches (`email_batch_send`):
    of batches as there are workers (Q_WORKERS), so a large edition is sent by all of them at once.
 
 The one window left: a worker that dies after the server accepted a message but before the row's
-`sent` update committed (microseconds, not the whole batch) leaves the row claimed; when its lease
-runs out it is sent again. We chose that over marking rows sent before sending, which would lose the
-mail of anyone in flight when a worker dies: a reader may, rarely, get a day twice, but nobody is
-skipped. The Message-ID is the same on every try (`<edition-P-S@host>`), so mail systems that drop
-duplicates by Message-ID drop that one.
+`sent` update committed (the time to send the next message's envelope and body, milliseconds, not
+the whole batch: at most one message per connection is ever accepted and unmarked) leaves the row
+claimed; when its lease runs out it is sent again. We chose that over marking rows sent before
+sending, which would lose the mail of anyone in flight when a worker dies: a reader may, rarely,
+get a day twice, but nobody is skipped. The Message-ID is the same on every try
+(`<edition-P-S@host>`), so mail systems that drop duplicates by Message-ID drop that one.
 """
 
 from __future__ import annotations
@@ -33,7 +36,6 @@ import uuid
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.mail import get_connection
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -41,6 +43,7 @@ from django_q.tasks import async_task
 
 from delivery.edition import NO_PAPER_IN_CATEGORIES, Edition, edition_for
 from delivery.models import EmailDelivery, Subscriber
+from delivery.outbox import BackendOutbox, SmtpOutbox, outbox_open
 from delivery.retries import BATCH_TASK, failed_retry, lease, retry_at, try_again_at
 from delivery.subscribers import subscriber_move
 from delivery.switch import delivery_hold
@@ -122,19 +125,16 @@ def _send_claimed(publication_id: int, claim: str, result: BatchResult, now: dt.
     edition = edition_for(publication_id)
     rows = (EmailDelivery.objects.filter(claimed_by=claim, status=EmailDelivery.Status.SENDING)
             .select_related("subscriber").order_by("id"))
-    connection = get_connection()
-    try:
-        connection.open()  # one connection for the batch (send() would open and close one per message)
-    except (smtplib.SMTPException, OSError):
-        pass  # each message tries again, and its row records why it could not go
+    outbox = outbox_open()  # one connection for the batch
+    accepted = _Accepted(claim, result)
     try:
         for delivery in rows:
-            _send_one(edition, delivery, claim, connection, result, now)
+            _send_one(edition, delivery, claim, outbox, accepted, result, now)
     finally:
         try:
-            connection.close()
-        except (smtplib.SMTPException, OSError):
-            pass
+            accepted.record()  # the last accepted message's row, before anything else can go wrong
+        finally:
+            outbox.close()
 
 
 def _finish(delivery: EmailDelivery, claim: str, to: str, **fields) -> None:
@@ -145,8 +145,36 @@ def _finish(delivery: EmailDelivery, claim: str, to: str, **fields) -> None:
         logger.warning("email delivery %s: the claim was lost before its outcome was recorded", delivery.pk)
 
 
-def _send_one(edition: Edition, delivery: EmailDelivery, claim: str, connection, result: BatchResult,
-              now: dt.datetime) -> None:
+class _Accepted:
+    """The message the server accepted last whose row is not yet marked sent: at most one, recorded
+    before the server may accept another (the outbox calls `record` before each final dot)."""
+
+    def __init__(self, claim: str, result: BatchResult) -> None:
+        self.claim, self.result = claim, result
+        self.delivery: EmailDelivery | None = None
+        self.at: dt.datetime | None = None
+
+    def hold(self, delivery: EmailDelivery) -> None:
+        assert self.delivery is None, "a second accepted message before the first was recorded"
+        self.delivery, self.at = delivery, timezone.now()
+
+    def record(self) -> None:
+        delivery, self.delivery = self.delivery, None
+        if delivery is None:
+            return
+        _finish(delivery, self.claim, EmailDelivery.Status.SENT, sent_at=self.at, smtp_code=250,
+                smtp_answer="accepted", error="")
+        self.result.sent += 1
+        subscriber = delivery.subscriber
+        if subscriber.status == Subscriber.Status.BOUNCING:  # an editor's retry got through
+            with transaction.atomic():
+                subscriber.refresh_from_db()
+                if subscriber.status == Subscriber.Status.BOUNCING:
+                    subscriber_move(subscriber, Subscriber.Status.CONFIRMED, why="a mail was accepted again")
+
+
+def _send_one(edition: Edition, delivery: EmailDelivery, claim: str, outbox: SmtpOutbox | BackendOutbox,
+              accepted: _Accepted, result: BatchResult, now: dt.datetime) -> None:
     subscriber = delivery.subscriber
     if subscriber.status == Subscriber.Status.UNSUBSCRIBED:
         _finish(delivery, claim, EmailDelivery.Status.SKIPPED, error="unsubscribed before it was sent")
@@ -154,27 +182,20 @@ def _send_one(edition: Edition, delivery: EmailDelivery, claim: str, connection,
         return
     message = edition.message_for(email=subscriber.email, subscriber_id=subscriber.pk,
                                   categories_text=subscriber.categories_text,
-                                  unsubscribe_token=subscriber.unsubscribe_token, connection=connection)
+                                  unsubscribe_token=subscriber.unsubscribe_token)
     if message is None:
         _finish(delivery, claim, EmailDelivery.Status.SKIPPED, error=NO_PAPER_IN_CATEGORIES)
         result.skipped += 1
         return
     try:
-        message.send()
+        outbox.send(message, before_accept=accepted.record)
     except (smtplib.SMTPException, OSError) as exc:
         code, words = _refusal(exc, subscriber.email)
         if not isinstance(exc, smtplib.SMTPResponseException | smtplib.SMTPRecipientsRefused):
-            connection.close()  # a lost connection: the next message opens a new one
+            outbox.close()  # a lost connection: the next message opens a new one
         _record_refusal(delivery, claim, code, words, isinstance(exc, smtplib.SMTPRecipientsRefused), result, now)
         return
-    _finish(delivery, claim, EmailDelivery.Status.SENT, sent_at=timezone.now(), smtp_code=250,
-            smtp_answer="accepted", error="")
-    result.sent += 1
-    if subscriber.status == Subscriber.Status.BOUNCING:  # an editor's retry got through
-        with transaction.atomic():
-            subscriber.refresh_from_db()
-            if subscriber.status == Subscriber.Status.BOUNCING:
-                subscriber_move(subscriber, Subscriber.Status.CONFIRMED, why="a mail was accepted again")
+    accepted.hold(delivery)
 
 
 def _record_refusal(delivery: EmailDelivery, claim: str, code: int | None, words: str, address_refused: bool,
