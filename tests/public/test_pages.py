@@ -173,6 +173,22 @@ def test_chinese_is_indexed_as_character_pairs_on_postgresql(published_day):
         assert cursor.fetchone()[0].split() == ["基于", "于扩", "扩散", "散的", "单核"]
 
 
+def test_the_search_vector_follows_the_text_on_postgresql(client, published_day):
+    """A trigger keeps each paper's search vector (migration 0028): filled on insert as the old generated
+    column was, and again when a text changes."""
+    from django.db import connection
+    if connection.vendor != "postgresql":
+        pytest.skip("the search vector exists on PostgreSQL only")
+    paper = PublishedPaper.objects.get(arxiv_id="2601.90008")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT search_vector = digest_paper_search_vector(title, authors_text, abstract_en, title_zh, "
+                       "abstract_zh, reading_md) FROM publishing_publishedpaper WHERE id = %s", [paper.pk])
+        assert cursor.fetchone()[0], "filled on insert"
+    assert 'href="/papers/2601.90008/"' not in client.get("/search/", {"q": "喵呜"}).content.decode()
+    PublishedPaper.objects.filter(pk=paper.pk).update(title_zh=paper.title_zh + " 喵呜")
+    assert 'href="/papers/2601.90008/"' in client.get("/search/", {"q": "喵呜"}).content.decode()
+
+
 def test_search_without_a_match_or_query(client, published_day):
     assert "没有找到" in client.get("/search/", {"q": "quantum chromodynamics"}).content.decode()
     assert client.get("/search/").status_code == 200
