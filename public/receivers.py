@@ -2,10 +2,22 @@
 
 from django.dispatch import receiver
 
+from public.archive_files.schedule import archive_files_schedule_install
+from public.archive_files.services import archive_files_day_changed
 from public.page_cache import public_cache_clear
-from publishing.signals import day_publication_changed
+from publishing.signals import day_publication_changed, schedules_installing
 
 
 @receiver(day_publication_changed)
 def public_pages_follow_publication(sender, day, **kwargs) -> None:
+    """Sent after the change committed: this process's cached pages go, then the archive's files follow
+    (in this process, so an unpublished day's files are gone when the publisher sees the answer, with or
+    without a worker running; never raising, so the other receivers run)."""
     public_cache_clear(day)
+    archive_files_day_changed(day)
+
+
+@receiver(schedules_installing)
+def install_the_archive_files_sweep(sender, now=None, **kwargs) -> str:
+    schedule, created = archive_files_schedule_install(now)
+    return f"Schedule {schedule.name!r} {'installed' if created else 'updated'}: {schedule.func} every {schedule.minutes} minutes"
