@@ -2,8 +2,9 @@
 
 from django.dispatch import receiver
 
+from digest_site.health_signals import archive_files_health_asked
 from public.archive_files.schedule import archive_files_schedule_install
-from public.archive_files.services import archive_files_day_changed
+from public.archive_files.services import archive_files_day_changed, archive_files_problems
 from public.page_cache import public_cache_clear
 from publishing.signals import day_publication_changed, schedules_installing
 
@@ -21,3 +22,8 @@ def public_pages_follow_publication(sender, day, **kwargs) -> None:
 def install_the_archive_files_sweep(sender, now=None, **kwargs) -> str:
     schedule, created = archive_files_schedule_install(now)
     return f"Schedule {schedule.name!r} {'installed' if created else 'updated'}: {schedule.func} every {schedule.minutes} minutes"
+
+
+@receiver(archive_files_health_asked)
+def archive_files_health(sender, now=None, **kwargs) -> list[tuple[str, str]]:
+    return archive_files_problems()

@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import os
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -120,6 +121,21 @@ def _failures_change(root: Path, date: dt.date, error: str | None) -> None:
             file_replace(root / FAILURES_FILE, json.dumps(failures, ensure_ascii=False, indent=1).encode())
         else:
             (root / FAILURES_FILE).unlink(missing_ok=True)
+
+
+def archive_files_problems() -> list[tuple[str, str]]:
+    """What the health check reports, as (subject, detail): each day whose files are behind, and a folder
+    no file can be written to. Reads, never writes."""
+    root = archive_files_root()
+    if root is None:
+        return []
+    problems = []
+    folder = root if root.exists() else root.parent
+    if not os.access(folder, os.W_OK | os.X_OK):
+        problems.append(("", f"DIGEST_STATIC_ARCHIVE_DIR {root}: this process cannot write there"))
+    for date, failure in sorted(failures_read(root).items()):
+        problems.append((date, f"files not up to date since {failure['since'][:16]}: {failure['error']}"))
+    return problems
 
 
 def day_sync(day: DigestDay, *, root: Path, renderer: PageRenderer | None = None) -> SyncCount:

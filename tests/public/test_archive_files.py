@@ -9,6 +9,9 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
+from monitoring.checks import ARCHIVE_FILES, health_report
+from monitoring.incidents import incidents_evaluate
+from monitoring.models import Incident
 from public.archive_files import files as archive_files
 from public.archive_files.pages import content_type_of
 from public.archive_files.services import archive_files_sweep, failures_read
@@ -200,11 +203,19 @@ def test_a_failed_sync_never_fails_the_publish_and_the_sweep_makes_it_good(
     assert "answered 500" in failures_read(archive)["2026-01-09"]["error"]
     assert (archive / "days/2026-01-09/index.html").is_file()  # the other pages were written
     assert not list(archive.glob("papers/*/index.html"))
+    # The team hears of it: the health check's part fails, and an incident opens for the day.
+    part = health_report().part(ARCHIVE_FILES)
+    assert not part.ok and part.problems[0].subject == "2026-01-09" and "answered 500" in part.detail
+    incidents_evaluate(alert=False)
+    assert Incident.objects.open().get(kind=Incident.Kind.ARCHIVE_FILES).subject == "2026-01-09"
 
     monkeypatch.undo()
     sweep = archive_files_sweep()
     assert (sweep.retried, sweep.still_failing) == (1, 0)
     assert failures_read(archive) == {}
+    assert health_report().part(ARCHIVE_FILES).ok
+    incidents_evaluate(alert=False)
+    assert not Incident.objects.open().filter(kind=Incident.Kind.ARCHIVE_FILES).exists()
     assert_files_are_what_the_views_render(client, settings, archive)
     assert len(list(archive.glob("papers/*/index.html"))) == drafted_day.entries.count()
 
