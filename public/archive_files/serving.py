@@ -48,7 +48,7 @@ class ArchiveFilesMiddleware(WhiteNoise):
 
     def __call__(self, request):
         if (request.method in ("GET", "HEAD") and not request.META.get("QUERY_STRING")
-                and not request.META.get(RENDERING) and "/." not in request.path_info and self._directory()):
+                and not request.META.get(RENDERING) and "/." not in request.path_info and "\x00" not in request.path_info and self._directory()):
             static_file = self.find_file(request.path_info)
             if static_file is not None:
                 return WhiteNoiseMiddleware.serve(static_file, request)
