@@ -11,9 +11,8 @@ from publishing.signals import day_publication_changed, schedules_installing
 
 @receiver(day_publication_changed)
 def public_pages_follow_publication(sender, day, **kwargs) -> None:
-    """Sent after the change committed: this process's cached pages go, then the archive's files follow
-    (in this process, so an unpublished day's files are gone when the publisher sees the answer, with or
-    without a worker running; never raising, so the other receivers run)."""
+    """Sent after the change committed: this process's cached pages go, then the archive's files follow (an
+    unpublished day's files at once, the rest through a queued task; never raising, so the other receivers run)."""
     public_cache_clear(day)
     archive_files_day_changed(day)
 

@@ -41,10 +41,22 @@ def file_of(root: Path, url: str) -> Path:
     return root / (relative + INDEX_FILE if url.endswith("/") else relative)
 
 
+def _feed_urls() -> list[str]:
+    return [reverse("public:feed"), reverse("public:feed_json")]
+
+
 def site_wide_urls() -> list[str]:
-    """Pages every change may alter: the archive's first page, the feeds, the sitemaps' first pages."""
-    return [reverse("public:archive"), reverse("public:feed"), reverse("public:feed_json"), reverse("public:sitemap"),
+    """Pages every change may alter: the archive's first page, the feeds, the sitemaps' first pages. The
+    feeds only while some day is public: an empty feed says it was updated when it was rendered (Django's
+    feed with no entry), so no file could hold what the view answers."""
+    feeds = _feed_urls() if DigestDay.objects.public().exists() else []
+    return [reverse("public:archive"), *feeds, reverse("public:sitemap"),
             *(reverse("public:sitemap_section", args=[section]) for section in ("days", "papers"))]
+
+
+def site_wide_urls_to_remove() -> list[str]:
+    """The feeds' files once no day is public (see `site_wide_urls`)."""
+    return [] if DigestDay.objects.public().exists() else _feed_urls()
 
 
 def day_urls(date: dt.date) -> list[str]:
@@ -90,7 +102,7 @@ def urls_of_day_change(day: DigestDay) -> tuple[list[str], list[str]]:
     for date in neighbour_dates(day.date):
         urls += day_urls(date)
     return ([*urls, *paper_urls(arxiv_ids), *category_urls(sorted(still_public)), *site_wide_urls()],
-            list(category_urls(sorted(categories - still_public))))
+            [*category_urls(sorted(categories - still_public)), *site_wide_urls_to_remove()])
 
 
 def urls_of_archive() -> Iterator[str]:

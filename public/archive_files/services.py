@@ -1,8 +1,9 @@
 """Keeping the archive's files in step with what readers may see.
 
-- `archive_files_day_changed(day)`: after a publish, unpublish or correction committed (public/receivers.py),
-  every page the change may touch is rendered again: a page that answers 200 is written (unless its file
-  already holds those bytes), one that answers 404 loses its file.
+- `archive_files_day_changed(day)`: after a publish, unpublish or correction committed (public/receivers.py):
+  a day readers may no longer see loses its files at once, and `day_sync` is queued for the workers: every
+  page the change may touch is rendered again, a page that answers 200 is written (unless its file already
+  holds those bytes), one that answers 404 loses its file.
 - `archive_files_sweep()`: every few minutes (public's own Schedule): the same for days whose date came
   since they were published ahead (their page and their neighbours', the archive, the feeds), and again
   for the days whose last sync failed.
@@ -28,16 +29,23 @@ from pathlib import Path
 
 from django.conf import settings
 from django.utils import timezone
+from django_q.tasks import async_task
 
 from public.archive_files.files import file_replace, page_remove, page_write, pages_on_disk, writers_lock
-from public.archive_files.pages import day_urls, file_of, urls_of_archive, urls_of_day_change
+from public.archive_files.pages import day_urls, file_of, paper_urls, urls_of_archive, urls_of_day_change
 from public.archive_files.rendering import PageRenderer
 from public.page_cache import public_cache_clear
 from publishing.days.windows import current_digest_date
-from publishing.models import DigestDay
+from publishing.models import DigestDay, PublishedPaper
 
 logger = logging.getLogger(__name__)
 FAILURES_FILE = ".failures.json"
+DAY_TASK = "public.tasks.archive_files_day_task"
+# Recorded when a day changed, until its sync finishes: a sync that never ran (a lost task, a killed worker)
+# is found by the sweep after RETRY_AFTER, and reported by the health check after REPORT_AFTER.
+IN_PROGRESS = "the sync is queued or running and has not finished"
+RETRY_AFTER = dt.timedelta(minutes=5)
+REPORT_AFTER = dt.timedelta(minutes=15)
 
 
 class ArchiveFilesError(Exception):
@@ -115,7 +123,7 @@ def _failures_change(root: Path, date: dt.date, error: str | None) -> None:
         if error is None:
             if failures.pop(key, None) is None:
                 return
-        else:
+        else:  # `since` is when the day's files first fell behind
             failures[key] = {"since": failures.get(key, {}).get("since", timezone.now().isoformat()), "error": error}
         if failures:
             file_replace(root / FAILURES_FILE, json.dumps(failures, ensure_ascii=False, indent=1).encode())
@@ -134,8 +142,19 @@ def archive_files_problems() -> list[tuple[str, str]]:
     if not os.access(folder, os.W_OK | os.X_OK):
         problems.append(("", f"DIGEST_STATIC_ARCHIVE_DIR {root}: this process cannot write there"))
     for date, failure in sorted(failures_read(root).items()):
-        problems.append((date, f"files not up to date since {failure['since'][:16]}: {failure['error']}"))
+        if not _waiting_less_than(failure, REPORT_AFTER):
+            problems.append((date, f"files not up to date since {failure['since'][:16]}: {failure['error']}"))
     return problems
+
+
+def _waiting_less_than(failure: dict, wait: dt.timedelta) -> bool:
+    """A sync still in progress, recorded less than `wait` ago (a failure is never waiting)."""
+    if failure.get("error") != IN_PROGRESS:
+        return False
+    try:
+        return timezone.now() - dt.datetime.fromisoformat(failure["since"]) < wait
+    except (KeyError, ValueError):
+        return False
 
 
 def day_sync(day: DigestDay, *, root: Path, renderer: PageRenderer | None = None) -> SyncCount:
@@ -151,18 +170,35 @@ def day_sync(day: DigestDay, *, root: Path, renderer: PageRenderer | None = None
     return count
 
 
-def archive_files_day_changed(day: DigestDay) -> SyncCount | None:
-    """After a publish, unpublish or correction of `day` committed. Never raises: the change is made and
-    the views serve every page; a failure is logged and recorded for the sweep and the health check."""
+def archive_files_day_changed(day: DigestDay) -> None:
+    """After a publish, unpublish or correction of `day` committed, in the publisher's process: the day is
+    recorded as not yet in its files, a day readers may no longer see loses its page and its papers' pages
+    at once (a paper still public elsewhere gets its page back from the sync), and the sync is queued for
+    the workers (rendering a day's pages takes seconds at archive scale; a lost task stays recorded, and the
+    sweep runs it again). Never raises: the change is made and the views serve every page."""
     root = archive_files_root()
     if root is None:
-        return None
+        return
     try:
-        return day_sync(day, root=root)
+        _failures_change(root, day.date, IN_PROGRESS)
+        if not DigestDay.objects.public().filter(pk=day.pk).exists():
+            arxiv_ids = PublishedPaper.objects.filter(publication__day=day).values_list("arxiv_id", flat=True)
+            for url in [*day_urls(day.date), *paper_urls(set(arxiv_ids))]:
+                with writers_lock(root):
+                    page_remove(file_of(root, url))
+        async_task(DAY_TASK, day.pk, task_name=f"archive-files-{day.date:%Y-%m-%d}-{time.time_ns()}")
     except Exception:
         logger.exception("the archive's files of %s could not be brought up to date; the views serve its pages "
                          "and the sweep tries again", day.date)
+
+
+def archive_files_day_sync(day_id: int) -> SyncCount | None:
+    """The queued sync of one day (public.tasks.archive_files_day_task)."""
+    root = archive_files_root()
+    day = DigestDay.objects.filter(pk=day_id).first()
+    if root is None or day is None:
         return None
+    return day_sync(day, root=root)
 
 
 @dataclass(frozen=True)
@@ -185,7 +221,8 @@ def archive_files_sweep(*, look_back_days: int = 7) -> ArchiveSweep:
         return ArchiveSweep(0, 0, 0)
     recent = DigestDay.objects.public().filter(date__gte=current_digest_date() - dt.timedelta(days=look_back_days))
     come_due = [day for day in recent.order_by("date") if not file_of(root, day_urls(day.date)[0]).is_file()]
-    failed_dates = [dt.date.fromisoformat(key) for key in failures_read(root) if key]
+    failed_dates = [dt.date.fromisoformat(key) for key, failure in failures_read(root).items()
+                    if key and not _waiting_less_than(failure, RETRY_AFTER)]
     retry = list(DigestDay.objects.filter(date__in=failed_dates))
     renderer = PageRenderer() if come_due or retry else None
     still_failing = 0

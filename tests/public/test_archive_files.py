@@ -228,7 +228,9 @@ def test_a_day_published_ahead_gets_its_files_when_its_date_comes(client, settin
     with django_capture_on_commit_callbacks(execute=True):
         day_publish(day=drafted_day, user=chief)
     assert not (archive / "days/2026-01-09/index.html").exists()
-    assert b"2026-01-09" not in (archive / "feed/index.html").read_bytes()
+    # No day is public yet: no day page, and no feed file (an empty feed carries the time it was rendered).
+    assert not (archive / "feed/index.html").exists()
+    assert b"2026-01-09" not in (archive / "index.html").read_bytes()
 
     monkeypatch.undo()
     # (The demo's date is long past on the test machine's clock: the sweep looks back far enough to see it.)
@@ -249,3 +251,32 @@ def test_the_rebuild_command_writes_every_page_and_removes_strays(client, settin
     assert not stray.exists()
     found = assert_files_are_what_the_views_render(client, settings, archive)
     assert len([url for url in found if url.startswith("/papers/")]) == published_day.entries.count()
+
+
+def test_an_unpublished_days_files_go_at_once_and_a_lost_sync_is_found_by_the_sweep(
+        client, settings, archive, published_with_files, chief, django_capture_on_commit_callbacks, monkeypatch):
+    import json
+
+    import public.archive_files.services as services
+
+    queued = []
+    monkeypatch.setattr(services, "async_task", lambda *args, **kwargs: queued.append(args))  # the task is lost
+    with django_capture_on_commit_callbacks(execute=True):
+        day_unpublish(day=published_with_files, user=chief)
+    assert queued == [(services.DAY_TASK, published_with_files.pk)]
+    # Readers no longer get the day or its papers from a file, whatever the workers do.
+    assert not (archive / "days/2026-01-09/index.html").exists()
+    assert not list(archive.glob("papers/*/index.html*"))
+    assert client.get("/days/2026-01-09/").status_code == 404
+    # The sync is recorded as unfinished: not yet a problem, nor for the sweep to take over.
+    assert failures_read(archive)["2026-01-09"]["error"] == services.IN_PROGRESS
+    assert health_report().part(ARCHIVE_FILES).ok and archive_files_sweep().retried == 0
+
+    record = archive / ".failures.json"
+    lost = {"2026-01-09": {"since": "2026-01-01T00:00:00+00:00", "error": services.IN_PROGRESS}}
+    record.write_text(json.dumps(lost))  # as if the task had been lost long ago
+    assert not health_report().part(ARCHIVE_FILES).ok
+    assert archive_files_sweep().retried == 1
+    assert failures_read(archive) == {}
+    found = assert_files_are_what_the_views_render(client, settings, archive)
+    assert b"2026-01-09" not in found["/"] and "/feed/" not in found  # no public day: the feeds from their views
