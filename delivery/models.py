@@ -145,6 +145,10 @@ class Subscriber(models.Model):
     def categories(self) -> list[str]:
         return self.categories_text.split()
 
+    @property
+    def is_unsubscribed(self) -> bool:
+        return self.status == self.Status.UNSUBSCRIBED
+
 
 class EmailDelivery(models.Model):
     """One day version (publication) mailed to one subscriber: made once, sent at most once by design.

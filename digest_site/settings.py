@@ -320,7 +320,9 @@ DIGEST_SITE_TITLE = env_str("DIGEST_SITE_TITLE", "arXiv 每日论文速递")
 # private addresses are refused at send time. On only where the receivers are on such an address on purpose.
 DIGEST_WEBHOOK_ALLOW_PRIVATE = env_bool("DIGEST_WEBHOOK_ALLOW_PRIVATE", False)
 # Where the site is reached from outside: links printed by commands (add_editor's set-password link) start with it.
-DIGEST_SITE_URL = env_url("DIGEST_SITE_URL", "http://127.0.0.1:8000")
+# Unset, it is the development server's address: fine for the demo, wrong for links sent from a real site.
+DIGEST_SITE_URL_DEFAULT = "http://127.0.0.1:8000"
+DIGEST_SITE_URL = env_url("DIGEST_SITE_URL", DIGEST_SITE_URL_DEFAULT)
 # Which instance of the site this is (default: DIGEST_SITE_URL without its scheme, e.g. digest.example.org).
 # The database records the one instance that may mail readers and call webhooks; a copy restored elsewhere
 # (staging, a laptop) holds them until an operator runs `enable_delivery` there (delivery/switch.py).
@@ -366,6 +368,9 @@ DIGEST_ALERT_WEBHOOK_URL = env_url("DIGEST_ALERT_WEBHOOK_URL", "", query=True)
 # The webhook's body: auto (from the address's host: Slack, Feishu / Lark, DingTalk, else generic JSON).
 DIGEST_ALERT_WEBHOOK_KIND = env_choice("DIGEST_ALERT_WEBHOOK_KIND", "auto",
                                        {"auto", "generic", "slack", "feishu", "dingtalk"})
+# The newsroom's deadline, HH:MM in the site's time (TIME_ZONE): a day still unpublished then is told to the
+# chief editors (newsroom/notifications.py). Empty: no deadline.
+DIGEST_PUBLISH_DEADLINE = env_time("DIGEST_PUBLISH_DEADLINE", "") if env_str("DIGEST_PUBLISH_DEADLINE") else None
 # /metrics answers only with `Authorization: Bearer <this token>`; unset, /metrics is a 404.
 DIGEST_METRICS_TOKEN = env_str("DIGEST_METRICS_TOKEN")
 

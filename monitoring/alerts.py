@@ -1,7 +1,8 @@
 """Telling the team: an incident opened, or resolved, by mail to DIGEST_ALERT_EMAILS and / or a post to
 the chat webhook DIGEST_ALERT_WEBHOOK_URL (Slack, Feishu / Lark, DingTalk or generic JSON).
 
-The message is made by pure functions over an `AlertMessage`; `alert_send` tries every configured
+The message is made by pure functions over an `AlertMessage` (the chat's body and the post itself are
+digest_site/chat.py's, shared with the newsroom's notifications); `alert_send` tries every configured
 channel and returns what failed, one line per channel. It never raises: an alert that cannot go out
 must not stop the evaluation (or the command) that found the problem; the caller records the failure.
 """
@@ -10,10 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import email.utils
-import json
 import logging
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 import httpx
 from django.conf import settings
@@ -21,11 +20,12 @@ from django.core.mail import EmailMessage
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
+from digest_site.chat import chat_post, chat_text_body, webhook_kind
+
 logger = logging.getLogger(__name__)
 
 OPENED = "opened"
 RESOLVED = "resolved"
-TIMEOUT_SECONDS = 10
 KIND_LABELS = {
     "broker": "task broker",
     "workers": "workers' heartbeat",
@@ -35,8 +35,6 @@ KIND_LABELS = {
     "email_deliveries": "email deliveries",
     "webhook_deliveries": "webhook deliveries",
 }
-# Hosts of the chats whose incoming webhooks take their own body (DIGEST_ALERT_WEBHOOK_KIND=auto).
-CHAT_HOSTS = {"slack": ("slack.com",), "feishu": ("feishu.cn", "larksuite.com"), "dingtalk": ("dingtalk.com",)}
 
 
 @dataclass(frozen=True)
@@ -79,17 +77,6 @@ def _local(moment: dt.datetime) -> str:
     return f"{timezone.localtime(moment):%Y-%m-%d %H:%M %Z}"
 
 
-def webhook_kind(url: str, configured: str = "auto") -> str:
-    """The body the webhook takes: as configured, or (auto) told by the address's host."""
-    if configured != "auto":
-        return configured
-    host = (urlsplit(url).hostname or "").lower()
-    for kind, domains in CHAT_HOSTS.items():
-        if any(host == domain or host.endswith(f".{domain}") for domain in domains):
-            return kind
-    return "generic"
-
-
 def webhook_body(message: AlertMessage, kind: str) -> dict:
     if kind == "generic":
         return {"event": f"incident.{message.event}", "incident": message.incident_id, "kind": message.kind,
@@ -97,12 +84,7 @@ def webhook_body(message: AlertMessage, kind: str) -> dict:
                 "opened_at": message.opened_at.isoformat(),
                 "resolved_at": message.resolved_at.isoformat() if message.resolved_at else None,
                 "url": message.link or None}
-    if kind == "slack":
-        # Slack reads <…> as links and mentions (<!channel>): what a check found must stay text.
-        return {"text": message.text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")}
-    if kind == "feishu":
-        return {"msg_type": "text", "content": {"text": message.text.replace("<", "＜").replace(">", "＞")}}
-    return {"msgtype": "text", "text": {"content": message.text}}  # DingTalk
+    return chat_text_body(message.text, kind)
 
 
 def _mail(message: AlertMessage) -> str:
@@ -117,17 +99,8 @@ def _mail(message: AlertMessage) -> str:
 
 def _post(message: AlertMessage, client: httpx.Client | None) -> str:
     url = settings.DIGEST_ALERT_WEBHOOK_URL
-    body = json.dumps(webhook_body(message, webhook_kind(url, settings.DIGEST_ALERT_WEBHOOK_KIND)),
-                      ensure_ascii=False).encode()
-    headers = {"Content-Type": "application/json; charset=utf-8", "User-Agent": "arxiv-digest alerts"}
-    try:
-        with (client or httpx.Client(timeout=TIMEOUT_SECONDS)) as http:
-            answer = http.post(url, content=body, headers=headers)
-    except Exception as exc:  # httpx's errors, and anything else: reported, never raised
-        return f"webhook: {exc.__class__.__name__}: {exc}"
-    if not answer.is_success:
-        return f"webhook: HTTP {answer.status_code} {answer.text[:200]}".strip()
-    return ""
+    body = webhook_body(message, webhook_kind(url, settings.DIGEST_ALERT_WEBHOOK_KIND))
+    return chat_post(url, body, user_agent="arxiv-digest alerts", client=client)
 
 
 def alert_channels() -> list[str]:

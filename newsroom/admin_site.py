@@ -1,4 +1,5 @@
-"""The newsroom's admin site: who may enter, what the login form says, the site's name, set-password links.
+"""The newsroom's admin site: who may enter, what the login form says, the site's name, the password pages
+(newsroom/password_reset.py: set-password links and resetting a forgotten password).
 
 It replaces Django's default site (newsroom.apps.NewsroomAdminConfig.default_site), so
 `admin.site` and every `@admin.register` use it unchanged.
@@ -7,17 +8,16 @@ It replaces Django's default site (newsroom.apps.NewsroomAdminConfig.default_sit
 from __future__ import annotations
 
 from django.conf import settings
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
-from django.contrib.auth.views import PasswordResetConfirmView
 from django.core.exceptions import ValidationError
-from django.urls import path, reverse
-from django.utils.translation import gettext
+from django.urls import path, reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from digest_site import __version__
 from digest_site.admin_mixins import RowIdGuardMixin
+from newsroom.password_reset import PasswordResetRequestView, PasswordResetSentView, SetPasswordView
 from newsroom.team import user_may_enter_admin
 
 
@@ -38,19 +38,10 @@ class NewsroomLoginForm(AdminAuthenticationForm):
             raise ValidationError(self.error_messages["no_editorial_role"], code="no_editorial_role")
 
 
-class SetPasswordView(PasswordResetConfirmView):
-    """The page a set-password link opens: choose a password, then land in the admin, logged in."""
-
-    post_reset_login = True
-
-    def form_valid(self, form):
-        response = super().form_valid(form)
-        messages.success(self.request, gettext("Your password is set. Welcome to the newsroom."))
-        return response
-
-
 class NewsroomAdminSite(admin.AdminSite):
     login_form = NewsroomLoginForm
+    # Django's login page with a link to the password reset (its own link looks for a URL name outside the admin).
+    login_template = "admin/newsroom/login.html"
     index_title = _("Newsroom")
 
     # The site's own name instead of "Django administration"; read on each page, so settings overrides apply.
@@ -81,15 +72,21 @@ class NewsroomAdminSite(admin.AdminSite):
         return user_may_enter_admin(request.user)
 
     def get_urls(self):
-        set_password = [
-            path("set-password/<uidb64>/<token>/", self.set_password_view, name="set_password"),
+        passwords = [
+            path("password-reset/", self.password_page(
+                PasswordResetRequestView, success_url=reverse_lazy("admin:password_reset_done")),
+                name="password_reset"),
+            path("password-reset/sent/", self.password_page(PasswordResetSentView), name="password_reset_done"),
+            path("set-password/<uidb64>/<token>/", self.password_page(
+                SetPasswordView, success_url=reverse_lazy("admin:index")), name="set_password"),
         ]
-        return set_password + super().get_urls()
+        return passwords + super().get_urls()
 
-    def set_password_view(self, request, uidb64, token):
-        request.current_app = self.name
-        view = SetPasswordView.as_view(
-            success_url=reverse("admin:index", current_app=self.name),
-            extra_context=self.each_context(request),
-        )
-        return view(request, uidb64=uidb64, token=token)
+    def password_page(self, view_class, **initkwargs):
+        """A password page in this site's look, open to people not logged in (not wrapped in admin_view)."""
+        view = view_class.as_view(admin_site=self, **initkwargs)
+
+        def password_view(request, *args, **kwargs):
+            request.current_app = self.name
+            return view(request, *args, **kwargs)
+        return password_view

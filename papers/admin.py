@@ -4,6 +4,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from digest_site.admin_mixins import ReadOnlyAdminMixin
+from papers.announcements import stale_feed_warning_shown
 from papers.models import ArxivHoliday, FetchRun, Paper
 
 
@@ -96,7 +97,17 @@ class FetchRunAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         # An audit record: shown, never edited.
-        return [field.name for field in self.model._meta.fields]
+        return [field.name for field in self.model._meta.fields] + ["warning_shown"]
+
+    def get_fields(self, request, obj=None):
+        # The warning in the editor's language, where the stored one would be.
+        return [name if name != "warning" else "warning_shown" for name in self.get_readonly_fields(request, obj)
+                if name != "warning_shown"]
+
+    @admin.display(description=_("warning"))
+    def warning_shown(self, run):
+        """Each line of the warning: the stale-feed check's in the editor's language, the others as written."""
+        return "\n".join(stale_feed_warning_shown(line) or line for line in run.warning.splitlines())
 
     def has_add_permission(self, request):
         return False

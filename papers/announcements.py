@@ -8,8 +8,13 @@ weekday (Sunday's carries Thursday 14:00 to Friday 14:00).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Sequence
 from zoneinfo import ZoneInfo
+
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
+from django.utils.translation import gettext as _
 
 from papers.feeds import FeedPaper
 
@@ -105,3 +110,24 @@ def stale_feed_warning(
         "the source may be stale. Fetch again later; if arXiv skipped that announcement, add its date under "
         "arXiv holidays in the admin (or to DIGEST_ARXIV_HOLIDAYS)."
     )
+
+
+# The warning above as `stale_feed_warning` writes it (English: the fetch run, the day's flag, the
+# commands, the logs and alerts keep it so; a flag is recognised again by its exact text).
+_STALE_FEED_WRITTEN = re.compile(
+    r"arXiv announced new papers on \w+ (?P<eastern>\d{4}-\d\d-\d\d \d\d:\d\d) US Eastern, but this fetch found none "
+    r"of them; the source may be stale\..*", re.DOTALL)
+
+
+def stale_feed_warning_shown(warning: str) -> str | None:
+    """A warning `stale_feed_warning` wrote, in the editor's language with the time in the site's zone (and the
+    US Eastern date, which a holiday is entered by); None for any other text."""
+    match = _STALE_FEED_WRITTEN.fullmatch(warning)
+    if match is None:
+        return None
+    announced = dt.datetime.strptime(match["eastern"], "%Y-%m-%d %H:%M").replace(tzinfo=ARXIV_TIMEZONE)
+    return _(
+        "arXiv announced new papers at %(time)s (site time), but this fetch found none of them: the source may be "
+        "stale. Fetch again later; if arXiv skipped that announcement, add its US Eastern date %(date)s under arXiv "
+        "holidays (or to DIGEST_ARXIV_HOLIDAYS)."
+    ) % {"time": date_format(localtime(announced), "Y-m-d H:i"), "date": match["eastern"][:10]}

@@ -138,7 +138,7 @@ class FetchRun(models.Model):
         ordering = ["-started_at", "-id"]
 
     def __str__(self) -> str:
-        return f"#{self.pk} {self.digest_date} {self.source} {self.status}"
+        return f"#{self.pk} {self.digest_date} {self.get_source_display()} {self.get_status_display()}"
 
     @property
     def duration(self):

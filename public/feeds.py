@@ -1,6 +1,10 @@
 """Feeds of what readers may see: the Atom feed of published days, a feed per arXiv category (one
 entry per paper), and the same as JSON Feed 1.1.
 
+An entry of the days' feeds carries the whole day as its content (the post's HTML, sanitised again
+on the way out, its site links made absolute), so a feed reader shows what the day page shows;
+its summary lists the titles.
+
 Entry ids are `tag:` URIs (RFC 4151) made from DIGEST_SITE_URL's host, so they are absolute and
 never change whatever address a reader used; `published` is the day's first publication and
 `updated` the version readers see now.
@@ -9,6 +13,7 @@ never change whatever address a reader used; `published` is the day's first publ
 from __future__ import annotations
 
 import datetime as dt
+import re
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -21,7 +26,7 @@ from django.utils.feedgenerator import Atom1Feed
 
 from public.views import CATEGORY_RE
 from publishing.models import DigestDay, Publication, PublishedPaper
-from publishing.posts.rendering import render_markdown_safely
+from publishing.posts.rendering import html_sanitised, render_markdown_safely
 from publishing.site_links import site_url
 
 FEED_DAYS = 30
@@ -40,7 +45,8 @@ def feed_days() -> list[DigestDay]:
     days = list(
         DigestDay.objects.public()
         .select_related("live_publication")
-        .only("date", "live_publication__published_at", "live_publication__version", "live_publication__paper_count")
+        .only("date", "live_publication__published_at", "live_publication__version", "live_publication__paper_count",
+              "live_publication__html")
         .annotate(first_published_at=Min("publications__published_at"))
         .order_by("-date")[:FEED_DAYS]
     )
@@ -72,13 +78,32 @@ def _day_summary_html(day: DigestDay) -> str:
     return render_to_string("public/feed_item.html", {"day": day, "papers": day.feed_papers})
 
 
+# A link from the site's root (`/papers/…`) in the post: feed readers resolve nothing against the site.
+_SITE_LINK_RE = re.compile(r'(\shref=")/(?!/)')
+
+
+def _day_content_html(day: DigestDay) -> str:
+    """The whole day as the day page shows it: its publication's HTML, sanitised, links absolute."""
+    root = settings.DIGEST_SITE_URL.rstrip("/")
+    return _SITE_LINK_RE.sub(lambda match: f"{match.group(1)}{root}/", html_sanitised(day.live_publication.html))
+
+
+class FullContentAtom1Feed(Atom1Feed):
+    """Atom with an entry's full text in <content type="html"> beside its <summary>."""
+
+    def add_item_elements(self, handler, item):
+        super().add_item_elements(handler, item)
+        if item.get("content_html"):
+            handler.addQuickElement("content", item["content_html"], {"type": "html"})
+
+
 def _paper_html(paper: PublishedPaper) -> str:
     return render_to_string("public/feed_paper.html", {"paper": paper,
                                                        "abstract_html": render_markdown_safely(paper.abstract_zh)})
 
 
 class PublishedDaysFeed(Feed):
-    feed_type = Atom1Feed
+    feed_type = FullContentAtom1Feed
     description_template = None
 
     def title(self):
@@ -100,7 +125,7 @@ class PublishedDaysFeed(Feed):
         return feed_days()
 
     def item_title(self, day):
-        return str(day)
+        return day.post_title
 
     def item_link(self, day):
         return reverse("public:day", args=[day.date])
@@ -112,6 +137,9 @@ class PublishedDaysFeed(Feed):
 
     def item_description(self, day):
         return _day_summary_html(day)
+
+    def item_extra_kwargs(self, day):
+        return {"content_html": _day_content_html(day)}
 
     def item_pubdate(self, day):
         return day.first_published_at
@@ -182,8 +210,8 @@ def json_feed_days(request) -> JsonResponse:
     items = [{
         "id": tag_uri(f"day/{day.date:%Y-%m-%d}", day.date.year),
         "url": site_url("public:day", day.date),
-        "title": str(day),
-        "content_html": _day_summary_html(day),
+        "title": day.post_title,
+        "content_html": _day_content_html(day),
         "date_published": _rfc3339(day.first_published_at),
         "date_modified": _rfc3339(day.live_publication.published_at),
     } for day in feed_days()]

@@ -16,6 +16,7 @@ from django import forms
 from django.conf import settings
 from django.core.cache import cache
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
@@ -81,20 +82,38 @@ class SubscribeForm(forms.Form):
         self.fields["categories"].choices = [(category, category) for category in settings.DIGEST_CATEGORIES]
 
 
+def feed_links(request) -> list[dict]:
+    """The site's feeds as a reader adds them to a feed reader: what each holds, its address in full."""
+    def address(name: str, *args) -> str:
+        return request.build_absolute_uri(reverse(name, args=args))
+    links = [{"label": "全部分类", "atom": address("public:feed"), "json": address("public:feed_json"),
+              "holds": "每天一条：当天全部论文的中文标题、摘要与详细解读"}]
+    links += [{"label": category, "atom": address("public:category_feed", category),
+               "json": address("public:category_feed_json", category), "holds": "每篇论文一条：中文标题与摘要"}
+              for category in settings.DIGEST_CATEGORIES]
+    return links
+
+
+def _subscribe_page(request, form, *, status: int = 200, **context):
+    """The 订阅 page: the email edition's form, and the feeds for readers who would rather not get mail."""
+    return render(request, "public/subscribe.html", {"form": form, "feeds": feed_links(request), **context},
+                  status=status)
+
+
 @reader_form_view
 def subscribe(request):
     form = SubscribeForm(request.POST if request.method == "POST" else None)
     if request.method != "POST":
-        return render(request, "public/subscribe.html", {"form": form})
+        return _subscribe_page(request, form)
     if not _within_limit("client", client_key(request.META.get("REMOTE_ADDR", "")), REQUESTS_PER_CLIENT):
-        return render(request, "public/subscribe.html", {"form": form, "too_many": True}, status=429)
+        return _subscribe_page(request, form, too_many=True, status=429)
     if not form.is_valid():
-        return render(request, "public/subscribe.html", {"form": form}, status=400)
+        return _subscribe_page(request, form, status=400)
     try:
         mailbox = mailbox_key(form.cleaned_data["email"])
     except SubscriptionError:
         form.add_error("email", "请填写有效的邮箱地址。")
-        return render(request, "public/subscribe.html", {"form": form}, status=400)
+        return _subscribe_page(request, form, status=400)
     email = form.cleaned_data["email"]
     if _within_limit("address", mailbox, MAILS_PER_ADDRESS):
         try:
@@ -102,7 +121,7 @@ def subscribe(request):
                                  wants_corrections=form.cleaned_data["wants_corrections"])
         except SubscriptionError as exc:
             form.add_error("email", str(exc))
-            return render(request, "public/subscribe.html", {"form": form}, status=400)
+            return _subscribe_page(request, form, status=400)
     return render(request, "public/subscribe_sent.html", {"hours": settings.DIGEST_EMAIL_CONFIRM_HOURS})
 
 
@@ -128,4 +147,6 @@ def unsubscribe(request, token: str):
     if request.method == "POST":
         subscriber_unsubscribe(subscriber=subscriber)
         return render(request, "public/unsubscribe_done.html", {})
+    if subscriber.is_unsubscribed:  # the link opened again: nothing left to do, and it says so
+        return render(request, "public/unsubscribe_done.html", {"already": True})
     return render(request, "public/unsubscribe.html", {"token": token})

@@ -27,7 +27,7 @@ from public.page_cache import day_page_cached, day_summary_recent
 from public.search import search_published
 from publishing.models import DigestDay, Publication, PublishedPaper
 from publishing.posts.preview import day_version_history
-from publishing.posts.rendering import render_markdown_safely, render_reading_html
+from publishing.posts.rendering import post_html_parts, render_markdown_safely, render_named_reading_html
 
 ARCHIVE_DAYS_PER_PAGE = 31
 CATEGORY_PAPERS_PER_PAGE = 30
@@ -129,9 +129,11 @@ def day_page(request, date: dt.date):
 
     def render_page() -> bytes:
         day = _published_day(date)
+        # The window notes fold away: on a phone the first screen shows the first paper.
+        notes_html, papers_html = post_html_parts(
+            Publication.objects.values_list("html", flat=True).get(pk=publication_id))
         return render_to_string("public/day.html", {
-            "day": day, "publication": day.live_publication,
-            "post_html": Publication.objects.values_list("html", flat=True).get(pk=publication_id),
+            "day": day, "publication": day.live_publication, "notes_html": notes_html, "post_html": papers_html,
             "previous_date": neighbours[0], "next_date": neighbours[1],
         }, request).encode()
 
@@ -162,6 +164,7 @@ def paper_page(request, arxiv_id: str):
         return HttpResponsePermanentRedirect(reverse("public:paper", args=[match.group("id")]))
     appearances = list(
         PublishedPaper.objects.public().filter(arxiv_id=arxiv_id)
+        .select_related("publication").defer("publication__markdown", "publication__html")
         .order_by("-day_date")
     )
     if not appearances:
@@ -172,14 +175,15 @@ def paper_page(request, arxiv_id: str):
         "appearances": appearances,
         "abstract_html": render_markdown_safely(latest.abstract_zh),
         "reading_html": _reading_html(latest),
+        "correction": latest.latest_correction(),
     })
 
 
 def _reading_html(paper: PublishedPaper) -> str:
-    """The reading's three sections under their numbers, rendered exactly as on the day's page; a row
-    published before the sections were kept apart (no revision matched it) shows its reading as one block."""
+    """The reading's three sections under their names; a row published before the sections were kept
+    apart (no revision matched it) shows its reading as one block."""
     if any(section.strip() for section in paper.reading_sections):
-        return render_reading_html(paper.reading_sections)
+        return render_named_reading_html(paper.reading_sections)
     return render_markdown_safely(paper.reading_md)
 
 

@@ -10,6 +10,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, pgettext_lazy
@@ -29,6 +30,7 @@ from publishing.permissions import CHANGE_ENTRY, PUBLISH_DAY
 from publishing.posts.export import day_export_markdown, post_filename
 from publishing.posts.preview import publication_preview
 from publishing.posts.publication import PublishError, day_publish, day_unpublish
+from publishing.review.flag_wording import actor_shown, reason_shown, step_shown
 from publishing.review.publish_views import (
     day_publish_confirm_view,
     day_unpublish_confirm_view,
@@ -141,12 +143,24 @@ class DayTransitionInline(admin.TabularInline):
     """Why the day is where it is: every change of its status, newest first."""
 
     model = DayTransition
-    fields = ["at", "from_status", "to_status", "step", "reason", "actor"]
+    fields = ["at", "from_status", "to_status", "step_shown", "reason_shown", "actor_shown"]
     readonly_fields = fields
     extra = 0
     can_delete = False
     ordering = ["-at", "-id"]
     verbose_name_plural = _("history of the day's status")
+
+    @admin.display(description=_("step"))
+    def step_shown(self, transition):
+        return step_shown(transition.step)
+
+    @admin.display(description=_("reason"))
+    def reason_shown(self, transition):
+        return reason_shown(transition.reason)
+
+    @admin.display(description=_("by"))
+    def actor_shown(self, transition):
+        return actor_shown(transition.actor)
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -172,8 +186,8 @@ class DigestDayAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "status",
         "fetched",
         "kept",
-        "attention_reason",
-        "attention_step",
+        "attention_reason_shown",
+        "attention_step_shown",
         "last_collected_at",
         "created_at",
         "fetch_runs",
@@ -207,7 +221,11 @@ class DigestDayAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         if request.method == "GET":
             workers = workers_status()
             if workers.alive is False:
-                self.message_user(request, _("Workers: %(message)s") % {"message": workers.message}, messages.WARNING)
+                # In the editor's words; `workers.message` is the English the commands and checks print.
+                self.message_user(request, _(
+                    "Workers: no worker cluster has run its schedule since %(since)s (site time): start "
+                    "`manage.py qcluster`."
+                ) % {"since": timezone.localtime(workers.last_beat).strftime("%Y-%m-%d %H:%M")}, messages.WARNING)
             stuck = drafts_past_lease_count()
             if stuck:
                 self.message_user(request, ngettext(
@@ -260,7 +278,7 @@ class DigestDayAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                 result = day_publish(day=day, user=request.user, approved_only=approved_only,
                                      expected_hash=request.POST.get(f"hash-{day.pk}", ""))
             except PublishError as exc:
-                self.message_user(request, str(exc), messages.ERROR)
+                self.message_user(request, exc.shown, messages.ERROR)
                 continue
             self.message_user(request, f"{day.date}: {publish_result_message(result)}", messages.SUCCESS)
         return None
@@ -284,7 +302,7 @@ class DigestDayAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             try:
                 day_unpublish(day=day, user=request.user)
             except PublishError as exc:
-                self.message_user(request, str(exc), messages.ERROR)
+                self.message_user(request, exc.shown, messages.ERROR)
             else:
                 self.message_user(request, _("%(date)s: unpublished.") % {"date": day.date}, messages.SUCCESS)
         return None
@@ -310,6 +328,14 @@ class DigestDayAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         url = reverse("public:day", args=[day.date])
         return format_html('<a href="{}">{}</a>', url, _("version %(version)s, public page") % {
             "version": day.live_publication.version})
+
+    @admin.display(description=_("needs attention because"))
+    def attention_reason_shown(self, day):
+        return reason_shown(day.attention_reason)
+
+    @admin.display(description=_("flagged by step"))
+    def attention_step_shown(self, day):
+        return step_shown(day.attention_step)
 
     @admin.display(description=_("review"))
     def review_link(self, day):
@@ -388,7 +414,7 @@ class EntryAdmin(admin.ModelAdmin):
         try:
             queued = papers_draft_again(papers=[entry.paper for entry in queryset.select_related("paper")])
         except LLMError as exc:
-            self.message_user(request, str(exc), messages.ERROR)
+            self.message_user(request, exc.shown, messages.ERROR)
             return
         self.message_user(request, _("%(count)d papers queued for drafting.") % {"count": queued})
 

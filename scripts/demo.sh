@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Set up and run arxiv-digest on the embedded default (SQLite, no server, no network):
 # virtualenv, install, migrate, an admin account, the demo day from demo/, then the site.
-# Run it again at will: what is done is skipped. `--reset` (or DEMO_RESET=1) deletes the
-# SQLite database first and starts over.
+# Run it again at will: what is done is skipped and what you changed is kept. `--reset` (or
+# DEMO_RESET=1) deletes what the demo made (the SQLite database, the mail it wrote, the webhook
+# log, the exported post) and starts over.
 set -euo pipefail
 usage="usage: ./scripts/demo.sh [--reset]"
 reset=${DEMO_RESET:-0}
@@ -14,6 +15,7 @@ for argument in "$@"; do
   esac
 done
 cd "$(dirname "$0")/.."
+DEMO_DATE=2026-01-09
 
 if [ "$reset" = 1 ]; then
   if [ -n "${DATABASE_URL:-}" ]; then
@@ -22,9 +24,18 @@ if [ "$reset" = 1 ]; then
     echo "Drop and re-create that database yourself, or unset DATABASE_URL." >&2
     exit 1
   fi
-  database="${DIGEST_VAR_DIR:-var}/db.sqlite3"
-  echo "==> starting over: deleting $database"
+  var="${DIGEST_VAR_DIR:-var}"
+  database="$var/db.sqlite3"
+  echo "==> starting over: deleting $database and what the demo wrote beside it"
   rm -f "$database" "$database-wal" "$database-shm"
+  # Their links (confirmation, unsubscribe, the day) point into the database just deleted. Only
+  # the demo's own files: the mail Django's file backend wrote (YYYYMMDD-HHMMSS-N.log), the
+  # webhook receiver's log and the demo day's exported post; anything else in var/ stays.
+  shopt -s nullglob
+  mails=("$var"/mail/[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]-[0-9][0-9][0-9][0-9][0-9][0-9]-*.log)
+  shopt -u nullglob
+  rm -f "${mails[@]}" "$var/demo-webhook.log" "$var/export/$DEMO_DATE${DIGEST_EXPORT_SUFFIX--arxiv}.md"
+  echo "    deleted ${#mails[@]} mail files, the webhook log and the exported post"
 fi
 
 source scripts/_venv.sh requirements.txt
@@ -36,7 +47,6 @@ ADDRESS=${ADDRESS:-127.0.0.1:8000}
 export DIGEST_WEBHOOK_ALLOW_PRIVATE=${DIGEST_WEBHOOK_ALLOW_PRIVATE:-1}
 # Links in the demo's mail and webhook bodies point at the demo's own server.
 export DIGEST_SITE_URL=${DIGEST_SITE_URL:-http://$ADDRESS}
-DEMO_DATE=2026-01-09
 
 echo "==> migrating the database (var/db.sqlite3 unless DATABASE_URL is set)"
 .venv/bin/python manage.py migrate --verbosity 0

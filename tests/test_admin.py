@@ -30,7 +30,7 @@ OLD_VERSION = "2507.90002v2"  # a new version of a 2025 paper: fetched and store
          ['<td class="field-status">成功</td><td class="field-fetched">7</td><td class="field-kept">6</td>'], []),
         ("admin:publishing_digestday_changelist", 1,
          ['/review/">审校这一天</a>', '<td class="field-progress">已审 0 / 6 · 6 等待译稿</td>'], []),
-        ("admin:publishing_entry_changelist", 6, [*KEPT, "arXiv Daily – 2026-01-09"], [OLD_VERSION]),
+        ("admin:publishing_entry_changelist", 6, [*KEPT, "2026-01-09 日报"], [OLD_VERSION]),
     ],
 )
 def test_changelists_list_what_the_collection_made(admin_client, collected_demo_day, url_name, rows, shown,

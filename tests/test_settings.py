@@ -49,6 +49,7 @@ def start_up(tmp_path, **variables) -> subprocess.CompletedProcess:
         ({"DEBUG": "1", "DIGEST_ALERT_EMAILS": "oncall@example.org, nobody"}, "DIGEST_ALERT_EMAILS"),
         ({"DEBUG": "1", "DIGEST_ALERT_WEBHOOK_URL": "hooks.slack.com/services/x"}, "DIGEST_ALERT_WEBHOOK_URL"),
         ({"DEBUG": "1", "DIGEST_ALERT_WEBHOOK_KIND": "teams"}, "DIGEST_ALERT_WEBHOOK_KIND"),
+        ({"DEBUG": "1", "DIGEST_PUBLISH_DEADLINE": "10h30"}, "DIGEST_PUBLISH_DEADLINE"),
         ({"DEBUG": "1", "SENTRY_TRACES_SAMPLE_RATE": "2"}, "SENTRY_TRACES_SAMPLE_RATE"),
         ({"DEBUG": "1", "DIGEST_PROMPT_VERSION": "draft-v9"}, "DIGEST_PROMPT_VERSION"),
         ({"DEBUG": "1", "DIGEST_INSTANCE": "two words"}, "DIGEST_INSTANCE"),

@@ -17,7 +17,7 @@ from django.db import models
 from digest_site.transitions import TransitionNotAllowed, Transitions
 
 REPO = Path(__file__).resolve().parents[1]
-PROJECT_APPS = ("papers", "translations", "publishing", "delivery", "monitoring")
+PROJECT_APPS = ("papers", "translations", "publishing", "newsroom", "delivery", "monitoring")
 STATUS_NAMES = ("status", "state")
 
 
@@ -95,9 +95,10 @@ def test_every_status_field_has_a_table_of_its_states(model, field):
     assert table.owners and all((REPO / (owner.replace(".", "/") + ".py")).exists() for owner in table.owners)
 
 
-def test_there_are_nine_status_fields():
-    # Days, entries, drafts, fetches, suggested terms, scheduled publications, subscribers, mails, webhooks.
-    assert len(status_fields()) == 9
+def test_there_are_ten_status_fields():
+    # Days, entries, drafts, fetches, suggested terms, scheduled publications, subscribers, mails, webhooks,
+    # the newsroom's notification sends.
+    assert len(status_fields()) == 10
 
 
 def test_no_code_writes_a_status_field_by_hand():

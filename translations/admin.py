@@ -17,6 +17,7 @@ from translations.checks import ERROR, SEVERITY_LABELS, check_named, severity_of
 from translations.glossary import glossary_import
 from translations.glossary_files import MAX_FILE_BYTES, GlossaryFileError, read_glossary_file, write_csv, write_tbx
 from translations.llm import LLMConfig, LLMError
+from translations.memory import memory_unit_confirm
 from translations.models import GlossaryTerm, MachineDraft, MemoryUnit, PaperText, SuggestedTerm
 from translations.services import papers_draft_again
 from translations.suggestions import SuggestionError, suggestion_accept, suggestion_dismiss
@@ -51,7 +52,7 @@ class MachineDraftAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     readonly_fields = ["warning_list", "check_list"]
 
     def changelist_view(self, request, extra_context=None):
-        problem = LLMConfig.from_settings().problem
+        problem = LLMConfig.from_settings().problem_shown
         if problem:
             self.message_user(request, problem, messages.WARNING)
         return super().changelist_view(request, extra_context)
@@ -65,7 +66,7 @@ class MachineDraftAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         try:
             queued = papers_draft_again(papers={draft.paper for draft in queryset.select_related("paper")})
         except LLMError as exc:
-            self.message_user(request, str(exc), messages.ERROR)
+            self.message_user(request, exc.shown, messages.ERROR)
             return
         self.message_user(
             request, ngettext("%d paper queued for drafting.", "%d papers queued for drafting.", queued) % queued
@@ -206,7 +207,7 @@ class GlossaryTermAdmin(admin.ModelAdmin):
             else:
                 report = glossary_import(rows=rows, dry_run=form.cleaned_data["dry_run"])
                 if report.applied:
-                    self.message_user(request, report.summary, messages.SUCCESS)
+                    self.message_user(request, report.message, messages.SUCCESS)
                     return redirect("admin:translations_glossaryterm_changelist")
         context = {
             **self.admin_site.each_context(request),
@@ -321,16 +322,18 @@ class PaperTextAdmin(admin.ModelAdmin):
 class MemoryUnitAdmin(admin.ModelAdmin):
     """The translation memory: read here, exported as TMX; filled by approvals and `import_memory`.
 
-    Units are not edited (a correction is a new approval); a wrong one may be deleted.
+    Units are not edited (a correction is a new approval); a wrong one may be deleted. A unit approved
+    over a check error is held (filter "reusable: no") until an editor confirms it here.
     """
 
-    list_display = ["source", "target", "kind", "origin", "paper_link", "created_at"]
-    list_filter = ["kind", "origin", ("created_at", admin.DateFieldListFilter)]
+    list_display = ["source", "target", "kind", "origin", "reusable", "held_checks", "paper_link", "created_at"]
+    list_filter = ["reusable", "kind", "origin", ("created_at", admin.DateFieldListFilter)]
     search_fields = ["source", "target", "paper__arxiv_id", "note"]
     list_select_related = ["paper"]
     date_hierarchy = "created_at"
-    actions = ["export_tmx"]
-    fields = ["kind", "source", "target", "origin", "paper", "paper_version", "revision", "note", "created_at"]
+    actions = ["export_tmx", "confirm_units"]
+    fields = ["kind", "source", "target", "origin", "reusable", "held_checks", "confirmed_by", "confirmed_at", "paper",
+              "paper_version", "revision", "note", "created_at"]
     readonly_fields = fields
 
     def has_add_permission(self, request):
@@ -342,9 +345,28 @@ class MemoryUnitAdmin(admin.ModelAdmin):
     def has_export_permission(self, request):
         return request.user.has_perm("translations.view_memoryunit")
 
+    def has_confirm_permission(self, request):
+        return request.user.has_perm("translations.confirm_memoryunit")
+
     @admin.display(description=_("paper"), ordering="paper__arxiv_id")
     def paper_link(self, unit):
         return f"{unit.paper.arxiv_id}v{unit.paper_version}" if unit.paper_id else "—"
+
+    @admin.display(description=_("approved despite checks"))
+    def held_checks(self, unit):
+        names = [str(check.name) if (check := check_named(check_id)) else check_id for check_id in unit.held_for]
+        return "、".join(names) or "—"
+
+    @admin.action(description=_("Confirm the selected held units as reusable"), permissions=["confirm"])
+    def confirm_units(self, request, queryset):
+        confirmed = 0
+        for unit in queryset.held():
+            memory_unit_confirm(unit=unit, user=request.user)
+            self.log_change(request, unit, "Confirmed as reusable")  # the unit's history says who and when
+            confirmed += 1
+        self.message_user(request, ngettext("%(count)d unit confirmed: drafting may now reuse it.",
+                                            "%(count)d units confirmed: drafting may now reuse them.", confirmed)
+                          % {"count": confirmed}, messages.SUCCESS if confirmed else messages.WARNING)
 
     @admin.action(description=_("Export the selected units as TMX"), permissions=["export"])
     def export_tmx(self, request, queryset):

@@ -8,11 +8,48 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from translations.glossary_files import GlossaryRow
 from translations.models import GlossaryTerm
 
 _COMPARED = ("term", "kind", "rendering", "variants", "forbidden", "category", "note")
+
+
+@dataclass(frozen=True)
+class TermChange:
+    """A term an import creates or changes: its source and, per field that differs, (field, before, after).
+    A new term lists the fields it is given (before: "")."""
+
+    source: str
+    created: bool
+    fields: tuple[tuple[str, str, str], ...]
+
+    @property
+    def labelled(self) -> list[tuple[str, str, str]]:
+        """The fields by their labels in the editor's language, for the admin."""
+        return [(capfirst(GlossaryTerm._meta.get_field(name).verbose_name), before, after)
+                for name, before, after in self.fields]
+
+
+def _shown(name: str, value) -> str:
+    """A field's value as one line: lists joined, kinds by their label."""
+    if name == "kind":
+        return str(GlossaryTerm.Kind(value).label) if value in GlossaryTerm.Kind.values else str(value)
+    if isinstance(value, (list, tuple)):
+        return ", ".join(value)
+    return str(value or "")
+
+
+def _term_change(source: str, before: dict | None, after: dict) -> TermChange:
+    names = [name for name in _COMPARED if name != "term" and (before is None and after[name] or
+                                                               before is not None and before[name] != after[name])]
+    if before is not None and before["term"] != after["term"]:
+        names.insert(0, "term")  # the same term in another case: the file's spelling wins
+    return TermChange(source=source, created=before is None, fields=tuple(
+        (name, _shown(name, before[name]) if before else "", _shown(name, after[name])) for name in names))
 
 
 @dataclass
@@ -21,17 +58,37 @@ class ImportReport:
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     refused: list[tuple[int, str, str]] = field(default_factory=list)  # (line, source, why)
+    changes: list[TermChange] = field(default_factory=list)  # the created and updated terms, in the file's order
     applied: bool = False
 
     @property
     def summary(self) -> str:
-        counts = (f"{len(self.created)} created, {len(self.updated)} updated, {len(self.unchanged)} unchanged, "
-                  f"{len(self.refused)} refused")
+        """One line for the import command's output (in English, like the other commands' summaries)."""
+        counts = f"{len(self.unchanged)} unchanged, {len(self.refused)} refused"
         if self.applied:
-            return f"glossary import: {counts}"
+            return f"glossary import: {len(self.created)} created, {len(self.updated)} updated, {counts}"
+        # Nothing was written: say what the rows would have done, not that they did it.
+        would = f"would create {len(self.created)}, update {len(self.updated)}; {counts}"
         if self.refused:
-            return f"glossary import: nothing changed ({counts}); fix the refused rows and import again"
-        return f"glossary import (dry run, nothing changed): {counts}"
+            return f"glossary import: nothing changed ({would}); fix the refused rows and import again"
+        return f"glossary import (dry run, nothing changed): {would}"
+
+    @property
+    def message(self) -> str:
+        """The same in the editor's language, for the admin."""
+        counts = {"created": len(self.created), "updated": len(self.updated), "unchanged": len(self.unchanged),
+                  "refused": len(self.refused)}
+        if self.applied:
+            return _("Glossary imported: %(created)s created, %(updated)s updated, %(unchanged)s unchanged.") % counts
+        if self.refused:
+            return ngettext(
+                "Nothing imported: %(refused)s row was refused; fix it and import again. The other rows would "
+                "create %(created)s terms, update %(updated)s and leave %(unchanged)s unchanged.",
+                "Nothing imported: %(refused)s rows were refused; fix them and import again. The other rows would "
+                "create %(created)s terms, update %(updated)s and leave %(unchanged)s unchanged.",
+                len(self.refused)) % counts
+        return _("Dry run, nothing changed: the file would create %(created)s terms, update %(updated)s and "
+                 "leave %(unchanged)s unchanged.") % counts
 
 
 def _messages(error: ValidationError) -> str:
@@ -147,15 +204,15 @@ def _import_row(row: GlossaryRow, existing: dict[str, GlossaryTerm], seen: dict[
                 created: list[GlossaryTerm], updated: list[GlossaryTerm]) -> None:
     source = " ".join(row.source.split())
     if not source:
-        report.refused.append((row.line, "", "no English source"))
+        report.refused.append((row.line, "", _("no English source")))
         return
     key = source.lower()
     if key in seen:
-        report.refused.append((row.line, source, f"the same source as line {seen[key]}"))
+        report.refused.append((row.line, source, _("the same source as line %(line)s") % {"line": seen[key]}))
         return
     seen[key] = row.line
     if row.fields.get("kind") == "missing-chinese":
-        report.refused.append((row.line, source, "no Chinese term (for a keep-English term, repeat the English)"))
+        report.refused.append((row.line, source, _("no Chinese term (for a keep-English term, repeat the English)")))
         return
     term = existing.get(key)
     before = {name: getattr(term, name) for name in _COMPARED} if term else None
@@ -178,8 +235,10 @@ def _import_row(row: GlossaryRow, existing: dict[str, GlossaryTerm], seen: dict[
         existing[key] = term
         created.append(term)
         report.created.append(source)
+        report.changes.append(_term_change(source, None, after))
     elif after != before:
         updated.append(term)
         report.updated.append(source)
+        report.changes.append(_term_change(source, before, after))
     else:
         report.unchanged.append(source)

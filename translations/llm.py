@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from translations.checks import chinese_share
@@ -56,9 +57,10 @@ class LLMError(Exception):
     """A failed attempt; the message is one line saying what went wrong and, when permanent, what to fix.
     It is stored as the draft's error, so what the server said in it is stored without NUL."""
 
-    def __init__(self, message: str, *, permanent: bool = False) -> None:
+    def __init__(self, message: str, *, permanent: bool = False, shown: str = "") -> None:
         super().__init__(without_nul(message))
         self.permanent = permanent
+        self.shown = shown or str(self)  # for the admin: in the editor's language where we wrote the message
 
 
 @dataclass(frozen=True)
@@ -87,14 +89,28 @@ class LLMConfig:
     def endpoint_host(self) -> str:
         return urlsplit(self.base_url).netloc
 
-    @property
-    def problem(self) -> str:
-        """Why drafting cannot run with this configuration, or ""."""
-        missing = []
+    def _missing(self) -> list[str]:
+        missing = []  # as they are written; the .po translates each for problem_shown
         if not self.model:
             missing.append("DIGEST_LLM_MODEL")
         if not self.api_key and self.base_url == DEFAULT_BASE_URL:
             missing.append("OPENAI_API_KEY (or OPENAI_BASE_URL for a server without keys)")
+        return missing
+
+    @property
+    def problem_shown(self) -> str:
+        """`problem` in the editor's language, for the admin ("" when drafting can run)."""
+        missing = self._missing()
+        if not missing:
+            return ""
+        return _("No LLM is configured: set %(missing)s (any OpenAI-compatible server: OPENAI_BASE_URL, "
+                 "OPENAI_API_KEY, DIGEST_LLM_MODEL), then draft the day again.") % {
+                     "missing": _(" and ").join(_(setting) for setting in missing)}  # each setting a msgid of its own
+
+    @property
+    def problem(self) -> str:
+        """Why drafting cannot run with this configuration, or ""."""
+        missing = self._missing()
         if not missing:
             return ""
         return (

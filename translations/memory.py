@@ -4,6 +4,11 @@ Segments are a paper's title and its abstract's sentences (translations.segments
 aligns them). An approval stores its revision's segments (`memory_store_revision`); drafting
 replaces the LLM's rendering of a segment whose English the memory holds exactly
 (`memory_reuse_exact`); the review page offers close matches (`memory_close_matches`).
+
+Only reusable units are reused or offered. A segment that an error-severity check finding
+touches, approved over that error, is stored held (not reusable) until an editor confirms it
+in the memory admin (`memory_unit_confirm`): approving despite an error says "publish this
+entry", not "reuse this sentence in every later paper".
 """
 
 from __future__ import annotations
@@ -12,9 +17,13 @@ import hashlib
 import math
 import threading
 from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext, ngettext
 from rapidfuzz import fuzz, process, utils
@@ -45,23 +54,74 @@ def _unit(*, kind: str, source: str, target: str, **origin) -> MemoryUnit:
 def revision_segments(*, paper: Paper, revision: Revision) -> list[tuple[str, str, str]]:
     """(kind, English, Chinese) segments of an approved revision: the title, and the abstract's
     sentences that align confidently with the English sentences (translations.segments.align)."""
+    return [(kind, english, chinese) for kind, english, chinese, _where in _located_segments(paper, revision)]
+
+
+def _located_segments(paper: Paper, revision: Revision) -> list[tuple[str, str, str, tuple[str, int, int]]]:
+    """The segments with where their Chinese stands in the revision: (field, start, end)."""
     segments = []
     if paper.title.strip() and revision.title_zh.strip():
-        segments.append((MemoryUnit.Kind.TITLE, paper.title, revision.title_zh))
+        segments.append((MemoryUnit.Kind.TITLE, paper.title, revision.title_zh,
+                         ("title_zh", 0, len(revision.title_zh))))
+    # The pairs come in text order and each Chinese sentence is a stripped piece of the abstract.
+    cursor = 0
     for english, chinese in aligned_pairs(paper.abstract, revision.abstract_zh):
-        segments.append((MemoryUnit.Kind.ABSTRACT_SENTENCE, english, chinese))
+        start = revision.abstract_zh.find(chinese, cursor)
+        if start < 0:  # not found as written: count it as the whole abstract, so no finding misses it
+            where = ("abstract_zh", 0, len(revision.abstract_zh))
+        else:
+            cursor = start + len(chinese)
+            where = ("abstract_zh", start, cursor)
+        segments.append((MemoryUnit.Kind.ABSTRACT_SENTENCE, english, chinese, where))
     return segments
 
 
+def _touches(finding: Mapping, where: tuple[str, int, int]) -> bool:
+    """Whether a stored finding bears on a segment: a finding of no field (a check that could not run)
+    bears on all; one of the segment's field without a span on its whole field; else the spans overlap."""
+    field_name, start, end = where
+    if not finding.get("field"):
+        return True
+    if finding["field"] != field_name:
+        return False
+    if finding.get("start") is None:
+        return True
+    return finding["start"] < end and (finding.get("end") or finding["start"] + 1) > start
+
+
 @transaction.atomic
-def memory_store_revision(*, paper: Paper, revision: Revision) -> int:
-    """Store an approved revision's segments; a pair already stored is left as it is. Returns how many were new."""
-    units = [
-        _unit(kind=kind, source=english, target=chinese, origin=MemoryUnit.Origin.APPROVED, revision=revision,
-              paper=paper, paper_version=paper.version)
-        for kind, english, chinese in revision_segments(paper=paper, revision=revision)
-    ]
+def memory_store_revision(*, paper: Paper, revision: Revision, overridden: Iterable[Mapping] = ()) -> int:
+    """Store an approved revision's segments; a pair already stored is left as it is. Returns how many were new.
+
+    `overridden` are the error-severity findings (as stored) the approval was confirmed over: a segment
+    one of them touches is stored held, naming the checks, until an editor confirms it.
+    """
+    overridden = list(overridden)
+    units = []
+    for kind, english, chinese, where in _located_segments(paper, revision):
+        held_for = list(dict.fromkeys(f["check"] for f in overridden if _touches(f, where)))
+        units.append(_unit(kind=kind, source=english, target=chinese, origin=MemoryUnit.Origin.APPROVED,
+                           revision=revision, paper=paper, paper_version=paper.version,
+                           reusable=not held_for, held_for=held_for))
     return _store(units)
+
+
+class MemoryUnitNotHeld(Exception):
+    """The unit is reusable already (confirmed meanwhile, or never held)."""
+
+
+@transaction.atomic
+def memory_unit_confirm(*, unit: MemoryUnit, user) -> MemoryUnit:
+    """An editor read a held unit and confirms it may be reused: from now on drafting reuses it and
+    the review page offers it. The unit keeps the checks it was held for, and who confirmed it when."""
+    if user is None or not user.has_perm("translations.confirm_memoryunit"):
+        raise PermissionDenied("only editors confirm translation memory units")
+    unit = MemoryUnit.objects.select_for_update().get(pk=unit.pk)
+    if unit.reusable:
+        raise MemoryUnitNotHeld(f"memory unit {unit.pk} is reusable already")
+    unit.reusable, unit.confirmed_by, unit.confirmed_at = True, user, timezone.now()
+    unit.save(update_fields=["reusable", "confirmed_by", "confirmed_at"])
+    return unit
 
 
 def _store(units: list[MemoryUnit]) -> int:
@@ -95,10 +155,10 @@ def memory_import_units(*, pairs: list[tuple[str, str, str, str]], progress=None
 
 
 def exact_units(kind: str, sources: list[str]) -> dict[str, MemoryUnit]:
-    """For each source the memory holds exactly (normalised), its newest unit; keyed by source hash."""
+    """For each source the memory holds exactly (normalised), its newest reusable unit; keyed by source hash."""
     hashes = {source_hash(source) for source in sources if source.strip()}
     found: dict[str, MemoryUnit] = {}
-    for unit in MemoryUnit.objects.filter(kind=kind, source_hash__in=hashes).order_by("-created_at", "-id"):
+    for unit in MemoryUnit.objects.reusable().filter(kind=kind, source_hash__in=hashes).order_by("-created_at", "-id"):
         found.setdefault(unit.source_hash, unit)
     return found
 
@@ -198,29 +258,33 @@ class _SourceIndex:
         self.slot_of: dict[str, int] = {}
         self.postings: dict[str, list[int]] = defaultdict(list)
         self.newest: tuple = (0, None)  # the newest unit read: (id, created_at)
+        self.confirmed = None  # the last confirmation of a held unit when the index was read
 
     def refresh(self) -> None:
-        """Read the units added since the last refresh (one cheap query when there are none).
+        """Read the reusable units added since the last refresh (one cheap query when there are none).
 
-        The newest unit's id and time tell whether anything changed. If so, the last unit read is
-        looked at: still there as read, the rows after it are the new ones; gone or another (ids
-        reused after a rollback: SQLite gives a rolled-back id again, to other text), the index is
-        rebuilt. Deleted units are caught when a lookup would return them.
+        The newest reusable unit's id and time, and the last confirmation's time, tell whether
+        anything changed. A confirmation makes an older unit reusable: the index is rebuilt. Else
+        the last unit read is looked at: still there as read, the rows after it are the new ones;
+        gone or another (ids reused after a rollback: SQLite gives a rolled-back id again, to other
+        text), the index is rebuilt. Deleted units are caught when a lookup would return them.
+        Held units are never read: the review page never offers them.
         """
         with self.lock:
-            newest = MemoryUnit.objects.filter(kind=self.kind).order_by("-id").values_list("id", "created_at").first()
-            newest = newest or (0, None)
-            if newest == self.newest:
+            units = MemoryUnit.objects.reusable().filter(kind=self.kind)
+            newest = units.order_by("-id").values_list("id", "created_at").first() or (0, None)
+            confirmed = MemoryUnit.objects.filter(kind=self.kind).aggregate(last=Max("confirmed_at"))["last"]
+            if (newest, confirmed) == (self.newest, self.confirmed):
                 return
             last_read_id, last_read_at = self.newest
-            if last_read_id and not MemoryUnit.objects.filter(pk=last_read_id, kind=self.kind,
-                                                              created_at=last_read_at).exists():
+            if confirmed != self.confirmed or (
+                    last_read_id and not units.filter(pk=last_read_id, created_at=last_read_at).exists()):
                 self._reset()
             last_read = self.newest[0]
-            rows = MemoryUnit.objects.filter(kind=self.kind, id__gt=last_read).order_by("id").values_list("id", "source")
+            rows = units.filter(id__gt=last_read).order_by("id").values_list("id", "source")
             for unit_id, text in rows.iterator(chunk_size=5000):
                 self._add(unit_id, text)
-            self.newest = newest
+            self.newest, self.confirmed = newest, confirmed
 
     def _add(self, unit_id: int, text: str) -> None:
         processed = utils.default_process(text)

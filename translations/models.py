@@ -123,7 +123,7 @@ class MachineDraft(ChineseText):
         ]
 
     def __str__(self) -> str:
-        return f"#{self.pk} {self.paper.arxiv_id} {self.status}"
+        return f"#{self.pk} {self.paper.arxiv_id} {self.get_status_display()}"
 
 
 def _lines(values) -> list[str]:
@@ -180,7 +180,7 @@ class GlossaryTerm(models.Model):
 
     def __str__(self) -> str:
         if self.kind == self.Kind.KEEP_ENGLISH:
-            return f"{self.term} (keep English)"
+            return _("%(term)s (keep English)") % {"term": self.term}
         return f"{self.term} → {self.rendering}"
 
     def clean(self) -> None:
@@ -230,7 +230,7 @@ class PaperText(models.Model):
         constraints = [models.UniqueConstraint(fields=["paper", "paper_version"], name="paper_text_once_per_version")]
 
     def __str__(self) -> str:
-        return f"{self.paper.arxiv_id}v{self.paper_version} ({self.kind})"
+        return f"{self.paper.arxiv_id}v{self.paper_version} ({self.get_kind_display()})"
 
 
 class RevisionQuerySet(models.QuerySet):
@@ -363,6 +363,14 @@ class SuggestedTerm(models.Model):
 
 
 class MemoryUnitQuerySet(models.QuerySet):
+    def reusable(self) -> "MemoryUnitQuerySet":
+        """Units drafting may reuse and the review page may offer: not held for an editor's confirmation."""
+        return self.filter(reusable=True)
+
+    def held(self) -> "MemoryUnitQuerySet":
+        """Units approved over a check error, waiting for an editor to confirm them."""
+        return self.filter(reusable=False)
+
     def for_source(self, source_hash: str) -> "MemoryUnitQuerySet":
         """Units with this normalised English source, newest first (the latest approval wins)."""
         return self.filter(source_hash=source_hash).order_by("-created_at", "-id")
@@ -372,7 +380,11 @@ class MemoryUnit(models.Model):
     """One segment of approved (or imported) translation: an English source and its Chinese.
 
     The same pair is stored once (the first origin is kept); the same source with another
-    Chinese is a second unit, and the newest is the one drafting reuses.
+    Chinese is a second unit, and the newest reusable one is the one drafting reuses.
+
+    A segment approved over a check error that touches it (the editor meant "publish this
+    entry", not "reuse this sentence") is stored held: `reusable` false, `held_for` naming the
+    checks, until an editor confirms it in the memory admin (translations.memory.memory_unit_confirm).
     """
 
     class Kind(models.TextChoices):
@@ -403,6 +415,13 @@ class MemoryUnit(models.Model):
     # Where an imported unit came from (the TMX file's name) or an imported note.
     note = models.CharField(_("note"), max_length=500, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    # False while the unit waits for an editor's confirmation: never reused, never offered.
+    reusable = models.BooleanField(_("reusable"), default=True)
+    # The error-severity checks the approval overrode on this segment (ids, as in translations.checks).
+    held_for = models.JSONField(_("approved despite checks"), default=list, blank=True)
+    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("confirmed by"), null=True, blank=True,
+                                     on_delete=models.SET_NULL, related_name="+")
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
 
     objects = MemoryUnitQuerySet.as_manager()
 
@@ -418,6 +437,7 @@ class MemoryUnit(models.Model):
             models.Index(fields=["source_hash"], name="memory_unit_source_hash"),
             models.Index(fields=["kind", "source_length"], name="memory_unit_kind_length"),
         ]
+        permissions = [("confirm_memoryunit", _("Can confirm a held translation memory unit as reusable"))]
 
     def __str__(self) -> str:
         return f"{self.source[:60]} → {self.target[:30]}"

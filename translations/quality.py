@@ -23,6 +23,13 @@ def paper_metadata(paper: Paper) -> str:
     ]))
 
 
+def paper_term_rules(paper: Paper, *, full_text: str | None = None) -> list[TermRule]:
+    """The glossary rules the paper's English uses (title, abstract and the cached full text), longest source first."""
+    if full_text is None:
+        full_text = _cached_full_text(paper)
+    return glossary_matcher().rules_in("\n".join([paper.title, paper.abstract, full_text]))
+
+
 def text_findings(
     *, paper: Paper, text: dict[str, str], full_text: str | None = None, rules: list[TermRule] | None = None
 ) -> list[dict]:
@@ -33,8 +40,9 @@ def text_findings(
     """
     if full_text is None:
         full_text = _cached_full_text(paper)
+    glossary = glossary_matcher()
     if rules is None:
-        rules = glossary_matcher().rules_in("\n".join([paper.title, paper.abstract, full_text]))
+        rules = glossary.rules_in("\n".join([paper.title, paper.abstract, full_text]))
     source = CheckInput(
         text={name: text.get(name, "") for name in ChineseText.TEXT_FIELDS},
         title=paper.title,
@@ -42,6 +50,7 @@ def text_findings(
         full_text=full_text,
         metadata=paper_metadata(paper),
         rules=tuple(rules),
+        glossary=glossary,
     )
     return [finding.as_json() for finding in run_checks(source)]
 

@@ -368,9 +368,9 @@ def papers_draft_again(*, papers) -> int:
 
     Raises LLMError when no LLM is configured, so nothing is queued that no worker could write.
     """
-    problem = LLMConfig.from_settings().problem
-    if problem:
-        raise LLMError(problem, permanent=True)
+    config = LLMConfig.from_settings()
+    if config.problem:
+        raise LLMError(config.problem, permanent=True, shown=config.problem_shown)
     queued = 0
     with transaction.atomic():
         for paper in papers:

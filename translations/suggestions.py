@@ -18,6 +18,7 @@ from os.path import commonprefix
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from papers.models import Paper
 from translations.models import ChineseText, GlossaryTerm, MachineDraft, Revision, SuggestedTerm, TermCorrection
@@ -108,7 +109,7 @@ def term_corrections(machine: dict[str, str], approved: dict[str, str]) -> list[
     for section, machine_text in machine.items():
         editor_anchors = _anchors(approved.get(section, ""))
         for key, occurrences in _anchors(machine_text).items():
-            for (english, machine_run), (_, editor_run) in zip(occurrences, editor_anchors.get(key, []), strict=False):
+            for (english, machine_run), (_english, editor_run) in zip(occurrences, editor_anchors.get(key, []), strict=False):
                 pair = _renderings(machine_run, editor_run)
                 if pair is None:
                     continue
@@ -253,7 +254,8 @@ def _decide(suggestion: SuggestedTerm, user, status: SuggestedTerm.Status) -> Su
         raise PermissionDenied("only a chief editor accepts or dismisses suggested terms")
     suggestion = SuggestedTerm.objects.select_for_update().get(pk=suggestion.pk)
     if not SuggestedTerm.TRANSITIONS.allows(suggestion.status, status):
-        raise SuggestionError(f"“{suggestion}” is already {suggestion.get_status_display()}")
+        raise SuggestionError(_("“%(suggestion)s” is already %(status)s") % {
+            "suggestion": suggestion, "status": suggestion.get_status_display()})
     SuggestedTerm.TRANSITIONS.move(suggestion, status, decided_by=user, decided_at=timezone.now())
     return suggestion
 
@@ -263,7 +265,7 @@ def suggestion_accept(*, suggestion: SuggestedTerm, user) -> GlossaryTerm:
     """Add the editors' rendering to the glossary, the machine's as forbidden; the suggestion is accepted."""
     suggestion = _decide(suggestion, user, SuggestedTerm.Status.ACCEPTED)
     if GlossaryTerm.objects.filter(term__iexact=suggestion.source).exists():
-        raise SuggestionError(f"the glossary already has “{suggestion.source}”")
+        raise SuggestionError(_("the glossary already has “%(source)s”") % {"source": suggestion.source})
     papers = list(suggestion.corrections().values_list("paper__arxiv_id", flat=True)[:10])
     term = GlossaryTerm(
         term=suggestion.source, kind=GlossaryTerm.Kind.PREFERRED, rendering=suggestion.rendering,

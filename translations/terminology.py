@@ -41,6 +41,40 @@ class TermHit:
     matched: str
 
 
+@dataclass(frozen=True)
+class ChineseHit:
+    """A place where a Chinese text writes a rule's rendering (or, `forbidden`, one of its forbidden renderings)."""
+
+    rule: TermRule
+    start: int
+    end: int
+    matched: str
+    forbidden: bool
+
+
+_EMPTY = object()
+
+
+def _chinese_automaton(rules: Iterable[TermRule]):
+    """An automaton over the rules' Chinese renderings and forbidden renderings, as written (Chinese has
+    no case and no word boundaries). A string that is one rule's rendering and another's forbidden
+    form counts as the rendering; the first rule of a rendering wins."""
+    keys: dict[str, tuple[int, TermRule, bool]] = {}
+    for rule in rules:
+        for form, forbidden in [(rule.rendering, False)] + [(form, True) for form in rule.forbidden]:
+            form = form.strip()
+            if not form or (form in keys and (forbidden or not keys[form][2])):
+                continue
+            keys[form] = (len(form), rule, forbidden)
+    if not keys:
+        return _EMPTY
+    automaton = ahocorasick.Automaton()
+    for form, value in keys.items():
+        automaton.add_word(form, value)
+    automaton.make_automaton()
+    return automaton
+
+
 # Matching works on folded copies of the text of the same length, so offsets need no mapping:
 # every character that is not an ASCII letter or digit becomes a space (a non-ASCII character
 # first becomes one "?", so lengths never change), and in the case-free copy capitals become
@@ -106,6 +140,7 @@ class TermMatcher:
         self._empty = not forms
         if not self._empty:
             self._automaton.make_automaton()
+        self._chinese = None
 
     def find(self, text: str) -> list[TermHit]:
         """Hits in text order; where two overlap the longer wins (the more specific term)."""
@@ -131,6 +166,25 @@ class TermMatcher:
             if kept and start < kept[-1].end:
                 continue
             kept.append(TermHit(rule=rule, start=start, end=end, matched=text[start:end]))
+        return kept
+
+    def find_chinese(self, text: str) -> list[ChineseHit]:
+        """Where a Chinese text writes a rule's preferred or forbidden rendering, in text order; where
+        two overlap the longer wins (自动语音识别 over 语音识别). The automaton over the renderings is
+        built on the first call."""
+        if self._chinese is None:
+            self._chinese = _chinese_automaton(self.rules)
+        if self._chinese is _EMPTY or not text:
+            return []
+        candidates = []
+        for last, (length, rule, forbidden) in self._chinese.iter(text):
+            candidates.append((last - length + 1, last + 1, rule, forbidden))
+        candidates.sort(key=lambda hit: (hit[0], -(hit[1] - hit[0])))
+        kept: list[ChineseHit] = []
+        for start, end, rule, forbidden in candidates:
+            if kept and start < kept[-1].end:
+                continue
+            kept.append(ChineseHit(rule=rule, start=start, end=end, matched=text[start:end], forbidden=forbidden))
         return kept
 
     def rules_in(self, text: str) -> list[TermRule]:

@@ -9,10 +9,11 @@ draft with a conditional update, a task handed out twice still drafts once.
 Any one of these says a worker is alive:
 
 1. this code runs in one: the watchdog's Schedule runs it in a worker (`in_worker`);
-2. the broker lists a cluster: with Redis, every cluster writes its status (django-q2's `Stat`) each
-   half second, kept three seconds, signed with SECRET_KEY and keyed by Q_NAME, so only clusters that
-   can read our tasks are listed (the ORM broker keeps these in each process's own cache, which no
-   other process sees, so it is not asked);
+2. the broker lists a cluster: every cluster writes its status (django-q2's `Stat`) each half second,
+   kept three seconds, signed with SECRET_KEY and keyed by Q_NAME, so only clusters that can read our
+   tasks are listed. Redis keeps them itself; the ORM broker keeps them in Django's cache, which every
+   process shares when it is the database's or Redis (DIGEST_CACHE_URL, db:// by default) and no other
+   process sees when it is memory (locmem://: then it is not asked);
 3. a cluster's scheduler moved the watchdog's Schedule on within the last two periods, on any broker
    (the heartbeat `publishing.days.schedule.workers_status` also reads).
 """
@@ -23,6 +24,8 @@ import datetime as dt
 import logging
 from dataclasses import dataclass
 
+from django.core.cache.backends.dummy import DummyCache
+from django.core.cache.backends.locmem import LocMemCache
 from django.utils import timezone
 from django_q.brokers import get_broker
 from django_q.brokers.redis_broker import Redis
@@ -59,12 +62,15 @@ def workers_seen(*, now: dt.datetime | None = None, in_worker: bool = False) -> 
 
 
 def clusters_in_broker() -> list:
-    """The clusters that wrote their status to the broker in the last three seconds (Redis only; see above)."""
+    """The clusters that wrote their status to the broker in the last three seconds (see above)."""
     broker = get_broker()
-    if not isinstance(broker, Redis):
-        return []
+    if not isinstance(broker, Redis) and isinstance(broker.cache, (LocMemCache, DummyCache, type(None))):
+        return []  # this process's own memory: no other process's status is there
     try:
-        packs = broker.get_stats(f"{Conf.Q_STAT}:*") or []
+        if isinstance(broker, Redis):
+            packs = broker.get_stats(f"{Conf.Q_STAT}:*") or []
+        else:
+            packs = _stats_in_cache(broker.cache)
     except Exception as exc:  # the broker is down: nothing seen (the tasks cannot move either)
         logger.warning("could not read the worker clusters from the broker: %s", exc)
         return []
@@ -77,4 +83,11 @@ def clusters_in_broker() -> list:
         except BadSignature:  # another SECRET_KEY: that cluster cannot read our tasks either
             continue
     return clusters
+
+
+def _stats_in_cache(cache) -> list:
+    """The statuses the ORM broker's clusters keep in Django's cache, read only: django-q2's own
+    `get_stats` also writes its list of keys back, and a page that asks must not write."""
+    keys = cache.get(Conf.Q_STAT) or []
+    return list(cache.get_many(keys).values()) if keys else []
 

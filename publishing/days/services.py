@@ -20,6 +20,7 @@ from publishing.audit import audit_log
 from publishing.days.windows import DigestWindow
 from publishing.models import DayTransition, DigestDay
 from publishing.permissions import PUBLISH_DAY
+from publishing.signals import day_status_changed
 
 COLLECT_STEP = "collect"
 DRAFT_STEP = "draft"
@@ -60,7 +61,7 @@ def acting_as(job: str, *, unless_set: bool = False):
 
 
 def _record(day: DigestDay, *, from_status: str, step: str, reason: str, user) -> DayTransition:
-    return DayTransition.objects.create(
+    transition = DayTransition.objects.create(
         day=day,
         from_status=from_status,
         to_status=day.status,
@@ -69,6 +70,12 @@ def _record(day: DigestDay, *, from_status: str, step: str, reason: str, user) -
         user=user,
         actor=user.get_username() if user is not None else _acting_job.get(),
     )
+    # Apps above publishing hear of the move once it is committed; a receiver that fails is logged
+    # by Django and never undoes or stops the move.
+    transaction.on_commit(lambda: day_status_changed.send_robust(
+        sender=DigestDay, transition_id=transition.pk, from_status=from_status, to_status=transition.to_status,
+        step=step), robust=True)
+    return transition
 
 
 @transaction.atomic

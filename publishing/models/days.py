@@ -153,6 +153,12 @@ class DigestDay(models.Model):
         permissions = [("publish_day", _("Can publish and unpublish days"))]
 
     def __str__(self) -> str:
+        # The day as the newsroom names it, in the editor's language ("2026-01-09 日报"); readers see `post_title`.
+        return _("%(date)s digest") % {"date": f"{self.date:%Y-%m-%d}"}
+
+    @property
+    def post_title(self) -> str:
+        """The post's title as readers know it (the feeds, the day page, the exported markdown)."""
         return f"arXiv Daily – {self.date:%Y-%m-%d}"
 
     @property
@@ -193,7 +199,7 @@ class DayTransition(models.Model):
         ordering = ["-at", "-id"]
 
     def __str__(self) -> str:
-        return f"{self.day.date}: {self.from_status or '—'} → {self.to_status}"
+        return f"{self.day.date}: {self.get_from_status_display() or '—'} → {self.get_to_status_display()}"
 
 
 class FilteredPaper(models.Model):

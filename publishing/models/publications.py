@@ -130,6 +130,29 @@ class PublishedPaper(models.Model):
     def reading_sections(self) -> list[str]:
         return [self.background_md, self.method_md, self.results_md]
 
+    # The paper's Chinese text: a later version of its day that changed any of these corrected it.
+    CORRECTED_FIELDS = ("title_zh", "abstract_zh", "reading_md")
+
+    def latest_correction(self) -> Publication | None:
+        """The version of this row's day, up to this row's own, that last changed the paper's Chinese text
+        (its note says why); None while the text is as first published. One query when the row's
+        publication is loaded with it."""
+        rows = (
+            PublishedPaper.objects.filter(publication__day_id=self.publication.day_id, arxiv_id=self.arxiv_id,
+                                          publication__version__lte=self.publication.version)
+            .select_related("publication")
+            .only(*self.CORRECTED_FIELDS, "publication", "publication__version", "publication__published_at",
+                  "publication__correction_note", "publication__day_id")
+            .order_by("publication__version")
+        )
+        correction, previous = None, None
+        for row in rows:
+            if previous is not None and any(getattr(row, name) != getattr(previous, name)
+                                            for name in self.CORRECTED_FIELDS):
+                correction = row.publication
+            previous = row
+        return correction
+
 
 class PublishedPaperCategoryQuerySet(models.QuerySet):
     def public(self) -> "PublishedPaperCategoryQuerySet":

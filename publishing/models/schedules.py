@@ -54,6 +54,8 @@ class ScheduledPublication(models.Model):
                             related_name="scheduled_publications")
     publish_at = models.DateTimeField(_("publish at"))
     approved_only = models.BooleanField(_("approved entries only"), default=False)
+    # The chief editor's choices for the publication, kept for the run (which may be hours later).
+    correction_note = models.TextField(_("correction note"), blank=True)
     scheduled_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("scheduled by"), on_delete=models.PROTECT,
                                      related_name="+")
     scheduled_at = models.DateTimeField(_("scheduled at"), default=timezone.now)
@@ -73,4 +75,4 @@ class ScheduledPublication(models.Model):
         ordering = ["-publish_at"]
 
     def __str__(self) -> str:
-        return f"{self.day} @ {self.publish_at:%Y-%m-%d %H:%M}"
+        return f"{self.day} @ {timezone.localtime(self.publish_at):%Y-%m-%d %H:%M}"  # the site's time

@@ -2,8 +2,8 @@
 
 A pure function over plain data, so the same bytes come out for the web page, the
 raw `/days/D.md`, and `export_markdown`. The shape follows the digest's published
-posts: front matter; the intro, window and counts lines; per paper a `##` title,
-the Authors / Categories / arXiv / PDF lines, the Chinese abstract, and the detailed
+posts: front matter; the intro, window and counts lines; per paper a `##` title
+(the English one, as arXiv gives it), the Chinese title as a bold line under it, the Authors / Categories / arXiv / PDF lines, the Chinese abstract, and the detailed
 reading folded in `<details>` with a `<div markdown="1">`; `---` between papers.
 """
 
@@ -39,6 +39,8 @@ class PaperPost:
     background_md: str
     method_md: str
     results_md: str
+    # Added under the heading, not in it: the reference post's heading is the English title.
+    title_zh: str = ""
 
 
 @dataclass(frozen=True)
@@ -68,9 +70,11 @@ def _paper_block(paper: PaperPost) -> str:
     abs_url = ARXIV_ABS.format(id=versioned_id)
     pdf_url = ARXIV_PDF.format(id=versioned_id)
     reading = reading_markdown((paper.background_md, paper.method_md, paper.results_md))
+    title_zh = plain_text(paper.title_zh)
     return (
         f"## {title}\n"
-        f"- **Authors**: {authors}\n"
+        + (f"**{title_zh}**\n" if title_zh else "")
+        + f"- **Authors**: {authors}\n"
         f"- **Categories**: {categories}\n"
         f"- **arXiv**: [{abs_url}]({abs_url})\n"
         f"- **PDF**: [{pdf_url}]({pdf_url})\n"

@@ -41,6 +41,11 @@ _LITERAL_ELEMENTS = {"code", "pre"}
 MAX_TEX_CHARS = 2000
 
 
+def tex_spans(text: str) -> list[tuple[int, int]]:
+    """Where the TeX of plain `text` is (start, end): what a caller cutting the text must keep whole."""
+    return [match.span() for match in _TEX_RE.finditer(text)]
+
+
 def _braces_balance(tex: str) -> bool:
     depth = 0
     for match in re.finditer(r"\\.|[{}]", tex):

@@ -4,14 +4,16 @@ it before publishing, and the review pages use it to say what approved changes a
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from papers.models import Paper
-from publishing.models import DigestDay, PublishedPaper
+from publishing.models import DigestDay, Entry, PublishedPaper
 from publishing.posts.publication import READER_FIELDS, PublishError, day_post_to_publish
+from translations.checks import check_named
 from translations.diffing import diff_html
 from translations.models import Revision
 
@@ -42,6 +44,10 @@ class PaperChange:
     arxiv_id: str
     title: str
     diffs: list[tuple[str, str]] = field(default_factory=list)  # (label, diff HTML)
+    title_zh: str = ""
+    abstract_zh: str = ""  # an added paper's Chinese abstract (a changed one shows its diffs)
+    # The error checks (their names) the entry was approved despite; empty for a clean approval.
+    approved_despite: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -54,7 +60,11 @@ class PublishPreview:
     paper_count: int
     content_hash: str  # what the confirmation must still find when it publishes
     new_version: int | None  # None: the text equals a version already made
-    problem: str = ""  # why it cannot be published now
+    problem: str = ""  # why it cannot be published now (English, as publish_day says it)
+    problem_shown: str = ""  # the same in the editor's language
+    # Every paper of the new version approved despite check errors, changed or not: (arXiv id, Chinese
+    # title, the checks' names).
+    approved_despite: list[tuple[str, str, tuple[str, ...]]] = field(default_factory=list)
 
     def of_kind(self, kind: str) -> list[PaperChange]:
         return [change for change in self.changes if change.kind == kind]
@@ -72,24 +82,38 @@ class PublishPreview:
         return self.of_kind("changed")
 
 
-def _changes(live: list[PublishedPaper], new: list[PublishedPaper]) -> tuple[list[PaperChange], int]:
+def _changes(live: list[PublishedPaper], new: list[PublishedPaper],
+             despite: Mapping[str, tuple[str, ...]] | None = None) -> tuple[list[PaperChange], int]:
+    """What `new` changes against `live`; `despite` names, by arXiv id, the checks an entry was approved despite."""
     labels = _labels()
+    despite = despite or {}
     live_by_id = {paper.arxiv_id: paper for paper in live}
     new_ids = {paper.arxiv_id for paper in new}
     changes, unchanged = [], 0
     for paper in new:
         old = live_by_id.get(paper.arxiv_id)
+        shown = {"title_zh": paper.title_zh, "approved_despite": despite.get(paper.arxiv_id, ())}
         if old is None:
-            changes.append(PaperChange("added", paper.arxiv_id, paper.title))
+            changes.append(PaperChange("added", paper.arxiv_id, paper.title, abstract_zh=paper.abstract_zh, **shown))
             continue
         diffs = [(labels[name], diff_html(getattr(old, name), getattr(paper, name)))
                  for name in COMPARED_FIELDS if getattr(old, name) != getattr(paper, name)]
         if diffs:
-            changes.append(PaperChange("changed", paper.arxiv_id, paper.title, diffs))
+            changes.append(PaperChange("changed", paper.arxiv_id, paper.title, diffs, **shown))
         else:
             unchanged += 1
-    changes += [PaperChange("removed", paper.arxiv_id, paper.title) for paper in live if paper.arxiv_id not in new_ids]
+    changes += [PaperChange("removed", paper.arxiv_id, paper.title, title_zh=paper.title_zh)
+                for paper in live if paper.arxiv_id not in new_ids]
     return changes, unchanged
+
+
+def _approved_despite(entries: list[Entry]) -> dict[str, tuple[str, ...]]:
+    """The names of the error checks each entry was approved despite, by arXiv id (clean approvals left out)."""
+    return {
+        entry.paper.arxiv_id: tuple(str(check.name) if (check := check_named(check_id)) else check_id
+                                    for check_id in entry.approved_despite_checks)
+        for entry in entries if entry.approved_despite_checks
+    }
 
 
 def publication_preview(*, day: DigestDay, approved_only: bool = False) -> PublishPreview:
@@ -101,14 +125,18 @@ def publication_preview(*, day: DigestDay, approved_only: bool = False) -> Publi
         post = day_post_to_publish(day=day, approved_only=approved_only)
     except PublishError as exc:
         return PublishPreview(day=day, approved_only=approved_only, live_version=live_version, changes=[],
-                              unchanged=0, paper_count=0, content_hash="", new_version=None, problem=str(exc))
-    changes, unchanged = _changes(live, post.papers)
+                              unchanged=0, paper_count=0, content_hash="", new_version=None, problem=str(exc),
+                              problem_shown=exc.shown)
+    despite = _approved_despite(post.entries)
+    changes, unchanged = _changes(live, post.papers, despite)
     existing = day.publications.filter(content_hash=post.content_hash).first()
     latest = day.publications.order_by("-version").values_list("version", flat=True).first() or 0
     return PublishPreview(
         day=day, approved_only=approved_only, live_version=live_version, changes=changes, unchanged=unchanged,
         paper_count=len(post.papers), content_hash=post.content_hash,
         new_version=None if existing else latest + 1,
+        approved_despite=[(paper.arxiv_id, paper.title_zh, despite[paper.arxiv_id])
+                          for paper in post.papers if paper.arxiv_id in despite],
     )
 
 

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from publishing.audit import audit_log
 from publishing.days.services import PUBLISH_STEP, day_move, shell_login
@@ -30,7 +31,14 @@ TIMEZONE_NAMES = {"Asia/Shanghai": "北京时间", "Asia/Hong_Kong": "香港时�
 
 
 class PublishError(Exception):
-    """The day cannot be published (or unpublished) as asked; nothing was changed."""
+    """The day cannot be published (or unpublished) as asked; nothing was changed.
+
+    `str(error)` is the English the commands print; `shown` the same in the editor's language, for the admin.
+    """
+
+    def __init__(self, message: str, *, shown: str = ""):
+        super().__init__(message)
+        self.shown = shown or message
 
 
 @dataclass(frozen=True)
@@ -52,6 +60,7 @@ def _paper_post(entry: Entry) -> PaperPost:
     revision = entry.approved_revision
     return PaperPost(
         title=entry.paper.title,
+        title_zh=revision.title_zh,
         authors=entry.paper.author_names,
         categories=entry.paper.categories,
         versioned_id=f"{entry.paper.arxiv_id}v{entry.paper_version}",
@@ -95,7 +104,7 @@ def _actor_name(user) -> str:
 
 
 # Every field of a published paper that some public page shows; all of them decide whether a
-# publication is new (a corrected Chinese title, absent from the markdown, is a new version too).
+# publication is new (whether or not the markdown shows the field).
 # The reading's three sections need no place here: the markdown numbers them 1) 2) 3), so text moved
 # from one section to another changes it.
 READER_FIELDS = ("arxiv_id", "versioned_id", "position", "title", "authors_text", "categories_text", "abstract_en",
@@ -160,16 +169,21 @@ class PostToPublish:
 def day_post_to_publish(*, day: DigestDay, approved_only: bool) -> PostToPublish:
     """The post the day would publish now, or PublishError saying why it cannot be published."""
     if day.status not in (DigestDay.Status.IN_REVIEW, DigestDay.Status.PUBLISHED):
-        raise PublishError(f"{day.date} is {day.status}; only a day in review can be published")
+        raise PublishError(f"{day.date} is {day.status}; only a day in review can be published",
+                           shown=_("%(date)s is %(status)s; only a day in review can be published.") % {
+                               "date": day.date, "status": day.get_status_display()})
     waiting = day.entries.filter(state__in=Entry.NOT_REVIEWED).count()
     if waiting and not approved_only:
         raise PublishError(
             f"{day.date} still has {waiting} entries not reviewed; approve or reject them, "
-            "or publish the approved entries only (--approved-only)"
+            "or publish the approved entries only (--approved-only)",
+            shown=_("%(date)s still has %(count)s entries not reviewed: approve or reject them, or publish the "
+                    "approved entries only.") % {"date": day.date, "count": waiting},
         )
     entries = _approved_entries(day)
     if not entries:
-        raise PublishError(f"{day.date} has no approved entries to publish")
+        raise PublishError(f"{day.date} has no approved entries to publish",
+                           shown=_("%(date)s has no approved entries to publish.") % {"date": day.date})
     markdown = render_day_markdown(day_post_of_approved(day, entries))
     papers = _published_papers(day, entries)
     return PostToPublish(entries=entries, markdown=markdown, papers=papers, content_hash=content_hash(markdown, papers))
@@ -190,7 +204,9 @@ def day_publish(*, day: DigestDay, user=None, approved_only: bool = False, expec
     if expected_hash is not None and post.content_hash != expected_hash:
         raise PublishError(
             f"what {day.date} would publish changed since you looked (an entry was approved, edited or rejected); "
-            "look at the preview again"
+            "look at the preview again",
+            shown=_("What %(date)s would publish changed since you looked (an entry was approved, edited or "
+                    "rejected); look at the preview again.") % {"date": day.date},
         )
     entries, markdown, papers, shown_hash = post.entries, post.markdown, post.papers, post.content_hash
     publication = day.publications.filter(content_hash=shown_hash).order_by("-version").first()
@@ -229,7 +245,8 @@ def day_unpublish(*, day: DigestDay, user=None) -> DigestDay:
     require_publisher(user)
     day = DigestDay.objects.select_for_update().get(pk=day.pk)
     if day.live_publication_id is None:
-        raise PublishError(f"{day.date} is not published")
+        raise PublishError(f"{day.date} is not published",
+                           shown=_("%(date)s is not published.") % {"date": day.date})
     version = day.live_publication.version
     _go_live(day, None)
     day_move(day=day, to=DigestDay.Status.IN_REVIEW, step=PUBLISH_STEP, user=user,

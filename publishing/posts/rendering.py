@@ -11,8 +11,8 @@ import markdown
 import nh3
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from publishing.posts.markdown_export import reading_markdown
 from publishing.posts.math import MATHML_ATTRIBUTES, MATHML_TAGS, math_in_html
 from publishing.posts.post_text import markdown_text
 
@@ -36,6 +36,13 @@ def _clean(html: str) -> str:
     """TeX made MathML (publishing.posts.math), then everything through the allow-list."""
     return nh3.clean(math_in_html(html), tags=ALLOWED_TAGS | MATHML_TAGS, attributes=_ATTRIBUTES,
                      url_schemes=ALLOWED_URL_SCHEMES, link_rel="noopener nofollow")
+
+
+def html_sanitised(html: str) -> str:
+    """HTML made here earlier (a publication's), through the same allow-list again where it leaves the site
+    (a feed): what readers get is checked when they get it, not only when it was stored."""
+    return nh3.clean(html, tags=ALLOWED_TAGS | MATHML_TAGS, attributes=_ATTRIBUTES, url_schemes=ALLOWED_URL_SCHEMES,
+                     link_rel="noopener nofollow")
 
 
 def text_with_math_html(text: str) -> str:
@@ -98,7 +105,17 @@ def render_post_html(post_markdown: str, papers: Sequence | None = None) -> str:
     return _clean(html)
 
 
-_PAPER_HEADING_RE = re.compile(r"<h2>(?P<title>.*?)</h2>(?P<meta>\s*<ul>.*?</ul>)", re.S)
+def post_html_parts(html: str) -> tuple[str, str]:
+    """A day's rendered post as (its notes: the intro, window and counts lines; its papers, from the first
+    heading on), so that a page can fold the notes and open on the first paper."""
+    first_heading = html.find("<h2")
+    if first_heading < 0:
+        return html, ""
+    return html[:first_heading].strip(), html[first_heading:]
+
+
+# A paper's heading, the bold line of its Chinese title when it has one, and its Authors … PDF list.
+_PAPER_HEADING_RE = re.compile(r"<h2>(?P<title>.*?)</h2>(?P<meta>\s*(?:<p><strong>.*?</strong></p>\s*)?<ul>.*?</ul>)", re.S)
 
 
 def _with_trust_marks(html: str, papers: list) -> str:
@@ -121,11 +138,14 @@ def _with_trust_marks(html: str, papers: list) -> str:
     return _PAPER_HEADING_RE.sub(marked, html)
 
 
-def render_reading_html(sections: Sequence[str]) -> str:
-    """A paper's reading (background, method, results) as HTML, exactly as the day's page shows it in its
-    <details>: the post's own markdown for it (`reading_markdown`) through the post's renderer.
+# The reading's sections by name, as editors know them (the fields of translations' ChineseText).
+READING_SECTION_NAMES = (_("background and prior-work problems"), _("method"), _("tasks and results"))
 
-    Not each section through render_markdown_safely under its own number: the post puts a section that
-    opens with a paragraph on the number's line (`1)<br>…`), and a page of one paper should read as the day does.
-    """
-    return render_post_html(f'<div markdown="1">\n\n{reading_markdown(sections)}\n</div>\n')
+
+def render_named_reading_html(sections: Sequence[str]) -> str:
+    """A paper's reading for its own page: each section under its name (an <h3>), its text rendered as the
+    day's page renders it; a section left empty is left out."""
+    return "\n".join(
+        f"<h3>{html_escape(str(name))}</h3>" + render_post_html(f'<div markdown="1">\n\n{markdown_text(text).strip()}\n</div>\n')
+        for name, text in zip(READING_SECTION_NAMES, sections) if text.strip()
+    )

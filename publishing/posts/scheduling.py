@@ -29,6 +29,7 @@ from django_q.tasks import async_task
 from publishing.audit import audit_log
 from publishing.models import DigestDay, ScheduledPublication
 from publishing.posts.publication import day_publish, require_publisher
+from translations.workers import workers_seen
 
 logger = logging.getLogger(__name__)
 
@@ -42,14 +43,15 @@ class SchedulingError(Exception):
 
 
 @transaction.atomic
-def day_schedule_publication(*, day: DigestDay, user, publish_at: dt.datetime, approved_only: bool = False
-                             ) -> ScheduledPublication:
-    """Order the day published at `publish_at` by `user` (a chief editor); refused in the past."""
+def day_schedule_publication(*, day: DigestDay, user, publish_at: dt.datetime, approved_only: bool = False,
+                             correction_note: str = "") -> ScheduledPublication:
+    """Order the day published at `publish_at` by `user` (a chief editor), with the choices a publish
+    now takes (approved entries only, the correction note for readers); refused in the past."""
     require_publisher(user)
     if publish_at <= timezone.now():
         raise SchedulingError(f"{timezone.localtime(publish_at):%Y-%m-%d %H:%M} has passed; choose a later time")
     scheduled = ScheduledPublication.objects.create(day=day, publish_at=publish_at, approved_only=approved_only,
-                                                    scheduled_by=user)
+                                                    correction_note=correction_note.strip(), scheduled_by=user)
     scheduled.schedule_name = f"publish {day.date} #{scheduled.pk}"
     scheduled.save(update_fields=["schedule_name"])
     Schedule.objects.create(name=scheduled.schedule_name, func=SCHEDULED_PUBLICATION_FUNC, args=str(scheduled.pk),
@@ -76,28 +78,51 @@ def _lease() -> dt.timedelta:
     return dt.timedelta(seconds=settings.Q_CLUSTER["timeout"])
 
 
-def _overdue_after() -> dt.timedelta:
-    # A cluster runs a Schedule that came due within a minute; an order still pending a lease
-    # after its time was run by none (no cluster, or its task was lost).
+# A cluster's scheduler looks at the Schedules every 30 seconds: an order still pending a minute
+# after its time was not taken (no cluster runs, or its task waits or was lost). The chief editor
+# is told then, not a lease later (the demo's order at +1.5 min showed nothing when it waited for
+# Q_TIMEOUT, 10 minutes).
+OVERDUE_AFTER = dt.timedelta(minutes=1)
+
+
+def _hand_out_again_after() -> dt.timedelta:
+    # An order still pending a lease after its time was run by none: its task is handed out again
+    # (sooner could hand it out while a busy queue still holds its first task; harmless, but noisy).
     return _lease()
 
 
 def scheduled_publications_needing_attention(*, now: dt.datetime | None = None):
     """The orders a chief editor must know of (ScheduledPublicationQuerySet.needing_attention); read only."""
-    return ScheduledPublication.objects.needing_attention(now=now or timezone.now(), overdue_after=_overdue_after())
+    return ScheduledPublication.objects.needing_attention(now=now or timezone.now(), overdue_after=OVERDUE_AFTER)
 
 
-def scheduled_publication_problem(scheduled: ScheduledPublication) -> str:
-    """What is wrong with an order that needs attention, in one line, for the chief editor."""
+def no_workers_warning() -> str:
+    """A line for the chief editor when no worker cluster runs (nothing scheduled happens then); "" when one does."""
+    if workers_seen().alive:
+        return ""
+    return gettext("No worker cluster is running: a scheduled publication does not happen until one is started "
+                   "with `manage.py qcluster`.")
+
+
+def scheduled_publication_problem(scheduled: ScheduledPublication, *, workers_running: bool | None = None) -> str:
+    """What is wrong with an order that needs attention, in one line, for the chief editor.
+    `workers_running`: whether a worker cluster is alive, when the caller asked already (else asked here)."""
     values = {"time": f"{timezone.localtime(scheduled.publish_at):%Y-%m-%d %H:%M}", "reason": scheduled.outcome,
-              "attempt": scheduled.attempts, "attempts": MAX_CLAIMS}
+              "attempt": scheduled.attempts, "attempts": MAX_CLAIMS,
+              "retry": f"{timezone.localtime(scheduled.publish_at + _hand_out_again_after()):%H:%M}"}
     if scheduled.status == ScheduledPublication.Status.FAILED:
         return gettext("The publication scheduled for %(time)s failed: %(reason)s") % values
     if scheduled.status == ScheduledPublication.Status.RUNNING:
         return gettext("The publication scheduled for %(time)s stopped with its worker (attempt %(attempt)s of "
                        "%(attempts)s); the publishing sweep tries it again.") % values
-    return gettext("The publication scheduled for %(time)s has not run: no worker cluster ran its schedule. "
-                   "Start `manage.py qcluster`.") % values
+    if workers_running is None:
+        workers_running = workers_seen().alive
+    if workers_running:
+        return gettext("The publication scheduled for %(time)s is overdue: a worker cluster is running but has not "
+                       "run it yet (a long queue, or its task was lost); the publishing sweep hands it out again at "
+                       "%(retry)s.") % values
+    return gettext("The publication scheduled for %(time)s is overdue and has not run: no worker cluster is "
+                   "running to run its schedule. Start `manage.py qcluster`: it then publishes at once.") % values
 
 
 def scheduled_publication_claim(*, scheduled_id: int, now: dt.datetime | None = None) -> ScheduledPublication | None:
@@ -136,7 +161,8 @@ def scheduled_publication_run(*, scheduled_id: int, now: dt.datetime | None = No
                                       "publish the day from its publish page")
         return scheduled
     try:
-        result = day_publish(day=scheduled.day, user=scheduled.scheduled_by, approved_only=scheduled.approved_only)
+        result = day_publish(day=scheduled.day, user=scheduled.scheduled_by, approved_only=scheduled.approved_only,
+                             correction_note=scheduled.correction_note)
     except Exception as exc:  # a PublishError or anything else: recorded for the chief editor
         outcome, why = ScheduledPublication.Status.FAILED, str(exc)
     else:
@@ -164,7 +190,7 @@ def scheduled_publications_recover(*, now: dt.datetime | None = None) -> Schedul
     Status = ScheduledPublication.Status
     stopped = list(ScheduledPublication.objects.filter(status=Status.RUNNING, claimed_until__lt=now)
                    .values_list("pk", flat=True))
-    overdue = list(ScheduledPublication.objects.filter(status=Status.PENDING, publish_at__lt=now - _overdue_after())
+    overdue = list(ScheduledPublication.objects.filter(status=Status.PENDING, publish_at__lt=now - _hand_out_again_after())
                    .values_list("pk", flat=True))
     for scheduled_id in stopped + overdue:
         async_task(SCHEDULED_PUBLICATION_FUNC, scheduled_id, task_name=f"scheduled-publication-{scheduled_id}")

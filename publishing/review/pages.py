@@ -26,8 +26,9 @@ from translations.checks import ERROR
 from translations.diffing import diff_html
 from translations.memory import SegmentSuggestions, memory_lookup_segments, memory_suggestions
 from translations.models import MachineDraft, Revision
-from translations.quality import findings_of
+from translations.quality import findings_of, paper_term_rules
 from translations.revisions import DraftOffer, StaleEdit, draft_offer, revision_note, text_current
+from translations.terminology import TermRule
 
 # The sections the review page previews as readers will read them (markdown rendered).
 PREVIEWED_SECTIONS = ("background_md", "method_md", "results_md")
@@ -50,6 +51,34 @@ class PersonChange:
 
 
 @dataclass(frozen=True)
+class PanelTerm:
+    """One glossary term the paper's English uses, as the review page's glossary panel shows it."""
+
+    source: str
+    keep_english: bool  # the English stays as it is: no rendering
+    rendering: str
+    forbidden: tuple[str, ...]
+    variants: tuple[str, ...]
+    note: str
+    in_text: bool  # the current Chinese text has the rendering (or, kept English, the source)
+    term_id: int | None  # the GlossaryTerm row, for a link to it
+
+
+def _glossary_panel(paper: Paper, current: Revision | None) -> list[PanelTerm]:
+    """The glossary terms the paper's English uses (as the checks find them), in alphabetical order."""
+    chinese = "\n".join(current.text().values()).lower() if current else ""
+    return [_panel_term(rule, chinese) for rule in sorted(paper_term_rules(paper), key=lambda rule: rule.source.lower())]
+
+
+def _panel_term(rule: TermRule, chinese: str) -> PanelTerm:
+    keep_english = rule.kind == TermRule.KEEP_ENGLISH
+    expected = rule.source if keep_english else rule.rendering
+    return PanelTerm(source=rule.source, keep_english=keep_english, rendering=rule.rendering,
+                     forbidden=rule.forbidden, variants=rule.variants, note=rule.note,
+                     in_text=bool(expected) and expected.lower() in chinese, term_id=rule.term_id)
+
+
+@dataclass(frozen=True)
 class EntryReviewPage:
     title: str
     entry: Entry
@@ -68,6 +97,7 @@ class EntryReviewPage:
     memory_suggestions: list[SegmentSuggestions]
     memory_note: str  # what the lookup's caps left out of a very long abstract, or ""
     source_changes: list[SourceChangeView]  # open marks of newer arXiv versions
+    glossary_terms: list[PanelTerm]  # the glossary terms the paper's English uses
 
 
 def entry_review_page(*, entry: Entry, stale: StaleEdit | None = None) -> EntryReviewPage:
@@ -94,6 +124,7 @@ def entry_review_page(*, entry: Entry, stale: StaleEdit | None = None) -> EntryR
         memory_suggestions=memory_suggestions(entry.paper),
         memory_note=memory_lookup_segments(entry.paper).note,
         source_changes=source_changes_shown(entry),
+        glossary_terms=_glossary_panel(entry.paper, current),
     )
 
 
@@ -225,6 +256,7 @@ class DayEntryRow:
 
     entry: Entry
     revision: int | None  # the current text's number, posted back as the revision the editor saw
+    title_zh: str  # the current text's Chinese title; "" before any text
     checks: dict[str, int] | None  # findings per severity; None when the text was never checked
     draft: MachineDraft | None  # the paper's newest machine draft, whatever its status
 
@@ -261,9 +293,9 @@ def day_review_page(*, day: DigestDay) -> DayReviewPage:
 def _day_rows(day: DigestDay) -> list[DayEntryRow]:
     """The day's entries in order; the current revisions and drafts read in one query each, not one per entry."""
     current_revisions = {
-        paper_id: (number, checks)
-        for paper_id, number, checks in Revision.objects.filter(paper__digest_entries__day=day).latest_per_paper()
-        .values_list("paper_id", "number", "checks")
+        paper_id: (number, checks, title_zh)
+        for paper_id, number, checks, title_zh in Revision.objects.filter(paper__digest_entries__day=day)
+        .latest_per_paper().values_list("paper_id", "number", "checks", "title_zh")
     }
     latest_drafts = {
         draft.paper_id: draft
@@ -271,7 +303,7 @@ def _day_rows(day: DigestDay) -> list[DayEntryRow]:
     }
     rows = []
     for entry in day.entries.select_related("paper", "approved_by").order_by("position"):
-        number, checks = current_revisions.get(entry.paper_id, (None, None))
-        rows.append(DayEntryRow(entry=entry, revision=number, checks=severity_counts(checks),
+        number, checks, title_zh = current_revisions.get(entry.paper_id, (None, None, ""))
+        rows.append(DayEntryRow(entry=entry, revision=number, title_zh=title_zh, checks=severity_counts(checks),
                                 draft=latest_drafts.get(entry.paper_id)))
     return rows

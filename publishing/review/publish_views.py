@@ -17,6 +17,7 @@ from publishing.posts.publication import PublishError, PublishResult, day_publis
 from publishing.posts.scheduling import (
     SchedulingError,
     day_schedule_publication,
+    no_workers_warning,
     scheduled_publication_cancel,
     scheduled_publication_problem,
     scheduled_publications_needing_attention,
@@ -43,28 +44,41 @@ def _day_for_publisher(request, day_id: int) -> DigestDay:
     )
 
 
+def _schedule(request, day: DigestDay, form: DayPublishForm, *, approved_only: bool) -> None:
+    """Order the publication with the form's choices; say when, and warn when no worker would run it."""
+    scheduled = day_schedule_publication(day=day, user=request.user, approved_only=approved_only,
+                                         publish_at=form.cleaned_data["publish_at"],
+                                         correction_note=form.cleaned_data["correction_note"])
+    messages.success(request, _("The digest of %(date)s will be published at %(time)s (site time).") % {
+        "date": day.date.isoformat(), "time": timezone.localtime(scheduled.publish_at).strftime("%Y-%m-%d %H:%M")})
+    if warning := no_workers_warning():
+        messages.warning(request, warning)
+
+
 def day_publish_confirm_view(model_admin, request, day_id: int):
     """GET: what publishing now would change for readers. POST: publish exactly that, or schedule it."""
     day = _day_for_publisher(request, day_id)
-    # Which publish was asked for: from the button's link (GET), then carried in the form (POST).
-    approved_only = (request.POST if request.method == "POST" else request.GET).get("approved_only") in ("1", "on")
+    # Which publish was asked for: from the button's link (GET, "1"), then carried in the form's hidden
+    # field (POST), which Django renders as "True".
+    approved_only = (request.POST if request.method == "POST" else request.GET).get("approved_only") in (
+        "1", "on", "True")
     form = DayPublishForm(request.POST or None, initial={"approved_only": approved_only})
     if request.method == "POST" and form.is_valid():
         try:
             if form.cleaned_data["publish_at"]:
-                scheduled = day_schedule_publication(day=day, user=request.user, approved_only=approved_only,
-                                                     publish_at=form.cleaned_data["publish_at"])
-                messages.success(request, _("%(day)s will be published at %(time)s.") % {
-                    "day": day, "time": timezone.localtime(scheduled.publish_at).strftime("%Y-%m-%d %H:%M")})
+                _schedule(request, day, form, approved_only=approved_only)
             else:
                 result = day_publish(day=day, user=request.user, approved_only=approved_only,
                                      expected_hash=form.cleaned_data["content_hash"],
                                      correction_note=form.cleaned_data["correction_note"])
                 messages.success(request, publish_result_message(result))
             return redirect("admin:publishing_digestday_review", day.pk)
-        except (PublishError, SchedulingError) as exc:
+        except PublishError as exc:
+            form.add_error(None, exc.shown)
+        except SchedulingError as exc:
             form.add_error(None, str(exc))
     preview = publication_preview(day=day, approved_only=approved_only)
+    workers_warning = no_workers_warning()
     if not form.is_bound:
         form.initial["content_hash"] = preview.content_hash
     return TemplateResponse(request, "admin/publishing/day_publish_confirm.html", {
@@ -76,8 +90,9 @@ def day_publish_confirm_view(model_admin, request, day_id: int):
         "preview": preview,
         "form": form,
         "scheduled": day.scheduled_publications.filter(status=ScheduledPublication.Status.PENDING),
-        "scheduled_problems": [scheduled_publication_problem(scheduled) for scheduled
-                               in scheduled_publications_needing_attention().filter(day=day)],
+        "scheduled_problems": [scheduled_publication_problem(scheduled, workers_running=not workers_warning)
+                               for scheduled in scheduled_publications_needing_attention().filter(day=day)],
+        "workers_warning": workers_warning,
     })
 
 
@@ -88,7 +103,7 @@ def day_unpublish_confirm_view(model_admin, request, day_id: int):
         try:
             day_unpublish(day=day, user=request.user)
         except PublishError as exc:
-            messages.error(request, str(exc))
+            messages.error(request, exc.shown)
         else:
             messages.success(request, _("Unpublished: readers no longer see this day."))
         return redirect("admin:publishing_digestday_review", day.pk)

@@ -114,8 +114,9 @@ def entry_approve(*, entry: Entry, user, seen_revision: int | None = None, despi
         raise CheckErrorsNotConfirmed(entry=entry, errors=errors)
     _move(entry, Entry.State.APPROVED, approved_by=user, approved_at=timezone.now(), approved_revision=current,
           approved_despite_checks=list(dict.fromkeys(finding["check"] for finding in errors)))
-    # What an editor approved teaches the memory: later drafts reuse these segments.
-    memory_store_revision(paper=entry.paper, revision=current)
+    # What an editor approved teaches the memory: later drafts reuse these segments. A segment the
+    # overridden errors touch is held until an editor confirms it (the approval meant this entry only).
+    memory_store_revision(paper=entry.paper, revision=current, overridden=errors)
     # Approving again after a newer arXiv version came is the editor's answer to it.
     source_changes_resolve(entry=entry, user=user, how="approved")
     message = f"Approved revision {current.number}"

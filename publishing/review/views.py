@@ -119,7 +119,7 @@ def _source_change_answer(request, entry: Entry):
     try:
         queued = papers_draft_again(papers=[entry.paper])
     except LLMError as exc:
-        messages.error(request, _("Not drafted: %(reason)s") % {"reason": exc})
+        messages.error(request, _("Not drafted: %(reason)s") % {"reason": exc.shown})
     else:
         if queued:
             messages.success(request, _(

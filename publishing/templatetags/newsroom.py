@@ -3,7 +3,7 @@
 from django import template
 
 from publishing.permissions import VIEW_ENTRY
-from publishing.review.front_page import days_at_work, recent_edits_of
+from publishing.review.front_page import days_at_work, recent_edits_of, unfinished_work
 
 register = template.Library()
 
@@ -13,4 +13,4 @@ def editor_front_page(context):
     user = context["request"].user
     if not user.has_perm(VIEW_ENTRY):
         return {"shown": False}
-    return {"shown": True, "days": days_at_work(), "edits": recent_edits_of(user)}
+    return {"shown": True, "days": days_at_work(), "unfinished": unfinished_work(), "edits": recent_edits_of(user)}

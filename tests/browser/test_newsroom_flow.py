@@ -31,6 +31,11 @@ STALE_FEED = (
     "the source may be stale. Fetch again later; if arXiv skipped that announcement, add its date under "
     "arXiv holidays in the admin (or to DIGEST_ARXIV_HOLIDAYS)."
 )
+# As editors read it: in Chinese, at the site's time, with the US Eastern date a holiday is entered by.
+STALE_FEED_SHOWN = (
+    "arXiv 已于 2026-01-09 09:00（本站时间）公布新论文，但这次抓取一篇也没有拿到：数据源可能过时。请稍后再抓取；"
+    "如果 arXiv 跳过了那次公布，请在“arXiv 假日”中添加其美东日期 2026-01-08（或写进 DIGEST_ARXIV_HOLIDAYS）。"
+)
 
 
 class Screenshots:
@@ -68,14 +73,14 @@ def joined(browser, expect, link: str, site_url: str, name: str, shot=None):
     if shot:
         shot(page, f"{name}-set-password")
     with page.expect_navigation():
-        page.click("input[type=submit][value='修改我的密码']")
+        page.click("input[type=submit][value='保存密码']")
     page.wait_for_url(f"{site_url}/admin/")
     expect(page.locator(".messagelist")).to_have_text("密码已设置，欢迎来到编辑部。")
     expect(page.locator("#user-tools")).to_contain_text(name)
     # The link worked once.
     again = context.new_page()
     again.goto(link)
-    expect(again.locator("#content")).to_contain_text("密码重置链接无效，可能是因为它已使用。")
+    expect(again.locator("#content")).to_contain_text("这个链接已经用过或已过期")
     again.close()
     return page
 
@@ -115,7 +120,7 @@ def test_newsroom_reviews_acknowledges_publishes_and_corrects(chromium, live_ser
     row = editor.locator(f"#front-day-{DAY}")
     expect(row).to_contain_text("需要处理")
     expect(row).to_contain_text("待初稿 0 · 审校中 6 · 已通过 0 · 已拒绝 0（共 6）")
-    expect(row.locator(".errornote")).to_have_text(STALE_FEED)
+    expect(row.locator(".errornote")).to_have_text(STALE_FEED_SHOWN)
     # The reason wraps within the window (the dashboard's one-line cells are for the app list).
     assert editor.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     shot(editor, "editor-front-page")
@@ -178,8 +183,8 @@ def test_newsroom_reviews_acknowledges_publishes_and_corrects(chromium, live_ser
     # 6. The chief editor acknowledges the stale-feed flag, with a reason.
     chief = joined(browser, expect, chief_link, url, "chief")
     chief.goto(f"{url}/admin/publishing/digestday/{day.pk}/review/")
-    expect(chief.locator("#content-main .errornote").first).to_have_text(STALE_FEED)
-    expect(chief.locator("#flag-history")).to_contain_text(STALE_FEED)
+    expect(chief.locator("#content-main .errornote").first).to_have_text(STALE_FEED_SHOWN)
+    expect(chief.locator("#flag-history")).to_contain_text(STALE_FEED_SHOWN)
     chief.fill("#id_reason", "arXiv 当天照常发布，抓取源稍后已更新；今天的论文齐全。")
     shot(chief, "chief-acknowledges-flag")
     with chief.expect_navigation():
@@ -254,7 +259,8 @@ def test_newsroom_reviews_acknowledges_publishes_and_corrects(chromium, live_ser
     assert chief.locator("#unpublished-changes").count() == 0
     shot(chief, "chief-published-v2")
     chief.goto(f"{url}/papers/{fourth.paper.arxiv_id}/")
-    expect(chief.locator("h1 + p strong")).to_have_text(corrected)
+    expect(chief.locator("h1")).to_have_text(corrected)  # the paper page is led by the Chinese title
+    expect(chief.locator("p.corrected")).to_contain_text("更正于")
     assert chief.title().startswith(corrected)
     shot(chief, "public-paper-corrected")
 

@@ -1,7 +1,11 @@
 """The newsroom's people: an editorial role lets a person into the admin; add_editor and its set-password link."""
 
 import io
+import os
 import re
+import subprocess
+import sys
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -14,6 +18,12 @@ from newsroom.admin_site import NewsroomLoginForm
 
 LOGIN = "/admin/login/"
 STRONG_PASSWORD = "quiet vocoder 2026 lantern"
+
+
+@pytest.fixture(autouse=True)
+def site_address(settings):
+    """A site's address, as a real site sets it (add_editor refuses the development default outside DEBUG)."""
+    settings.DIGEST_SITE_URL = "https://digest.example.org"
 
 
 def person(name: str, group: str | None, *, password: str = STRONG_PASSWORD) -> User:
@@ -110,7 +120,8 @@ def test_add_editor_then_the_link_sets_a_password_and_logs_in(client, db, settin
     assert spent.status_code == 200 and not spent.context["validlink"], "the link works once"
 
 
-def test_the_set_password_page_looks_like_the_admin(client, db):
+def test_the_set_password_page_looks_like_the_admin(client, db, settings):
+    settings.DIGEST_SITE_URL = "https://digest.example.org"
     output = add_editor("ana", "--role", "chief")
     page = client.get(urlsplit(link_in(output)).path, follow=True, HTTP_ACCEPT_LANGUAGE="en")
     content = page.content.decode()
@@ -136,3 +147,83 @@ def test_add_editor_refuses_a_bad_username_or_email(db):
     with pytest.raises(CommandError, match="有效的 Email"):
         add_editor("ana", "--role", "editor", "--email", "not-an-address")
     assert not User.objects.exists()
+
+
+def test_the_set_password_page_has_no_sidebar_saying_the_visitor_may_see_nothing(client, db, settings):
+    settings.DIGEST_SITE_URL = "https://digest.example.org"
+    page = client.get(urlsplit(link_in(add_editor("ana", "--role", "editor"))).path, follow=True)
+    content = page.content.decode()
+    assert page.context["validlink"] and 'name="new_password1"' in content
+    assert "nav-sidebar" not in content and "你没有查看或编辑的权限" not in content
+    assert "设置密码" in content and "ana" in content
+
+
+def test_a_used_link_says_so_in_chinese_and_offers_a_new_one(client, db, settings):
+    settings.DIGEST_SITE_URL = "https://digest.example.org"
+    link = urlsplit(link_in(add_editor("ana", "--role", "editor"))).path
+    form_page = client.get(link, follow=True)
+    client.post(form_page.redirect_chain[-1][0], {"new_password1": STRONG_PASSWORD, "new_password2": STRONG_PASSWORD})
+    client.logout()
+
+    spent = client.get(link, follow=True)
+
+    content = spent.content.decode()
+    assert not spent.context["validlink"]
+    assert "这个链接已经用过或已过期" in content and "Please request a new password reset" not in content
+    assert f'href="{reverse("admin:password_reset")}"' in content
+    assert "nav-sidebar" not in content
+
+
+def test_add_editor_on_a_site_without_its_address_refuses_before_writing(db, settings):
+    settings.DEBUG = False
+    settings.DIGEST_SITE_URL = settings.DIGEST_SITE_URL_DEFAULT
+    with pytest.raises(CommandError, match="DIGEST_SITE_URL is not set, so the link would point at http://127.0.0.1:8000"):
+        add_editor("ana", "--role", "editor")
+    assert not User.objects.exists()
+
+
+def test_add_editor_under_debug_uses_the_development_address_and_says_so(db, settings):
+    settings.DEBUG = True
+    settings.DIGEST_SITE_URL = settings.DIGEST_SITE_URL_DEFAULT
+    output = add_editor("ana", "--role", "editor")
+    assert link_in(output).startswith("http://127.0.0.1:8000/admin/set-password/")
+    assert "DIGEST_SITE_URL is not set: the link assumes the site at http://127.0.0.1:8000" in output
+
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def manage(tmp_path, *args: str, **variables: str) -> subprocess.CompletedProcess:
+    """manage.py as an operator runs it: the project's settings, a SQLite file in tmp_path, and only the
+    variables given (no DEBUG, SECRET_KEY or DIGEST_SITE_URL from the tests)."""
+    left_out = {"DATABASE_URL", "DJANGO_SETTINGS_MODULE", "DEBUG", "SECRET_KEY", "DIGEST_SITE_URL"}
+    env = {name: value for name, value in os.environ.items() if name not in left_out}
+    env.update(DJANGO_SETTINGS_MODULE="digest_site.settings", DIGEST_VAR_DIR=str(tmp_path), HOME=str(tmp_path),
+               **variables)
+    return subprocess.run([sys.executable, str(REPO_ROOT / "manage.py"), *args], env=env, cwd=REPO_ROOT,
+                          capture_output=True, text=True, timeout=180)
+
+
+def test_add_editor_as_the_docs_show_it_and_each_of_its_errors_in_one_line(tmp_path):
+    site = {"SECRET_KEY": "a-site-secret-of-some-length", "DIGEST_SITE_URL": "https://digest.example.org"}
+    failures = {
+        "no SECRET_KEY": manage(tmp_path, "add_editor", "ana", "--role", "editor"),
+        "no DIGEST_SITE_URL": manage(tmp_path, "add_editor", "ana", "--role", "editor", SECRET_KEY="x" * 40),
+        "not migrated": manage(tmp_path, "add_editor", "ana", "--role", "editor", **site),
+    }
+    for why, result in failures.items():
+        assert result.returncode != 0 and result.stdout == "", why
+        assert result.stderr.endswith("\n") and result.stderr.count("\n") == 1, (why, result.stderr)
+    assert failures["no SECRET_KEY"].stderr.startswith("ImproperlyConfigured: SECRET_KEY must be set")
+    assert failures["no DIGEST_SITE_URL"].stderr.startswith("CommandError: DIGEST_SITE_URL is not set")
+    assert failures["not migrated"].stderr.startswith("DatabaseError: ")
+
+    assert manage(tmp_path, "migrate", "--verbosity", "0", DEBUG="1").returncode == 0
+    bad_address = manage(tmp_path, "add_editor", "ana", "--role", "editor", "--email", "not-an-address", **site)
+    assert bad_address.returncode == 1 and bad_address.stderr.startswith("CommandError: ana: ")
+    assert bad_address.stderr.count("\n") == 1 and bad_address.stderr.endswith("\n")
+
+    # docs/editorial.md's line, with the site's environment (outside DEBUG).
+    added = manage(tmp_path, "add_editor", "ana", "--role", "editor", "--email", "ana@example.org", **site)
+    assert added.returncode == 0 and added.stderr == ""
+    assert "https://digest.example.org/admin/set-password/" in added.stdout

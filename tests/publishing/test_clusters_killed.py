@@ -117,7 +117,8 @@ def test_a_cluster_killed_mid_drafting_leaves_every_draft_to_the_other(
     # (and, mostly, was waiting for its answer; a worker killed between its claim and its call asked nothing).
     per_paper = llm.per_paper()
     attempts = {int(TITLE.search(row.paper.title).group(1)): row.attempts for row in rows}
-    assert all(1 <= per_paper[paper] <= claims <= 2 for paper, claims in attempts.items()), (per_paper, attempts)
+    # (A third claim is a retry of a task that outlived Q_RETRY on a loaded machine: still no call without a claim.)
+    assert all(1 <= per_paper[paper] <= claims for paper, claims in attempts.items()), (per_paper, attempts)
     killed_claimed = sum(1 for row in rows if row.attempts == 2)
     killed_mid_call = sum(1 for paper, claims in attempts.items() if claims == 2 and per_paper[paper] == 2)
     lost_unstarted = sum(1 for row in rows if row.attempts == 1 and row.enqueues > 1)

@@ -4,8 +4,9 @@ changes not yet published, and the editor's own last edits."""
 from django.urls import reverse
 
 from publishing.days.services import day_flag_attention
+from publishing.posts.publication import day_publish
 from publishing.review.services import entry_approve
-from tests.builders import edit
+from tests.builders import approve_all, edit
 
 
 def test_the_front_page_lists_the_days_at_work_and_my_edits(client, published_day, drafted_day_2, editor,
@@ -26,3 +27,16 @@ def test_a_day_published_and_up_to_date_is_not_at_work(client, published_day, ed
     client.force_login(editor)
     page = client.get(reverse("admin:index"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert 'id="front-day-2026-01-09"' not in page and "Every day is published and up to date." in page
+
+
+def test_an_entry_left_in_review_on_a_published_day_is_counted(client, drafted_day, editor, chief,
+                                                              django_capture_on_commit_callbacks):
+    """What demo_setup leaves: the day published with its approved entries, entry 6 still in review."""
+    approve_all(drafted_day, editor, except_positions=(6,))
+    with django_capture_on_commit_callbacks(execute=True):
+        day_publish(day=drafted_day, user=chief, approved_only=True)
+    client.force_login(editor)
+    page = client.get(reverse("admin:index"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Every day is published and up to date." not in page
+    assert 'id="front-day-2026-01-09"' in page and "0 awaiting draft · 1 in review" in page
+    assert "1 entry is still awaiting a draft or in review (1 days)." in page

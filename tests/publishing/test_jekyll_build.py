@@ -46,6 +46,7 @@ VECTORS = [
 def hostile_paper(number: int, vector: str) -> PaperPost:
     return PaperPost(
         title=f"{LIQUID_TITLE} {vector}" if number == 0 else vector,
+        title_zh=f"中文标题{number} {vector}",
         authors=[vector, "Ada {{ site.time }}"],
         categories=["cs.SD"],
         versioned_id=f"2601.9{number:04d}v1",
@@ -154,6 +155,9 @@ def test_the_jekyll_page_shows_each_paper_and_reading(jekyll_page):
     assert page.count("<h2") == len(VECTORS)
     assert page.count("<details>") == len(VECTORS) and page.count("<summary>详细解读</summary>") == len(VECTORS)
     assert "<strong>背景</strong>" in page  # the reading is still markdown under kramdown
+    # The Chinese title is its own bold line under each heading, and the list of authors … PDF still a list.
+    assert len(re.findall(r"</h2>\s*<p><strong>中文标题\d+ ", page)) == len(VECTORS)
+    assert page.count("<li><strong>Authors</strong>") == len(VECTORS)
 
 
 def test_this_sites_rendering_of_the_hostile_day_has_no_live_script():

@@ -26,6 +26,7 @@ def day_post(papers, fetched=11, shown=None) -> DayPost:
 
 PAPER = PaperPost(
     title="A Benchmark for Instrument Recognition",
+    title_zh="乐器识别基准",
     authors=["Aigerim Sadykova", "Jonas Becker"],
     categories=["cs.SD"],
     versioned_id="2601.90005v1",
@@ -46,6 +47,7 @@ tags: [arxiv, cs.SD, eess.AS]
 - 抓取总数：11 篇 | 本页显示：1 篇（去重/过滤后）
 
 ## A Benchmark for Instrument Recognition
+**乐器识别基准**
 - **Authors**: Aigerim Sadykova, Jonas Becker
 - **Categories**: cs.SD
 - **arXiv**: [https://arxiv.org/abs/2601.90005v1](https://arxiv.org/abs/2601.90005v1)
@@ -77,6 +79,15 @@ tags: [arxiv, cs.SD, eess.AS]
 
 def test_golden_markdown_from_fixture_data():
     assert render_day_markdown(day_post([PAPER])) == GOLDEN
+
+
+def test_the_chinese_title_is_a_line_under_the_english_heading_not_in_it():
+    text = render_day_markdown(day_post([PAPER]))
+    assert "## A Benchmark for Instrument Recognition\n**乐器识别基准**\n- **Authors**: " in text
+    untitled = render_day_markdown(day_post([PaperPost(**{**PAPER.__dict__, "title_zh": "  "})]))
+    assert "## A Benchmark for Instrument Recognition\n- **Authors**: " in untitled and "****" not in untitled
+    hostile = render_day_markdown(day_post([PaperPost(**{**PAPER.__dict__, "title_zh": "标题 **粗** {{ x }}\n## 伪"})]))
+    assert "**标题 &#42;&#42;粗&#42;&#42; &#123;&#123; x &#125;&#125; &#35;&#35; 伪**\n" in hostile
 
 
 def test_rendering_is_deterministic_and_keeps_paper_order():

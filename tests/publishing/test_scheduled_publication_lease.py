@@ -140,7 +140,7 @@ def test_an_overdue_publication_is_shown_then_run_by_the_sweep(client, published
     ScheduledPublication.objects.filter(pk=scheduled.pk).update(publish_at=timezone.now() - 2 * LEASE)
     client.force_login(chief)
     front = client.get(reverse("admin:index"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert "has not run: no worker cluster ran its schedule" in front
+    assert "is overdue and has not run: no worker cluster is running" in front
     with django_capture_on_commit_callbacks(execute=True):
         assert publishing_sweep().scheduled.overdue == 1
     scheduled.refresh_from_db()

@@ -53,7 +53,7 @@ def test_the_good_text_passes_every_check():
 def test_every_check_has_a_stable_id_a_name_a_severity_and_a_description():
     assert set(CHECKS) == {
         "glossary_preferred", "glossary_forbidden", "glossary_keep_english", "number_unverified", "tex_mismatch",
-        "reading_section_empty", "markdown_shape", "english_left", "abstract_length", "link_unverified",
+        "reading_section_empty", "markdown_shape", "english_left", "abstract_length", "link_unverified", "glossary_unsourced",
     }
     for check_id, check in CHECKS.items():
         assert check.id == check_id and re.fullmatch(r"[a-z_]+", check_id)

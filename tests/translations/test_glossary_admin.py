@@ -32,7 +32,7 @@ def test_a_chief_editor_imports_a_csv_from_the_admin(chief_client):
     assert reverse(IMPORT_URL) in changelist
     response = chief_client.post(reverse(IMPORT_URL), {"file": upload("source,rendering,forbidden\ntoken,词元,令牌\n")},
                                  follow=True)
-    assert "lossary import: 1 created, 0 updated, 0 unchanged, 0 refused" in response.content.decode()
+    assert "术语表已导入：新增 1 条，更新 0 条，0 条未变。" in response.content.decode()
     assert GlossaryTerm.objects.get().forbidden == ["令牌"]
 
 
@@ -40,10 +40,25 @@ def test_a_bad_file_in_the_admin_lists_its_refused_lines_and_changes_nothing(chi
     response = chief_client.post(reverse(IMPORT_URL), {"file": upload("source,rendering\ntoken,词元\nvocoder,\n")})
     page = response.content.decode()
     assert response.status_code == 200 and 'id="import-refused"' in page
-    assert "<td>3</td><td>vocoder</td>" in page and "nothing changed" in page
+    assert "<td>3</td><td>vocoder</td>" in page and "未导入任何内容：1 行被拒绝" in page
+    assert "created" not in page.split('id="import-summary"')[1].split("</p>")[0]  # not "nothing changed (1 created"
     assert not GlossaryTerm.objects.exists()
     response = chief_client.post(reverse(IMPORT_URL), {"file": upload("<martif>", name="terms.tbx")})
     assert "terms.tbx: not a TBX file" in response.content.decode()
+
+
+def test_a_dry_run_in_the_admin_lists_each_term_it_would_create_or_change(chief_client):
+    GlossaryTerm.objects.create(term="vocoder", rendering="声码器", forbidden=["语音编码器"])
+    GlossaryTerm.objects.create(term="codec", rendering="编解码器")
+    csv = "source,rendering,forbidden\nvocoder,神经声码器,语音编码器\ncodec,编解码器,\ntoken,词元,令牌\n"
+    response = chief_client.post(reverse(IMPORT_URL), {"file": upload(csv), "dry_run": "on"})
+    page = response.content.decode()
+    assert "试导入，未做任何更改：将新增 1 条、更新 1 条，1 条不变。" in page
+    table = page[page.index('id="import-changes"'):page.index("</table>", page.index('id="import-changes"'))]
+    assert "<del>声码器</del></td><td>→ <ins>神经声码器</ins>" in table  # the changed term: old → new
+    assert "token" in table and "<ins>词元</ins>" in table and "<ins>令牌</ins>" in table  # the new one
+    assert "codec</td>" not in table.replace("vocoder", "")  # the unchanged one is not listed
+    assert GlossaryTerm.objects.get(term="vocoder").rendering == "声码器" and GlossaryTerm.objects.count() == 2
 
 
 def test_editors_may_not_import(editor_client):

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import translation
 
 from translations.glossary import glossary_import
 from translations.glossary_files import GlossaryFileError, read_csv, read_glossary_file, read_tbx, write_tbx
@@ -42,6 +43,20 @@ def test_a_csv_is_imported_and_a_second_import_changes_nothing(db, tmp_path):
     assert "0 created, 0 updated, 3 unchanged, 0 refused" in import_text(GOOD_CSV, path=path)
 
 
+def test_a_dry_run_lists_the_terms_it_would_create_or_change_and_changes_nothing(db, tmp_path):
+    GlossaryTerm.objects.create(term="Token", rendering="令牌")
+    GlossaryTerm.objects.create(term="EnCodec", kind=GlossaryTerm.Kind.KEEP_ENGLISH, category="模型名称",
+                                note="Meta 的神经音频编解码器, 名称保留英文")
+    out = import_text(GOOD_CSV, path=tmp_path / "terms.csv", dry_run=True)
+    assert "create large language model: kind 'preferred rendering'; rendering '大语言模型'; variants 'LLM'; forbidden '法学硕士, LLM模型'; " \
+           "category '机器学习'" in out
+    assert "change token: term 'Token' -> 'token'; rendering '令牌' -> '词元'; forbidden '' -> '令牌'" in out
+    assert "EnCodec" not in out.replace("unchanged", "")  # unchanged: not listed
+    assert "glossary import (dry run, nothing changed): would create 1, update 1; 1 unchanged, 0 refused" in out
+    assert list(GlossaryTerm.objects.order_by("term").values_list("term", "rendering")) == [
+        ("EnCodec", ""), ("Token", "令牌")]
+
+
 def test_a_known_source_in_another_case_is_updated_and_absent_columns_are_kept(db, tmp_path):
     GlossaryTerm.objects.create(term="Token", rendering="令牌", note="old note", category="机器学习")
     report = import_text("source,rendering,forbidden\ntoken,词元,令牌\n", path=tmp_path / "t.csv")
@@ -67,7 +82,9 @@ def test_a_file_with_a_bad_row_changes_nothing_and_names_its_lines(db, tmp_path)
     lines = err.getvalue().splitlines()
     assert [line.split(":")[0] for line in lines] == ["line 5", "line 6", "line 7", "line 8", "line 9"]
     assert "the same source as line 4" in lines[2] and "kind" in lines[3]
-    assert "nothing changed (3 created, 0 updated, 0 unchanged, 5 refused)" in out.getvalue()
+    # Nothing was written, so the counts say what the good rows would have done (not "3 created").
+    assert "nothing changed (would create 3, update 0; 0 unchanged, 5 refused)" in out.getvalue()
+    assert "3 created" not in out.getvalue()
     assert not GlossaryTerm.objects.exists()
 
 
@@ -114,7 +131,8 @@ def test_a_tbx_from_another_tool_is_read_with_its_deprecated_terms_as_forbidden(
 </termEntry>
 <termEntry id="c2"><langSet xml:lang="en"><tig><term>vocoder</term></tig></langSet></termEntry>
 </body></text></martif>""".encode()
-    report = glossary_import(rows=read_glossary_file("other.tbx", content))
+    with translation.override("en"):
+        report = glossary_import(rows=read_glossary_file("other.tbx", content))
     assert not report.applied
     assert report.refused == [(10, "vocoder", "no Chinese term (for a keep-English term, repeat the English)")]
     rows = read_tbx(content)[:1]
@@ -244,7 +262,8 @@ def test_a_large_file_with_one_bad_row_changes_nothing(db):
 
 def test_a_term_in_the_glossary_in_another_case_is_updated_not_added_twice(db):
     GlossaryTerm.objects.create(term="Mel Spectrogram", rendering="梅尔谱")
-    report = glossary_import(rows=read_csv("source,rendering\nmel spectrogram,梅尔频谱\nMEL SPECTROGRAM,梅尔\n".encode()))
+    with translation.override("en"):
+        report = glossary_import(rows=read_csv("source,rendering\nmel spectrogram,梅尔频谱\nMEL SPECTROGRAM,梅尔\n".encode()))
     assert report.refused == [(3, "MEL SPECTROGRAM", "the same source as line 2")] and not report.applied
     report = glossary_import(rows=read_csv("source,rendering\nmel spectrogram,梅尔频谱\n".encode()))
     assert report.summary == "glossary import: 0 created, 1 updated, 0 unchanged, 0 refused"

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext_lazy as _
 
-from translations.terminology import TermRule
+from translations.terminology import TermMatcher, TermRule
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +34,9 @@ class CheckInput:
     # The paper's other metadata, as text: its arXiv page, comments, journal reference and DOI link.
     metadata: str = ""
     rules: tuple[TermRule, ...] = field(default=())  # the glossary rules the paper uses
+    # The whole glossary, to see terms the Chinese names that the paper's English never uses
+    # (None: not known, and that check is skipped).
+    glossary: TermMatcher | None = field(default=None, compare=False)
 
     @property
     def source_text(self) -> str:

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from django.utils.translation import gettext_lazy as _
 
 from translations.checks.base import WARNING, CheckInput, Finding, register
+from translations.terminology import TermMatcher, TermRule
 
 _CJK_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN_WORD_RE = re.compile(r"[A-Za-z]+(?:['’-][A-Za-z]+)*")
@@ -46,16 +47,26 @@ def _blank_allowed(text: str) -> str:
     return _ALLOWED_ENGLISH_RE.sub(lambda match: " " * len(match.group(0)), text)
 
 
+def _blank_kept_names(text: str, source: CheckInput) -> str:
+    """`text` with the glossary's names that stay English blanked (same length): keep-English terms
+    (wav2vec 2.0, fairseq, Descript Audio Codec) and acronyms (MOS, SI-SDR). They are the translation."""
+    matcher = source.glossary or TermMatcher(source.rules)
+    for hit in matcher.find(text):
+        if hit.rule.kind == TermRule.KEEP_ENGLISH or any(c.isupper() for c in hit.matched.strip()[1:]):
+            text = text[:hit.start] + " " * (hit.end - hit.start) + text[hit.end:]
+    return text
+
+
 @register(
     id="english_left",
     name=_("English sentence left in the Chinese"),
     severity=WARNING,
-    description=_("A run of six or more English words, most of them lower-case, outside brackets, quotes, TeX and links: "
-                  "a sentence the translation left in English."),
+    description=_("A run of six or more English words, most of them lower-case, outside brackets, quotes, TeX and links, "
+                  "not counting the glossary's names kept in English: a sentence the translation left in English."),
 )
 def english_left(source: CheckInput) -> Iterator[Finding]:
     for name, text in source.text.items():
-        for match in _ENGLISH_RUN_RE.finditer(_blank_allowed(text or "")):
+        for match in _ENGLISH_RUN_RE.finditer(_blank_kept_names(_blank_allowed(text or ""), source)):
             words = _LATIN_WORD_RE.findall(match.group(0))
             lowercase = sum(1 for word in words if word[0].islower())
             if len(words) >= ENGLISH_RUN_WORDS and lowercase >= ENGLISH_RUN_LOWERCASE:

@@ -6,11 +6,13 @@ from publishing.management.options import DayCommand, collected_day
 from publishing.models import Entry
 from publishing.posts.publication import PublishError, day_publish
 from publishing.review.services import ReviewError, entry_approve
+from translations.models import Revision
 
 
 class Command(DayCommand):
     help = ("Demo only: approve a day's entries in review as the demo admin, leaving the last one for you "
-            "to review in the admin, and publish the approved ones. Development only.")
+            "to review in the admin, and publish the approved ones. An entry whose text an editor changed "
+            "is left in review for them. Development only.")
 
     def add_arguments(self, parser):
         parser.add_argument("--date", required=True)
@@ -26,7 +28,11 @@ class Command(DayCommand):
         except get_user_model().DoesNotExist:
             raise CommandError(f"no user {username!r}; run demo_admin first") from None
         waiting = list(day.entries.filter(state=Entry.State.IN_REVIEW).order_by("position"))
-        for entry in waiting[:max(len(waiting) - leave, 0)]:
+        # A person's words are theirs to approve, not the demo's to approve unread.
+        edited = set(Revision.objects.filter(paper__in=[entry.paper_id for entry in waiting], author__isnull=False)
+                     .values_list("paper_id", flat=True))
+        untouched = [entry for entry in waiting if entry.paper_id not in edited]
+        for entry in untouched[:max(len(waiting) - leave, 0)]:
             try:
                 entry_approve(entry=entry, user=user)
             except ReviewError as exc:
@@ -36,7 +42,9 @@ class Command(DayCommand):
         except PublishError as exc:
             raise CommandError(str(exc)) from None
         left = day.entries.filter(state=Entry.State.IN_REVIEW).count()
+        edited_waiting = sum(entry.paper_id in edited for entry in waiting)
         self.stdout.write(
             f"{date}: published version {result.publication.version} with {result.publication.paper_count} "
             f"approved papers; {left} left in review for you"
+            + (f" ({edited_waiting} with text an editor changed)" if edited_waiting else "")
         )

@@ -1,6 +1,9 @@
 import json
+import logging
 import smtplib
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -8,6 +11,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
+from django_q.conf import Conf
+from django_q.conf import logger as worker_log
 
 from delivery.edition import email_edition_prepare
 from delivery.models import Subscriber, WebhookDelivery, WebhookEndpoint
@@ -17,6 +22,9 @@ from delivery.switch import delivery_hold
 from delivery.webhooks import publication_announce, webhook_delivery_send
 from publishing.days.windows import parse_digest_date
 from publishing.models import DigestDay
+from translations.glossary import glossary_import
+from translations.glossary_files import read_glossary_file
+from translations.models import GlossaryTerm
 
 DEMO_DATE = "2026-01-09"
 DEMO_FOLDER = Path(settings.BASE_DIR) / "demo"
@@ -31,6 +39,21 @@ def demo_memory_load(step, run) -> None:
     offer matches); importing it again adds nothing."""
     step(f"loading the demo translation memory from {DEMO_MEMORY.relative_to(settings.BASE_DIR)}")
     run("import_memory", str(DEMO_MEMORY))
+
+
+@contextmanager
+def tasks_run_at_once() -> Iterator[None]:
+    """The demo runs no worker: a task queued meanwhile (the publish's mail and webhook) runs at once, in
+    this process, as a worker would. Queued instead, it would wait for the first worker started later
+    and do again what the demo had done. The worker's lines about each task are not shown."""
+    queued, worker_log_level = Conf.SYNC, worker_log.level
+    Conf.SYNC = True
+    worker_log.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        Conf.SYNC = queued
+        worker_log.setLevel(worker_log_level)
 
 
 DEMO_READER = "reader@example.org"
@@ -98,14 +121,16 @@ class Command(BaseCommand):
     def handle(self, *args, date, username, out, **options):
         if not settings.DEBUG:
             raise CommandError("demo_setup approves and publishes without reading; it only runs with DEBUG=1")
-        out = out or str(Path(settings.VAR_DIR) / "export")
+        with tasks_run_at_once():
+            self._setup(date, username, out or str(Path(settings.VAR_DIR) / "export"))
+
+    def _setup(self, date: str, username: str, out: str) -> None:
         feed = DEMO_FOLDER / f"arxiv-api-demo-{date}.xml"
         drafts = DEMO_FOLDER / f"drafts-{date}.json"
         self._step("the admin account")
         self._run("demo_admin", "--username", username)
         # Before drafting, so the demo's drafts are written and checked with the glossary.
-        self._step(f"the starter glossary from {STARTER_GLOSSARY.relative_to(settings.BASE_DIR)}")
-        self._run("import_glossary", str(STARTER_GLOSSARY))
+        self._starter_glossary()
         self._demo_reader()
         with DemoWebhookReceiver(Path(settings.VAR_DIR) / "demo-webhook.log") as receiver:
             # The endpoint follows the receiver's port, new on each run.
@@ -148,15 +173,32 @@ class Command(BaseCommand):
             self._step("approving the demo day (one entry left for you to review) and publishing it")
             self._run("demo_publish", "--date", date, "--username", username)
 
+    def _starter_glossary(self) -> None:
+        """Only the starter terms the glossary lacks (by source, in any case) are added: a term an editor
+        changed keeps the change."""
+        self._step(f"the starter glossary from {STARTER_GLOSSARY.relative_to(settings.BASE_DIR)}")
+        rows = read_glossary_file(STARTER_GLOSSARY.name, STARTER_GLOSSARY.read_bytes())
+        known = {source.lower() for source in GlossaryTerm.objects.values_list("term", flat=True)}
+        missing = [row for row in rows if row.source.lower() not in known]
+        if missing:
+            report = glossary_import(rows=missing)
+            if report.refused:
+                raise CommandError(f"{STARTER_GLOSSARY.name}: {report.summary}")
+        self.stdout.write(f"    starter glossary: {len(missing)} terms added, {len(rows) - len(missing)} already in "
+                          "the glossary (left as they are)")
+
     def _mail_goes_to(self) -> str:
         backend = settings.EMAIL_BACKEND.rsplit(".", 2)[-2]
         return {"filebased": f"files in {settings.EMAIL_FILE_PATH}", "console": "this console",
                 "smtp": f"the SMTP server {settings.EMAIL_HOST}:{settings.EMAIL_PORT}"}.get(backend, backend)
 
     def _demo_reader(self) -> None:
-        """The demo reader subscribes and follows the confirmation link, as a reader would; once."""
-        if Subscriber.objects.filter(email=DEMO_READER, status=Subscriber.Status.CONFIRMED).exists():
-            self._step(f"the demo reader {DEMO_READER} is subscribed already")
+        """The demo reader subscribes and follows the confirmation link, as a reader would; once. A reader
+        confirmed, unsubscribed or bouncing is left as they are (only one still awaiting confirmation,
+        a run cut short, is confirmed)."""
+        reader = Subscriber.objects.filter(email=DEMO_READER).exclude(status=Subscriber.Status.PENDING).first()
+        if reader is not None:
+            self._step(f"the demo reader {DEMO_READER} exists ({reader.status}): left as it is")
             return
         self._step(f"the demo reader {DEMO_READER} subscribes; the confirmation mail goes to {self._mail_goes_to()}")
         subscribed = subscriber_subscribe(email=DEMO_READER, wants_corrections=True, by_worker=False)
@@ -171,8 +213,8 @@ class Command(BaseCommand):
         self.stdout.write(f"    followed: {subscriber.email} is {subscriber.status}")
 
     def _deliver(self, date: str, receiver: DemoWebhookReceiver) -> None:
-        """What the workers would do after the publish, done here (the demo runs no qcluster); each step
-        makes or sends only what is not done yet."""
+        """What the workers do after the publish, done here (tasks_run_at_once); each step makes or sends
+        only what is not done yet, then the deliveries are shown."""
         day = DigestDay.objects.select_related("live_publication__day").filter(date=date).first()
         if day is None or day.live_publication is None:
             return
@@ -185,22 +227,21 @@ class Command(BaseCommand):
                    f"(mail goes to {self._mail_goes_to()})")
         publication_announce(publication=publication)
         email_edition_prepare(publication=publication)
+        # Left from an earlier run (delivery was held then): sent now.
         for delivery_id in WebhookDelivery.objects.filter(
                 publication=publication, endpoint__name=DEMO_ENDPOINT,
                 status=WebhookDelivery.Status.PENDING).values_list("id", flat=True):
             webhook_delivery_send(delivery_id=delivery_id)
+        try:
+            email_deliveries_send_all(publication_id=publication.pk)
+        except (smtplib.SMTPException, OSError) as exc:
+            self.stderr.write(f"the email edition could not be sent: {exc}")
         for delivery in WebhookDelivery.objects.filter(publication=publication, endpoint__name=DEMO_ENDPOINT):
             self.stdout.write(f"    webhook: {delivery.status}, HTTP {delivery.response_status} "
                               f"(logged in {receiver.log_path})")
-        try:
-            result = email_deliveries_send_all(publication_id=publication.pk)
-        except (smtplib.SMTPException, OSError) as exc:
-            self.stderr.write(f"the email edition could not be sent: {exc}")
-            return
-        self.stdout.write(f"    email edition: {result}")
-        self.stdout.write(f"    {DEMO_READER}: " + ", ".join(
-            f"{row.status} {row.sent_at:%H:%M:%S}" if row.sent_at else row.status
-            for row in publication.email_deliveries.filter(subscriber__email=DEMO_READER)))
+        for row in publication.email_deliveries.select_related("subscriber").order_by("pk"):
+            sent = f" {timezone.localtime(row.sent_at):%H:%M:%S}" if row.sent_at else ""
+            self.stdout.write(f"    email edition to {row.subscriber.email}: {row.status}{sent}")
 
     def _step(self, what: str) -> None:
         self.stdout.write(f"==> {what}")

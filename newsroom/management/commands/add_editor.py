@@ -7,7 +7,8 @@ from newsroom.team import ROLE_GROUPS, editor_add, set_password_url
 
 class Command(BaseCommand):
     help = ("Give a person an editorial role (creating the account if needed) and print a one-time link "
-            "on which they choose their password.")
+            "on which they choose their password. Run it with the site's environment: the link is signed "
+            "with its SECRET_KEY and starts with its DIGEST_SITE_URL.")
 
     def add_arguments(self, parser):
         parser.add_argument("username")
@@ -16,10 +17,18 @@ class Command(BaseCommand):
         parser.add_argument("--email", help="the person's e-mail address (kept on the account)")
 
     def handle(self, *args, username, role, email, **options):
+        site_url_unset = settings.DIGEST_SITE_URL == settings.DIGEST_SITE_URL_DEFAULT
+        if site_url_unset and not settings.DEBUG:
+            # Checked before anything is written: a link to the development server is no use to anyone.
+            raise CommandError(
+                f"DIGEST_SITE_URL is not set, so the link would point at {settings.DIGEST_SITE_URL_DEFAULT}; run "
+                "add_editor with the site's environment (e.g. honcho -e /etc/arxiv-digest/site.env run .venv/bin/python "
+                "manage.py add_editor ...) or set DIGEST_SITE_URL=https://your.site"
+            )
         try:
             added = editor_add(username=username, role=role, email=email)
         except ValidationError as exc:
-            raise CommandError(f"{username}: {' '.join(exc.messages)}") from None
+            raise CommandError(f"{username}: {' '.join(' '.join(exc.messages).split())}") from None
         if added.created:
             what = f"Created {username!r} as {added.role_group}"
         else:
@@ -31,3 +40,5 @@ class Command(BaseCommand):
         days = settings.PASSWORD_RESET_TIMEOUT // 86400
         self.stdout.write(f"{what}. Send them this link to set a password (valid {days} days, once):")
         self.stdout.write(set_password_url(added.user))
+        if site_url_unset:
+            self.stdout.write(f"(DIGEST_SITE_URL is not set: the link assumes the site at {settings.DIGEST_SITE_URL}.)")

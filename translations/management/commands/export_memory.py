@@ -11,9 +11,13 @@ class Command(BaseCommand):
         parser.add_argument("--out", required=True, help="the TMX file to write")
         parser.add_argument("--origin", choices=MemoryUnit.Origin.values, help="only approved or only imported units")
         parser.add_argument("--kind", choices=MemoryUnit.Kind.values, help="only titles or only abstract sentences")
+        parser.add_argument("--include-held", action="store_true",
+                            help="also the units approved over a check error and not yet confirmed")
 
-    def handle(self, *args, out, origin, kind, **options):
+    def handle(self, *args, out, origin, kind, include_held, **options):
         units = MemoryUnit.objects.select_related("paper").order_by("id")
+        if not include_held:  # another tool would take them for approved translations
+            units = units.reusable()
         if origin:
             units = units.filter(origin=origin)
         if kind:

@@ -1,4 +1,5 @@
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import translation
 from tqdm import tqdm
 
 from papers.sources import FileTooLarge, file_read_limited
@@ -15,7 +16,12 @@ class Command(BaseCommand):
                                          "category, note) or .tbx file")
         parser.add_argument("--dry-run", action="store_true", help="report what would change, change nothing")
 
-    def handle(self, *args, file, dry_run, **options):
+    def handle(self, *args, **options):
+        # The command speaks English, like the other commands (the admin's import page speaks the editor's language).
+        with translation.override("en"):
+            self._import(**options)
+
+    def _import(self, *, file, dry_run, **options):
         try:
             rows = read_glossary_file(file, file_read_limited(file, limit=MAX_FILE_BYTES))
         except OSError as exc:
@@ -28,6 +34,11 @@ class Command(BaseCommand):
             report = glossary_import(rows=rows, dry_run=dry_run, progress=lambda: bar.update(1))
         for line, source, why in report.refused:
             self.stderr.write(f"line {line}: {source or '(no source)'}: {why}")
+        if dry_run and not report.refused:
+            for change in report.changes:
+                self.stdout.write(f"{'create' if change.created else 'change'} {change.source}: " + "; ".join(
+                    f"{name} {after!r}" if change.created else f"{name} {before!r} -> {after!r}"
+                    for name, before, after in change.fields))
         self.stdout.write(report.summary)
         if report.refused:
             raise CommandError(f"{len(report.refused)} rows refused; nothing changed")
