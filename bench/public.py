@@ -18,8 +18,18 @@ last page of each sitemap section. Then gunicorn serves
 the site, and `ab` (apache2-utils; a Python client if it is missing) measures requests per
 second of a day page beside a static file of the same bytes served by the same gunicorn.
 
+Last, random days (not one URL asked again and again): every day page written as a file with its gzip
+copy by the site's own code (public/archive_files/, as publishing does), then, side by side, in rounds,
+requests per second over random days of (a) gunicorn rendering the pages (no files), (b) gunicorn
+serving the files (the app's middleware), (c) the deploy recipe: nginx with deploy/nginx-archive.conf sending the files, in front of (b), and (d) a plain
+nginx serving the same files (the static-file server to compare with);
+as browsers ask (gzip) and without compression. The load comes from `wrk` (Debian's wrk) with
+bench/archive_files_load.lua choosing a random day per request; a Python client when wrk is missing (it
+then measures itself more than nginx, and says so).
+
 Targets: each page ≤ 50 ms median and ≤ 10 queries; the day page within 3× of the
-static file's throughput.
+static file's throughput; the site as deployed (c) ≥ 0.8× the plain static-file server (d) over random days (best of the rounds;
+the median is printed too); (b) against (d) is printed beside it.
 """
 
 from __future__ import annotations
@@ -475,6 +485,189 @@ def measure_throughput(days: int, seconds: float, recheck: str) -> tuple[float, 
         shutil.rmtree(static_dir, ignore_errors=True)
 
 
+# -- random days: the app serving the archive's files beside nginx serving the same files ----------------
+
+def archive_day_files(days: int, root: Path) -> list[str]:
+    """Every day page written as the site writes it when a day is published; the list of their URLs."""
+    from tqdm import tqdm
+
+    from public.archive_files.pages import day_urls
+    from public.archive_files.rendering import PageRenderer
+    from public.archive_files.services import urls_sync
+
+    urls = [day_urls(FIRST_DATE + dt.timedelta(days=index))[0] for index in range(days)]
+    renderer = PageRenderer()
+    with tqdm(total=len(urls), desc="day pages as files", unit="page") as progress:
+        urls_sync(urls, root=root, renderer=renderer, progress=progress.update)
+    return urls
+
+
+def start_gunicorn(port: int, archive_dir: str) -> subprocess.Popen:
+    env = {**os.environ, "DIGEST_STATIC_ARCHIVE_DIR": archive_dir}
+    return subprocess.Popen(
+        [str(Path(sys.executable).parent / "gunicorn"), "digest_site.wsgi", "--bind", f"127.0.0.1:{port}",
+         "--workers", str((os.cpu_count() or 2) * 2 + 1), "--log-level", "warning", "--chdir", str(REPO_ROOT)],
+        env=env, start_new_session=True)
+
+
+def start_nginx(port: int, root: Path, workdir: Path, *, app_port: int | None) -> subprocess.Popen | None:
+    """nginx over `root`: with the deploy recipe's archive locations (deploy/nginx-archive.conf) in front of the
+    app on `app_port`, or, with no app, as a plain static-file server (the reference)."""
+    nginx = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
+    if not nginx:
+        return None
+    workdir.mkdir(exist_ok=True)
+    for temp in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
+        (workdir / temp).mkdir(exist_ok=True)
+    temps = " ".join(f"{temp}_temp_path {workdir / temp};" for temp in ("proxy", "fastcgi", "uwsgi", "scgi"))
+    if app_port is None:
+        server = "location / { gzip_static on; try_files ${uri}index.html $uri =404; }"
+    else:
+        server = (f"include {REPO_ROOT / 'deploy' / 'nginx-archive.conf'};\n"
+                  f"    location @app {{ proxy_pass http://127.0.0.1:{app_port}; proxy_set_header Host $http_host; }}")
+    (workdir / "nginx.conf").write_text(
+        f"daemon off; worker_processes auto; pid {workdir / 'nginx.pid'}; error_log {workdir / 'error.log'};\n"
+        "events { worker_connections 1024; }\n"
+        f"http {{ access_log off; sendfile on; tcp_nopush on; default_type text/html; client_body_temp_path {workdir / 'body'}; {temps}\n"
+        f"  server {{ listen 127.0.0.1:{port}; root {root};\n    {server} }} }}\n")
+    command = [nginx, "-p", str(workdir), "-c", str(workdir / "nginx.conf")]
+    subprocess.run([*command, "-t", "-q"], check=True)
+    return subprocess.Popen(command, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def wait_until_up(url: str) -> None:
+    for _ in range(150):
+        try:
+            urllib.request.urlopen(url).read()
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit(f"{url} did not answer")
+
+
+def random_days_per_second(base: str, paths_file: Path, seconds: float, gzip: bool) -> tuple[float, str]:
+    headers = {"Accept-Encoding": "gzip"} if gzip else {}
+    if shutil.which("wrk"):
+        command = ["wrk", "-t", "2", "-c", "8", "-d", f"{seconds:g}s", "--timeout", "30s", "-s", str(REPO_ROOT / "bench" / "archive_files_load.lua")]
+        for name, value in headers.items():
+            command += ["-H", f"{name}: {value}"]
+        output = subprocess.run([*command, base], capture_output=True, text=True, check=True,
+                                env={**os.environ, "BENCH_PATHS": str(paths_file)}).stdout
+        if re.search(r"Non-2xx or 3xx responses: (\d+)|Socket errors: .*timeout [1-9]", output):
+            raise SystemExit(f"wrk saw failures against {base}:\n{output}")
+        return float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)), "wrk"
+    paths = paths_file.read_text().split()
+    done, stop, lock = [0], time.monotonic() + seconds, threading.Lock()
+
+    def worker(seed: int):
+        rng = random.Random(seed)
+        while time.monotonic() < stop:
+            with urllib.request.urlopen(urllib.request.Request(base + rng.choice(paths), headers=headers)) as response:
+                response.read()
+            with lock:
+                done[0] += 1
+    threads = [threading.Thread(target=worker, args=(seed,)) for seed in range(8)]
+    started = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return done[0] / (time.monotonic() - started), "python threads (the client is the bound: install wrk)"
+
+
+def same_bytes_everywhere(bases: dict[str, str], root: Path, paths: list[str]) -> None:
+    """Each server answers a sample of days with the file's bytes and the views' type, plain and gzip."""
+    import gzip as gzip_module
+
+    from public.archive_files.pages import content_type_of, file_of
+
+    for path in random.Random(3).sample(paths, min(5, len(paths))):
+        expected = file_of(root, path).read_bytes()
+        for name, base in bases.items():
+            with urllib.request.urlopen(base + path) as response:
+                assert response.read() == expected, (name, path)
+                assert response.headers["Content-Type"] == content_type_of(path), (name, response.headers["Content-Type"])
+            request = urllib.request.Request(base + path, headers={"Accept-Encoding": "gzip"})
+            with urllib.request.urlopen(request) as response:
+                assert response.headers.get("Content-Encoding") == "gzip", (name, path)
+                assert gzip_module.decompress(response.read()) == expected, (name, path)
+
+
+def measure_archive_files(days: int, seconds: float, rounds: int) -> dict:
+    root = Path(tempfile.mkdtemp(prefix="bench-archive-"))
+    root.chmod(0o755)  # nginx's workers (nobody when run as root) read the files
+    workdir = Path(tempfile.mkdtemp(prefix="bench-nginx-"))
+    servers = []
+    try:
+        paths = archive_day_files(days, root)
+        paths_file = workdir / "paths.txt"
+        paths_file.write_text("\n".join(paths) + "\n")
+        ports = {name: free_port() for name in ("views", "files", "deploy", "nginx")}
+        servers.append(start_gunicorn(ports["views"], "off"))
+        servers.append(start_gunicorn(ports["files"], str(root)))
+        for name, app_port in (("deploy", ports["files"]), ("nginx", None)):
+            nginx = start_nginx(ports[name], root, workdir / name, app_port=app_port)
+            if nginx is None:
+                raise SystemExit("no nginx (Debian's nginx-light): the static-file server to compare with")
+            servers.append(nginx)
+        bases = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
+        for base in bases.values():
+            wait_until_up(base + paths[0])
+        same_bytes_everywhere({"files": bases["files"], "deploy": bases["deploy"]}, root, paths)
+        results = {(name, gzip): [] for name in bases for gzip in (True, False)}
+        client = ""
+        for _ in range(rounds):  # in turn, so a burst of load from elsewhere falls on all of them alike
+            for gzip in (True, False):
+                for name, base in bases.items():
+                    rps, client = random_days_per_second(base, paths_file, seconds, gzip)
+                    results[(name, gzip)].append(rps)
+        size = file_of_size(root, paths)
+        return {"results": results, "client": client, "days": len(paths), "size": size}
+    finally:
+        for server in servers:
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait(timeout=30)
+        shutil.rmtree(root, ignore_errors=True)
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def file_of_size(root: Path, paths: list[str]) -> tuple[float, float]:
+    from public.archive_files.pages import file_of
+
+    plain = [file_of(root, path).stat().st_size for path in paths]
+    zipped = [file_of(root, path).with_suffix(".html.gz").stat().st_size for path in paths]
+    return statistics.mean(plain), statistics.mean(zipped)
+
+
+def print_archive_files(measured: dict, seconds: float) -> bool:
+    results, (plain, zipped) = measured["results"], measured["size"]
+    print(f"\nRandom days over {measured['days']} day pages ({plain / 1024:.0f} KiB, gzip {zipped / 1024:.0f} KiB), "
+          f"{len(results[('nginx', True)])} rounds of {seconds:g} s each, 8 connections ({measured['client']}); "
+          f"gunicorn {(os.cpu_count() or 2) * 2 + 1} sync workers, nginx worker_processes auto, {os.cpu_count()} CPUs")
+    print(f"{'what':<58} {'best r/s':>9} {'median':>9} {'÷ nginx best':>13} {'÷ nginx median':>15}")
+    met, app_alone = True, []
+    for gzip in (True, False):
+        nginx = results[("nginx", gzip)]
+        for name, label in (("views", "gunicorn alone, pages rendered by the views"),
+                            ("files", "gunicorn alone, serving the files (its middleware)"),
+                            ("deploy", "the deploy recipe: nginx-archive.conf before gunicorn"),
+                            ("nginx", "plain nginx serving the same files")):
+            runs = results[(name, gzip)]
+            best, median = max(runs), statistics.median(runs)
+            ratio_best, ratio_median = best / max(nginx), median / statistics.median(nginx)
+            print(f"{label + (', gzip' if gzip else ', plain'):<58} {best:>9.0f} {median:>9.0f} "
+                  f"{ratio_best:>12.2f}× {ratio_median:>14.2f}×")
+            if name == "deploy":
+                met = met and ratio_best >= 0.8
+            if name == "files":
+                app_alone.append(ratio_best)
+    print(f"target: the site as deployed (deploy recipe) ≥ 0.8× the static-file server over random days "
+          f"(best of rounds) → {'met' if met else 'not met'}")
+    print(f"        gunicorn alone serving the files: {min(app_alone):.2f}–{max(app_alone):.2f}× "
+          f"→ {'met' if min(app_alone) >= 0.8 else 'not met'} without a proxy in front")
+    return met
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL))
@@ -483,6 +676,9 @@ def main() -> None:
     parser.add_argument("--rebuild", action="store_true", help="drop the benchmark database and fill it again")
     parser.add_argument("--requests", type=int, default=40, help="timed requests per page kind")
     parser.add_argument("--seconds", type=float, default=10, help="length of each throughput run")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of the random-day comparison")
+    parser.add_argument("--files-only", action="store_true",
+                        help="only the random-day comparison of the archive's files (not the pages' timings)")
     options = parser.parse_args()
     if not options.database_url.startswith(("postgres://", "postgresql://")):
         parser.error("the benchmark runs on PostgreSQL: --database-url postgres://…")
@@ -500,6 +696,9 @@ def main() -> None:
         # (autovacuum sees to both on a running site; a migration may just have filled a table).
         cursor.execute("VACUUM ANALYZE")
 
+    if options.files_only:
+        print_archive_files(measure_archive_files(options.days, options.seconds, options.rounds), options.seconds)
+        return
     pages = measure_pages(options.days, options.papers, options.requests)
     default_recheck = measure_throughput(options.days, options.seconds, "1")
     every_request = measure_throughput(options.days, options.seconds, "0")
@@ -522,6 +721,7 @@ def main() -> None:
         print(f"{'  static file of the same bytes, same gunicorn':<58} {static_rps:>10.0f}")
     ratio = default_recheck[1] / default_recheck[0]
     print(f"target: the day page within 3× of the static file → {ratio:.2f}× {'ok' if ratio <= 3 else 'MISSED'}")
+    print_archive_files(measure_archive_files(options.days, options.seconds, options.rounds), options.seconds)
 
 
 if __name__ == "__main__":

@@ -186,6 +186,9 @@ def start_nginx(workdir: Path, proxy_port: int, redirect_port: int, web_port: in
         "server 127.0.0.1:8000;": f"server 127.0.0.1:{web_port};",
         "/etc/letsencrypt/live/digest.example.org/fullchain.pem": str(prefix / "cert.pem"),
         "/etc/letsencrypt/live/digest.example.org/privkey.pem": str(prefix / "key.pem"),
+        # The archive's files: the site's DIGEST_VAR_DIR (main() below), and the snippet from the checkout.
+        "root /var/lib/arxiv-digest/public-archive;": f"root {workdir / 'var' / 'public-archive'};",
+        "/etc/nginx/snippets/arxiv-digest-archive.conf": str(REPO / "deploy" / "nginx-archive.conf"),
     }.items():
         if shipped not in site:
             raise SystemExit(f"smoke: deploy/nginx.conf no longer has `{shipped}`; update deploy/smoke.py")

@@ -67,6 +67,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Published pages written out as files (public/archive_files/): served from disk before any other
+    # work; a page with no file goes on to its view (settings below, DIGEST_STATIC_ARCHIVE_DIR).
+    "public.archive_files.serving.ArchiveFilesMiddleware",
     # Static files from the app itself (no web server needed for the admin's CSS); before the
     # others, so a stylesheet costs no session or locale work.
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -326,6 +329,13 @@ DIGEST_SITE_URL = env_url("DIGEST_SITE_URL", DIGEST_SITE_URL_DEFAULT)
 DIGEST_INSTANCE = env_name("DIGEST_INSTANCE", DIGEST_SITE_URL.split("://", 1)[1].lower(), max_length=200)
 # How long a web process trusts its last look at which version of a day is live (0: look on every request).
 DIGEST_PUBLIC_RECHECK_SECONDS = env_float("DIGEST_PUBLIC_RECHECK_SECONDS", 1.0, minimum=0)
+
+# Where the published pages are written as files (compressed copies beside them) for the web server to send
+# as they are: the app itself (public/archive_files/serving.py) or the proxy (deploy/nginx.conf, Caddyfile).
+# "off": no files, every page from its view. On several machines it must be one folder they all share.
+_static_archive_dir = env_str("DIGEST_STATIC_ARCHIVE_DIR")
+DIGEST_STATIC_ARCHIVE_DIR = (None if _static_archive_dir.lower() == "off"
+                             else env_path("DIGEST_STATIC_ARCHIVE_DIR", VAR_DIR / "public-archive"))
 
 # --- The email edition ------------------------------------------------------------
 # Django's own SMTP settings, from the environment. The demo writes mail to files (EMAIL_BACKEND=file,

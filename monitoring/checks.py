@@ -6,7 +6,8 @@ alerts open one incident per part and subject). The readiness probe (/readyz), `
 alerts' evaluation and the metrics all read the same report, so they never disagree.
 
 The parts, in order: the database, the task broker, the workers' heartbeat, the last morning run,
-drafts that failed, scheduled publications overdue or failed, stuck email and webhook deliveries.
+drafts that failed, scheduled publications overdue or failed, stuck email and webhook deliveries, the public
+pages written as files.
 Each check is a query or two; the whole report is about a dozen.
 """
 
@@ -24,6 +25,7 @@ from django_q.brokers import Broker, get_broker
 
 from delivery.models import EmailDelivery, WebhookDelivery
 from delivery.webhooks import TIMEOUT_SECONDS as WEBHOOK_TIMEOUT_SECONDS
+from digest_site.health_signals import archive_files_health_asked
 from papers.models import FetchRun
 from publishing.days.schedule import workers_status
 from publishing.days.services import COLLECT_STEP, DRAFT_STEP
@@ -38,7 +40,9 @@ DRAFTS = "drafts"
 SCHEDULED_PUBLICATIONS = "scheduled_publications"
 EMAIL_DELIVERIES = "email_deliveries"
 WEBHOOK_DELIVERIES = "webhook_deliveries"
-PARTS = (DATABASE, BROKER, WORKERS, MORNING_RUN, DRAFTS, SCHEDULED_PUBLICATIONS, EMAIL_DELIVERIES, WEBHOOK_DELIVERIES)
+ARCHIVE_FILES = "archive_files"
+PARTS = (DATABASE, BROKER, WORKERS, MORNING_RUN, DRAFTS, SCHEDULED_PUBLICATIONS, EMAIL_DELIVERIES, WEBHOOK_DELIVERIES,
+         ARCHIVE_FILES)
 
 
 @dataclass(frozen=True)
@@ -274,6 +278,17 @@ def webhook_deliveries_check(*, now: dt.datetime, rules: HealthRules) -> PartHea
     ], now)
 
 
+def archive_files_check(*, now: dt.datetime) -> PartHealth:
+    """The public pages written as files (public/archive_files/): days whose files could not be brought up to
+    date after a publish, a folder that cannot be written. Asked through a signal: the public site sits
+    beside monitoring, and neither imports the other."""
+    problems = [Problem(subject, detail) for _receiver, answer in archive_files_health_asked.send(sender=None, now=now)
+                for subject, detail in (answer or [])]
+    if problems:
+        return PartHealth.failing(ARCHIVE_FILES, problems)
+    return PartHealth.well(ARCHIVE_FILES, "every published change is in the archive's files (or they are off)")
+
+
 def _guarded(name: str, check: Callable[[], PartHealth]) -> PartHealth:
     """A check that fails on the database (a lost connection mid-report) reports its part as failing."""
     try:
@@ -299,5 +314,6 @@ def health_report(*, now: dt.datetime | None = None, rules: HealthRules | None =
         SCHEDULED_PUBLICATIONS: lambda: scheduled_publications_check(now=now, rules=rules),
         EMAIL_DELIVERIES: lambda: email_deliveries_check(now=now, rules=rules),
         WEBHOOK_DELIVERIES: lambda: webhook_deliveries_check(now=now, rules=rules),
+        ARCHIVE_FILES: lambda: archive_files_check(now=now),
     }
     return HealthReport((database, broker_health, *(_guarded(name, check) for name, check in checks.items())), now)

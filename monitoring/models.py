@@ -27,6 +27,7 @@ class Incident(models.Model):
         SCHEDULED_PUBLICATIONS = "scheduled_publications", _("scheduled publications")
         EMAIL_DELIVERIES = "email_deliveries", _("email deliveries")
         WEBHOOK_DELIVERIES = "webhook_deliveries", _("webhook deliveries")
+        ARCHIVE_FILES = "archive_files", _("archive files")
 
     kind = models.CharField(_("part"), max_length=32, choices=Kind.choices)
     # Which one within the part: a digest date, a scheduled publication (#12); empty for the part as a whole.

@@ -31,7 +31,7 @@ PROJECT_VARIABLES = (
     "DIGEST_FULLTEXT", "DIGEST_FULLTEXT_CHARS", "ARXIV_HTML_URL", "ARXIV_PDF_URL",
     "DIGEST_EXPORT_SUFFIX", "DIGEST_JEKYLL_POSTS_DIR", "DIGEST_SITE_TITLE", "DIGEST_SITE_URL",
     "DIGEST_INSTANCE",
-    "DIGEST_PUBLIC_RECHECK_SECONDS", "DIGEST_WATCHDOG_MINUTES", "DIGEST_WEBHOOK_ALLOW_PRIVATE",
+    "DIGEST_PUBLIC_RECHECK_SECONDS", "DIGEST_STATIC_ARCHIVE_DIR", "DIGEST_WATCHDOG_MINUTES", "DIGEST_WEBHOOK_ALLOW_PRIVATE",
     "EMAIL_BACKEND", "EMAIL_HOST", "EMAIL_PORT", "EMAIL_HOST_USER", "EMAIL_HOST_PASSWORD", "EMAIL_USE_TLS",
     "DEFAULT_FROM_EMAIL", "DIGEST_EMAIL_CONFIRM_HOURS", "DIGEST_EMAIL_BATCH_SIZE",
     "LOG_FORMAT", "DJANGO_ADMINS", "SERVER_EMAIL",
@@ -90,6 +90,9 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+# No published pages as files unless a test asks (tests/public/test_archive_files.py): the database is rolled
+# back after each test, a folder of files would not be.
+DIGEST_STATIC_ARCHIVE_DIR = None
 Q_CLUSTER = {**Q_CLUSTER, "sync": os.environ.get("Q_SYNC", "1") == "1"}  # noqa: F405
 
 # A file, not memory, for SQLite's test database: real django-q2 clusters started by the

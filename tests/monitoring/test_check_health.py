@@ -78,4 +78,4 @@ def test_with_the_database_down_it_says_so_in_a_line_per_part_and_exits_1(tmp_pa
     assert lines[0].startswith("FAIL database: unreachable (postgresql)")
     assert lines[-1] == "incidents not evaluated: the database is unreachable"
     assert result.stderr.strip().endswith("not ready: database, broker, workers, morning_run, drafts, "
-                                          "scheduled_publications, email_deliveries, webhook_deliveries")
+                                          "scheduled_publications, email_deliveries, webhook_deliveries, archive_files")

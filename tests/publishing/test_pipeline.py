@@ -136,9 +136,9 @@ def test_install_schedule_is_idempotent_and_runs_at_the_anchor():
     command("install_schedule")
     command("install_schedule")
     schedule = Schedule.objects.get(name=SCHEDULE_NAME)
-    # The daily job, the drafts' watchdog, publishing's sweep, delivery's sweep and monitoring's health
-    # evaluation (the last two installed through the signal), once each.
-    assert Schedule.objects.count() == 5
+    # The daily job, the drafts' watchdog, publishing's sweep, delivery's sweep, monitoring's health
+    # evaluation and the public site's archive files sweep (the last three installed through the signal), once each.
+    assert Schedule.objects.count() == 6
     assert schedule.func == "publishing.tasks.run_daily_task" and schedule.schedule_type == Schedule.DAILY
     watchdog = Schedule.objects.get(func="translations.tasks.drafts_watchdog_task")
     assert (watchdog.schedule_type, watchdog.minutes) == (Schedule.MINUTES, 5)
