@@ -28,15 +28,20 @@ class RecordedRequest:
     headers: dict[str, str]
     method: str = "GET"
     body: bytes = b""
+    # The client's end of the connection (host, port): requests sharing one came over one connection.
+    client_address: tuple = ()
 
 
 Handler = Callable[[RecordedRequest], Reply]
 
 
 class LocalServer:
-    """Answers each request with `handler(request)`, or with queued replies in order."""
+    """Answers each request with `handler(request)`, or with queued replies in order.
 
-    def __init__(self) -> None:
+    `keep_alive`: speak HTTP/1.1 and keep each connection open for the client's next request (by
+    default HTTP/1.0: one request per connection)."""
+
+    def __init__(self, *, keep_alive: bool = False) -> None:
         self.requests: list[RecordedRequest] = []
         self.handler: Handler | None = None
         self.queue: list[Reply] = []
@@ -44,6 +49,8 @@ class LocalServer:
         server = self
 
         class _RequestHandler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1" if keep_alive else "HTTP/1.0"
+
             def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
                 self._answer(b"")
 
@@ -58,6 +65,7 @@ class LocalServer:
                     headers={k: v for k, v in self.headers.items()},
                     method=self.command,
                     body=body,
+                    client_address=tuple(self.client_address),
                 )
                 server.requests.append(request)
                 reply = server._reply_for(request)
