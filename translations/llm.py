@@ -10,8 +10,6 @@ with a message that says what to fix.
 from __future__ import annotations
 
 import json
-import os
-import threading
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -20,6 +18,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from digest_site.process_clients import ProcessClients
 from translations.checks import chinese_share
 
 if TYPE_CHECKING:
@@ -144,44 +143,6 @@ def _status_error(exc: openai.APIStatusError, config: LLMConfig) -> LLMError:
     return LLMError(f"{where} rejected the request (HTTP {exc.status_code}): {detail}.{hint}", permanent=True)
 
 
-class _ClientsOfThisProcess:
-    """The LLM clients this process built, one per connection setting, kept for its later drafts.
-
-    Building a client costs tens of milliseconds (httpx loads the certificate store, even for a
-    plain-http server) and a new connection per draft; a kept one reuses its pool. A forked child
-    (django-q2 forks its workers) builds its own: a connection is a socket, and two processes
-    writing to one corrupt each other's requests. The parent's clients are kept in the child, never
-    used nor closed (closing a TLS connection writes to the socket the parent still uses).
-    """
-
-    # Enough for the settings one process ever uses; a test run changes them per test.
-    LIMIT = 8
-
-    def __init__(self) -> None:
-        self._clients: dict[tuple, openai.OpenAI] = {}
-        self._lock = threading.Lock()  # translate_day --sync drafts from several threads
-        self._left_by_parent: list[openai.OpenAI] = []
-        os.register_at_fork(after_in_child=self._forget_after_fork)
-
-    def get(self, config: LLMConfig) -> openai.OpenAI:
-        key = (config.base_url, config.api_key, config.timeout, config.retries)
-        client = self._clients.get(key)
-        if client is not None:
-            return client
-        with self._lock:
-            client = self._clients.get(key)
-            if client is None:
-                if len(self._clients) >= self.LIMIT:  # settings changed: the oldest are not used any more
-                    self._clients.pop(next(iter(self._clients)))
-                client = self._clients[key] = _new_client(config)
-        return client
-
-    def _forget_after_fork(self) -> None:
-        self._left_by_parent.extend(self._clients.values())
-        self._clients = {}
-        self._lock = threading.Lock()
-
-
 def _new_client(config: LLMConfig) -> openai.OpenAI:
     import openai
 
@@ -193,12 +154,14 @@ def _new_client(config: LLMConfig) -> openai.OpenAI:
     )
 
 
-_clients = _ClientsOfThisProcess()
+_clients: ProcessClients[openai.OpenAI] = ProcessClients()
 
 
 def llm_client(config: LLMConfig) -> openai.OpenAI:
-    """This process's client for `config`'s server, built on first use (in the worker, after any fork)."""
-    return _clients.get(config)
+    """This process's client for `config`'s server, built on first use (in the worker, after any fork)
+    and kept with its connections (digest_site/process_clients.py)."""
+    key = (config.base_url, config.api_key, config.timeout, config.retries)
+    return _clients.get(key, lambda: _new_client(config))
 
 
 def request_draft(*, messages: list[dict], config: LLMConfig, client: openai.OpenAI | None = None) -> LLMAnswer:

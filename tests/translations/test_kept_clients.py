@@ -1,14 +1,16 @@
-"""One LLM client per process: drafts reuse its connections; a forked worker builds its own.
+"""One LLM client and one arXiv client per process: drafts reuse their connections; a forked worker
+builds its own.
 
 Against a real HTTP/1.1 server on 127.0.0.1 that keeps connections open, through the real `openai`
-client: requests that came over one connection share the client's end of it (host, port).
+and httpx clients: requests that came over one connection share the client's end of it (host, port).
 """
 
 import os
+from pathlib import Path
 
 import pytest
 
-from tests.local_server import LocalServer
+from tests.local_server import LocalServer, Reply
 from tests.openai_stub import draft_reply
 from translations.llm import LLMConfig, request_draft
 from translations.services import draft_queue, draft_run
@@ -82,3 +84,24 @@ def test_a_forked_worker_talks_to_the_llm_over_a_connection_of_its_own(keep_aliv
     parent_first, from_child, parent_again = chat_connections(keep_alive_llm)
     assert from_child != parent_first, "the forked worker used its parent's connection"
     assert parent_again == parent_first
+
+
+LATEXML_PAGE = (Path(__file__).resolve().parents[1] / "data" / "fulltext_latexml.html").read_bytes()
+
+
+def test_drafts_from_full_text_reuse_one_connection_to_arxiv(keep_alive_llm, settings, db):
+    settings.OPENAI_BASE_URL = f"{keep_alive_llm.url}/v1"
+    settings.OPENAI_API_KEY = "test-key"
+    settings.DIGEST_LLM_MODEL = "stub-model"
+    settings.DIGEST_FULLTEXT = True
+    settings.ARXIV_HTML_URL = f"{keep_alive_llm.url}/html"
+    keep_alive_llm.handler = lambda request: (
+        draft_reply() if request.path.startswith("/v1/")
+        else Reply(body=LATEXML_PAGE, headers={"Content-Type": "text/html; charset=utf-8"}))
+    for n in range(3):
+        draft = draft_run(draft_id=draft_queue(paper=make_paper(arxiv_id=f"2601.0502{n}")).draft.pk)
+        assert (draft.status, draft.text_source) == ("succeeded", "html"), draft.error
+
+    pages = [request.client_address for request in keep_alive_llm.requests if request.path.startswith("/html/")]
+    assert len(pages) == 3
+    assert len(set(pages)) == 1, "each draft opened a connection (and built a client) of its own to arXiv"
