@@ -35,6 +35,11 @@ class RecordedRequest:
 Handler = Callable[[RecordedRequest], Reply]
 
 
+class _Server(ThreadingHTTPServer):
+    # Room for every client of a benchmark connecting at once (32 workers), not socketserver's 5.
+    request_queue_size = 128
+
+
 class LocalServer:
     """Answers each request with `handler(request)`, or with queued replies in order.
 
@@ -91,7 +96,7 @@ class LocalServer:
             def log_message(self, format, *args) -> None:
                 pass
 
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _RequestHandler)
+        self._httpd = _Server(("127.0.0.1", 0), _RequestHandler)
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 

@@ -89,7 +89,10 @@ def _hand_to_workers(draft_id: int, *, later: bool = False) -> None:
 
 
 def _draft_task_send(draft_id: int) -> None:
-    async_task(DRAFT_TASK, draft_id, task_name=f"draft-{draft_id}", group="drafts")
+    # save=False: a draft task's outcome is the draft itself (status, error, timings); django-q2's
+    # record of a success would repeat it, and saving one costs its monitor a read of every success
+    # it keeps (up to save_limit, 250) per task. A task that fails (a bug) is still recorded.
+    async_task(DRAFT_TASK, draft_id, task_name=f"draft-{draft_id}", group="drafts", save=False)
 
 
 def draft_left_for_newer_worker(*, draft_id: int) -> bool:
