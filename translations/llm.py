@@ -9,6 +9,7 @@ with a message that says what to fix.
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 from dataclasses import dataclass
@@ -42,10 +43,16 @@ class DraftReply(BaseModel):
     results: str = Field(min_length=1, description="任务与效果（Markdown 列表，含论文中的具体数字）")
 
 
-def reply_schema() -> dict:
+@functools.cache
+def _reply_schema_json() -> str:
     schema = DraftReply.model_json_schema()
     schema["additionalProperties"] = False
-    return schema
+    return json.dumps(schema, ensure_ascii=False)
+
+
+def reply_schema() -> dict:
+    """The JSON schema of the answer (made once per process: pydantic takes a few ms), a copy the caller may change."""
+    return json.loads(_reply_schema_json())
 
 
 def without_nul(text: str) -> str:
