@@ -157,9 +157,14 @@ def day_check_drafting(*, day: DigestDay) -> DigestDay:
 
 
 def days_awaiting_drafts_of(paper_id: int) -> list[DigestDay]:
+    """The days with this paper that wait for drafts and have none still queued or running: the only
+    ones whose drafting this paper's draft may have ended. One query; while the day's other drafts are
+    being written (every draft but the last), the check after a draft ends here, taking no lock."""
+    drafts_active = MachineDraft.objects.active().filter(paper__digest_entries__day=models.OuterRef("pk"))
     return list(
         DigestDay.objects.filter(entries__paper_id=paper_id)
         .filter(status__in=[DigestDay.Status.DRAFTING, DigestDay.Status.NEEDS_ATTENTION])
+        .exclude(models.Exists(drafts_active))
         .distinct()
     )
 

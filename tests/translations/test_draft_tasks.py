@@ -37,9 +37,9 @@ def test_a_draft_on_a_day_being_drafted_costs_a_fixed_few_queries(llm, tmp_path,
                                                                    django_capture_on_commit_callbacks):
     """What one draft reads and writes, whatever the day's size: the claim (1), the draft with its paper (1),
     the glossary's version (1), the memory (2), the result (1), the paper's first text (4: begin, the latest
-    revision locked, insert, commit), the day's check (5: which days wait, begin, the day locked, any
-    draft still active, commit), the entry to review (4). Before: a read before the claim, a read of the
-    paper's revisions before its first, and every draft of the day read after each draft."""
+    revision locked, insert, commit), the day's check (1: the paper's days that wait and have no draft
+    still active: none), the entry to review (4). Before (21): a read before the claim, a read of the
+    paper's revisions before its first, and the day locked and all its drafts read after each draft."""
     from publishing.days.pipeline import day_start_drafting
     from tests.publishing.test_drafting_check import collected_day
     from translations.services import draft_run
@@ -47,5 +47,5 @@ def test_a_draft_on_a_day_being_drafted_costs_a_fixed_few_queries(llm, tmp_path,
     day = collected_day(tmp_path, papers=40)
     drafts = day_start_drafting(day=day, enqueue=False).drafts
     draft_run(draft_id=drafts[0].pk)  # the first of a process reads what it keeps (prompts, glossary matcher)
-    with django_assert_max_num_queries(19), django_capture_on_commit_callbacks(execute=True):
+    with django_assert_max_num_queries(15), django_capture_on_commit_callbacks(execute=True):
         draft_run(draft_id=drafts[1].pk)
