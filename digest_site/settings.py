@@ -118,8 +118,11 @@ else:
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Workers and the web process share the file: wait for locks rather than fail, take the
     # write lock at BEGIN so two writers never deadlock on upgrade, and let readers run
-    # beside a writer (WAL).
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # beside a writer (WAL). A connection is kept for a minute, as on PostgreSQL: opening one
+    # (the pragmas, Django's functions) cost a worker about 3 ms of CPU per task, since
+    # django-q2 closes old connections before each. A restore stops every process first
+    # (docs/operations.md), so none holds a connection to the file that was there before.
+    DATABASES["default"]["CONN_MAX_AGE"] = 60
     DATABASES["default"]["OPTIONS"] = {
         "timeout": 30,
         "transaction_mode": "IMMEDIATE",

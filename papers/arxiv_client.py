@@ -19,6 +19,8 @@ from collections.abc import Callable
 import httpx
 from django.conf import settings
 
+from digest_site.process_clients import ProcessClients
+
 logger = logging.getLogger(__name__)
 
 RETRYABLE_STATUSES = {429, 500, 502, 503, 504}
@@ -168,3 +170,15 @@ class ArxivClient:
 
 def _size(limit: int) -> str:
     return f"{limit // 1_000_000} MB" if limit >= 1_000_000 and limit % 1_000_000 == 0 else f"{limit:,} bytes"
+
+
+_kept_clients: ProcessClients[ArxivClient] = ProcessClients()
+
+
+def arxiv_client_kept() -> ArxivClient:
+    """This process's client for the current settings, kept with its connections for its later
+    requests (each draft fetches a full text: a client per draft loaded the certificate store each
+    time); never close it. A forked worker builds its own (digest_site/process_clients.py)."""
+    key = (settings.ARXIV_USER_AGENT, settings.ARXIV_HTTP_TIMEOUT, settings.ARXIV_HTTP_RETRIES,
+           settings.ARXIV_HTTP_BACKOFF, settings.ARXIV_API_DELAY)
+    return _kept_clients.get(key, ArxivClient)

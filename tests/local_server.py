@@ -28,15 +28,25 @@ class RecordedRequest:
     headers: dict[str, str]
     method: str = "GET"
     body: bytes = b""
+    # The client's end of the connection (host, port): requests sharing one came over one connection.
+    client_address: tuple = ()
 
 
 Handler = Callable[[RecordedRequest], Reply]
 
 
-class LocalServer:
-    """Answers each request with `handler(request)`, or with queued replies in order."""
+class _Server(ThreadingHTTPServer):
+    # Room for every client of a benchmark connecting at once (32 workers), not socketserver's 5.
+    request_queue_size = 128
 
-    def __init__(self) -> None:
+
+class LocalServer:
+    """Answers each request with `handler(request)`, or with queued replies in order.
+
+    `keep_alive`: speak HTTP/1.1 and keep each connection open for the client's next request (by
+    default HTTP/1.0: one request per connection)."""
+
+    def __init__(self, *, keep_alive: bool = False) -> None:
         self.requests: list[RecordedRequest] = []
         self.handler: Handler | None = None
         self.queue: list[Reply] = []
@@ -44,6 +54,8 @@ class LocalServer:
         server = self
 
         class _RequestHandler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1" if keep_alive else "HTTP/1.0"
+
             def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
                 self._answer(b"")
 
@@ -58,6 +70,7 @@ class LocalServer:
                     headers={k: v for k, v in self.headers.items()},
                     method=self.command,
                     body=body,
+                    client_address=tuple(self.client_address),
                 )
                 server.requests.append(request)
                 reply = server._reply_for(request)
@@ -83,7 +96,7 @@ class LocalServer:
             def log_message(self, format, *args) -> None:
                 pass
 
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _RequestHandler)
+        self._httpd = _Server(("127.0.0.1", 0), _RequestHandler)
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 

@@ -16,7 +16,7 @@ from html.parser import HTMLParser
 import httpx
 from django.conf import settings
 
-from papers.arxiv_client import ArxivClient, ArxivHTTPError
+from papers.arxiv_client import ArxivClient, ArxivHTTPError, arxiv_client_kept
 from papers.models import Paper
 from translations.models import MachineDraft, PaperText
 
@@ -323,13 +323,7 @@ def paper_source_text(*, paper: Paper, client: ArxivClient | None = None) -> Sou
         return SourceText(MachineDraft.TextSource.ABSTRACT, paper.abstract, "full text disabled (DIGEST_FULLTEXT)")
     paper_text = PaperText.objects.filter(paper=paper, paper_version=paper.version).first()
     if paper_text is None:
-        own_client = client is None
-        client = client or ArxivClient()
-        try:
-            kind, text, note, lasting = _fetch_full_text(paper, client)
-        finally:
-            if own_client:
-                client.close()
+        kind, text, note, lasting = _fetch_full_text(paper, client or arxiv_client_kept())
         if kind == PaperText.Kind.NONE:
             logger.warning("no full text for %s: %s", paper.versioned_id, note)
             if not lasting:  # an outage: not remembered, the next draft tries again

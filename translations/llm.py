@@ -9,6 +9,7 @@ with a message that says what to fix.
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from digest_site.process_clients import ProcessClients
 from translations.checks import chinese_share
 
 if TYPE_CHECKING:
@@ -42,10 +44,16 @@ class DraftReply(BaseModel):
     results: str = Field(min_length=1, description="任务与效果（Markdown 列表，含论文中的具体数字）")
 
 
-def reply_schema() -> dict:
+@functools.cache
+def _reply_schema_json() -> str:
     schema = DraftReply.model_json_schema()
     schema["additionalProperties"] = False
-    return schema
+    return json.dumps(schema, ensure_ascii=False)
+
+
+def reply_schema() -> dict:
+    """The JSON schema of the answer (made once per process: pydantic takes a few ms), a copy the caller may change."""
+    return json.loads(_reply_schema_json())
 
 
 def without_nul(text: str) -> str:
@@ -158,18 +166,34 @@ def _status_error(exc: openai.APIStatusError, config: LLMConfig) -> LLMError:
     return LLMError(f"{where} rejected the request (HTTP {exc.status_code}): {detail}.{hint}", permanent=True)
 
 
+def _new_client(config: LLMConfig) -> openai.OpenAI:
+    import openai
+
+    return openai.OpenAI(
+        base_url=config.base_url,
+        api_key=config.api_key or "not-needed",
+        timeout=config.timeout,
+        max_retries=config.retries,
+    )
+
+
+_clients: ProcessClients[openai.OpenAI] = ProcessClients()
+
+
+def llm_client(config: LLMConfig) -> openai.OpenAI:
+    """This process's client for `config`'s server, built on first use (in the worker, after any fork)
+    and kept with its connections (digest_site/process_clients.py)."""
+    key = (config.base_url, config.api_key, config.timeout, config.retries)
+    return _clients.get(key, lambda: _new_client(config))
+
+
 def request_draft(*, messages: list[dict], config: LLMConfig, client: openai.OpenAI | None = None) -> LLMAnswer:
     """Ask for one draft and return the validated reply, or raise LLMError."""
     if config.problem:
         raise LLMError(config.problem, permanent=True)
     import openai
 
-    client = client or openai.OpenAI(
-        base_url=config.base_url,
-        api_key=config.api_key or "not-needed",
-        timeout=config.timeout,
-        max_retries=config.retries,
-    )
+    client = client or llm_client(config)
     started = time.monotonic()
     try:
         completion = client.chat.completions.create(

@@ -205,8 +205,9 @@ def revision_save(
 
 
 def text_start_from_draft(*, draft: MachineDraft) -> Revision | None:
-    """Give a paper its first text from a successful machine draft; a paper with text is left alone."""
-    if draft.status != MachineDraft.Status.SUCCEEDED or draft.paper.revisions.exists():
+    """Give a paper its first text from a successful machine draft; a paper with text is left alone
+    (revision_save refuses revision 1 of a paper that has one: StaleEdit)."""
+    if draft.status != MachineDraft.Status.SUCCEEDED:
         return None
     try:
         return revision_save(

@@ -89,7 +89,10 @@ def _hand_to_workers(draft_id: int, *, later: bool = False) -> None:
 
 
 def _draft_task_send(draft_id: int) -> None:
-    async_task(DRAFT_TASK, draft_id, task_name=f"draft-{draft_id}", group="drafts")
+    # save=False: a draft task's outcome is the draft itself (status, error, timings); django-q2's
+    # record of a success would repeat it, and saving one costs its monitor a read of every success
+    # it keeps (up to save_limit, 250) per task. A task that fails (a bug) is still recorded.
+    async_task(DRAFT_TASK, draft_id, task_name=f"draft-{draft_id}", group="drafts", save=False)
 
 
 def draft_left_for_newer_worker(*, draft_id: int) -> bool:
@@ -232,11 +235,16 @@ def _claimable(now: dt.datetime) -> Q:
     return Q(status=MachineDraft.Status.QUEUED) | Q(status=MachineDraft.Status.RUNNING, started_at__lt=now - _lease())
 
 
-def draft_claim(*, draft_id: int, now: dt.datetime | None = None) -> MachineDraft | None:
-    """Take the draft for this worker: queued, or running with an expired lease. One claimer wins."""
+def draft_claim(*, draft_id: int, now: dt.datetime | None = None,
+                prompt_versions: list[str] | None = None) -> MachineDraft | None:
+    """Take the draft for this worker: queued, or running with an expired lease (and, given
+    `prompt_versions`, of one of them: the versions this code can write). One claimer wins."""
     now = now or timezone.now()
+    claimable = MachineDraft.objects.filter(_claimable(now), pk=draft_id)
+    if prompt_versions is not None:
+        claimable = claimable.filter(prompt_version__in=prompt_versions)
     claimed = MachineDraft.TRANSITIONS.move_rows(
-        MachineDraft.objects.filter(_claimable(now), pk=draft_id), MachineDraft.Status.RUNNING,
+        claimable, MachineDraft.Status.RUNNING,
         from_states=[MachineDraft.Status.QUEUED, MachineDraft.Status.RUNNING], started_at=now,
         attempts=F("attempts") + 1, error="")  # no longer waiting for a newer worker, if it was
     if claimed != 1:
@@ -280,12 +288,12 @@ def draft_run(*, draft_id: int, config: LLMConfig | None = None, client=None) ->
     the LLM; reuse the translation memory's exact matches (title, abstract sentences); run the
     named quality checks (translations.checks) on the result, with every rule; record.
     Every failure ends as a failed draft with its error, never as an exception. A draft of a prompt
-    version this code lacks is not claimed: it is left for a newer worker (draft_left_for_newer_worker).
+    version this code lacks is not claimed: it is left for a newer worker (draft_left_for_newer_worker,
+    asked only when the claim fails, so a draft this code can write costs no read before its claim).
     """
-    if draft_left_for_newer_worker(draft_id=draft_id):
-        return None
-    draft = draft_claim(draft_id=draft_id)
-    if draft is None:
+    draft = draft_claim(draft_id=draft_id, prompt_versions=prompt_versions())
+    if draft is None:  # another worker has it, it is finished, or its prompt version is newer than this code
+        draft_left_for_newer_worker(draft_id=draft_id)
         return None
     config = config or LLMConfig.from_settings()
     paper = draft.paper

@@ -95,6 +95,38 @@ def day_drafts(day: DigestDay) -> dict[int, MachineDraft | None]:
     return {paper_id: latest.get(paper_id) for paper_id in paper_ids}
 
 
+def _latest_draft_of_entry() -> models.QuerySet:
+    """The newest draft of the entry's paper (drafts are only ever added), for an entry's subquery."""
+    return MachineDraft.objects.filter(paper_id=models.OuterRef("paper_id")).order_by("-id")
+
+
+def day_has_active_drafts(day: DigestDay) -> bool:
+    """Whether a draft of the day's papers is queued or running (then it is its paper's latest: a
+    paper gets a new draft only when none is active). One lookup in the database that stops at the
+    first it finds: no draft is read into Python, whatever the day's size (the walk over the day's
+    entries in the index took 2.5 ms for 1,000 papers with none active, on SQLite)."""
+    return MachineDraft.objects.active().filter(paper__digest_entries__day=day).exists()
+
+
+def day_latest_draft_counts(day: DigestDay) -> dict[str | None, int]:
+    """How many of the day's entries have a latest draft of each status (None: never drafted), in one
+    aggregate: asked once the day's drafts have finished (reading every draft of the day after each
+    one made a day's drafting grow with the square of its size)."""
+    rows = (day.entries.order_by().annotate(draft_status=models.Subquery(_latest_draft_of_entry().values("status")[:1]))
+            .values("draft_status").annotate(entries=models.Count("id")))
+    return {row["draft_status"]: row["entries"] for row in rows}
+
+
+def day_failed_drafts(day: DigestDay, *, limit: int) -> list[MachineDraft]:
+    """The first `limit` of the day's entries whose latest draft failed: those drafts, in the day's order."""
+    latest = _latest_draft_of_entry()
+    draft_ids = list(day.entries.annotate(draft_id=models.Subquery(latest.values("id")[:1]),
+                                          draft_status=models.Subquery(latest.values("status")[:1]))
+                     .filter(draft_status=MachineDraft.Status.FAILED).values_list("draft_id", flat=True)[:limit])
+    drafts = MachineDraft.objects.select_related("paper").in_bulk(draft_ids)
+    return [drafts[draft_id] for draft_id in draft_ids]
+
+
 def day_check_drafting(*, day: DigestDay) -> DigestDay:
     """Once every entry's latest draft has finished: all succeeded → in review; any failed → flagged."""
     with transaction.atomic():
@@ -104,16 +136,19 @@ def day_check_drafting(*, day: DigestDay) -> DigestDay:
         )
         if not drafting:
             return day
-        drafts = day_drafts(day)
-        if any(draft is None or draft.status in MachineDraft.ACTIVE for draft in drafts.values()):
+        if day_has_active_drafts(day):
             return day
-        failed = [draft for draft in drafts.values() if draft.status == MachineDraft.Status.FAILED]
-        if failed:
-            names = ", ".join(draft.paper.arxiv_id for draft in failed[:10])
+        counts = day_latest_draft_counts(day)
+        if counts.get(None) or any(counts.get(status) for status in MachineDraft.ACTIVE):
+            return day
+        failed_count = counts.get(MachineDraft.Status.FAILED, 0)
+        if failed_count:
+            failed = day_failed_drafts(day, limit=10)
+            names = ", ".join(draft.paper.arxiv_id for draft in failed)
             day_flag_attention(
                 day=day,
                 step=DRAFT_STEP,
-                reason=f"{len(failed)} machine draft(s) failed ({names}): {failed[0].error}; see Machine drafts, "
+                reason=f"{failed_count} machine draft(s) failed ({names}): {failed[0].error}; see Machine drafts, "
                 "fix the cause and use “draft again”",
             )
             return day
@@ -123,9 +158,14 @@ def day_check_drafting(*, day: DigestDay) -> DigestDay:
 
 
 def days_awaiting_drafts_of(paper_id: int) -> list[DigestDay]:
+    """The days with this paper that wait for drafts and have none still queued or running: the only
+    ones whose drafting this paper's draft may have ended. One query; while the day's other drafts are
+    being written (every draft but the last), the check after a draft ends here, taking no lock."""
+    drafts_active = MachineDraft.objects.active().filter(paper__digest_entries__day=models.OuterRef("pk"))
     return list(
         DigestDay.objects.filter(entries__paper_id=paper_id)
         .filter(status__in=[DigestDay.Status.DRAFTING, DigestDay.Status.NEEDS_ATTENTION])
+        .exclude(models.Exists(drafts_active))
         .distinct()
     )
 

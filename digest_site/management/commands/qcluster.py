@@ -1,3 +1,4 @@
+import importlib
 import logging
 
 from django.core.management.base import CommandError
@@ -7,6 +8,12 @@ from digest_site import __version__
 from digest_site.schema import schema_problem
 
 logger = logging.getLogger("digest_site.workers")
+
+# Libraries the workers' tasks import where they are used (so that web processes and commands that never
+# draft do not pay for them), imported here once instead: the cluster forks its workers from this
+# process, so they share what it imported. Else each worker paid for `openai` (over a second of CPU)
+# in its first draft, every worker at once when a day's drafting starts, and again after each recycle.
+WORKER_IMPORTS = ("openai",)
 
 
 class Command(qcluster.Command):
@@ -19,5 +26,7 @@ class Command(qcluster.Command):
         problem = schema_problem()
         if problem:
             raise CommandError(f"refusing to start the workers: {problem}")
+        for module in WORKER_IMPORTS:
+            importlib.import_module(module)
         logger.info("arxiv-digest %s: workers starting", __version__)
         return super().handle(*args, **options)
