@@ -39,7 +39,7 @@ MAX_CLAIMS = 3
 
 
 class SchedulingError(Exception):
-    pass
+    """Refused, in the editor's language (only the admin schedules)."""
 
 
 @transaction.atomic
@@ -49,7 +49,8 @@ def day_schedule_publication(*, day: DigestDay, user, publish_at: dt.datetime, a
     now takes (approved entries only, the correction note for readers); refused in the past."""
     require_publisher(user)
     if publish_at <= timezone.now():
-        raise SchedulingError(f"{timezone.localtime(publish_at):%Y-%m-%d %H:%M} has passed; choose a later time")
+        raise SchedulingError(gettext("%(time)s has passed; choose a later time.")
+                              % {"time": f"{timezone.localtime(publish_at):%Y-%m-%d %H:%M}"})
     scheduled = ScheduledPublication.objects.create(day=day, publish_at=publish_at, approved_only=approved_only,
                                                     correction_note=correction_note.strip(), scheduled_by=user)
     scheduled.schedule_name = f"publish {day.date} #{scheduled.pk}"
@@ -66,7 +67,7 @@ def scheduled_publication_cancel(*, scheduled: ScheduledPublication, user) -> Sc
     if not ScheduledPublication.TRANSITIONS.move(scheduled, ScheduledPublication.Status.CANCELLED,
                                                  from_state=ScheduledPublication.Status.PENDING,
                                                  outcome=f"cancelled by {user.get_username()}"):
-        raise SchedulingError("this publication is no longer pending")
+        raise SchedulingError(gettext("This publication is no longer pending."))
     Schedule.objects.filter(name=scheduled.schedule_name).delete()
     audit_log(user=user, obj=scheduled.day, message="Cancelled the scheduled publication")
     scheduled.refresh_from_db()

@@ -15,9 +15,10 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from papers.models import Paper
-from publishing.models import DayTransition, DigestDay, Entry, Publication
+from publishing.models import DayTransition, DigestDay, Entry, Publication, ScheduledPublication
 from publishing.posts.preview import PaperChange, unpublished_changes
 from publishing.posts.rendering import render_markdown_safely
+from publishing.posts.scheduling import scheduled_publication_problem, scheduled_publications_needing_attention
 from publishing.review.check_display import ShownFinding, findings_shown, severity_counts
 from publishing.review.forms import text_label
 from publishing.review.source_changes import SourceChangeView, newer_versions_of, source_changes_shown
@@ -272,6 +273,8 @@ class DayReviewPage:
     unpublished_changes: list[PaperChange]  # approved changes readers do not see yet (removals aside)
     newer_versions: dict[str, list[Entry]]  # entries with a newer arXiv version: "published" and "approved"
     flag_history: list[DayTransition]  # the day's flags and their clearing, newest first
+    scheduled: list[ScheduledPublication]  # pending orders to publish the day, soonest first
+    scheduled_problems: list[str]  # overdue or failed orders, one line each, for the chief editor
 
 
 def day_review_page(*, day: DigestDay) -> DayReviewPage:
@@ -287,6 +290,10 @@ def day_review_page(*, day: DigestDay) -> DayReviewPage:
         unpublished_changes=[change for change in unpublished_changes(day=day) if change.kind != "removed"],
         newer_versions=newer_versions_of(day),
         flag_history=list(day.transitions.flags()),
+        scheduled=list(day.scheduled_publications.filter(status=ScheduledPublication.Status.PENDING)
+                       .order_by("publish_at")),
+        scheduled_problems=[scheduled_publication_problem(scheduled)
+                            for scheduled in scheduled_publications_needing_attention().filter(day=day)],
     )
 
 

@@ -39,4 +39,4 @@ def test_an_entry_left_in_review_on_a_published_day_is_counted(client, drafted_d
     page = client.get(reverse("admin:index"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Every day is published and up to date." not in page
     assert 'id="front-day-2026-01-09"' in page and "0 awaiting draft · 1 in review" in page
-    assert "1 entry is still awaiting a draft or in review (1 days)." in page
+    assert "1 entry is still awaiting a draft or in review (days concerned: 1)." in page

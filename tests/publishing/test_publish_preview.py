@@ -7,7 +7,7 @@ import re
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django_q.models import Schedule
 
 from publishing.models import Publication, ScheduledPublication
@@ -99,7 +99,8 @@ def test_a_publication_scheduled_for_later_runs_once_with_what_is_approved_then(
 
 
 def test_scheduling_in_the_past_is_refused_and_a_cancelled_one_never_runs(published_day, chief):
-    with pytest.raises(SchedulingError):
+    with pytest.raises(SchedulingError, match="已经过去，请选择更晚的时间"), translation.override("zh-hans"):
+        # (Only the admin schedules: the refusal is in the editor's language.)
         day_schedule_publication(day=published_day, user=chief, publish_at=timezone.now() - dt.timedelta(minutes=1))
     scheduled = day_schedule_publication(day=published_day, user=chief,
                                          publish_at=timezone.now() + dt.timedelta(hours=1))

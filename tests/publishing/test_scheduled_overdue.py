@@ -20,7 +20,8 @@ from translations.workers import workers_seen
 def pages(client, day) -> dict[str, str]:
     return {name: client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode() for name, url in (
         ("publish page", reverse("admin:publishing_digestday_publish", args=[day.pk])),
-        ("front page", reverse("admin:index")))}
+        ("front page", reverse("admin:index")),
+        ("day review page", reverse("admin:publishing_digestday_review", args=[day.pk])))}
 
 
 def scheduled_and_passed(day, chief, *, ago: dt.timedelta) -> ScheduledPublication:
@@ -81,3 +82,12 @@ def test_scheduling_warns_when_no_worker_is_running(client, published_day, chief
 
     a_cluster_alive_in_the_orm_broker()
     assert "No worker cluster is running" not in client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+
+def test_the_day_review_page_says_when_the_day_is_scheduled(client, published_day, chief):
+    """Where the chief editor lands after scheduling: the order is there, with its time in the site's zone."""
+    scheduled = day_schedule_publication(day=published_day, user=chief,
+                                         publish_at=timezone.now() + dt.timedelta(hours=2))
+    client.force_login(chief)
+    page = client.get(reverse("admin:publishing_digestday_review", args=[published_day.pk])).content.decode()
+    assert f"已安排于 {timezone.localtime(scheduled.publish_at):%Y-%m-%d %H:%M}（本站时间）发布。" in page
