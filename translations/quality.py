@@ -6,7 +6,7 @@ from __future__ import annotations
 from papers.models import Paper
 from translations.checks import CheckInput, run_checks
 from translations.models import ChineseText, PaperText
-from translations.terminology import TermRule, glossary_matcher
+from translations.terminology import TermMatcher, TermRule, glossary_matcher
 
 
 def _cached_full_text(paper: Paper) -> str:
@@ -31,16 +31,17 @@ def paper_term_rules(paper: Paper, *, full_text: str | None = None) -> list[Term
 
 
 def text_findings(
-    *, paper: Paper, text: dict[str, str], full_text: str | None = None, rules: list[TermRule] | None = None
+    *, paper: Paper, text: dict[str, str], full_text: str | None = None, rules: list[TermRule] | None = None,
+    glossary: TermMatcher | None = None,
 ) -> list[dict]:
     """The findings (as stored) of every check on `text`, one of the paper's Chinese texts.
 
-    `full_text` and `rules` are given by drafting, which has them at hand; otherwise the paper's
-    cached full text of its current version is used, and the glossary rules its English uses.
+    `full_text`, `rules` and `glossary` are given by drafting, which has them at hand; otherwise the
+    paper's cached full text of its current version is used, and the glossary rules its English uses.
     """
     if full_text is None:
         full_text = _cached_full_text(paper)
-    glossary = glossary_matcher()
+    glossary = glossary_matcher() if glossary is None else glossary
     if rules is None:
         rules = glossary.rules_in("\n".join([paper.title, paper.abstract, full_text]))
     source = CheckInput(

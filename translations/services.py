@@ -301,7 +301,8 @@ def draft_run(*, draft_id: int, config: LLMConfig | None = None, client=None) ->
     try:
         source = paper_source_text(paper=paper)
         paper_text = "\n".join([paper.title, paper.abstract, source.text])
-        rules = glossary_matcher().rules_in(paper_text)
+        glossary = glossary_matcher()
+        rules = glossary.rules_in(paper_text)
         schema = reply_schema() if config.response_format == "json_object" else None
         messages = build_messages(_paper_material(paper, source, rules[:PROMPT_TERMS_MAX]), version=draft.prompt_version, schema=schema)
         answer = request_draft(messages=messages, config=config, client=client)
@@ -320,7 +321,7 @@ def draft_run(*, draft_id: int, config: LLMConfig | None = None, client=None) ->
     text = {"title_zh": reuse.title_zh, "abstract_zh": reuse.abstract_zh, "background_md": reply.background,
             "method_md": reply.method, "results_md": reply.results}
     findings = text_findings(paper=paper, text=text, full_text=source.text if source.kind != "abstract" else "",
-                             rules=rules)
+                             rules=rules, glossary=glossary)
     warnings = []
     if source.kind == MachineDraft.TextSource.ABSTRACT:
         warnings.append({"kind": "abstract_only", "message": f"仅根据摘要撰写：{source.note}"})
