@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 import smtplib
+import socket
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -92,6 +93,7 @@ class SmtpOutbox:
     def __init__(self, backend: SmtpBackend) -> None:
         self.backend = backend
         self._in_data = False  # between DATA's 354 and the answer to the final dot
+        self._nodelay_socket = None  # the connection whose socket sends small writes at once
 
     def open(self) -> None:
         try:
@@ -105,6 +107,13 @@ class SmtpOutbox:
             self.close()
             self.backend.open()
             session = self.backend.connection
+        if session.sock is not self._nodelay_socket:
+            # The final dot goes alone, after the body and the sent mark's commit: with Nagle's algorithm
+            # the kernel holds those 3 bytes until the server acknowledges the body (a delayed ACK away),
+            # which cost about 4 ms a message, a third of the rate. smtplib never meets this: it writes
+            # the body and the dot in one call.
+            session.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            self._nodelay_socket = session.sock
         return session
 
     def send(self, message: EmailMessage, *, before_accept: Callable[[], None]) -> None:

@@ -114,3 +114,27 @@ def test_other_mail_backends_get_each_message_whole(drafted_day, editor, chief, 
     assert ana.unsubscribe_token.encode() in by_address["ana@example.org"]
     assert bo.unsubscribe_token.encode() not in by_address["ana@example.org"]
     assert set(EmailDelivery.objects.values_list("status", flat=True)) == {"sent"}
+
+
+def test_the_final_dot_leaves_at_once(drafted_day, editor, chief, smtp_server, monkeypatch,
+                                      django_capture_on_commit_callbacks):
+    """The final dot is written alone, after the body and the sent mark: with Nagle's algorithm on, the kernel
+    held those 3 bytes until the server acknowledged the body (a third of the sending rate in bench/newsletter.py).
+    Every connection the batches use sends small writes at once (TCP_NODELAY)."""
+    import socket
+
+    from delivery.outbox import SmtpOutbox
+
+    nodelay = []
+    send = SmtpOutbox.send
+
+    def send_and_look(outbox, message, *, before_accept):
+        send(outbox, message, before_accept=before_accept)
+        nodelay.append(outbox.backend.connection.sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+
+    monkeypatch.setattr(SmtpOutbox, "send", send_and_look)
+    for number in range(2):
+        confirmed(f"reader{number}@example.org")
+    approve_all(drafted_day, editor)
+    publish(drafted_day, chief, django_capture_on_commit_callbacks)
+    assert len(nodelay) == 2 and all(nodelay), nodelay
