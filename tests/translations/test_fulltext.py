@@ -173,6 +173,17 @@ def test_a_formula_without_alttext_keeps_its_visible_text_but_not_its_annotation
     assert html_to_paper_text(page) == "A gain of 1.4% in total."
 
 
+def test_broken_pages_give_their_text_and_no_error():
+    # Cut off mid-page, stray and unclosed tags, bytes that are not UTF-8, a NUL, void elements in a row.
+    page = (b"<article><section><h2>1 Intro</h2><p>First <b>bold</i> line.<br>Second\x00 line."
+            b"</span><img src=x><p>Caf\xe9 ends</section><section><h2>2 Method</h2><table><tr><td>a<td>b")
+    text = html_to_paper_text(page)
+    assert text.splitlines() == ["1 Intro", "", "First bold line.", "", "Second line.", "", "Caf\ufffd ends", "",
+                                 "2 Method", "", "a | b"]
+    assert html_to_paper_text(b"") == "" and html_to_paper_text("  \n ") == ""
+    assert html_to_paper_text("just text, no tags") == "just text, no tags"
+
+
 def test_arxivs_no_html_page_yields_little_text(no_html_page):
     assert len(html_to_paper_text(no_html_page)) < 2000
 
