@@ -53,7 +53,7 @@ import tempfile
 import threading
 import time
 import urllib.request
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -213,61 +213,140 @@ class DayPages:
                 self._header_html(post) + _ARXIV_ID.sub(lambda match: ids[match.group()], self.tail))
 
 
-class CopyWriter:
-    """Model rows written with PostgreSQL's COPY, their primary keys given here (counted on from the
-    table's largest), every concrete field's value as Django would save it (defaults included)."""
+FILL_TABLES = ["papers.Paper", "publishing.DigestDay", "publishing.Publication", "publishing.PublishedPaper",
+               "publishing.PublishedPaperCategory"]
 
-    def __init__(self, models: list) -> None:
-        from django.db import connection
 
-        self.next_pk = {}
-        self.lock = threading.Lock()
-        with connection.cursor() as cursor:
-            for model in models:
-                cursor.execute(f"SELECT COALESCE(MAX({model._meta.pk.column}), 0) FROM {model._meta.db_table}")
-                self.next_pk[model] = cursor.fetchone()[0] + 1
+@dataclasses.dataclass
+class FillPlan:
+    """What each writing process needs, sent to it once: the templates, their search vectors, and where
+    each table's primary keys start. Day n's rows take the keys from first_pk + n × per_day (a few are
+    left unused where a day has fewer category rows than the most), so the processes never share a counter."""
 
-    def keyed(self, objects: list) -> list:
-        with self.lock:  # writing threads share the counters
-            for row in objects:
-                row.pk = self.next_pk[type(row)]
-                self.next_pk[type(row)] += 1
-        return objects
+    days: int
+    papers: int
+    templates: list[DayPages]
+    vectors: list[list[str]] | None
+    chief_id: int
+    chief_name: str
+    now: dt.datetime
+    first_pk: dict[str, int]
+    per_day: dict[str, int]
 
-    @staticmethod
-    def write(model, objects: list, extra: tuple[str, list] | None = None) -> None:
-        """`extra`: a column the model does not declare (the search vector) and its value for each row."""
-        from django.db import connection
 
-        fields = [field for field in model._meta.concrete_fields if not field.generated]
-        names = [connection.ops.quote_name(field.column) for field in fields] + ([extra[0]] if extra else [])
-        table = connection.ops.quote_name(model._meta.db_table)
-        with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({', '.join(names)}) FROM STDIN") as copy:
-            for n, row in enumerate(objects):
-                values = [field.get_db_prep_save(field.pre_save(row, True), connection) for field in fields]
-                copy.write_row(values + ([extra[1][n]] if extra else []))
+_fill_plan: FillPlan | None = None
 
-    def reset_sequences(self) -> None:
-        from django.core.management.color import no_style
-        from django.db import connection
 
-        with connection.cursor() as cursor:
-            for statement in connection.ops.sequence_reset_sql(no_style(), list(self.next_pk)):
-                cursor.execute(statement)
+def _fill_process_start(plan: FillPlan) -> None:
+    global _fill_plan
+    import django
+    django.setup()
+    _fill_plan = plan
+
+
+def copy_rows(model, objects: list, extra: tuple[str, list] | None = None) -> None:
+    """Model rows written with PostgreSQL's COPY, every concrete field's value as Django would save it
+    (defaults included). `extra`: a column the model does not declare (the search vector) and its values."""
+    from django.db import connection
+
+    fields = [field for field in model._meta.concrete_fields if not field.generated]
+    names = [connection.ops.quote_name(field.column) for field in fields] + ([extra[0]] if extra else [])
+    table = connection.ops.quote_name(model._meta.db_table)
+    with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({', '.join(names)}) FROM STDIN") as copy:
+        for n, row in enumerate(objects):
+            values = [field.get_db_prep_save(field.pre_save(row, True), connection) for field in fields]
+            copy.write_row(values + ([extra[1][n]] if extra else []))
+
+
+def keyed(next_pk: dict, objects: list) -> list:
+    """`objects` with their primary keys, counted on from `next_pk` (one counter per model)."""
+    for row in objects:
+        row.pk = next_pk[type(row)]
+        next_pk[type(row)] += 1
+    return objects
+
+
+def write_days(first: int) -> int:
+    """Days first… (DAYS_PER_TRANSACTION of them) in one transaction, in a writing process."""
+    from django.apps import apps
+    from django.db import connection, transaction
+
+    from papers.models import Paper
+    from publishing.days.windows import digest_window
+    from publishing.models import DigestDay, Publication, PublishedPaper, PublishedPaperCategory
+
+    plan, papers = _fill_plan, _fill_plan.papers
+    models = [apps.get_model(label) for label in FILL_TABLES]
+    rows = {model: [] for model in models}
+    paper_vectors = []  # of rows[PublishedPaper], in its order
+    for day_index in range(first, min(first + DAYS_PER_TRANSACTION, plan.days)):
+        next_pk = {model: plan.first_pk[label] + day_index * plan.per_day[label]
+                   for model, label in zip(models, FILL_TABLES)}
+        template = plan.templates[day_index % len(plan.templates)]
+        paper_vectors += plan.vectors[day_index % len(plan.templates)] if plan.vectors else []
+        markdown, html = template.for_day(day_index)
+        date = FIRST_DATE + dt.timedelta(days=day_index)
+        window = digest_window(date)
+        paper_rows = keyed(next_pk, [
+            Paper(arxiv_id=arxiv_id(day_index * papers + n), version=1, title=t["title"],
+                  authors=[{"name": name, "affiliations": []} for name in t["authors"]],
+                  primary_category=t["categories"][0], categories=t["categories"], abstract=t["abstract_en"],
+                  published=window.start, updated=window.start)
+            for n, t in enumerate(template.texts)
+        ])
+        day, publication = keyed(next_pk, [
+            DigestDay(date=date, window_start=window.start, window_end=window.end, status=DigestDay.Status.PUBLISHED),
+            Publication(version=1, markdown=markdown, html=html,
+                        content_hash=hashlib.sha256(markdown.encode()).hexdigest(), paper_count=papers,
+                        published_by_id=plan.chief_id, published_by_name=plan.chief_name, published_at=plan.now),
+        ])
+        publication.day, day.live_publication = day, publication
+        published = keyed(next_pk, [
+            PublishedPaper(
+                publication=publication, paper=paper, day_date=date, position=n + 1, live=True,
+                arxiv_id=paper.arxiv_id, versioned_id=f"{paper.arxiv_id}v1", title=t["title"],
+                authors_text=", ".join(t["authors"]), categories_text=f" {' '.join(t['categories'])} ",
+                abstract_en=t["abstract_en"], title_zh=t["title_zh"], abstract_zh=t["abstract_zh"],
+                background_md=t["background_md"], method_md=t["method_md"], results_md=t["results_md"],
+                reading_md="\n\n".join((t["background_md"], t["method_md"], t["results_md"])),
+            )
+            for n, (paper, t) in enumerate(zip(paper_rows, template.texts))
+        ])
+        rows[Paper] += paper_rows
+        rows[DigestDay].append(day)
+        rows[Publication].append(publication)
+        rows[PublishedPaper] += published
+        rows[PublishedPaperCategory] += keyed(next_pk, PublishedPaperCategory.for_papers(published))
+    with transaction.atomic():  # a day and its version refer to each other: checked at commit
+        if plan.vectors:
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL session_replication_role = replica")
+        for model in models:
+            extra = ("search_vector", paper_vectors) if plan.vectors and model is PublishedPaper else None
+            copy_rows(model, rows[model], extra)
+    return len(rows[DigestDay])
+
+
+def primary_keys_reset(models: list) -> None:
+    from django.core.management.color import no_style
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        for statement in connection.ops.sequence_reset_sql(no_style(), models):
+            cursor.execute(statement)
 
 
 def populate(days: int, papers: int) -> None:
     """Fill the archive: DISTINCT_DAYS days rendered in worker processes, then every day's rows (days,
     versions with their markdown and HTML, papers, published papers and their category rows) written
     with COPY, DAYS_PER_TRANSACTION days a transaction."""
+    from django.apps import apps
     from django.contrib.auth import get_user_model
-    from django.db import connection, connections, transaction
+    from django.db import connection, connections
     from django.utils import timezone
     from tqdm import tqdm
 
-    from papers.models import Paper
-    from publishing.days.windows import digest_window
-    from publishing.models import DigestDay, Publication, PublishedPaper, PublishedPaperCategory
+    from publishing.models import DigestDay, PublishedPaper
 
     if PublishedPaper.objects.filter(live=True).count() == days * papers and DigestDay.objects.count() == days:
         print(f"database already holds {days} published days × {papers} papers; reusing it (--rebuild to start over)")
@@ -281,8 +360,6 @@ def populate(days: int, papers: int) -> None:
         templates = [DayPages(day_index, papers, html, texts) for day_index, _, html, texts in pool.map(
             render_day, [(d, papers) for d in range(min(days, DISTINCT_DAYS))])]
     rendered = time.perf_counter() - started
-    tables = [Paper, DigestDay, Publication, PublishedPaper, PublishedPaperCategory]
-    writer = CopyWriter(tables)
     # Each published paper's search vector is the database's own work (publishing migration 0028's
     # trigger) and most of the fill's time when computed 219,000 times; a day copied from a template has
     # the template's texts, hence its vectors: computed once per template paper by the same function,
@@ -294,67 +371,26 @@ def populate(days: int, papers: int) -> None:
         cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'publishing_publishedpaper_search'")
         search_index = cursor.fetchone()[0]
         cursor.execute("DROP INDEX publishing_publishedpaper_search")
-
-    def write_days(first: int) -> int:
-        """Days first… (DAYS_PER_TRANSACTION of them) in one transaction, on this thread's connection."""
-        rows = {model: [] for model in tables}
-        paper_vectors = []  # of rows[PublishedPaper], in its order
-        for day_index in range(first, min(first + DAYS_PER_TRANSACTION, days)):
-            template = templates[day_index % len(templates)]
-            paper_vectors += vectors[day_index % len(templates)] if vectors else []
-            markdown, html = template.for_day(day_index)
-            date = FIRST_DATE + dt.timedelta(days=day_index)
-            window = digest_window(date)
-            paper_rows = writer.keyed([
-                Paper(arxiv_id=arxiv_id(day_index * papers + n), version=1, title=t["title"],
-                      authors=[{"name": name, "affiliations": []} for name in t["authors"]],
-                      primary_category=t["categories"][0], categories=t["categories"], abstract=t["abstract_en"],
-                      published=window.start, updated=window.start)
-                for n, t in enumerate(template.texts)
-            ])
-            day, publication = writer.keyed([
-                DigestDay(date=date, window_start=window.start, window_end=window.end,
-                          status=DigestDay.Status.PUBLISHED),
-                Publication(version=1, markdown=markdown, html=html,
-                            content_hash=hashlib.sha256(markdown.encode()).hexdigest(), paper_count=papers,
-                            published_by=chief, published_by_name=chief.username, published_at=now),
-            ])
-            publication.day, day.live_publication = day, publication
-            published = writer.keyed([
-                PublishedPaper(
-                    publication=publication, paper=paper, day_date=date, position=n + 1, live=True,
-                    arxiv_id=paper.arxiv_id, versioned_id=f"{paper.arxiv_id}v1", title=t["title"],
-                    authors_text=", ".join(t["authors"]), categories_text=f" {' '.join(t['categories'])} ",
-                    abstract_en=t["abstract_en"], title_zh=t["title_zh"], abstract_zh=t["abstract_zh"],
-                    background_md=t["background_md"], method_md=t["method_md"], results_md=t["results_md"],
-                    reading_md="\n\n".join((t["background_md"], t["method_md"], t["results_md"])),
-                )
-                for n, (paper, t) in enumerate(zip(paper_rows, template.texts))
-            ])
-            rows[Paper] += paper_rows
-            rows[DigestDay].append(day)
-            rows[Publication].append(publication)
-            rows[PublishedPaper] += published
-            rows[PublishedPaperCategory] += writer.keyed(PublishedPaperCategory.for_papers(published))
-        try:
-            with transaction.atomic():  # a day and its version refer to each other: checked at commit
-                if vectors:
-                    with connection.cursor() as cursor:
-                        cursor.execute("SET LOCAL session_replication_role = replica")
-                for model in tables:
-                    extra = ("search_vector", paper_vectors) if vectors and model is PublishedPaper else None
-                    writer.write(model, rows[model], extra)
-        finally:
-            connections.close_all()  # this thread's connection
-        return len(rows[DigestDay])
-
-    # The database's own work (chiefly the generated search vector of each published paper) is most of
-    # the fill's time: a connection per CPU writes in parallel.
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as threads, \
+        first_pk = {}
+        for label in FILL_TABLES:
+            model = apps.get_model(label)
+            cursor.execute(f"SELECT COALESCE(MAX({model._meta.pk.column}), 0) FROM {model._meta.db_table}")
+            first_pk[label] = cursor.fetchone()[0] + 1
+    most_categories = max(len(set(t["categories"])) for template in templates for t in template.texts)
+    plan = FillPlan(days=days, papers=papers, templates=templates, vectors=vectors, chief_id=chief.pk,
+                    chief_name=chief.username, now=now, first_pk=first_pk,
+                    per_day={"papers.Paper": papers, "publishing.DigestDay": 1, "publishing.Publication": 1,
+                             "publishing.PublishedPaper": papers,
+                             "publishing.PublishedPaperCategory": papers * most_categories})
+    connections.close_all()  # the processes open their own
+    # Processes, not threads: preparing each row's values is Python's work, and under one GIL two writing
+    # threads kept PostgreSQL and the machine's second CPU half idle (load about 1.3 over the 6 minutes).
+    with ProcessPoolExecutor(max_workers=os.cpu_count() or 2, initializer=_fill_process_start,
+                             initargs=(plan,)) as writers, \
             tqdm(total=days, desc="publishing days", unit="day") as progress:
-        for written in threads.map(write_days, range(0, days, DAYS_PER_TRANSACTION)):
+        for written in writers.map(write_days, range(0, days, DAYS_PER_TRANSACTION)):
             progress.update(written)
-    writer.reset_sequences()
+    primary_keys_reset([apps.get_model(label) for label in FILL_TABLES])
     with connection.cursor() as cursor:
         cursor.execute("SET maintenance_work_mem = '512MB'")
         cursor.execute(search_index)
