@@ -5,6 +5,7 @@ raises ImproperlyConfigured naming the variable, so start-up stops with a
 message instead of running misconfigured.
 """
 
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -55,6 +56,7 @@ INSTALLED_APPS = [
     # The project's wiring (before django_q: its `qcluster` checks the migrations, then runs django-q2's).
     "digest_site",
     "django_q",
+    "digests",
     "papers",
     "translations",
     "publishing",
@@ -221,6 +223,13 @@ LOGGING = {
 ADMINS = env_addresses("DJANGO_ADMINS")
 
 # --- The digest ---------------------------------------------------------------
+# The settings below describe the first digest (digests.Digest): an installation migrates into it, and a
+# new one starts with it. Further digests, and this one's later changes, are made in the admin or with
+# `add_digest`; from then on these settings only seed a digest that does not exist yet.
+DIGEST_FIRST_SLUG = env_name("DIGEST_FIRST_SLUG", "daily", max_length=40)
+if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", DIGEST_FIRST_SLUG):
+    raise ImproperlyConfigured(f"DIGEST_FIRST_SLUG must be lower-case letters, digits and hyphens, not {DIGEST_FIRST_SLUG!r}")
+DIGEST_FIRST_NAME = env_str("DIGEST_FIRST_NAME", "arXiv Daily")
 ARXIV_CATEGORY_PATTERN = r"[a-z]+(-[a-z]+)?(\.[A-Za-z]+(-[a-z]+)?)?"
 DIGEST_CATEGORIES = env_list("DIGEST_CATEGORIES", ["cs.SD", "eess.AS"], pattern=ARXIV_CATEGORY_PATTERN)
 if not DIGEST_CATEGORIES:

@@ -109,6 +109,8 @@ class FetchRun(models.Model):
     source = models.CharField(_("source"), max_length=8, choices=Source.choices)
     source_detail = models.TextField(_("source detail"), blank=True, help_text=_("URLs asked or files read"))
     categories = models.JSONField(_("categories"), default=list)
+    # What each digest's day made of the fetch (one fetch serves every digest): slug → its counts.
+    digest_counts = models.JSONField(_("by digest"), default=dict, blank=True)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.RUNNING)
     fetched = models.PositiveIntegerField(_("fetched"), default=0, help_text=_("Entries received"))
     kept = models.PositiveIntegerField(_("kept"), default=0, help_text=_("New entries added to the day"))

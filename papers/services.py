@@ -71,9 +71,11 @@ def _fetch_run_move(run: FetchRun, status: FetchRun.Status, **fields) -> FetchRu
     return run
 
 
-def fetch_run_succeed(*, run: FetchRun, counts: FetchCounts, source_detail: str, warning: str = "") -> FetchRun:
+def fetch_run_succeed(*, run: FetchRun, counts: FetchCounts, source_detail: str, warning: str = "",
+                      digest_counts: dict | None = None) -> FetchRun:
     return _fetch_run_move(
-        run, FetchRun.Status.SUCCEEDED, source_detail=source_detail, warning=warning, **asdict(counts)
+        run, FetchRun.Status.SUCCEEDED, source_detail=source_detail, warning=warning,
+        digest_counts=digest_counts or {}, **asdict(counts)
     )
 
 

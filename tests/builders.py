@@ -6,7 +6,8 @@ from pathlib import Path
 
 from django.contrib.auth.models import Group, User
 
-from publishing.days.collection import day_collect
+from digests.models import Digest
+from publishing.days.collection import CollectionResult, day_collect
 from publishing.days.pipeline import day_start_drafting
 from publishing.models import DigestDay
 from publishing.posts.publication import day_publish
@@ -41,8 +42,22 @@ def user_in(group: str | None, name: str, *, password: str = "pw") -> User:
     return User.objects.get(pk=user.pk)  # fresh permission cache
 
 
+def home_digest_set(**fields) -> Digest:
+    """Change the first digest's rules (what the DIGEST_* settings seeded): categories, keywords, cross-lists, …"""
+    digest = Digest.objects.home()
+    for name, value in fields.items():
+        setattr(digest, name, value)
+    digest.save()
+    return digest
+
+
+def collect_single(**options) -> CollectionResult:
+    """day_collect for an installation of one digest: its one result."""
+    return day_collect(**options).single
+
+
 def demo_day_collected() -> DigestDay:
-    return day_collect(date=DEMO_DATE, source="file", files=[DEMO_FEED]).day
+    return collect_single(date=DEMO_DATE, source="file", files=[DEMO_FEED]).day
 
 
 def demo_texts_recorded(day: DigestDay) -> None:

@@ -7,14 +7,13 @@ import pytest
 from django.urls import reverse
 
 from papers.models import FetchRun, Paper
-from publishing.days.collection import day_collect
 from publishing.models import DigestDay, Entry
-from tests.builders import DEMO_FEED
+from tests.builders import DEMO_FEED, collect_single
 
 
 @pytest.fixture
 def collected_demo_day(db):
-    return day_collect(date=dt.date(2026, 1, 9), source="file", files=[str(DEMO_FEED)])
+    return collect_single(date=dt.date(2026, 1, 9), source="file", files=[str(DEMO_FEED)])
 
 
 KEPT = ["2601.90008v1", "2601.90007v1", "2601.90006v1", "2601.90005v1", "2601.90004v1", "2601.90003v1"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 from collections.abc import Sequence
@@ -13,6 +14,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from digest_site.database_errors import database_error_line
+from digests.models import Digest
 from papers.announcements import ARXIV_TIMEZONE, batch_start, expected_announcement, stale_feed_warning
 from papers.arxiv_client import ArxivClient
 from papers.feeds import FeedPaper
@@ -49,7 +51,7 @@ from publishing.days.services import (
     day_flag_attention,
     day_open,
 )
-from publishing.days.windows import DigestWindow, digest_window
+from publishing.days.windows import DigestWindow, window_of
 from publishing.models import DigestDay, Entry, FilteredPaper
 
 logger = logging.getLogger(__name__)
@@ -116,17 +118,66 @@ class CollectionResult:
         return f"{line}; WARNING: {self.warning}" if self.warning else line
 
 
+@dataclass(frozen=True)
+class DigestCollection:
+    """One digest's part in a collection: its day's window and the look-back its day searches."""
+
+    digest: Digest
+    window: DigestWindow
+    since: dt.datetime
+    rules: SelectionRules
+
+    @classmethod
+    def of(cls, digest: Digest, date: dt.date) -> DigestCollection:
+        window = window_of(digest, date)
+        return cls(digest=digest, window=window, since=window.end - dt.timedelta(days=settings.DIGEST_LOOKBACK_DAYS),
+                   rules=SelectionRules.for_digest(digest))
+
+
+@dataclass(frozen=True)
+class Collection:
+    """What one fetch did for every digest it served: one result per digest, in the digests' order."""
+
+    run: FetchRun
+    results: tuple[CollectionResult, ...]
+    # Digests whose day was closed (published): not collected, one line each.
+    skipped: tuple[str, ...] = ()
+
+    @property
+    def single(self) -> CollectionResult:
+        """The result of a collection for one digest."""
+        (result,) = self.results
+        return result
+
+    def result_for(self, digest: Digest) -> CollectionResult:
+        return next(result for result in self.results if result.day.digest_id == digest.pk)
+
+    @property
+    def several(self) -> bool:
+        return len(self.results) + len(self.skipped) > 1
+
+    @property
+    def summary_lines(self) -> list[str]:
+        """A line per digest (named when there are several), then each digest left alone."""
+        if not self.several:
+            return [result.summary for result in self.results]
+        return [f"[{result.day.digest.slug}] {result.summary}" for result in self.results] + list(self.skipped)
+
+
 def _fetch(
-    source: str, files: Sequence[str], window: DigestWindow, since: dt.datetime, now: dt.datetime, client, progress
+    source: str, files: Sequence[str], parts: Sequence[DigestCollection], categories: Sequence[str],
+    now: dt.datetime, client, progress,
 ) -> SourceResult:
-    categories = settings.DIGEST_CATEGORIES
+    """One fetch for every digest: the union of their categories, from the earliest look-back on."""
     if source == "file":
         return read_files(files, progress=progress)
     if source == "rss":
         return fetch_from_rss(categories=categories, client=client, progress=progress)
     # The API lists each paper once, at its latest version's date: asking past the window's
     # end (up to now, bounded for backfills) still finds papers replaced since the anchor.
-    until = max(window.end, min(now, window.end + (window.end - since)))
+    since = min(part.since for part in parts)
+    window_end = max(part.window.end for part in parts)
+    until = max(window_end, min(now, window_end + (window_end - since)))
     return fetch_from_api(categories=categories, since=since, until=until, client=client, progress=progress)
 
 
@@ -148,24 +199,26 @@ def _latest_versions(papers: Sequence[FeedPaper]) -> dict[str, FeedPaper]:
     return latest
 
 
-def _day_locked(window: DigestWindow) -> DigestDay:
-    """The window's day, opened if need be and locked, so two collections of one day take turns."""
-    day = day_open(window=window)
+def _day_locked(part: DigestCollection) -> DigestDay:
+    """The digest's day of the window, opened if need be and locked, so two collections of one day take turns."""
+    day = day_open(window=part.window, digest=part.digest)
     day = DigestDay.objects.select_for_update().get(pk=day.pk)
     if day.status not in DigestDay.OPEN_FOR_COLLECTION:
-        raise CollectionError(f"{window.date} is {day.status}; unpublish it before collecting again")
+        raise CollectionError(f"{part.window.date} is {day.status}; unpublish it before collecting again")
     return day
 
 
-def _rows_held(paper_ids: Sequence[int]) -> tuple[list[ExistingEntry], list[ExistingFilteredPaper]]:
-    """Every entry and filtered row, of any day, about the given papers."""
+def _rows_held(digest: Digest, paper_ids: Sequence[int]) -> tuple[list[ExistingEntry], list[ExistingFilteredPaper]]:
+    """Every entry and filtered row of the digest's days about the given papers."""
     entries = [
         ExistingEntry(paper_id=paper_id, version=version)
-        for paper_id, version in Entry.objects.filter(paper_id__in=paper_ids).values_list("paper_id", "paper_version")
+        for paper_id, version in Entry.objects.filter(digest=digest, paper_id__in=paper_ids).values_list(
+            "paper_id", "paper_version")
     ]
     filtered = [
         ExistingFilteredPaper(row_id=row_id, paper_id=paper_id, version=version, before_archive=before, date=date)
-        for row_id, paper_id, version, before, date in FilteredPaper.objects.filter(paper_id__in=paper_ids).values_list(
+        for row_id, paper_id, version, before, date in FilteredPaper.objects.filter(
+            digest=digest, paper_id__in=paper_ids).values_list(
             "id", "paper_id", "paper_version", "before_archive", "day__date"
         )
     ]
@@ -178,12 +231,13 @@ def _plan_apply(plan: DayPlan, *, day: DigestDay) -> None:
         FilteredPaper.objects.filter(pk__in=plan.released).delete()
     for entry in plan.entries:
         Entry.objects.create(
-            day=day, paper_id=entry.paper_id, paper_version=entry.version, kind=entry.kind, position=entry.position
+            day=day, digest_id=day.digest_id, paper_id=entry.paper_id, paper_version=entry.version, kind=entry.kind,
+            position=entry.position,
         )
     for row in plan.filtered:
         FilteredPaper.objects.create(
-            day=day, paper_id=row.paper_id, paper_version=row.version, before_archive=row.before_archive,
-            reason=row.reason[:255],
+            day=day, digest_id=day.digest_id, paper_id=row.paper_id, paper_version=row.version,
+            before_archive=row.before_archive, reason=row.reason[:255],
         )
 
 
@@ -207,116 +261,183 @@ def _check_fresh(
     return warning
 
 
-def _assign_papers(
-    *, window: DigestWindow, since: dt.datetime, fetched: SourceResult, run: FetchRun, now: dt.datetime,
-    backfill: bool,
+@dataclass(frozen=True)
+class _Fetched:
+    """What a fetch brought, stored once for every digest it serves."""
+
+    latest: dict[str, FeedPaper]  # each paper once, at its latest version
+    paper_ids: dict[str, int]  # arXiv id → the stored paper's id
+    listed_twice: int  # entries of the fetch that repeated a paper
+    # Papers none of the digests' categories list (a saved file may hold any): each digest records them
+    # as filtered out, so every fetched paper is accounted for.
+    in_no_digest: frozenset[str]
+
+
+def _assign_to_digest(
+    *, part: DigestCollection, fetched: _Fetched, run: FetchRun, now: dt.datetime, backfill: bool,
+    holidays: Sequence[dt.date], refused: Sequence[str],
 ) -> CollectionResult:
-    """Store the papers and give the day its new entries; runs inside the fetch's transaction.
+    """Give the digest's day its new entries from what the fetch stored; runs inside the fetch's transaction.
 
     Steps:
-    1. Store every fetched paper (its latest version).
-    2. Open and lock the day. If it is a new archive's first (no day existed) and no --backfill,
-       it takes only the announcement it is owed and later ones (`ArchiveStart`).
-    3. Load the entries and filtered rows already held for the fetched papers, and let `plan_day`
-       decide each paper; then apply the plan.
-    4. Check the feed is not stale; flag or clear the day.
+    1. Open and lock the digest's day. If it is the digest's first (no day of it existed) and no
+       --backfill, it takes only the announcement it is owed and later ones (`ArchiveStart`).
+    2. Of the fetched papers, take those listed in the digest's categories; load the digest's entries
+       and filtered rows already held for them, and let `plan_day` decide each paper; apply the plan.
+    3. Check the feed is not stale; flag or clear the day.
     """
-    latest = _latest_versions(fetched.papers)
-    upserted = papers_upsert_from_feed(feed_papers=latest.values(), run=run)
-    holidays = ArxivHoliday.objects.known_dates()
-    new_archive = not DigestDay.objects.exists()
-    day = _day_locked(window)
-
-    entries, filtered = _rows_held([paper.pk for paper in upserted.papers.values()])
-    archive_start = _archive_start(window=window, now=now, holidays=holidays) if new_archive and not backfill else None
+    new_archive = not DigestDay.objects.filter(digest=part.digest).exists()
+    day = _day_locked(part)
+    papers = [paper for arxiv_id, paper in fetched.latest.items()
+              if arxiv_id in fetched.in_no_digest or part.rules.concerns(paper)]
+    paper_ids = [fetched.paper_ids[paper.arxiv_id] for paper in papers]
+    entries, filtered = _rows_held(part.digest, paper_ids)
+    archive_start = (_archive_start(window=part.window, now=now, holidays=holidays)
+                     if new_archive and not backfill else None)
     facts = DayFacts(
-        date=window.date,
-        range_start=since,
-        range_end=window.end,
-        rules=SelectionRules.from_settings(),
+        date=part.window.date,
+        range_start=part.since,
+        range_end=part.window.end,
+        rules=part.rules,
         last_position=day.entries.aggregate(last=Max("position"))["last"] or 0,
         archive_start=archive_start,
         backfill=backfill,
     )
-    fetched_papers = [FetchedPaper(paper_id=upserted.papers[p.arxiv_id].pk, feed=p) for p in latest.values()]
+    fetched_papers = [FetchedPaper(paper_id=fetched.paper_ids[p.arxiv_id], feed=p) for p in papers]
     plan = plan_day(day=facts, fetched=fetched_papers, entries=entries, filtered=filtered)
     _plan_apply(plan, day=day)
 
-    warning = _check_fresh(day=day, papers=latest.values(), window=window, since=since, now=now, holidays=holidays)
+    # Staleness is the feed's: judged on everything it brought, whichever digest lists it.
+    warning = _check_fresh(day=day, papers=list(fetched.latest.values()), window=part.window, since=part.since,
+                           now=now, holidays=holidays)
     day.last_collected_at = now
     day.save(update_fields=["last_collected_at"])
     counts = FetchCounts(
-        fetched=len(fetched.papers),
+        fetched=len(papers) + fetched.listed_twice,
         kept=plan.kept,
         # A paper the fetch listed twice counts once more as a duplicate.
-        duplicates=plan.duplicates + len(fetched.papers) - len(latest),
+        duplicates=plan.duplicates + fetched.listed_twice,
         filtered_out=plan.filtered_out,
         outside_window=plan.outside_window,
-        papers_created=upserted.created,
-        papers_updated=upserted.updated,
     )
     before_archive = BeforeArchive(
         left_out=plan.left_out, backfilled=plan.backfilled,
         begins=archive_start.announcement if archive_start else None,
     )
     return CollectionResult(day=day, run=run, counts=counts, warning=warning, before_archive=before_archive,
-                            refused=tuple(fetched.refused))
+                            refused=tuple(refused))
 
 
-def _refuse_bad_request(*, date: dt.date, source: str, files: Sequence[str]) -> None:
-    """Refuse, before any fetch is recorded, a source that cannot be read or a day that is closed."""
+def _store_fetched(*, fetched: SourceResult, run: FetchRun, parts: Sequence[DigestCollection]) -> tuple[_Fetched,
+                                                                                                          FetchCounts]:
+    latest = _latest_versions(fetched.papers)
+    upserted = papers_upsert_from_feed(feed_papers=latest.values(), run=run)
+    stored = _Fetched(
+        latest=latest, paper_ids={arxiv_id: paper.pk for arxiv_id, paper in upserted.papers.items()},
+        listed_twice=len(fetched.papers) - len(latest),
+        in_no_digest=frozenset(arxiv_id for arxiv_id, paper in latest.items()
+                               if not any(part.rules.concerns(paper) for part in parts)),
+    )
+    return stored, FetchCounts(fetched=len(fetched.papers), papers_created=upserted.created,
+                               papers_updated=upserted.updated)
+
+
+def _run_counts(stored: FetchCounts, results: Sequence[CollectionResult]) -> FetchCounts:
+    """The fetch's record: what it received and stored once, and what the digests' days made of it, summed."""
+    return FetchCounts(
+        fetched=stored.fetched,
+        kept=sum(result.counts.kept for result in results),
+        duplicates=sum(result.counts.duplicates for result in results),
+        filtered_out=sum(result.counts.filtered_out for result in results),
+        outside_window=sum(result.counts.outside_window for result in results),
+        papers_created=stored.papers_created,
+        papers_updated=stored.papers_updated,
+    )
+
+
+def _refuse_bad_request(*, source: str, files: Sequence[str]) -> None:
+    """Refuse, before any fetch is recorded, a source that cannot be read."""
     if files and source != "file":
         raise CollectionError("--file reads saved feeds; do not combine it with --source api or rss")
     if source not in SOURCES:
         raise CollectionError(f"unknown source {source!r}; choose one of: api, rss (or give --file)")
     if source == "file" and not files:
         raise CollectionError("the file source needs at least one --file PATH")
-    existing = DigestDay.objects.filter(date=date).first()
-    if existing is not None and existing.status not in DigestDay.OPEN_FOR_COLLECTION:
-        raise CollectionError(f"{date} is {existing.status}; unpublish it before collecting again")
+
+
+def _open_parts(date: dt.date, digests: Sequence[Digest]) -> tuple[list[DigestCollection], list[str]]:
+    """The digests whose day may still be collected, and a line for each whose day is closed. Refused
+    (CollectionError) when no digest's day is open: nothing would be fetched for anyone."""
+    closed = dict(DigestDay.objects.filter(date=date, digest__in=digests).exclude(
+        status__in=DigestDay.OPEN_FOR_COLLECTION).values_list("digest_id", "status"))
+    if len(closed) == len(digests):
+        status = next(iter(closed.values()))
+        names = "" if len(digests) == 1 else " for every digest"
+        raise CollectionError(f"{date} is {status}{names}; unpublish it before collecting again")
+    parts = [DigestCollection.of(digest, date) for digest in digests if digest.pk not in closed]
+    skipped = [f"[{digest.slug}] {date} is {closed[digest.pk]}; left alone (unpublish it before collecting again)"
+               for digest in digests if digest.pk in closed]
+    return parts, skipped
 
 
 def day_collect(
     *,
     date: dt.date,
+    digests: Sequence[Digest] | None = None,
     source: str = "api",
     files: Sequence[str] = (),
     client: ArxivClient | None = None,
     progress: Progress | None = None,
     now: dt.datetime | None = None,
     backfill: bool = False,
-) -> CollectionResult:
-    """Fetch the papers for `date` and add those no day holds yet; idempotent.
+) -> Collection:
+    """Fetch the papers for `date` once for every digest (or those named) and give each digest's day the
+    papers none of its days holds yet; idempotent.
 
-    The first collection into an archive with no days takes only the announcement
-    its day is owed and later ones, recording the look-back's earlier papers as
-    before the archive began; `backfill` takes them instead (also afterwards, for
-    the day holding them or an earlier one).
+    One fetch serves every digest: the union of their categories, from the earliest look-back on
+    (arXiv is asked once); each digest then selects its own papers by its own rules, and the rule
+    that every announced paper lands in exactly one day holds per digest. A digest whose day is
+    published is left alone (and named in the result).
 
-    The network part runs first, outside any transaction; storing papers,
-    entries and the run's result is then one transaction, so a failure leaves
-    every earlier row as it was and the FetchRun records the error.
+    The first collection into a digest with no days takes only the announcement its day is owed
+    and later ones, recording the look-back's earlier papers as before the archive began;
+    `backfill` takes them instead (also afterwards, for the day holding them or an earlier one).
+
+    The network part runs first, outside any transaction; storing papers, entries and the run's
+    result is then one transaction, so a failure leaves every earlier row as it was and the
+    FetchRun records the error.
     """
-    _refuse_bad_request(date=date, source=source, files=files)
+    _refuse_bad_request(source=source, files=files)
+    digests = list(digests) if digests else list(Digest.objects.all()) or [Digest.objects.home()]
+    parts, skipped = _open_parts(date, digests)
     now = now or timezone.now()
     fetch_runs_fail_interrupted(now=now)
-    window = digest_window(date)
-    since = window.end - dt.timedelta(days=settings.DIGEST_LOOKBACK_DAYS)
+    categories = list(dict.fromkeys(category for part in parts for category in part.digest.categories))
     run = fetch_run_start(
         digest_date=date,
-        window_start=window.start,
-        window_end=window.end,
-        query_start=since,
+        window_start=min(part.window.start for part in parts),
+        window_end=max(part.window.end for part in parts),
+        query_start=min(part.since for part in parts),
         source=source,
-        categories=settings.DIGEST_CATEGORIES,
+        categories=categories,
     )
     detail = ""
     try:
-        fetched = _fetch(source, files, window, since, now, client, progress or (lambda received, expected: None))
+        fetched = _fetch(source, files, parts, categories, now, client, progress or (lambda received, expected: None))
         detail = "\n".join(fetched.requests)
         with transaction.atomic():
-            result = _assign_papers(window=window, since=since, fetched=fetched, run=run, now=now, backfill=backfill)
-            fetch_run_succeed(run=run, counts=result.counts, source_detail=detail, warning=result.run_warning)
+            stored, stored_counts = _store_fetched(fetched=fetched, run=run, parts=parts)
+            holidays = ArxivHoliday.objects.known_dates()
+            results = tuple(_assign_to_digest(part=part, fetched=stored, run=run, now=now, backfill=backfill,
+                                              holidays=holidays, refused=fetched.refused) for part in parts)
+            counts = _run_counts(stored_counts, results)
+            results = tuple(dataclasses.replace(result, counts=dataclasses.replace(
+                result.counts, papers_created=counts.papers_created, papers_updated=counts.papers_updated))
+                for result in results)
+            warning = "\n".join(dict.fromkeys(result.run_warning for result in results if result.run_warning))
+            fetch_run_succeed(run=run, counts=counts, source_detail=detail, warning=warning,
+                              digest_counts={result.day.digest.slug: dataclasses.asdict(result.counts)
+                                             for result in results})
     except (SourceError, CollectionError) as exc:
         run.refresh_from_db()
         fetch_run_fail(run=run, error=str(exc), source_detail=detail)
@@ -341,4 +462,4 @@ def day_collect(
         run.refresh_from_db()
         fetch_run_fail(run=run, error=message, source_detail=detail)
         raise CollectionError(message, run=run) from exc
-    return result
+    return Collection(run=run, results=results, skipped=tuple(skipped))

@@ -11,10 +11,11 @@ from django.db import DatabaseError, models, transaction
 from django.utils import timezone
 
 from digest_site.database_errors import database_error_line
+from digests.models import Digest
 from papers.arxiv_client import ArxivClient
 from papers.models import FetchRun
 from papers.services import fetch_run_retry_planned
-from publishing.days.collection import CollectionError, CollectionResult, day_collect
+from publishing.days.collection import Collection, CollectionError, day_collect
 from publishing.days.schedule import daily_retry_schedule
 from publishing.days.services import (
     DRAFT_STEP,
@@ -172,49 +173,60 @@ def days_awaiting_drafts_of(paper_id: int) -> list[DigestDay]:
 
 @dataclass(frozen=True)
 class DailyRun:
-    collection: CollectionResult | None  # None: nothing to do, the day is published (`published`)
-    drafting: DraftingStart | None
-    published: DigestDay | None = None
+    collection: Collection | None  # None: nothing to do, the day is published for every digest (`published`)
+    drafting: tuple[DraftingStart, ...] = ()  # one per collected day, in the collection's order
+    published: tuple[DigestDay, ...] = ()
 
     @property
     def summary(self) -> str:
-        if self.published is not None:
-            day = self.published
-            version = f" (version {day.live_publication.version})" if day.live_publication_id else ""
-            return (f"{day.date} is already published{version}: nothing to do (to collect it again, unpublish "
-                    f"it first: publish_day --date {day.date} --unpublish)")
-        drafting = self.drafting
-        if drafting.problem:
-            return f"{self.collection.summary}\nDrafting not started: {drafting.problem}"
-        return (
-            f"{self.collection.summary}\nDrafting {self.collection.day.date}: {drafting.queued} queued, "
-            f"{drafting.active} already in progress, {drafting.done} already drafted"
-        )
+        if self.collection is None:
+            return "\n".join(_published_line(day, named=len(self.published) > 1) for day in self.published)
+        lines = []
+        for result, drafting in zip(self.collection.results, self.drafting):
+            named = f"[{result.day.digest.slug}] " if self.collection.several else ""
+            lines.append(f"{named}{result.summary}")
+            if drafting.problem:
+                lines.append(f"{named}Drafting not started: {drafting.problem}")
+            else:
+                lines.append(f"{named}Drafting {result.day.date}: {drafting.queued} queued, "
+                             f"{drafting.active} already in progress, {drafting.done} already drafted")
+        return "\n".join(lines + list(self.collection.skipped))
+
+
+def _published_line(day: DigestDay, *, named: bool) -> str:
+    version = f" (version {day.live_publication.version})" if day.live_publication_id else ""
+    digest = f" --digest {day.digest.slug}" if named else ""
+    return (f"{'[' + day.digest.slug + '] ' if named else ''}{day.date} is already published{version}: nothing "
+            f"to do (to collect it again, unpublish it first: publish_day --date {day.date}{digest} --unpublish)")
 
 
 def run_daily(
     *,
     date: dt.date,
+    digests: Sequence[Digest] | None = None,
     source: str = "api",
     files: Sequence[str] = (),
     client: ArxivClient | None = None,
     progress=None,
     backfill: bool = False,
 ) -> DailyRun:
-    """The morning job: collect the day, then queue one drafting task per entry that needs one
-    (after recovering what yesterday's dead workers left, in case no schedule does). Mail and
-    webhooks are not its business: delivery reacts to publication and sweeps on its own schedule.
-    A day already published is left as it is: the job has nothing to do (said, not raised: the
-    schedule's run succeeds, and a person running it twice is not told off)."""
+    """The morning job: collect the day for every digest (or those named) with one fetch, then queue
+    one drafting task per entry that needs one (after recovering what yesterday's dead workers left,
+    in case no schedule does); a paper two digests hold is drafted once. Mail and webhooks are not its
+    business: delivery reacts to publication and sweeps on its own schedule. A day already published
+    (for every digest) is left as it is: the job has nothing to do (said, not raised: the schedule's
+    run succeeds, and a person running it twice is not told off)."""
     drafts_recover_stuck()
-    published = (DigestDay.objects.filter(date=date, status=DigestDay.Status.PUBLISHED)
-                 .select_related("live_publication").first())
-    if published is not None:
-        return DailyRun(collection=None, drafting=None, published=published)
+    digests = list(digests) if digests else list(Digest.objects.all()) or [Digest.objects.home()]
+    published = list(DigestDay.objects.filter(date=date, digest__in=digests, status=DigestDay.Status.PUBLISHED)
+                     .select_related("live_publication", "digest"))
+    if len(published) == len(digests):
+        return DailyRun(collection=None, published=tuple(published))
     collection = day_collect(
-        date=date, source=source, files=files, client=client, progress=progress, backfill=backfill
+        date=date, digests=digests, source=source, files=files, client=client, progress=progress, backfill=backfill
     )
-    return DailyRun(collection=collection, drafting=day_start_drafting(day=collection.day))
+    return DailyRun(collection=collection,
+                    drafting=tuple(day_start_drafting(day=result.day) for result in collection.results))
 
 
 def run_daily_scheduled(*, date: dt.date, attempt: int = 1, now: dt.datetime | None = None) -> str:
@@ -264,8 +276,9 @@ def _morning_run_done(date: dt.date) -> str:
              .order_by("started_at").first())
     if later is not None:
         return f"fetch #{later.pk} collected a later day ({later.digest_date}), which took this day's papers"
-    day = DigestDay.objects.filter(date=date).first()
-    if latest is not None and latest.status == FetchRun.Status.SUCCEEDED and day is not None \
-            and day.status != DigestDay.Status.COLLECTING:
-        return f"fetch #{latest.pk} collected it since, and the day moved on ({day.status})"
+    days = DigestDay.objects.filter(date=date)
+    if latest is not None and latest.status == FetchRun.Status.SUCCEEDED and days.exists() \
+            and not days.filter(status=DigestDay.Status.COLLECTING).exists():
+        statuses = ", ".join(sorted(set(days.values_list("status", flat=True))))
+        return f"fetch #{latest.pk} collected it since, and the day moved on ({statuses})"
     return ""

@@ -44,6 +44,21 @@ class SelectionRules:
     announce_types: tuple[str, ...] = ("new", "cross")
 
     @classmethod
+    def for_digest(cls, digest) -> SelectionRules:
+        """A digest's rules (digests.Digest)."""
+        return cls(
+            categories=tuple(digest.categories),
+            primary_only=digest.cross_lists == digest.CrossLists.PRIMARY_ONLY,
+            include_keywords=tuple(digest.include_keywords),
+            exclude_keywords=tuple(digest.exclude_keywords),
+            announce_types=digest.announce_types,
+        )
+
+    def concerns(self, paper: FeedPaper) -> bool:
+        """Whether the paper is listed in one of the rules' categories (as its primary or a cross-list)."""
+        return paper.primary_category in self.categories or any(c in self.categories for c in paper.categories)
+
+    @classmethod
     def from_settings(cls) -> SelectionRules:
         return cls(
             categories=tuple(settings.DIGEST_CATEGORIES),
@@ -93,17 +108,17 @@ def _kind(primary_listed: bool, replacement: bool) -> str:
 def _filter_reason(paper: FeedPaper, kind: str, rules: SelectionRules) -> str:
     listed = [category for category in paper.categories if category in rules.categories]
     if rules.primary_only and paper.primary_category not in rules.categories:
-        return f"primary category {paper.primary_category} is not chosen (DIGEST_PRIMARY_ONLY)"
+        return f"primary category {paper.primary_category} is not one of the digest's (primary only)"
     if not listed and paper.primary_category not in rules.categories:
         return f"not in the chosen categories ({', '.join(paper.categories) or 'none'})"
     if kind not in rules.announce_types:
-        return f"announce type {kind} is not in DIGEST_ANNOUNCE_TYPES"
+        return f"announce type {kind} is not one the digest takes"
     text = f"{paper.title}\n{paper.abstract}".casefold()
     excluded = [keyword for keyword in rules.exclude_keywords if keyword.casefold() in text]
     if excluded:
         return f"mentions excluded keyword {excluded[0]!r}"
     if rules.include_keywords and not any(keyword.casefold() in text for keyword in rules.include_keywords):
-        return "mentions none of DIGEST_INCLUDE_KEYWORDS"
+        return "mentions none of the digest's include keywords"
     return ""
 
 
@@ -143,7 +158,9 @@ def select_paper(
         return Decision(Action.DUPLICATE, reason="a day already holds this paper")
 
     if paper.announce_type:
-        kind = paper.announce_type
+        # The feed's type is relative to the categories it was asked for (all digests' at once):
+        # new or cross-list is decided again by this digest's own categories.
+        kind = _kind(primary_listed, replacement=paper.announce_type in REPLACEMENT_KINDS)
         moment = paper.announced
         if moment < range_start:
             return Decision(Action.SKIP, kind, "announced before the look-back range")

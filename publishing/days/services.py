@@ -16,6 +16,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from digests.models import Digest
 from publishing.audit import audit_log
 from publishing.days.windows import DigestWindow
 from publishing.models import DayTransition, DigestDay
@@ -79,10 +80,12 @@ def _record(day: DigestDay, *, from_status: str, step: str, reason: str, user) -
 
 
 @transaction.atomic
-def day_open(*, window: DigestWindow) -> DigestDay:
-    """The day of `window`, created (and its first transition recorded) if it does not exist yet."""
+def day_open(*, window: DigestWindow, digest: Digest | None = None) -> DigestDay:
+    """The digest's day of `window` (the first digest's if none is named), created (and its first
+    transition recorded) if it does not exist yet."""
     day, created = DigestDay.objects.get_or_create(
-        date=window.date, defaults={"window_start": window.start, "window_end": window.end}
+        digest=digest or Digest.objects.home(), date=window.date,
+        defaults={"window_start": window.start, "window_end": window.end},
     )
     if created:
         _record(day, from_status="", step=COLLECT_STEP, reason="", user=None)

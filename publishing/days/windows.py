@@ -36,6 +36,11 @@ def digest_window(date: dt.date, *, anchor: dt.time | None = None, tz: ZoneInfo 
     )
 
 
+def window_of(digest, date: dt.date) -> DigestWindow:
+    """A digest's (digests.Digest) window for `date`: its own anchor and time zone."""
+    return digest_window(date, anchor=digest.anchor, tz=digest.tz)
+
+
 def current_digest_date(now: dt.datetime | None = None) -> dt.date:
     """Today's digest date: the calendar date in the digest time zone.
 

@@ -7,6 +7,7 @@ import datetime as dt
 
 from django.core.management.base import BaseCommand, CommandError
 
+from digests.models import Digest
 from publishing.days.services import acting_as, shell_login
 from publishing.days.windows import parse_digest_date
 from publishing.models import DigestDay
@@ -46,11 +47,42 @@ def parse_collect_options(*, date: str | None, source: str | None, files) -> tup
     return digest_date, source or ("file" if files else "api"), files
 
 
-def collected_day(date: str) -> DigestDay:
-    """The collected day named by a --date option, or a CommandError saying what to do."""
+def collected_day(date: str, digest: Digest | None = None) -> DigestDay:
+    """The digest's (the first digest's if none is named) collected day named by a --date option, or a
+    CommandError saying what to do."""
     try:
-        return DigestDay.objects.get(date=parse_digest_date(date))
+        return DigestDay.objects.select_related("digest").get(date=parse_digest_date(date),
+                                                              digest=digest or Digest.objects.home())
     except ValueError as exc:
         raise CommandError(f"--date: {exc}") from None
     except DigestDay.DoesNotExist:
         raise CommandError(f"no digest day {date}: it has not been collected; run fetch_papers --date {date} first") from None
+
+
+def add_digest_argument(parser, *, default: str = "every digest") -> None:
+    parser.add_argument(
+        "--digest", dest="digest_slugs", action="append", default=[], metavar="SLUG",
+        help=f"the digest (its slug; repeatable, or comma-separated; default: {default})",
+    )
+
+
+def parse_digests(slugs) -> list[Digest]:
+    """The digests named by --digest (in the digests' order), or every digest if none is named; a
+    CommandError names a slug that is not a digest's."""
+    wanted = [slug.strip() for group in slugs for slug in group.split(",") if slug.strip()]
+    digests = list(Digest.objects.all()) or [Digest.objects.home()]
+    if not wanted:
+        return digests
+    by_slug = {digest.slug: digest for digest in digests}
+    unknown = [slug for slug in wanted if slug not in by_slug]
+    if unknown:
+        raise CommandError(f"--digest: no digest {unknown[0]!r}; the digests are: {', '.join(by_slug)}")
+    return [digest for digest in digests if digest.slug in wanted]
+
+
+def one_digest(slugs) -> Digest:
+    """The one digest --digest names; with none named, the only digest (or a CommandError asking which)."""
+    digests = parse_digests(slugs)
+    if len(digests) > 1:
+        raise CommandError(f"name the digest: --digest {' or --digest '.join(digest.slug for digest in digests)}")
+    return digests[0]

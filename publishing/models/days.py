@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from digest_site.transitions import Transitions
+from digests.models import home_digest_id
 from publishing.days.windows import current_digest_date, digest_timezone
 
 if TYPE_CHECKING:
@@ -128,7 +129,9 @@ class DigestDay(models.Model):
     # Days a fetch may still add papers to.
     OPEN_FOR_COLLECTION = {Status.COLLECTING, Status.DRAFTING, Status.IN_REVIEW, Status.NEEDS_ATTENTION}
 
-    date = models.DateField(_("date"), unique=True)
+    digest = models.ForeignKey("digests.Digest", verbose_name=_("digest"), on_delete=models.PROTECT,
+                               related_name="days", default=home_digest_id)
+    date = models.DateField(_("date"))
     window_start = models.DateTimeField(_("window start"))
     window_end = models.DateTimeField(_("window end"))
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.COLLECTING)
@@ -149,8 +152,9 @@ class DigestDay(models.Model):
     class Meta:
         verbose_name = _("digest day")
         verbose_name_plural = _("digest days")
-        ordering = ["-date"]
+        ordering = ["-date", "digest"]
         permissions = [("publish_day", _("Can publish and unpublish days"))]
+        constraints = [models.UniqueConstraint(fields=["digest", "date"], name="day_once_per_digest_and_date")]
 
     def __str__(self) -> str:
         # The day as the newsroom names it, in the editor's language ("2026-01-09 日报"); readers see `post_title`.
@@ -159,7 +163,7 @@ class DigestDay(models.Model):
     @property
     def post_title(self) -> str:
         """The post's title as readers know it (the feeds, the day page, the exported markdown)."""
-        return f"arXiv Daily – {self.date:%Y-%m-%d}"
+        return self.digest.post_title(self.date)
 
     @property
     def is_public(self) -> bool:
@@ -214,7 +218,9 @@ class FilteredPaper(models.Model):
     """
 
     day = models.ForeignKey(DigestDay, verbose_name=_("day"), on_delete=models.CASCADE, related_name="filtered_papers")
-    paper = models.OneToOneField(
+    # The day's digest, kept on the row so the database can hold a paper once per digest.
+    digest = models.ForeignKey("digests.Digest", verbose_name=_("digest"), on_delete=models.PROTECT, related_name="+")
+    paper = models.ForeignKey(
         "papers.Paper", verbose_name=_("paper"), on_delete=models.PROTECT, related_name="filtered_from"
     )
     # The version the fetch saw (empty on rows recorded before it was kept).
@@ -230,6 +236,12 @@ class FilteredPaper(models.Model):
         verbose_name = _("filtered-out paper")
         verbose_name_plural = _("filtered-out papers")
         ordering = ["day", "id"]
+        constraints = [models.UniqueConstraint(fields=["digest", "paper"], name="filtered_paper_once_per_digest")]
+
+    def save(self, *args, **kwargs) -> None:
+        if self.digest_id is None and self.day_id is not None:
+            self.digest_id = DigestDay.objects.values_list("digest_id", flat=True).get(pk=self.day_id)
+        super().save(*args, **kwargs)
 
     def __str__(self) -> str:
         return f"{self.day.date} {self.paper.arxiv_id}: {self.reason}"

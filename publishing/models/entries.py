@@ -93,6 +93,8 @@ class Entry(models.Model):
     NOT_REVIEWED = (State.AWAITING_DRAFT, State.IN_REVIEW)
 
     day = models.ForeignKey(DigestDay, verbose_name=_("day"), on_delete=models.CASCADE, related_name="entries")
+    # The day's digest, kept on the row so the database can hold a paper once per digest.
+    digest = models.ForeignKey("digests.Digest", verbose_name=_("digest"), on_delete=models.PROTECT, related_name="+")
     paper = models.ForeignKey(
         "papers.Paper", verbose_name=_("paper"), on_delete=models.PROTECT, related_name="digest_entries"
     )
@@ -125,14 +127,19 @@ class Entry(models.Model):
         permissions = [("review_entry", _("Can approve, reject and reopen entries"))]
         constraints = [
             models.UniqueConstraint(fields=["day", "paper"], name="entry_paper_once_per_day"),
-            models.UniqueConstraint(fields=["paper", "paper_version"], name="entry_paper_version_once"),
-            # The database itself guarantees a paper is never new in two days.
+            models.UniqueConstraint(fields=["digest", "paper", "paper_version"], name="entry_paper_version_once"),
+            # The database itself guarantees a paper is never new in two days of one digest.
             models.UniqueConstraint(
-                fields=["paper"],
+                fields=["digest", "paper"],
                 condition=Q(kind__in=["new", "cross"]),
                 name="entry_paper_first_appearance_once",
             ),
         ]
+
+    def save(self, *args, **kwargs) -> None:
+        if self.digest_id is None and self.day_id is not None:
+            self.digest_id = DigestDay.objects.values_list("digest_id", flat=True).get(pk=self.day_id)
+        super().save(*args, **kwargs)
 
     def __str__(self) -> str:
         return f"{self.day.date} #{self.position} {self.paper.arxiv_id}"

@@ -6,9 +6,8 @@ import pytest
 from django.urls import reverse
 
 from papers.models import ArxivHoliday
-from publishing.days.collection import day_collect
 from publishing.models import DigestDay
-from tests.builders import user_in
+from tests.builders import collect_single, user_in
 from tests.fake_arxiv import SimPaper, SimulatedArxiv
 
 THANKSGIVING = dt.date(2026, 11, 26)  # a Thursday: arXiv makes no announcement that evening
@@ -30,7 +29,7 @@ def collect_the_morning_after_thanksgiving(local_server, settings) -> DigestDay:
     wednesday_batch(arxiv)
     for date in (dt.date(2026, 11, 27), dt.date(2026, 11, 28)):
         arxiv.now = dt.datetime.combine(date, dt.time(0, 51), tzinfo=dt.UTC)  # 08:51 Beijing
-        day_collect(date=date, now=arxiv.now)
+        collect_single(date=date, now=arxiv.now)
     return DigestDay.objects.get(date=dt.date(2026, 11, 28))
 
 

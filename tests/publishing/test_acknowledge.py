@@ -7,11 +7,10 @@ from django.contrib.admin.models import LogEntry
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
-from publishing.days.collection import day_collect
 from publishing.days.services import DayStateError, day_acknowledge_attention, day_flag_attention
 from publishing.models import DigestDay
 from publishing.posts.publication import PublishError, day_publish
-from tests.builders import approve_all
+from tests.builders import approve_all, collect_single
 from tests.fake_arxiv import SimPaper, SimulatedArxiv
 
 STALE = "arXiv announced new papers on Wed 2026-01-07 20:00 US Eastern, but this fetch found none of them"
@@ -85,7 +84,7 @@ def test_a_fetch_again_does_not_raise_an_acknowledged_warning_but_raises_a_new_o
 
     def collect(now):
         arxiv.now = now
-        return day_collect(date=dt.date(2026, 1, 9), now=now)
+        return collect_single(date=dt.date(2026, 1, 9), now=now)
 
     wednesday_evening = dt.datetime(2026, 1, 8, 1, 0, tzinfo=dt.UTC)  # Tuesday's announcement expected
     day = collect(wednesday_evening).day

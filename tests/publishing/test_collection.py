@@ -4,9 +4,9 @@ from pathlib import Path
 import pytest
 
 from papers.models import FetchRun, Paper
-from publishing.days.collection import CollectionError, day_collect
+from publishing.days.collection import CollectionError
 from publishing.models import DigestDay, Entry, FilteredPaper
-from tests.builders import DEMO_FEED
+from tests.builders import DEMO_FEED, collect_single, home_digest_set
 from tests.fake_arxiv import SimPaper, SimulatedArxiv, atom_feed
 from tests.local_server import Reply
 
@@ -45,7 +45,7 @@ def write_feed(tmp_path, name, papers, total=None) -> str:
 
 @pytest.mark.django_db
 def test_demo_feed_collects_the_day_with_its_window_and_counts():
-    result = day_collect(date=DEMO_DATE, source="file", files=[str(DEMO_FEED)])
+    result = collect_single(date=DEMO_DATE, source="file", files=[str(DEMO_FEED)])
 
     day = DigestDay.objects.with_counts().get(date=DEMO_DATE)
     assert day.window_start.isoformat() == "2026-01-08T00:50:00+00:00"  # 08:50 Asia/Shanghai
@@ -64,9 +64,9 @@ def test_demo_feed_collects_the_day_with_its_window_and_counts():
 
 @pytest.mark.django_db
 def test_second_identical_fetch_adds_and_changes_nothing():
-    day_collect(date=DEMO_DATE, source="file", files=[str(DEMO_FEED)])
+    collect_single(date=DEMO_DATE, source="file", files=[str(DEMO_FEED)])
     before = snapshot()
-    again = day_collect(date=DEMO_DATE, source="file", files=[str(DEMO_FEED)])
+    again = collect_single(date=DEMO_DATE, source="file", files=[str(DEMO_FEED)])
 
     after = snapshot()
     for day_before, day_after in zip(before["days"], after["days"], strict=True):
@@ -80,13 +80,13 @@ def test_second_identical_fetch_adds_and_changes_nothing():
 
 @pytest.mark.django_db
 def test_failed_fetch_changes_no_stored_data_and_records_the_error(tmp_path):
-    day_collect(date=DEMO_DATE, source="file", files=[str(DEMO_FEED)])
+    collect_single(date=DEMO_DATE, source="file", files=[str(DEMO_FEED)])
     before = snapshot()
     broken = tmp_path / "broken.xml"
     broken.write_bytes(Path(DEMO_FEED).read_bytes()[:3000])
 
     with pytest.raises(CollectionError, match="malformed XML") as failure:
-        day_collect(date=DEMO_DATE, source="file", files=[str(DEMO_FEED), str(broken)])
+        collect_single(date=DEMO_DATE, source="file", files=[str(DEMO_FEED), str(broken)])
 
     assert snapshot() == before
     run = failure.value.run
@@ -112,7 +112,7 @@ def test_failure_while_storing_rolls_back_every_write(tmp_path, monkeypatch):
         ],
     )
     with pytest.raises(CollectionError, match="disk full"):
-        day_collect(date=DEMO_DATE, source="file", files=[feed])
+        collect_single(date=DEMO_DATE, source="file", files=[feed])
 
     assert snapshot() == before
     assert FetchRun.objects.get().status == FetchRun.Status.FAILED
@@ -127,8 +127,8 @@ def test_new_version_updates_the_stored_paper_without_a_new_entry(tmp_path):
         "v2.xml",
         [sim_paper("2601.00001", published, version=2, updated=published + dt.timedelta(days=1), title="Better title")],
     )
-    day_collect(date=dt.date(2026, 1, 9), source="file", files=[first])
-    result = day_collect(date=dt.date(2026, 1, 10), source="file", files=[second])
+    collect_single(date=dt.date(2026, 1, 9), source="file", files=[first])
+    result = collect_single(date=dt.date(2026, 1, 10), source="file", files=[second])
 
     paper = Paper.objects.get(arxiv_id="2601.00001")
     assert (paper.version, paper.title) == (2, "Better title")
@@ -142,15 +142,14 @@ def test_older_version_never_overwrites_a_newer_one(tmp_path):
     published = dt.datetime(2026, 1, 8, 10, tzinfo=dt.UTC)
     newer = write_feed(tmp_path, "v2.xml", [sim_paper("2601.00001", published, version=2, title="Second")])
     older = write_feed(tmp_path, "v1.xml", [sim_paper("2601.00001", published, title="First")])
-    day_collect(date=dt.date(2026, 1, 9), source="file", files=[newer])
-    day_collect(date=dt.date(2026, 1, 9), source="file", files=[older])
+    collect_single(date=dt.date(2026, 1, 9), source="file", files=[newer])
+    collect_single(date=dt.date(2026, 1, 9), source="file", files=[older])
     assert Paper.objects.get().title == "Second"
 
 
 @pytest.mark.django_db
-def test_keyword_and_primary_only_filters_are_recorded_for_the_day(tmp_path, settings):
-    settings.DIGEST_PRIMARY_ONLY = True
-    settings.DIGEST_EXCLUDE_KEYWORDS = ["survey"]
+def test_keyword_and_primary_only_filters_are_recorded_for_the_day(tmp_path):
+    home_digest_set(cross_lists="primary_only", exclude_keywords=["survey"])
     at = dt.datetime(2026, 1, 8, 10, tzinfo=dt.UTC)
     feed = write_feed(
         tmp_path,
@@ -161,30 +160,29 @@ def test_keyword_and_primary_only_filters_are_recorded_for_the_day(tmp_path, set
             sim_paper("2601.00003", at, title="A Survey of Speech Codecs"),
         ],
     )
-    result = day_collect(date=dt.date(2026, 1, 9), source="file", files=[feed])
+    result = collect_single(date=dt.date(2026, 1, 9), source="file", files=[feed])
 
     assert list(Entry.objects.values_list("paper__arxiv_id", flat=True)) == ["2601.00001"]
     reasons = dict(FilteredPaper.objects.values_list("paper__arxiv_id", "reason"))
-    assert "DIGEST_PRIMARY_ONLY" in reasons["2601.00002"]
+    assert "primary category cs.CL is not one of the digest's" in reasons["2601.00002"]
     assert "survey" in reasons["2601.00003"]
     day = DigestDay.objects.with_counts().get()
     assert (day.fetched, day.kept) == (3, 1)
     assert (result.counts.kept, result.counts.filtered_out) == (1, 2)
     # A filtered paper is not offered to the next day either.
-    settings.DIGEST_PRIMARY_ONLY = False
-    settings.DIGEST_EXCLUDE_KEYWORDS = []
-    day_collect(date=dt.date(2026, 1, 10), source="file", files=[feed])
+    home_digest_set(cross_lists="include", exclude_keywords=[])
+    collect_single(date=dt.date(2026, 1, 10), source="file", files=[feed])
     assert Entry.objects.count() == 1
 
 
 @pytest.mark.django_db
-def test_include_keywords_keep_only_matching_papers(tmp_path, settings):
-    settings.DIGEST_INCLUDE_KEYWORDS = ["speech"]
+def test_include_keywords_keep_only_matching_papers(tmp_path):
+    home_digest_set(include_keywords=["speech"])
     at = dt.datetime(2026, 1, 8, 10, tzinfo=dt.UTC)
     feed = write_feed(
         tmp_path, "f.xml", [sim_paper("2601.00001", at, title="Speech things"), sim_paper("2601.00002", at)]
     )
-    day_collect(date=dt.date(2026, 1, 9), source="file", files=[feed])
+    collect_single(date=dt.date(2026, 1, 9), source="file", files=[feed])
     assert list(Entry.objects.values_list("paper__arxiv_id", flat=True)) == ["2601.00001"]
 
 
@@ -192,7 +190,7 @@ def test_include_keywords_keep_only_matching_papers(tmp_path, settings):
 def test_cross_listed_papers_are_kept_by_default(tmp_path):
     at = dt.datetime(2026, 1, 8, 10, tzinfo=dt.UTC)
     feed = write_feed(tmp_path, "f.xml", [sim_paper("2601.00002", at, primary="cs.CL", categories=["cs.CL", "cs.SD"])])
-    day_collect(date=dt.date(2026, 1, 9), source="file", files=[feed])
+    collect_single(date=dt.date(2026, 1, 9), source="file", files=[feed])
     assert Entry.objects.get().kind == Entry.Kind.CROSS
 
 
@@ -207,8 +205,8 @@ def test_papers_submitted_after_the_window_wait_for_their_day(tmp_path):
             sim_paper("2601.00009", dt.datetime(2026, 1, 9, 10, tzinfo=dt.UTC)),
         ],
     )
-    day_collect(date=dt.date(2026, 1, 9), source="file", files=[feed])
-    day_collect(date=dt.date(2026, 1, 10), source="file", files=[feed])
+    collect_single(date=dt.date(2026, 1, 9), source="file", files=[feed])
+    collect_single(date=dt.date(2026, 1, 10), source="file", files=[feed])
     assert dict(Entry.objects.values_list("paper__arxiv_id", "day__date")) == {
         "2601.00001": dt.date(2026, 1, 9),
         "2601.00009": dt.date(2026, 1, 10),
@@ -216,9 +214,9 @@ def test_papers_submitted_after_the_window_wait_for_their_day(tmp_path):
 
 
 @pytest.mark.django_db
-def test_rss_and_api_fetches_share_one_digest_without_duplicates(arxiv_payloads, tmp_path, settings):
-    settings.DIGEST_CATEGORIES = ["cs.LG", "stat.ML"]
-    day_collect(
+def test_rss_and_api_fetches_share_one_digest_without_duplicates(arxiv_payloads, tmp_path):
+    home_digest_set(categories=["cs.LG", "stat.ML"])
+    collect_single(
         date=dt.date(2026, 9, 24), source="file", files=[str(arxiv_payloads / "rss2_2026-09-24_cs.LG+cs.AI+cs.CL+stat.ML_trimmed4.xml")]
     )
     rss_entries = set(Entry.objects.values_list("paper__arxiv_id", flat=True))
@@ -230,7 +228,7 @@ def test_rss_and_api_fetches_share_one_digest_without_duplicates(arxiv_payloads,
         "api.xml",
         [sim_paper("2609.26811", dt.datetime(2026, 9, 22, 15, tzinfo=dt.UTC), primary="cs.LG")],
     )
-    result = day_collect(date=dt.date(2026, 9, 25), source="file", files=[api_view])
+    result = collect_single(date=dt.date(2026, 9, 25), source="file", files=[api_view])
     assert result.counts.kept == 0 and result.counts.duplicates == 1
     assert Entry.objects.count() == 3
     # The API's exact submission time replaces the announcement date the feed gave.
@@ -245,7 +243,7 @@ def test_weekday_fetch_that_misses_the_announcement_flags_the_day(local_server, 
     # Only papers of the week before: the API is serving stale data on Friday 2026-01-09.
     arxiv.papers.append(sim_paper("2601.00001", dt.datetime(2026, 1, 5, 10, tzinfo=dt.UTC)))
     arxiv.now = dt.datetime(2026, 1, 9, 1, 0, tzinfo=dt.UTC)
-    result = day_collect(date=dt.date(2026, 1, 9), now=arxiv.now)
+    result = collect_single(date=dt.date(2026, 1, 9), now=arxiv.now)
 
     day = DigestDay.objects.get(date=dt.date(2026, 1, 9))
     assert day.status == DigestDay.Status.NEEDS_ATTENTION
@@ -254,7 +252,7 @@ def test_weekday_fetch_that_misses_the_announcement_flags_the_day(local_server, 
 
     # Once fresh papers appear, fetching again clears the flag.
     arxiv.papers.append(sim_paper("2601.00002", dt.datetime(2026, 1, 7, 16, tzinfo=dt.UTC)))
-    day_collect(date=dt.date(2026, 1, 9), now=arxiv.now + dt.timedelta(hours=1))
+    collect_single(date=dt.date(2026, 1, 9), now=arxiv.now + dt.timedelta(hours=1))
     day.refresh_from_db()
     assert day.status == DigestDay.Status.COLLECTING and day.attention_reason == ""
 
@@ -267,9 +265,9 @@ def test_quiet_weekend_fetch_is_not_flagged(local_server, settings):
     # Thursday evening's announcement was taken by Saturday's day; Sunday's window has none.
     arxiv.papers.append(sim_paper("2601.00001", dt.datetime(2026, 1, 8, 16, tzinfo=dt.UTC)))
     arxiv.now = dt.datetime(2026, 1, 10, 1, 0, tzinfo=dt.UTC)
-    day_collect(date=dt.date(2026, 1, 10), now=arxiv.now)
+    collect_single(date=dt.date(2026, 1, 10), now=arxiv.now)
     arxiv.now = dt.datetime(2026, 1, 11, 1, 0, tzinfo=dt.UTC)
-    result = day_collect(date=dt.date(2026, 1, 11), now=arxiv.now)
+    result = collect_single(date=dt.date(2026, 1, 11), now=arxiv.now)
 
     assert result.counts.kept == 0 and not result.warning
     assert DigestDay.objects.get(date=dt.date(2026, 1, 11)).status == DigestDay.Status.COLLECTING
@@ -279,12 +277,12 @@ def test_quiet_weekend_fetch_is_not_flagged(local_server, settings):
 def test_http_failure_fails_the_run_and_keeps_data(local_server, settings):
     settings.ARXIV_API_URL = f"{local_server.url}/api/query"
     settings.ARXIV_HTTP_RETRIES = 1
-    day_collect(date=DEMO_DATE, source="file", files=[str(DEMO_FEED)])
+    collect_single(date=DEMO_DATE, source="file", files=[str(DEMO_FEED)])
     before = snapshot()
     local_server.handler = lambda request: Reply(status=503, body=b"busy", headers={"Content-Type": "text/plain"})
 
     with pytest.raises(CollectionError, match="HTTP 503"):
-        day_collect(date=DEMO_DATE, source="api")
+        collect_single(date=DEMO_DATE, source="api")
 
     assert snapshot() == before
     assert FetchRun.objects.filter(status=FetchRun.Status.FAILED, error__contains="HTTP 503").count() == 1
@@ -294,16 +292,16 @@ def test_http_failure_fails_the_run_and_keeps_data(local_server, settings):
 @pytest.mark.django_db
 def test_unknown_source_is_refused_before_anything_runs():
     with pytest.raises(CollectionError, match="unknown source 'ftp'"):
-        day_collect(date=DEMO_DATE, source="ftp")
+        collect_single(date=DEMO_DATE, source="ftp")
     assert not FetchRun.objects.exists()
 
 
 @pytest.mark.django_db
 def test_published_day_refuses_new_papers():
-    day_collect(date=DEMO_DATE, source="file", files=[str(DEMO_FEED)])
+    collect_single(date=DEMO_DATE, source="file", files=[str(DEMO_FEED)])
     DigestDay.objects.filter(date=DEMO_DATE).update(status=DigestDay.Status.PUBLISHED)
     with pytest.raises(CollectionError, match="unpublish"):
-        day_collect(date=DEMO_DATE, source="file", files=[str(DEMO_FEED)])
+        collect_single(date=DEMO_DATE, source="file", files=[str(DEMO_FEED)])
 
 
 @pytest.mark.django_db
@@ -314,7 +312,7 @@ def test_a_saved_answer_of_the_newest_announcement_read_into_a_new_archive_is_no
         tmp_path, "thursday.xml",
         [sim_paper("2606.00001", dt.datetime(2026, 6, 4, 16)), sim_paper("2606.00002", dt.datetime(2026, 6, 4, 17))],
     )
-    result = day_collect(date=dt.date(2026, 6, 5), source="file", files=[feed])
+    result = collect_single(date=dt.date(2026, 6, 5), source="file", files=[feed])
 
     assert result.warning == "" and result.counts.kept == 2
     assert DigestDay.objects.get().status == DigestDay.Status.COLLECTING
@@ -326,7 +324,7 @@ def test_an_entry_with_an_impossible_date_is_left_out_and_the_fetch_records_why(
     feed = tmp_path / "impossible-date.xml"
     feed.write_bytes(Path(DEMO_FEED).read_bytes().replace(b"<published>2026-01-07T17:42:10Z</published>",
                                                     b"<published>2026-13-45T99:99:99Z</published>"))
-    result = day_collect(date=DEMO_DATE, source="file", files=[str(feed)])
+    result = collect_single(date=DEMO_DATE, source="file", files=[str(feed)])
 
     run = FetchRun.objects.get()
     assert run.status == FetchRun.Status.SUCCEEDED
@@ -342,7 +340,7 @@ def test_a_surrogate_character_reference_fails_the_fetch_in_one_recorded_line_wi
     feed = tmp_path / "surrogate.xml"
     feed.write_bytes(Path(DEMO_FEED).read_bytes().replace(b"</summary>", b" &#xD800;</summary>", 1))
     with pytest.raises(CollectionError) as excinfo:
-        day_collect(date=DEMO_DATE, source="file", files=[str(feed)])
+        collect_single(date=DEMO_DATE, source="file", files=[str(feed)])
 
     message = str(excinfo.value)
     assert "malformed XML: a character reference names no character" in message and "\n" not in message

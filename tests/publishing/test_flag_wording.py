@@ -39,7 +39,7 @@ def test_failed_drafts_are_told_in_chinese(settings, local_server, django_captur
     answers = iter([error_reply(500, "down")] + [draft_reply()] * 20)
     local_server.handler = lambda request: next(answers)
     with django_capture_on_commit_callbacks(execute=True):
-        day = run_daily(date=DEMO_DATE, source="file", files=[DEMO_FEED]).collection.day
+        day = run_daily(date=DEMO_DATE, source="file", files=[DEMO_FEED]).collection.single.day
     day.refresh_from_db()
     assert day.attention_reason.startswith("1 machine draft(s) failed")
     shown = reason_shown(day.attention_reason)

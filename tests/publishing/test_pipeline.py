@@ -42,7 +42,7 @@ def test_run_daily_drafts_every_entry_and_moves_the_day_to_review(llm, django_ca
     with django_capture_on_commit_callbacks(execute=True):
         daily = run_daily(date=DEMO_DATE, source="file", files=[DEMO_FEED])
 
-    assert daily.drafting.queued == 6
+    assert daily.drafting[0].queued == 6
     described = status()
     assert described["status"] == "in_review"
     assert described["drafts"] == {"queued": 0, "running": 0, "succeeded": 6, "failed": 0, "missing": 0}
@@ -56,7 +56,7 @@ def test_rerunning_the_day_drafts_nothing_twice(llm, django_capture_on_commit_ca
         run_daily(date=DEMO_DATE, source="file", files=[DEMO_FEED])
     with django_capture_on_commit_callbacks(execute=True):
         again = run_daily(date=DEMO_DATE, source="file", files=[DEMO_FEED])
-    assert (again.drafting.queued, again.drafting.active, again.drafting.done) == (0, 0, 6)
+    assert (again.drafting[0].queued, again.drafting[0].active, again.drafting[0].done) == (0, 0, 6)
     assert MachineDraft.objects.count() == 6 and len(llm.requests) == 6
     assert status()["status"] == "in_review"
 

@@ -8,12 +8,11 @@ from django.urls import reverse
 
 from papers.models import Paper
 from papers.services import PaperBefore
-from publishing.days.collection import day_collect
 from publishing.models import Entry, SourceChange
 from publishing.posts.publication import day_publish
 from publishing.review.services import entry_approve, entry_reopen
 from publishing.review.source_changes import newer_versions_of, source_change_record, source_changes_dismiss
-from tests.builders import DEMO_DATE, DEMO_FEED, edit
+from tests.builders import DEMO_DATE, DEMO_FEED, collect_single, edit
 from tests.openai_stub import GOOD_DRAFT, draft_reply
 from tests.translations.test_drafting import llm  # noqa: F401 (fixture)
 from translations.models import MachineDraft
@@ -40,7 +39,7 @@ def replaced_feed(tmp_path: Path) -> str:
 
 
 def fetch_later(tmp_path):
-    return day_collect(date=DEMO_DATE + dt.timedelta(days=3), source="file", files=[replaced_feed(tmp_path)])
+    return collect_single(date=DEMO_DATE + dt.timedelta(days=3), source="file", files=[replaced_feed(tmp_path)])
 
 
 def entry_of(day, arxiv_id) -> Entry:

@@ -5,7 +5,9 @@ from publishing.days.collection import CollectionError, day_collect
 from publishing.management.options import (
     DayCommand,
     add_collect_arguments,
+    add_digest_argument,
     parse_collect_options,
+    parse_digests,
 )
 
 
@@ -14,9 +16,11 @@ class Command(DayCommand):
 
     def add_arguments(self, parser):
         add_collect_arguments(parser)
+        add_digest_argument(parser)
 
-    def handle(self, *args, date=None, source=None, files=(), backfill=False, **options):
+    def handle(self, *args, date=None, source=None, files=(), backfill=False, digest_slugs=(), **options):
         digest_date, source, files = parse_collect_options(date=date, source=source, files=files)
+        digests = parse_digests(digest_slugs)
 
         show_progress = options["verbosity"] > 0
         bar = tqdm(desc=f"{digest_date} {source}", unit=" entries", disable=None if show_progress else True, leave=False)
@@ -27,9 +31,10 @@ class Command(DayCommand):
             bar.update(received - bar.n)
 
         try:
-            result = day_collect(date=digest_date, source=source, files=files, progress=progress, backfill=backfill)
+            collection = day_collect(date=digest_date, digests=digests, source=source, files=files, progress=progress,
+                                     backfill=backfill)
         except CollectionError as exc:
             raise CommandError(" ".join(str(exc).split())) from None
         finally:
             bar.close()
-        self.stdout.write(result.summary)
+        self.stdout.write("\n".join(collection.summary_lines))

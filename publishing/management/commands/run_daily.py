@@ -5,7 +5,9 @@ from publishing.days.pipeline import run_daily
 from publishing.management.options import (
     DayCommand,
     add_collect_arguments,
+    add_digest_argument,
     parse_collect_options,
+    parse_digests,
 )
 
 
@@ -14,11 +16,13 @@ class Command(DayCommand):
 
     def add_arguments(self, parser):
         add_collect_arguments(parser)
+        add_digest_argument(parser)
 
-    def handle(self, *args, date=None, source=None, files=(), backfill=False, **options):
+    def handle(self, *args, date=None, source=None, files=(), backfill=False, digest_slugs=(), **options):
         digest_date, source, files = parse_collect_options(date=date, source=source, files=files)
+        digests = parse_digests(digest_slugs)
         try:
-            daily = run_daily(date=digest_date, source=source, files=files, backfill=backfill)
+            daily = run_daily(date=digest_date, digests=digests, source=source, files=files, backfill=backfill)
         except CollectionError as exc:
             raise CommandError(" ".join(str(exc).split())) from None
         self.stdout.write(daily.summary)
