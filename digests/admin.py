@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from digests.models import Digest
 
@@ -10,11 +11,11 @@ class DigestAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
     fieldsets = [
         (None, {"fields": ["name", "slug", "description", "position"]}),
-        ("Papers", {"fields": ["categories", "cross_lists", "include_keywords", "exclude_keywords"]}),
-        ("Days and posts", {"fields": ["anchor", "time_zone", "title_pattern", "export_dir"]}),
+        (_("Papers"), {"fields": ["categories", "cross_lists", "include_keywords", "exclude_keywords"]}),
+        (_("Days and posts"), {"fields": ["anchor", "time_zone", "title_pattern", "export_dir"]}),
     ]
 
-    @admin.display(description="categories")
+    @admin.display(description=_("arXiv categories"))
     def categories_text(self, digest: Digest) -> str:
         return ", ".join(digest.categories)
 

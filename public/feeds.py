@@ -44,9 +44,9 @@ def feed_days() -> list[DigestDay]:
     """The newest public days, each with `first_published_at` and its papers (`feed_papers`)."""
     days = list(
         DigestDay.objects.public()
-        .select_related("live_publication")
+        .select_related("live_publication", "digest")
         .only("date", "live_publication__published_at", "live_publication__version", "live_publication__paper_count",
-              "live_publication__html")
+              "live_publication__html", "digest__title_pattern")
         .annotate(first_published_at=Min("publications__published_at"))
         .order_by("-date")[:FEED_DAYS]
     )

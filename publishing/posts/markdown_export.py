@@ -54,6 +54,11 @@ class DayPost:
     fetched: int
     shown: int
     papers: Sequence[PaperPost]
+    title: str = ""  # the digest's title for the day; empty: the first digest's default, "arXiv Daily – D"
+
+    @property
+    def post_title(self) -> str:
+        return self.title or f"arXiv Daily – {self.date:%Y-%m-%d}"
 
 
 def reading_markdown(sections: Sequence[str]) -> str:
@@ -95,12 +100,18 @@ def _paper_block(paper: PaperPost) -> str:
     )
 
 
+def _yaml_quoted(text: str) -> str:
+    """A one-line YAML double-quoted scalar (a digest's title is an editor's text)."""
+    line = " ".join(text.split())
+    return '"' + line.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
 def render_day_markdown(day: DayPost) -> str:
     anchor = f"{day.window_end:%H:%M}"
     header = (
         "---\n"
         "layout: post\n"
-        f'title: "arXiv Daily – {day.date:%Y-%m-%d}"\n'
+        f"title: {_yaml_quoted(day.post_title)}\n"
         f"tags: [arxiv, {', '.join(day.categories)}]\n"
         "---\n"
         "\n"
