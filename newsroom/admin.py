@@ -3,6 +3,8 @@ retry a failed send), and each person's own choice whether to get them by email.
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.models import User
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -10,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from digest_site.admin_mixins import ReadOnlyAdminMixin
+from digests.models import DigestRole
 from newsroom.models import Notification, NotificationPreference, NotificationSend
 from newsroom.notifications import notification_preference_of, notification_preference_set, notification_send_retry
 from newsroom.team import user_may_enter_admin
@@ -119,3 +122,39 @@ class NotificationPreferenceAdmin(admin.ModelAdmin):
             "address": request.user.email,
             "action_url": reverse("admin:newsroom_notificationpreference_mine"),
         })
+
+
+class DigestRoleOfPersonInline(admin.TabularInline):
+    model = DigestRole
+    fields = ["digest", "role", "created_at"]
+    readonly_fields = ["created_at"]
+    extra = 0
+    verbose_name_plural = _("roles in digests")
+
+
+# Settings Django's user form offers that only a superuser may give: a site editor manages people's roles in
+# digests, not their powers (else they could make themselves superusers).
+SUPERUSER_ONLY_FIELDS = {"is_superuser", "is_staff", "groups", "user_permissions"}
+
+
+class NewsroomUserAdmin(UserAdmin):
+    """Django's users, with each person's roles in digests; for a site editor, without the fields that give
+    powers (superuser, staff, groups, permissions), and without superusers' accounts."""
+
+    inlines = [DigestRoleOfPersonInline]
+    list_filter = [*UserAdmin.list_filter, "digest_roles__digest", "digest_roles__role"]
+
+    def get_queryset(self, request):
+        people = super().get_queryset(request)
+        return people if request.user.is_superuser else people.filter(is_superuser=False)
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if request.user.is_superuser:
+            return fieldsets
+        return [(name, {**options, "fields": [field for field in options["fields"] if field not in SUPERUSER_ONLY_FIELDS]})
+                for name, options in fieldsets]
+
+
+admin.site.unregister(User)
+admin.site.register(User, NewsroomUserAdmin)
