@@ -5,6 +5,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import User
+from django.db.models import Q
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -12,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from digest_site.admin_mixins import ReadOnlyAdminMixin
+from digests.access import digest_ids_of
 from digests.models import DigestRole
 from newsroom.models import Notification, NotificationPreference, NotificationSend
 from newsroom.notifications import notification_preference_of, notification_preference_set, notification_send_retry
@@ -27,6 +29,14 @@ class ChiefEditorsOnlyMixin:
 
     def has_view_permission(self, request, obj=None):
         return request.user.has_perm(PUBLISH_DAY)
+
+
+def of_user_digests(queryset, user, *, day_path: str):
+    """Notifications of the days of the user's digests, and those of no day (the whole newsroom's)."""
+    ids = digest_ids_of(user)
+    if ids is None:
+        return queryset
+    return queryset.filter(Q(**{f"{day_path}__isnull": True}) | Q(**{f"{day_path}__digest__in": ids}))
 
 
 class NotificationSendInline(ReadOnlyAdminMixin, admin.TabularInline):
@@ -49,6 +59,9 @@ class NotificationAdmin(ChiefEditorsOnlyMixin, ReadOnlyAdminMixin, admin.ModelAd
     readonly_fields = fields
     inlines = [NotificationSendInline]
 
+    def get_queryset(self, request):
+        return of_user_digests(super().get_queryset(request), request.user, day_path="day")
+
 
 @admin.register(NotificationSend)
 class NotificationSendAdmin(ChiefEditorsOnlyMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
@@ -59,6 +72,9 @@ class NotificationSendAdmin(ChiefEditorsOnlyMixin, ReadOnlyAdminMixin, admin.Mod
     fields = list_display
     readonly_fields = fields
     actions = ["retry"]
+
+    def get_queryset(self, request):
+        return of_user_digests(super().get_queryset(request), request.user, day_path="notification__day")
 
     def has_retry_permission(self, request):
         return request.user.has_perm(PUBLISH_DAY)

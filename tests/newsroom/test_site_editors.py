@@ -127,3 +127,19 @@ def test_a_days_notifications_go_to_the_people_of_its_digest(db, nlp):
     assert names(recipients(chiefs_only=False, digest_id=nlp.pk)) == ["chief_nlp", "ed_nlp"]
     assert names(recipients(chiefs_only=True, digest_id=nlp.pk)) == ["chief_nlp"]
     assert names(recipients(chiefs_only=True)) == ["chief_home", "chief_nlp"]  # no day: the whole newsroom
+
+
+def test_a_chief_editor_sees_the_notifications_of_their_digests_days_and_the_newsrooms(client, db, nlp):
+    from django.utils import timezone
+
+    from newsroom.models import Notification
+    from publishing.models import DigestDay
+
+    now = timezone.now()
+    days = {digest.slug: DigestDay.objects.create(digest=digest, date=dt.date(2026, 1, 9), window_start=now,
+                                                  window_end=now) for digest in (Digest.objects.home(), nlp)}
+    for key, day in [("home-day", days["daily"]), ("nlp-day", days["nlp"]), ("newsroom", None)]:
+        Notification.objects.create(event_key=key, kind=Notification.Kind.DAY_READY, day=day, subject=key, body="")
+    client.force_login(user_in("Chief editor", "chief"))
+    shown = client.get(reverse("admin:newsroom_notification_changelist")).context["cl"].queryset
+    assert sorted(shown.values_list("event_key", flat=True)) == ["home-day", "newsroom"]
