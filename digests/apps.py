@@ -6,3 +6,8 @@ class DigestsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "digests"
     verbose_name = _("Digests")
+
+    def ready(self):
+        from digests.roles import roles_receivers_connect
+
+        roles_receivers_connect()

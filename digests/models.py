@@ -150,3 +150,36 @@ class Digest(models.Model):
 def home_digest_id() -> int:
     """The default of every row a digest owns, for code that names none: the first digest's."""
     return Digest.objects.home().pk
+
+
+class DigestRole(models.Model):
+    """Which digests a person works on, and in which role: an editor or chief editor acts only on the days,
+    entries and publications of their digests. The Editor and Chief editor groups stay the bundles of
+    permissions; a person's groups follow their roles (digests.roles), and in each digest the role's own
+    group decides what they may do there (digests.access)."""
+
+    class Role(models.TextChoices):
+        EDITOR = "editor", _("editor")
+        CHIEF = "chief", _("chief editor")
+
+    # Each role's auth Group (made by publishing's migration 0003): the permissions it brings.
+    GROUPS = {Role.EDITOR: "Editor", Role.CHIEF: "Chief editor"}
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("person"), on_delete=models.CASCADE,
+                             related_name="digest_roles")
+    digest = models.ForeignKey(Digest, verbose_name=_("digest"), on_delete=models.CASCADE, related_name="roles")
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices)
+    created_at = models.DateTimeField(_("given"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("role in a digest")
+        verbose_name_plural = _("roles in digests")
+        ordering = ["digest", "user__username"]
+        constraints = [models.UniqueConstraint(fields=["user", "digest"], name="one_role_per_person_and_digest")]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.get_role_display()}, {self.digest}"
+
+
+# The group of the people who manage the digests and who works on which (every digest is theirs to see).
+SITE_EDITOR_GROUP = "Site editor"

@@ -3,6 +3,9 @@ retry a failed send), and each person's own choice whether to get them by email.
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.models import User
+from django.db.models import Q
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -10,6 +13,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from digest_site.admin_mixins import ReadOnlyAdminMixin
+from digests.access import digest_ids_of
+from digests.models import DigestRole
 from newsroom.models import Notification, NotificationPreference, NotificationSend
 from newsroom.notifications import notification_preference_of, notification_preference_set, notification_send_retry
 from newsroom.team import user_may_enter_admin
@@ -24,6 +29,14 @@ class ChiefEditorsOnlyMixin:
 
     def has_view_permission(self, request, obj=None):
         return request.user.has_perm(PUBLISH_DAY)
+
+
+def of_user_digests(queryset, user, *, day_path: str):
+    """Notifications of the days of the user's digests, and those of no day (the whole newsroom's)."""
+    ids = digest_ids_of(user)
+    if ids is None:
+        return queryset
+    return queryset.filter(Q(**{f"{day_path}__isnull": True}) | Q(**{f"{day_path}__digest__in": ids}))
 
 
 class NotificationSendInline(ReadOnlyAdminMixin, admin.TabularInline):
@@ -46,6 +59,9 @@ class NotificationAdmin(ChiefEditorsOnlyMixin, ReadOnlyAdminMixin, admin.ModelAd
     readonly_fields = fields
     inlines = [NotificationSendInline]
 
+    def get_queryset(self, request):
+        return of_user_digests(super().get_queryset(request), request.user, day_path="day")
+
 
 @admin.register(NotificationSend)
 class NotificationSendAdmin(ChiefEditorsOnlyMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
@@ -56,6 +72,9 @@ class NotificationSendAdmin(ChiefEditorsOnlyMixin, ReadOnlyAdminMixin, admin.Mod
     fields = list_display
     readonly_fields = fields
     actions = ["retry"]
+
+    def get_queryset(self, request):
+        return of_user_digests(super().get_queryset(request), request.user, day_path="notification__day")
 
     def has_retry_permission(self, request):
         return request.user.has_perm(PUBLISH_DAY)
@@ -119,3 +138,39 @@ class NotificationPreferenceAdmin(admin.ModelAdmin):
             "address": request.user.email,
             "action_url": reverse("admin:newsroom_notificationpreference_mine"),
         })
+
+
+class DigestRoleOfPersonInline(admin.TabularInline):
+    model = DigestRole
+    fields = ["digest", "role", "created_at"]
+    readonly_fields = ["created_at"]
+    extra = 0
+    verbose_name_plural = _("roles in digests")
+
+
+# Settings Django's user form offers that only a superuser may give: a site editor manages people's roles in
+# digests, not their powers (else they could make themselves superusers).
+SUPERUSER_ONLY_FIELDS = {"is_superuser", "is_staff", "groups", "user_permissions"}
+
+
+class NewsroomUserAdmin(UserAdmin):
+    """Django's users, with each person's roles in digests; for a site editor, without the fields that give
+    powers (superuser, staff, groups, permissions), and without superusers' accounts."""
+
+    inlines = [DigestRoleOfPersonInline]
+    list_filter = [*UserAdmin.list_filter, "digest_roles__digest", "digest_roles__role"]
+
+    def get_queryset(self, request):
+        people = super().get_queryset(request)
+        return people if request.user.is_superuser else people.filter(is_superuser=False)
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if request.user.is_superuser:
+            return fieldsets
+        return [(name, {**options, "fields": [field for field in options["fields"] if field not in SUPERUSER_ONLY_FIELDS]})
+                for name, options in fieldsets]
+
+
+admin.site.unregister(User)
+admin.site.register(User, NewsroomUserAdmin)

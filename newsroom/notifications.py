@@ -25,8 +25,10 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from digest_site.chat import chat_post, chat_text_body, webhook_kind
+from digests.models import DigestRole
 from newsroom.models import Notification, NotificationPreference, NotificationSend
 from newsroom.team import ROLE_GROUPS
+from publishing.models import DigestDay
 
 logger = logging.getLogger(__name__)
 
@@ -48,12 +50,23 @@ class Event:
     chiefs_only: bool = False  # for chief editors (a flag, a schedule, the deadline); else every editor
 
 
-def recipients(*, chiefs_only: bool) -> QuerySet:
+def recipients(*, chiefs_only: bool, digest_id: int | None = None) -> QuerySet:
     """Active people with a newsroom role (or the Chief editor role) and an address, who did not turn
-    the notifications off."""
+    the notifications off; for an event of a digest's day, those who hold that role in the digest."""
     groups = [ROLE_GROUPS["chief"]] if chiefs_only else list(ROLE_GROUPS.values())
-    return (get_user_model().objects.filter(is_active=True, groups__name__in=groups).exclude(email="")
-            .exclude(notification_preference__by_email=False).distinct().order_by("pk"))
+    people = get_user_model().objects.filter(is_active=True, groups__name__in=groups)
+    if digest_id is not None:
+        in_digest = DigestRole.objects.filter(digest_id=digest_id)
+        if chiefs_only:
+            in_digest = in_digest.filter(role=DigestRole.Role.CHIEF)
+        people = people.filter(pk__in=in_digest.values("user_id"))
+    return (people.exclude(email="").exclude(notification_preference__by_email=False).distinct().order_by("pk"))
+
+
+def _digest_of_day(day_id: int | None) -> int | None:
+    if day_id is None:
+        return None
+    return DigestDay.objects.filter(pk=day_id).values_list("digest_id", flat=True).first()
 
 
 def notification_raise(event: Event) -> Notification | None:
@@ -64,7 +77,7 @@ def notification_raise(event: Event) -> Notification | None:
                 event_key=event.key, kind=event.kind, day_id=event.day_id, subject=event.subject,
                 body=event.body, link=event.link)
             sends = [NotificationSend(notification=notification, channel=NotificationSend.Channel.EMAIL, user=user)
-                     for user in recipients(chiefs_only=event.chiefs_only)]
+                     for user in recipients(chiefs_only=event.chiefs_only, digest_id=_digest_of_day(event.day_id))]
             if settings.DIGEST_ALERT_WEBHOOK_URL:
                 sends.append(NotificationSend(notification=notification, channel=NotificationSend.Channel.CHAT))
             NotificationSend.objects.bulk_create(sends)

@@ -1,31 +1,38 @@
 """The newsroom's people: who holds an editorial role, and adding an editor.
 
-The roles are the groups made by migration 0003 (see docs/editorial.md, "Roles").
-Holding one is what lets a person into the admin; the staff flag is not needed.
+The roles are the groups made by publishing's migration 0003 and digests' 0004 (see docs/editorial.md,
+"Roles"); an editor's or chief editor's role is held in digests (digests.DigestRole), and their group
+follows it. Holding one is what lets a person into the admin; the staff flag is not needed.
 """
 
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractUser, Group
+from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.tokens import default_token_generator
 from django.core.validators import validate_email
 from django.db import transaction
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from digests.models import SITE_EDITOR_GROUP, Digest, DigestRole
+from digests.roles import digest_roles_give, site_editor_make
 from publishing.site_links import site_url
 
-# add_editor's name for each role, and its group (named in migration 0003).
-ROLE_GROUPS = {"editor": "Editor", "chief": "Chief editor"}
+# add_editor's name for each role held in digests, and its group (named in publishing's migration 0003).
+ROLE_GROUPS = {role.value: group for role, group in DigestRole.GROUPS.items()}
+# add_editor's name for the site editor's role (held in no digest: they see every one).
+SITE_ROLE = "site"
+ROLE_NAMES = [*ROLE_GROUPS, SITE_ROLE]
 
 
 def user_has_editorial_role(user) -> bool:
-    """Whether the user is in Editor or Chief editor; asked once per request (kept on the user object)."""
+    """Whether the user is an Editor, Chief editor or Site editor; asked once per request (kept on the user)."""
     if not user.is_authenticated:
         return False
     if not hasattr(user, "_has_editorial_role"):
-        user._has_editorial_role = user.groups.filter(name__in=ROLE_GROUPS.values()).exists()
+        user._has_editorial_role = user.groups.filter(
+            name__in=[*ROLE_GROUPS.values(), SITE_EDITOR_GROUP]).exists()
     return user._has_editorial_role
 
 
@@ -40,20 +47,24 @@ class EditorAdded:
     created: bool
     role_group: str
     removed_groups: list[str]
+    digests: list[Digest]  # where the role was given (none for a site editor)
 
 
 @transaction.atomic
-def editor_add(*, username: str, role: str, email: str | None = None) -> EditorAdded:
-    """Give `username` the role `role` ("editor" or "chief"), creating the account if needed.
+def editor_add(*, username: str, role: str, email: str | None = None,
+               digests: list[Digest] | None = None) -> EditorAdded:
+    """Give `username` the role `role` ("editor" or "chief" in `digests`, the first digest by default; "site":
+    site editor), creating the account if needed.
 
     Steps:
     1. check the username and e-mail (ValidationError, nothing written);
     2. create the user with no usable password (they choose one through set_password_url),
        or take the existing one, whose password is left as it is; either way the account is active;
-    3. put the user in the role's group and take them out of the other role's.
+    3. give the role in each digest (their roles in other digests stay), and their editorial group follows
+       (digests.roles); or put them in the Site editor group.
     """
-    if role not in ROLE_GROUPS:
-        raise ValueError(f"unknown role {role!r}; one of {', '.join(ROLE_GROUPS)}")
+    if role not in ROLE_NAMES:
+        raise ValueError(f"unknown role {role!r}; one of {', '.join(ROLE_NAMES)}")
     User = get_user_model()
     User.username_validator(username)
     if email:
@@ -67,11 +78,15 @@ def editor_add(*, username: str, role: str, email: str | None = None) -> EditorA
     if email:
         user.email = email
     user.save()
-    wanted = Group.objects.get(name=ROLE_GROUPS[role])
-    others = list(user.groups.filter(name__in=ROLE_GROUPS.values()).exclude(pk=wanted.pk))
-    user.groups.remove(*others)
-    user.groups.add(wanted)
-    return EditorAdded(user=user, created=created, role_group=wanted.name, removed_groups=[g.name for g in others])
+    if role == SITE_ROLE:
+        site_editor_make(user)
+        return EditorAdded(user=user, created=created, role_group=SITE_EDITOR_GROUP, removed_groups=[], digests=[])
+    before = set(user.groups.values_list("name", flat=True))
+    digests = digests or [Digest.objects.home()]
+    digest_roles_give(user=user, role=role, digests=digests)
+    after = set(user.groups.values_list("name", flat=True))
+    return EditorAdded(user=user, created=created, role_group=ROLE_GROUPS[role],
+                       removed_groups=sorted((before - after) & set(ROLE_GROUPS.values())), digests=list(digests))
 
 
 def set_password_url(user) -> str:

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, pgettext_lazy
 
 from digest_site.admin_mixins import ReadOnlyAdminMixin
+from digests.admin import DigestRowsAdminMixin, digest_list_filter
 from papers.models import FetchRun
 from publishing.days.schedule import workers_status
 from publishing.models import (
@@ -171,16 +172,17 @@ class DayTransitionInline(admin.TabularInline):
 
 
 @admin.register(DigestDay)
-class DigestDayAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class DigestDayAdmin(DigestRowsAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     # Days are made and changed by the pipeline (fetch_papers, the schedule, the review
     # and publish services), not by editing rows here.
-    list_display = ["date", "status", "review_link", "progress", "unpublished", "fetched", "kept", "last_fetch",
+    list_display = ["date", "digest", "status", "review_link", "progress", "unpublished", "fetched", "kept", "last_fetch",
                     "published"]
-    list_filter = [DayWorkFilter, "status", ("date", admin.DateFieldListFilter)]
+    list_filter = [digest_list_filter(), DayWorkFilter, "status", ("date", admin.DateFieldListFilter)]
     date_hierarchy = "date"
     search_fields = ["date", "attention_reason"]
     readonly_fields = [
         "date",
+        "digest",
         "window_start",
         "window_end",
         "status",
@@ -348,7 +350,7 @@ class DigestDayAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             .get_queryset(request)
             .with_counts()
             .with_progress()
-            .select_related("live_publication")
+            .select_related("live_publication", "digest")
             .defer("live_publication__markdown", "live_publication__html")
             .annotate(last_fetch_status=Subquery(latest_run.values("status")[:1]))
         )
@@ -390,14 +392,14 @@ class DigestDayAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Entry)
-class EntryAdmin(admin.ModelAdmin):
-    list_display = ["day", "position", "paper", "kind", "state", "approved_by", "review_link"]
-    list_filter = ["state", "kind", ("day__date", admin.DateFieldListFilter)]
-    list_select_related = ["day", "paper"]
+class EntryAdmin(DigestRowsAdminMixin, admin.ModelAdmin):
+    list_display = ["day", "digest", "position", "paper", "kind", "state", "approved_by", "review_link"]
+    list_filter = [digest_list_filter(), "state", "kind", ("day__date", admin.DateFieldListFilter)]
+    list_select_related = ["day", "digest", "paper"]
     # The last three are aliased by EntryQuerySet.with_search_text (see get_search_results).
     search_fields = ["paper__arxiv_id", "paper__title", "current_title_zh", "current_abstract_zh", "authors_text"]
     search_help_text = _("arXiv id, English title, current Chinese title or abstract, authors and affiliations")
-    readonly_fields = ["day", "paper", "paper_version", "kind", "position", "created_at", "state", "approved_by",
+    readonly_fields = ["day", "digest", "paper", "paper_version", "kind", "position", "created_at", "state", "approved_by",
                        "approved_at", "approved_revision", "editor_note"]
     actions = ["draft_again"]
 
@@ -446,12 +448,13 @@ class EntryAdmin(admin.ModelAdmin):
 
 
 @admin.register(Publication)
-class PublicationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class PublicationAdmin(DigestRowsAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """Every version ever published, as it was: read-only."""
 
-    list_display = ["day", "version", "paper_count", "published_by_name", "published_at", "is_live", "markdown_link"]
-    list_filter = [("day__date", admin.DateFieldListFilter)]
-    list_select_related = ["day"]
+    digest_field = "day__digest"
+    list_display = ["day", "digest_name", "version", "paper_count", "published_by_name", "published_at", "is_live", "markdown_link"]
+    list_filter = [digest_list_filter("day__digest"), ("day__date", admin.DateFieldListFilter)]
+    list_select_related = ["day__digest"]
     fields = ["day", "version", "paper_count", "published_by_name", "published_at", "content_hash", "markdown_link",
               "markdown"]
     readonly_fields = fields
@@ -468,8 +471,14 @@ class PublicationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         if not self.has_view_permission(request):
             raise PermissionDenied
         publication = get_object_or_404(Publication.objects.select_related("day"), pk=publication_id)
+        if not self.has_view_permission(request, publication):  # another digest's
+            raise PermissionDenied
         name = post_filename(publication.day.date).replace(".md", f"-v{publication.version}.md")
         return markdown_download([(name, publication.markdown.encode("utf-8"))])
+
+    @admin.display(description=_("digest"), ordering="day__digest__name")
+    def digest_name(self, publication):
+        return publication.day.digest.name
 
     @admin.display(description=_("live"), boolean=True)
     def is_live(self, publication):
@@ -483,12 +492,14 @@ class PublicationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(SourceChange)
-class SourceChangeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class SourceChangeAdmin(DigestRowsAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """Newer arXiv versions of approved or published papers; dealt with on each entry's review page."""
 
+    digest_field = "entry__digest"
     list_display = ["entry_link", "old_version", "new_version", "changed_fields", "was_published", "detected_at",
                     "resolved_at", "resolution"]
-    list_filter = [("resolved_at", admin.EmptyFieldListFilter), "was_published", "resolution"]
+    list_filter = [digest_list_filter("entry__digest"), ("resolved_at", admin.EmptyFieldListFilter), "was_published",
+                   "resolution"]
     list_select_related = ["entry__paper", "entry__day"]
     search_fields = ["entry__paper__arxiv_id", "new_title"]
     date_hierarchy = "detected_at"

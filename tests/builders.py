@@ -6,7 +6,8 @@ from pathlib import Path
 
 from django.contrib.auth.models import Group, User
 
-from digests.models import Digest
+from digests.models import Digest, DigestRole
+from digests.roles import digest_roles_give
 from publishing.days.collection import CollectionResult, day_collect
 from publishing.days.pipeline import day_start_drafting
 from publishing.models import DigestDay
@@ -34,10 +35,16 @@ def paper_build(arxiv_id: str = "2601.05011", *, version: int = 1):
     )
 
 
-def user_in(group: str | None, name: str, *, password: str = "pw") -> User:
-    """A staff user in `group` ("Editor", "Chief editor"; None: no editorial role)."""
+ROLE_OF_GROUP = {group: role for role, group in DigestRole.GROUPS.items()}
+
+
+def user_in(group: str | None, name: str, *, password: str = "pw", digests=None) -> User:
+    """A staff user in `group` ("Editor", "Chief editor", "Site editor"; None: no editorial role). An editor or
+    chief editor holds the role in `digests` (default: the first digest)."""
     user = User.objects.create_user(name, password=password, is_staff=True)
-    if group:
+    if group in ROLE_OF_GROUP:
+        digest_roles_give(user=user, role=ROLE_OF_GROUP[group], digests=digests or [Digest.objects.home()])
+    elif group:
         user.groups.add(Group.objects.get(name=group))
     return User.objects.get(pk=user.pk)  # fresh permission cache
 

@@ -12,10 +12,10 @@ import contextlib
 import getpass
 from contextvars import ContextVar
 
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from digests.access import require_in_digest
 from digests.models import Digest
 from publishing.audit import audit_log
 from publishing.days.windows import DigestWindow
@@ -150,8 +150,8 @@ def day_acknowledge_attention(*, day: DigestDay, user, reason: str) -> DigestDay
     user, and so does the admin log. The step that raised the flag does not raise the very same
     warning again on this day (see `day_flag_acknowledged`); a different one flags it again.
     """
-    if user is None or not user.has_perm(PUBLISH_DAY):
-        raise PermissionDenied("only a chief editor can acknowledge a flagged day")
+    require_in_digest(user, PUBLISH_DAY, day.digest_id, "only a chief editor of the day's digest can acknowledge "
+                                                        "its flag")
     reason = reason.strip()
     if not reason:
         raise DayStateError(_("Say why the day may go on despite the flag."))

@@ -11,11 +11,11 @@ import hashlib
 import json
 from dataclasses import dataclass
 
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from digests.access import require_in_digest
 from publishing.audit import audit_log
 from publishing.days.services import PUBLISH_STEP, day_move, shell_login
 from publishing.models import DigestDay, Entry, Publication, PublishedPaper, PublishedPaperCategory
@@ -94,9 +94,11 @@ def day_markdown_of_approved(day: DigestDay) -> str:
     return render_day_markdown(day_post_of_approved(day))
 
 
-def require_publisher(user) -> None:
-    if user is not None and not user.has_perm(PUBLISH_DAY):
-        raise PermissionDenied("only a chief editor can publish or unpublish a day")
+def require_publisher(user, day: DigestDay) -> None:
+    """Chief editors of the day's digest (digests.access) publish it; no user: an operator's command."""
+    if user is not None:
+        require_in_digest(user, PUBLISH_DAY, day.digest_id, "only a chief editor of the day's digest can publish "
+                                                            "or unpublish it")
 
 
 def _actor_name(user) -> str:
@@ -198,7 +200,7 @@ def day_publish(*, day: DigestDay, user=None, approved_only: bool = False, expec
     given `expected_hash` (what a preview showed), when what would be published differs from it.
     Publishing text identical to a version already made reuses that version.
     """
-    require_publisher(user)
+    require_publisher(user, day)
     day = DigestDay.objects.select_for_update().get(pk=day.pk)
     post = day_post_to_publish(day=day, approved_only=approved_only)
     if expected_hash is not None and post.content_hash != expected_hash:
@@ -242,7 +244,7 @@ def day_publish(*, day: DigestDay, user=None, approved_only: bool = False, expec
 @transaction.atomic
 def day_unpublish(*, day: DigestDay, user=None) -> DigestDay:
     """Hide the day from readers; its versions are kept and it goes back to review."""
-    require_publisher(user)
+    require_publisher(user, day)
     day = DigestDay.objects.select_for_update().get(pk=day.pk)
     if day.live_publication_id is None:
         raise PublishError(f"{day.date} is not published",

@@ -47,7 +47,7 @@ def day_schedule_publication(*, day: DigestDay, user, publish_at: dt.datetime, a
                              correction_note: str = "") -> ScheduledPublication:
     """Order the day published at `publish_at` by `user` (a chief editor), with the choices a publish
     now takes (approved entries only, the correction note for readers); refused in the past."""
-    require_publisher(user)
+    require_publisher(user, day)
     if publish_at <= timezone.now():
         raise SchedulingError(gettext("%(time)s has passed; choose a later time.")
                               % {"time": f"{timezone.localtime(publish_at):%Y-%m-%d %H:%M}"})
@@ -63,7 +63,7 @@ def day_schedule_publication(*, day: DigestDay, user, publish_at: dt.datetime, a
 
 @transaction.atomic
 def scheduled_publication_cancel(*, scheduled: ScheduledPublication, user) -> ScheduledPublication:
-    require_publisher(user)
+    require_publisher(user, scheduled.day)
     if not ScheduledPublication.TRANSITIONS.move(scheduled, ScheduledPublication.Status.CANCELLED,
                                                  from_state=ScheduledPublication.Status.PENDING,
                                                  outcome=f"cancelled by {user.get_username()}"):

@@ -1,13 +1,16 @@
-"""The editor's front page (the admin index): the days that still need work, with their progress,
-failed drafts, flags, approved changes not yet published and papers with newer arXiv versions,
-and the editor's own last edits."""
+"""The editor's front page (the admin index): the days that still need work, digest by digest (the
+user's digests only), with their progress, failed drafts, flags, approved changes not yet published
+and papers with newer arXiv versions, and the editor's own last edits."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from django.db.models import Count, Exists, OuterRef, Q
+from django.utils import timezone
 
+from digests.access import digests_of, rows_of_user_digests
+from digests.models import Digest
 from publishing.days.windows import current_digest_date
 from publishing.models import DigestDay, Entry, SourceChange
 from publishing.posts.preview import unpublished_changes
@@ -38,21 +41,41 @@ class UnfinishedWork:
     days: int
 
 
-def unfinished_work() -> UnfinishedWork:
+@dataclass(frozen=True)
+class DigestAtWork:
+    digest: Digest
+    days: list[DayAtWork]
+    row_id_prefix: str  # the rows' ids: "front-day-<prefix><date>" (the first digest keeps "front-day-<date>")
+
+
+def work_by_digest(user) -> list[DigestAtWork]:
+    """The days at work of each of the user's digests, in the home page's order."""
+    digests = list(digests_of(user))
+    home_id = Digest.objects.order_by("pk").values_list("pk", flat=True).first()
+    return [DigestAtWork(digest=digest, days=days_at_work(digest=digest),
+                         row_id_prefix="" if digest.pk == home_id else f"{digest.slug}-")
+            for digest in digests]
+
+
+def unfinished_work(user=None) -> UnfinishedWork:
+    """The entries still awaiting a draft or in review, of the user's digests (every digest's without a user)."""
     unfinished = Entry.objects.filter(state__in=[Entry.State.AWAITING_DRAFT, Entry.State.IN_REVIEW])
+    if user is not None:
+        unfinished = rows_of_user_digests(unfinished, user)
     counts = unfinished.aggregate(entries=Count("id"), days=Count("day", distinct=True))
     return UnfinishedWork(entries=counts["entries"], days=counts["days"])
 
 
-def days_at_work() -> list[DayAtWork]:
-    """Today's day and every day not published (or published with changes since, or with entries
-    still awaiting a draft or in review, or with papers that have newer arXiv versions, or a
-    scheduled publication that failed or did not run), newest first."""
-    today = current_digest_date()
+def days_at_work(*, digest: Digest | None = None) -> list[DayAtWork]:
+    """The digest's (every digest's if None) today's day and every day not published (or published with
+    changes since, or with entries still awaiting a draft or in review, or with papers that have newer
+    arXiv versions, or a scheduled publication that failed or did not run), newest first."""
+    today = current_digest_date() if digest is None else timezone.now().astimezone(digest.tz).date()
+    by_digest = Q() if digest is None else Q(digest=digest)
     newer = SourceChange.objects.open().filter(entry__day=OuterRef("pk"))
     scheduled = scheduled_publications_needing_attention()
     days = list(
-        DigestDay.objects.with_counts().with_progress().annotate(
+        DigestDay.objects.filter(by_digest).with_counts().with_progress().annotate(
             has_newer_versions=Exists(newer), has_scheduled_problems=Exists(scheduled.filter(day=OuterRef("pk"))))
         .filter(Q(date=today) | Q(live_publication__isnull=True) | Q(unpublished_changes=True)
                 | Q(awaiting__gt=0) | Q(reviewing__gt=0)
@@ -88,8 +111,9 @@ def days_at_work() -> list[DayAtWork]:
 
 
 def recent_edits_of(user) -> list[Revision]:
-    """The user's own last saves, with the entry (of its newest day) to go back to."""
+    """The user's own last saves, with the entry (of its newest day, in one of the user's digests) to go back to."""
     revisions = list(Revision.objects.filter(author=user).select_related("paper").order_by("-created_at")[:RECENT_EDITS])
     for revision in revisions:
-        revision.entry = revision.paper.digest_entries.order_by("-day__date").first()
+        entries = rows_of_user_digests(revision.paper.digest_entries.all(), user)
+        revision.entry = entries.order_by("-day__date").first()
     return revisions

@@ -80,6 +80,35 @@ def _panel_term(rule: TermRule, chinese: str) -> PanelTerm:
 
 
 @dataclass(frozen=True)
+class PaperInDigest:
+    """One digest the paper is in, as the review page lists it: its entry there and the entry's state."""
+
+    digest_name: str
+    date: str
+    state: str
+    entry_id: int | None  # None for a digest the user does not see (named, not linked)
+    this_entry: bool
+    approved_current: bool  # its approval is of the paper's current text
+
+
+def _paper_in_digests(entry: Entry, current: Revision | None, seen_digest_ids: set[int] | None) -> list[PaperInDigest]:
+    """Every entry of the paper (one per digest that holds it), this one first."""
+    entries = Entry.objects.filter(paper_id=entry.paper_id).select_related("digest", "day").order_by("digest__position",
+                                                                                                    "digest_id")
+    shown = [
+        PaperInDigest(
+            digest_name=other.digest.name, date=f"{other.day.date:%Y-%m-%d}", state=other.get_state_display(),
+            entry_id=other.pk if seen_digest_ids is None or other.digest_id in seen_digest_ids else None,
+            this_entry=other.pk == entry.pk,
+            approved_current=(other.state == Entry.State.APPROVED and current is not None
+                              and other.approved_revision_id == current.pk),
+        )
+        for other in entries
+    ]
+    return sorted(shown, key=lambda item: not item.this_entry)
+
+
+@dataclass(frozen=True)
 class EntryReviewPage:
     title: str
     entry: Entry
@@ -99,11 +128,18 @@ class EntryReviewPage:
     memory_note: str  # what the lookup's caps left out of a very long abstract, or ""
     source_changes: list[SourceChangeView]  # open marks of newer arXiv versions
     glossary_terms: list[PanelTerm]  # the glossary terms the paper's English uses
+    # The digests the paper is in (the text is the newsroom's, shared by all of them), and the other
+    # digests whose approval is of the current text: the editor may approve knowing it was read there.
+    in_digests: list[PaperInDigest]
+    approved_elsewhere: list[str]
 
 
-def entry_review_page(*, entry: Entry, stale: StaleEdit | None = None) -> EntryReviewPage:
-    """The review page of `entry`; `stale` is a save just refused, whose other editor's changes it shows."""
+def entry_review_page(*, entry: Entry, stale: StaleEdit | None = None,
+                      seen_digest_ids: set[int] | None = None) -> EntryReviewPage:
+    """The review page of `entry`; `stale` is a save just refused, whose other editor's changes it shows;
+    `seen_digest_ids` the digests the reader sees (None: every one), whose entries of the paper are linked."""
     current = text_current(entry.paper)
+    in_digests = _paper_in_digests(entry, current, seen_digest_ids)
     findings = findings_shown(findings_of(current), current.text()) if current else []
     offer = draft_offer(draft=entry.paper.machine_drafts.succeeded().newest(), current=current)
     return EntryReviewPage(
@@ -126,6 +162,8 @@ def entry_review_page(*, entry: Entry, stale: StaleEdit | None = None) -> EntryR
         memory_note=memory_lookup_segments(entry.paper).note,
         source_changes=source_changes_shown(entry),
         glossary_terms=_glossary_panel(entry.paper, current),
+        in_digests=in_digests,
+        approved_elsewhere=[item.digest_name for item in in_digests if item.approved_current and not item.this_entry],
     )
 
 

@@ -10,6 +10,7 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from digests.access import user_may
 from publishing.models import DigestDay, ScheduledPublication
 from publishing.permissions import PUBLISH_DAY
 from publishing.posts.preview import publication_preview
@@ -36,12 +37,17 @@ def publish_result_message(result: PublishResult) -> str:
 
 
 def _day_for_publisher(request, day_id: int) -> DigestDay:
+    """The day, for a chief editor of its digest (digests.access); 403 for anyone else."""
     if not request.user.has_perm(PUBLISH_DAY):
         raise PermissionDenied
-    return get_object_or_404(
-        DigestDay.objects.select_related("live_publication").defer("live_publication__markdown", "live_publication__html"),
+    day = get_object_or_404(
+        DigestDay.objects.select_related("live_publication", "digest").defer("live_publication__markdown",
+                                                                             "live_publication__html"),
         pk=day_id,
     )
+    if not user_may(request.user, PUBLISH_DAY, day.digest_id):
+        raise PermissionDenied
+    return day
 
 
 def _schedule(request, day: DigestDay, form: DayPublishForm, *, approved_only: bool) -> None:

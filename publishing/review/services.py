@@ -3,11 +3,11 @@ or restores its text from the history page. Every editor's action is logged with
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from digests.access import require_in_digest
 from publishing.audit import audit_log
 from publishing.models import Entry
 from publishing.permissions import CHANGE_ENTRY, REVIEW_ENTRY
@@ -63,14 +63,14 @@ class CheckErrorsNotConfirmed(ReviewError):
         )
 
 
-def require_reviewer(user) -> None:
-    if user is None or not user.has_perm(REVIEW_ENTRY):
-        raise PermissionDenied("only editors can approve, reject or reopen entries")
+def require_reviewer(user, entry: Entry) -> None:
+    """Editors of the entry's digest (digests.access) approve, reject and reopen it."""
+    require_in_digest(user, REVIEW_ENTRY, entry.digest_id,
+                      "only editors of the entry's digest can approve, reject or reopen it")
 
 
-def require_editor(user) -> None:
-    if user is None or not user.has_perm(CHANGE_ENTRY):
-        raise PermissionDenied("only editors can change an entry's text or note")
+def require_editor(user, entry: Entry) -> None:
+    require_in_digest(user, CHANGE_ENTRY, entry.digest_id, "only editors of the entry's digest can change its text or note")
 
 
 def _move(entry: Entry, to: Entry.State, **fields) -> None:
@@ -101,7 +101,7 @@ def entry_approve(*, entry: Entry, user, seen_revision: int | None = None, despi
     Text with error-severity check findings is approved only with `despite_errors` (the editor
     confirmed); the override is kept on the entry and in its history, naming the checks.
     """
-    require_reviewer(user)
+    require_reviewer(user, entry)
     entry = _locked(entry)
     current = text_current(entry.paper)
     if current is None:
@@ -130,7 +130,7 @@ def entry_approve(*, entry: Entry, user, seen_revision: int | None = None, despi
 
 @transaction.atomic
 def entry_reject(*, entry: Entry, user, note: str = "") -> Entry:
-    require_reviewer(user)
+    require_reviewer(user, entry)
     entry = _locked(entry)
     _move(entry, Entry.State.REJECTED, **_approval_cleared(), **({"editor_note": note} if note else {}))
     audit_log(user=user, obj=entry, message=f"Rejected{': ' + note if note else ''}")
@@ -139,7 +139,7 @@ def entry_reject(*, entry: Entry, user, note: str = "") -> Entry:
 
 @transaction.atomic
 def entry_reopen(*, entry: Entry, user) -> Entry:
-    require_reviewer(user)
+    require_reviewer(user, entry)
     entry = _locked(entry)
     _move(entry, Entry.State.IN_REVIEW, **_approval_cleared())
     audit_log(user=user, obj=entry, message="Reopened for review")
@@ -149,7 +149,7 @@ def entry_reopen(*, entry: Entry, user) -> Entry:
 @transaction.atomic
 def entry_note_set(*, entry: Entry, user, note: str) -> Entry:
     """Set the note editors leave on an entry for each other; setting the same note again changes nothing."""
-    require_editor(user)
+    require_editor(user, entry)
     entry = _locked(entry)
     if entry.editor_note != note:
         entry.editor_note = note
@@ -165,7 +165,7 @@ def entry_text_restore(*, entry: Entry, user, number: int, base_number: int) -> 
     Returns the new revision, or None when the text already reads so. Raises ReviewError for a
     revision the paper does not have, StaleEdit when a revision newer than `base_number` exists.
     """
-    require_editor(user)
+    require_editor(user, entry)
     old = entry.paper.revisions.filter(number=number).first()
     if old is None:
         raise ReviewError(_("%(arxiv_id)s has no revision %(number)d."), code="no_such_revision",

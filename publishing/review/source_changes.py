@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
+from digests.access import user_may
 from papers.models import FetchRun, Paper
 from papers.services import PaperBefore
 from publishing.audit import audit_log
@@ -71,8 +72,8 @@ class SourceChangeError(Exception):
 @transaction.atomic
 def source_changes_dismiss(*, entry: Entry, user) -> int:
     """An editor read the new English and decided the approved text stands (e.g. only the comments changed)."""
-    if user is None or not user.has_perm(REVIEW_ENTRY):
-        raise SourceChangeError(_("Only editors who review entries can dismiss a source change."))
+    if not user_may(user, REVIEW_ENTRY, entry.digest_id):
+        raise SourceChangeError(_("Only editors of the entry's digest can dismiss a source change."))
     done = source_changes_resolve(entry=entry, user=user, how="dismissed")
     if done:
         audit_log(user=user, obj=entry, message="Dismissed the newer arXiv version: the approved text stands")

@@ -75,7 +75,7 @@ def entry_review_submit(
     undoes steps 1–3. Check errors the editor did not confirm are not such a refusal: the text
     was their work and stays, so the page can show its findings; they come back in `unconfirmed`.
     """
-    require_editor(user)
+    require_editor(user, entry)
     revision = revision_save(paper=entry.paper, author=user, text=text, base_number=base_number, comment=comment)
     if revision is not None:
         entries_follow_text(revision=revision)
@@ -105,7 +105,7 @@ def entry_section_adopt(*, entry: Entry, user, section: str, base_number: int) -
 
     ReviewError when the paper has no such draft; StaleEdit and SectionsEditedByPeople from the adoption.
     """
-    require_editor(user)
+    require_editor(user, entry)
     draft = entry.paper.machine_drafts.succeeded().newest()
     if draft is None:
         raise ReviewError(_("There is no machine draft to adopt a section from."), code="no_draft")

@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 
+from digests.access import digest_ids_of, user_may
 from publishing.days.services import DayStateError, day_acknowledge_attention
 from publishing.models import DigestDay, Entry
 from publishing.permissions import PUBLISH_DAY, REVIEW_ENTRY, VIEW_ENTRY
@@ -53,7 +54,8 @@ from translations.services import papers_draft_again
 
 
 def _entry_shown(model_admin, request, entry_id: int) -> Entry:
-    entry = get_object_or_404(Entry.objects.select_related("paper", "day"), pk=entry_id)
+    """The entry, for a user who may see it (in one of their digests: the admin's permission checks it)."""
+    entry = get_object_or_404(Entry.objects.select_related("paper", "day__digest"), pk=entry_id)
     if not model_admin.has_view_permission(request, entry):
         raise PermissionDenied
     return entry
@@ -66,7 +68,7 @@ def _saved_message(revision) -> str:
 def entry_review_view(model_admin, request, entry_id: int):
     entry = _entry_shown(model_admin, request, entry_id)
     if request.method != "POST":
-        return _entry_review_response(model_admin, request, entry_review_page(entry=entry), form=None)
+        return _entry_review_response(model_admin, request, _entry_page(request, entry), form=None)
     if not model_admin.has_change_permission(request, entry):
         raise PermissionDenied
     if {"_source_redraft", "_source_dismiss"} & set(request.POST):
@@ -83,7 +85,11 @@ def entry_review_view(model_admin, request, entry_id: int):
             form.add_error(None, people_edits_message(exc))
         except ReviewError as exc:
             form.add_error(None, review_error_message(exc))
-    return _entry_review_response(model_admin, request, entry_review_page(entry=entry, stale=stale), form=form)
+    return _entry_review_response(model_admin, request, _entry_page(request, entry, stale=stale), form=form)
+
+
+def _entry_page(request, entry: Entry, *, stale: StaleEdit | None = None) -> EntryReviewPage:
+    return entry_review_page(entry=entry, stale=stale, seen_digest_ids=digest_ids_of(request.user))
 
 
 def _entry_review_response(model_admin, request, page: EntryReviewPage, *, form: EntryTextForm | None):
@@ -96,7 +102,7 @@ def _entry_review_response(model_admin, request, page: EntryReviewPage, *, form:
         **page_context(page),
         "opts": Entry._meta,
         "form": form,
-        "can_review": request.user.has_perm(REVIEW_ENTRY),
+        "can_review": user_may(request.user, REVIEW_ENTRY, page.entry.digest_id),
     })
 
 
@@ -177,7 +183,7 @@ def _to_next_to_review(request, entry: Entry):
         return redirect("admin:publishing_entry_review", entry.pk)
     day = entry.day
     publishable = day.status in (DigestDay.Status.IN_REVIEW, DigestDay.Status.PUBLISHED) and day.entries.approved().exists()
-    if publishable and request.user.has_perm(PUBLISH_DAY):
+    if publishable and user_may(request.user, PUBLISH_DAY, day.digest_id):
         messages.success(request, _("Every entry of %(date)s is reviewed: the day can be published.") % {
             "date": day.date})
     else:
@@ -239,29 +245,32 @@ def day_review_view(model_admin, request, day_id: int):
     changed since is refused for that entry, like a stale form.
     """
     day = get_object_or_404(
-        DigestDay.objects.select_related("live_publication").defer("live_publication__markdown", "live_publication__html"),
+        DigestDay.objects.select_related("live_publication", "digest").defer("live_publication__markdown",
+                                                                             "live_publication__html"),
         pk=day_id,
     )
-    if not request.user.has_perm(VIEW_ENTRY):
+    if not user_may(request.user, VIEW_ENTRY, day.digest_id):  # another digest's day, or no editor
         raise PermissionDenied
     if request.method == "POST" and "_acknowledge" in request.POST:
         return _day_acknowledge_from_review(request, day)
     if request.method == "POST":
+        if not user_may(request.user, REVIEW_ENTRY, day.digest_id):
+            raise PermissionDenied
         _decide_answer(request, day)
         return redirect("admin:publishing_digestday_review", day.pk)
     return TemplateResponse(request, "admin/publishing/day_review.html", {
         **model_admin.admin_site.each_context(request),
         **page_context(day_review_page(day=day)),
         "opts": DigestDay._meta,
-        "can_review": request.user.has_perm(REVIEW_ENTRY),
-        "can_publish": request.user.has_perm(PUBLISH_DAY),
+        "can_review": user_may(request.user, REVIEW_ENTRY, day.digest_id),
+        "can_publish": user_may(request.user, PUBLISH_DAY, day.digest_id),
         "acknowledge_form": _acknowledge_form(request, day),
     })
 
 
 def _acknowledge_form(request, day: DigestDay) -> DayAcknowledgeForm | None:
     """For a chief editor while the day is flagged, the form to acknowledge the flag."""
-    if day.status == DigestDay.Status.NEEDS_ATTENTION and request.user.has_perm(PUBLISH_DAY):
+    if day.status == DigestDay.Status.NEEDS_ATTENTION and user_may(request.user, PUBLISH_DAY, day.digest_id):
         return DayAcknowledgeForm(day=day)
     return None
 
@@ -284,7 +293,7 @@ def _decide_answer(request, day: DigestDay) -> None:
 
 def _day_acknowledge_from_review(request, day: DigestDay):
     """The chief editor's acknowledgement of the day's flag; the service checks the permission again."""
-    if not request.user.has_perm(PUBLISH_DAY):
+    if not user_may(request.user, PUBLISH_DAY, day.digest_id):
         raise PermissionDenied
     form = DayAcknowledgeForm(request.POST, day=day)
     if not form.is_valid():

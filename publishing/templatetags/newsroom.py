@@ -3,7 +3,7 @@
 from django import template
 
 from publishing.permissions import VIEW_ENTRY
-from publishing.review.front_page import days_at_work, recent_edits_of, unfinished_work
+from publishing.review.front_page import recent_edits_of, unfinished_work, work_by_digest
 
 register = template.Library()
 
@@ -13,4 +13,6 @@ def editor_front_page(context):
     user = context["request"].user
     if not user.has_perm(VIEW_ENTRY):
         return {"shown": False}
-    return {"shown": True, "days": days_at_work(), "unfinished": unfinished_work(), "edits": recent_edits_of(user)}
+    digests = work_by_digest(user)
+    return {"shown": True, "digests": digests, "any_days": any(item.days for item in digests),
+            "several_digests": len(digests) > 1, "unfinished": unfinished_work(user), "edits": recent_edits_of(user)}

@@ -86,7 +86,7 @@ def test_a_page_is_frozen_and_its_fields_are_the_templates_names(entries):
     assert set(page_context(page)) == {
         "title", "entry", "paper", "current", "findings", "has_errors", "latest_draft", "offer", "offered_sections",
         "kept_sections", "people_changes", "stale_diffs", "previews", "next_entry", "memory_suggestions",
-        "memory_note", "source_changes", "glossary_terms",
+        "memory_note", "source_changes", "glossary_terms", "in_digests", "approved_elsewhere",
     }
 
 
