@@ -34,7 +34,7 @@ def test_add_digest_makes_a_digest_with_the_first_digests_day_end():
     # Commands speak the site's language (LANGUAGE_CODE, Chinese by default).
     (["admin", "--name", "X", "--categories", "cs.CL"], "admin 是网站自身的路径"),
     (["x", "--name", "X", "--categories", "cs.CL;cs.AI"], "不是 arXiv 分类：cs.CL;cs.AI"),
-    (["x", "--name", "X", "--categories", "cs.CL", "--title", "Daily"], "标题须包含 {date}"),
+    (["x", "--name", "X", "--categories", "cs.CL", "--title", "Daily"], "标题必须包含 {date}"),
     (["x", "--name", "X", "--categories", "cs.CL", "--title", "{day} daily {date}"], "花括号中只能是 {date}"),
     (["x", "--name", "X", "--categories", "cs.CL", "--time-zone", "Mars/Base"], "Mars/Base 不是时区"),
     (["x", "--name", "X", "--categories", "cs.CL", "--anchor", "25:00"], "not a time as HH:MM"),
