@@ -10,6 +10,7 @@ reading folded in `<details>` with a `<div markdown="1">`; `---` between papers.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from dataclasses import dataclass
 from typing import Sequence
@@ -54,6 +55,7 @@ class DayPost:
     fetched: int
     shown: int
     papers: Sequence[PaperPost]
+    title: str = ""  # the digest's post title for the date ("" : the first digest's default)
 
 
 def reading_markdown(sections: Sequence[str]) -> str:
@@ -100,7 +102,8 @@ def render_day_markdown(day: DayPost) -> str:
     header = (
         "---\n"
         "layout: post\n"
-        f'title: "arXiv Daily – {day.date:%Y-%m-%d}"\n'
+        # JSON's string is YAML's double-quoted one: a digest's title may hold quotes.
+        f"title: {json.dumps(day.title or f'arXiv Daily – {day.date:%Y-%m-%d}', ensure_ascii=False)}\n"
         f"tags: [arxiv, {', '.join(day.categories)}]\n"
         "---\n"
         "\n"
