@@ -1,6 +1,6 @@
 """The day commands with two digests: the first ("daily": cs.SD, eess.AS, from the settings) and "nlp" (cs.CL).
 
-The demo feed has six cs.SD / eess.AS papers and one cs.CL paper cross-listed in cs.SD (2601.05071): the
+The demo feed has six cs.SD / eess.AS papers and one cs.CL paper cross-listed in cs.SD (2601.90007): the
 first digest keeps six (the cs.CL one as a cross-list), nlp keeps that one paper as new.
 """
 
