@@ -22,13 +22,10 @@ DRAFT_MISSING = "missing"
 NOT_COLLECTED = "not_collected"
 
 
-def _last_fetch_of(digest: Digest, date: dt.date) -> FetchRun | None:
-    """The latest fetch for `date` that served the digest: one that recorded what the digest made of it,
-    or (failed, running, or from before digests) one that asked for any of its categories."""
-    for run in FetchRun.objects.filter(digest_date=date).order_by("-started_at", "-id")[:50]:
-        if digest.slug in run.digest_counts or (not run.digest_counts and set(run.categories) & set(digest.categories)):
-            return run
-    return None
+def last_fetch_of(digest: Digest, date: dt.date) -> FetchRun | None:
+    """The latest fetch for `date` that served the digest (FetchRun.serves), among the date's last 50."""
+    runs = FetchRun.objects.filter(digest_date=date).order_by("-started_at", "-id")[:50]
+    return next((run for run in runs if run.serves(digest)), None)
 
 
 def _draft_counts(day: DigestDay | None) -> tuple[dict, dict]:
@@ -64,7 +61,7 @@ def day_status(date: dt.date, digest: Digest | None = None) -> dict:
     llm_problem = LLMConfig.from_settings().problem
     workers = workers_status()
     window = (day.window_start, day.window_end) if day else (window_of(digest, date).start, window_of(digest, date).end)
-    last_run = _last_fetch_of(digest, date)
+    last_run = last_fetch_of(digest, date)
 
     def _local_iso(moment: dt.datetime | None) -> str | None:
         return moment.astimezone(digest.tz).isoformat() if moment else None
