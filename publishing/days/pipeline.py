@@ -63,8 +63,9 @@ def day_start_drafting(*, day: DigestDay, force: bool = False, enqueue: bool = T
                    .filter(paper_version=models.F("paper__version"))}
         needed = force or any(paper.pk not in drafted for paper in papers)
         if needed and day.status == DigestDay.Status.PUBLISHED:
+            digest = f" --digest {day.digest.slug}" if Digest.objects.count() > 1 else ""
             raise DayStateError(f"{day.date} is published; unpublish it before drafting it again "
-                                f"(publish_day --date {day.date} --unpublish), or draft single papers again "
+                                f"(publish_day --date {day.date}{digest} --unpublish), or draft single papers again "
                                 "from the admin's Machine drafts")
         if problem and needed:
             day_flag_attention(day=day, step=DRAFT_STEP, reason=problem)

@@ -120,6 +120,16 @@ def approved(collected, editor, django_capture_on_commit_callbacks) -> dict[str,
     return collected
 
 
+def test_translate_day_leaves_a_published_digests_day_alone_and_drafts_the_others(published, llm):
+    DigestDay.objects.filter(digest__slug="nlp").update(status=DigestDay.Status.IN_REVIEW, live_publication=None)
+    out = command("translate_day", "--date", DATE, "--force", "--sync")
+    assert "[daily] left alone: 2026-01-09 is published; unpublish it before drafting it again (publish_day " \
+           "--date 2026-01-09 --digest daily --unpublish)" in out
+    assert "[nlp] 2026-01-09: drafted 1, failed 0" in out and drafting_requests(llm) == 1
+    with pytest.raises(CommandError, match="^2026-01-09 is published; unpublish it"):
+        command("translate_day", "--date", DATE, "--force", "--digest", "daily")
+
+
 def test_publish_day_with_several_digests_must_name_one(approved):
     with pytest.raises(CommandError, match=r"^name the digest: --digest daily or --digest nlp$"):
         command("publish_day", "--date", DATE)
