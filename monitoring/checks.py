@@ -26,6 +26,7 @@ from django_q.brokers import Broker, get_broker
 from delivery.models import EmailDelivery, WebhookDelivery
 from delivery.webhooks import TIMEOUT_SECONDS as WEBHOOK_TIMEOUT_SECONDS
 from digest_site.health_signals import archive_files_health_asked
+from digests.models import Digest
 from papers.models import FetchRun
 from publishing.days.schedule import workers_status
 from publishing.days.services import COLLECT_STEP, DRAFT_STEP
@@ -160,30 +161,61 @@ def workers_check(*, now: dt.datetime) -> PartHealth:
     return PartHealth.well(WORKERS, status.message, age)
 
 
-def morning_date(now: dt.datetime) -> dt.date:
-    """The latest digest date whose anchor (and so its morning job) has come."""
-    today = current_digest_date(now)
-    anchor = dt.datetime.combine(today, settings.DIGEST_ANCHOR, tzinfo=digest_timezone())
-    return today if now >= anchor else today - dt.timedelta(days=1)
+def morning_date(now: dt.datetime, digest: Digest | None = None) -> dt.date:
+    """The latest digest date whose anchor (and so its morning job) has come: the digest's own anchor and
+    time zone (the settings', the first digest's, if none is named)."""
+    anchor, tz = (digest.anchor, digest.tz) if digest else (settings.DIGEST_ANCHOR, digest_timezone())
+    today = current_digest_date(now, tz=tz)
+    return today if now >= dt.datetime.combine(today, anchor, tzinfo=tz) else today - dt.timedelta(days=1)
+
+
+def _every_digest() -> list[Digest]:
+    return list(Digest.objects.all()) or [Digest.objects.home()]
+
+
+def _digests_health(name: str, healths: list[PartHealth]) -> PartHealth:
+    """One part's health from each digest's (each detail and subject already naming its digest)."""
+    failing = [health for health in healths if not health.ok]
+    if failing:
+        ages = [health.age_seconds for health in failing if health.age_seconds is not None]
+        return PartHealth.failing(name, [problem for health in failing for problem in health.problems],
+                                  max(ages, default=None))
+    ages = [health.age_seconds for health in healths if health.age_seconds is not None]
+    return PartHealth.well(name, "; ".join(health.detail for health in healths), max(ages, default=None))
 
 
 def morning_run_check(*, now: dt.datetime, rules: HealthRules) -> PartHealth:
-    """The last morning's fetch: run, succeeded, and found what arXiv announced (no stale-feed flag).
+    """Each digest's last morning: its fetch run, succeeded, and found what arXiv announced (no stale-feed
+    flag on its day). One fetch serves the digests that share an anchor (FetchRun.serves).
 
-    A new installation (no fetch ever) is well: it has not had its first morning yet.
+    A new installation (no fetch ever) is well: it has not had its first morning yet; so is a digest
+    added since its last morning's anchor. With several digests each problem names its digest.
     """
-    date = morning_date(now)
-    subject = f"{date}"
-    run = FetchRun.objects.filter(digest_date=date).order_by("-started_at", "-id").first()
+    digests = _every_digest()
+    if len(digests) == 1:
+        return _morning_run_of(digests[0], now=now, rules=rules, label="", first=True)
+    return _digests_health(MORNING_RUN, [
+        _morning_run_of(digest, now=now, rules=rules, label=f"[{digest.slug}] ", first=index == 0)
+        for index, digest in enumerate(digests)])
+
+
+def _morning_run_of(digest: Digest, *, now: dt.datetime, rules: HealthRules, label: str, first: bool) -> PartHealth:
+    date = morning_date(now, digest)
+    subject = f"{label}{date}"
+    runs = FetchRun.objects.filter(digest_date=date).order_by("-started_at", "-id")
+    run = runs.first() if not label else next((run for run in runs[:50] if run.serves(digest)), None)
+    anchor = dt.datetime.combine(date, digest.anchor, tzinfo=digest.tz)
     if run is None:
         if not FetchRun.objects.exists():
-            return PartHealth.well(MORNING_RUN, "no morning run yet (a new installation)")
-        due = dt.datetime.combine(date, settings.DIGEST_ANCHOR, tzinfo=digest_timezone()) + rules.morning_grace
+            return PartHealth.well(MORNING_RUN, f"{label}no morning run yet (a new installation)")
+        if not first and digest.created_at > anchor - dt.timedelta(days=1):
+            return PartHealth.well(MORNING_RUN, f"{label}no morning run yet (a new digest)")
+        due = anchor + rules.morning_grace
         if now < due:
-            return PartHealth.well(MORNING_RUN, f"{date}: due at {_local(due - rules.morning_grace)}")
+            return PartHealth.well(MORNING_RUN, f"{label}{date}: due at {_local(anchor)}")
         return PartHealth.failing(MORNING_RUN, [Problem(subject, f"no fetch for {date} since its anchor "
-                                                                 f"({_local(due - rules.morning_grace)}): did the morning job run?")],
-                                  (now - due + rules.morning_grace).total_seconds())
+                                                                 f"({_local(anchor)}): did the morning job run?")],
+                                  (now - anchor).total_seconds())
     age = (now - (run.finished_at or run.started_at)).total_seconds()
     if run.status == FetchRun.Status.FAILED:
         return PartHealth.failing(MORNING_RUN, [Problem(subject, f"fetch #{run.pk} failed: {run.error}")], age)
@@ -191,22 +223,31 @@ def morning_run_check(*, now: dt.datetime, rules: HealthRules) -> PartHealth:
         if now - run.started_at > rules.run_lifetime:
             return PartHealth.failing(MORNING_RUN, [Problem(
                 subject, f"fetch #{run.pk} still running since {_local(run.started_at)}: its process has died")], age)
-        return PartHealth.well(MORNING_RUN, f"{date}: fetch #{run.pk} running since {_local(run.started_at)}", age)
-    day = DigestDay.objects.filter(date=date).only("status", "attention_step", "attention_reason").first()
+        return PartHealth.well(MORNING_RUN, f"{label}{date}: fetch #{run.pk} running since {_local(run.started_at)}",
+                               age)
+    day = DigestDay.objects.filter(date=date, digest=digest).only("status", "attention_step", "attention_reason").first()
+    # What the fetch kept for this digest (the run's own count before digests).
+    kept = run.digest_counts.get(digest.slug, {}).get("kept", run.kept) if run.digest_counts else run.kept
+    fetched = run.digest_counts.get(digest.slug, {}).get("fetched", run.fetched) if run.digest_counts else run.fetched
     if day and day.status == DigestDay.Status.NEEDS_ATTENTION and day.attention_step == COLLECT_STEP:
-        return PartHealth.failing(MORNING_RUN, [Problem(subject, f"fetch #{run.pk} kept {run.kept}: "
+        return PartHealth.failing(MORNING_RUN, [Problem(subject, f"fetch #{run.pk} kept {kept}: "
                                                                  f"{day.attention_reason}")], age)
-    return PartHealth.well(MORNING_RUN, f"{date}: fetch #{run.pk} succeeded at {_local(run.finished_at or run.started_at)}, "
-                                        f"fetched {run.fetched}, kept {run.kept}", age)
+    return PartHealth.well(MORNING_RUN, f"{label}{date}: fetch #{run.pk} succeeded at "
+                                        f"{_local(run.finished_at or run.started_at)}, fetched {fetched}, kept {kept}",
+                           age)
 
 
 def drafts_check(*, now: dt.datetime, rules: HealthRules) -> PartHealth:
-    """Recent days the draft step flagged (a draft failed, or no LLM is configured)."""
+    """Recent days the draft step flagged (a draft failed, or no LLM is configured), every digest's; with
+    several digests each names its digest."""
     since = current_digest_date(now) - rules.recent
     flagged = list(DigestDay.objects.filter(status=DigestDay.Status.NEEDS_ATTENTION, attention_step=DRAFT_STEP,
-                                            date__gte=since).order_by("date").values_list("date", "attention_reason"))
+                                            date__gte=since).order_by("date", "digest__position", "digest_id")
+                   .values_list("date", "digest__slug", "attention_reason"))
     if flagged:
-        return PartHealth.failing(DRAFTS, [Problem(f"{date}", reason) for date, reason in flagged])
+        several = Digest.objects.count() > 1
+        return PartHealth.failing(DRAFTS, [Problem(f"[{slug}] {date}" if several else f"{date}", reason)
+                                           for date, slug, reason in flagged])
     return PartHealth.well(DRAFTS, "no recent day flagged by the draft step")
 
 
@@ -220,17 +261,19 @@ def scheduled_publications_check(*, now: dt.datetime, rules: HealthRules) -> Par
     failed = Q(status=ScheduledPublication.Status.FAILED, publish_at__gte=now - rules.failed_publication_counts_for,
                published_since=False)
     rows = list(ScheduledPublication.objects.annotate(published_since=Exists(published_since))
-                .filter(overdue | failed).select_related("day").order_by("publish_at")
-                .only("status", "publish_at", "outcome", "day__date"))
+                .filter(overdue | failed).select_related("day__digest").order_by("publish_at")
+                .only("status", "publish_at", "outcome", "day__date", "day__digest__slug"))
     if not rows:
         return PartHealth.well(SCHEDULED_PUBLICATIONS, "none overdue or failed")
+    several = Digest.objects.count() > 1
     problems = []
     for row in rows:
         when = _local(row.publish_at)
+        day = f"[{row.day.digest.slug}] {row.day.date}" if several else f"{row.day.date}"
         if row.status == ScheduledPublication.Status.FAILED:
-            problems.append(Problem(f"#{row.pk}", f"publishing {row.day.date} at {when} failed: {row.outcome}"))
+            problems.append(Problem(f"#{row.pk}", f"publishing {day} at {when} failed: {row.outcome}"))
         else:
-            problems.append(Problem(f"#{row.pk}", f"publishing {row.day.date} at {when} is overdue ({row.status})"))
+            problems.append(Problem(f"#{row.pk}", f"publishing {day} at {when} is overdue ({row.status})"))
     return PartHealth.failing(SCHEDULED_PUBLICATIONS, problems, (now - rows[0].publish_at).total_seconds())
 
 

@@ -6,6 +6,7 @@ loses nothing. Each scrape makes the health report's queries and a few counts:
 - arxiv_digest_health_ok{part}, arxiv_digest_health_age_seconds{part}: the readiness report's parts;
 - arxiv_digest_queue_depth: tasks waiting in django-q2's broker (the ORM queue's rows, or the Redis list);
 - arxiv_digest_drafts{status}, arxiv_digest_days{status}: machine drafts and digest days by status;
+- arxiv_digest_days_by_digest{digest,status}: each digest's days by status;
 - arxiv_digest_email_deliveries{status}, arxiv_digest_webhook_deliveries{status}: deliveries of the
   versions published in the last 7 days, by status;
 - arxiv_digest_seconds_since_morning_run, arxiv_digest_seconds_since_worker_heartbeat;
@@ -24,6 +25,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 from prometheus_client.core import GaugeMetricFamily, Metric
 
 from delivery.models import EmailDelivery, WebhookDelivery
+from digests.models import Digest
 from monitoring.checks import DATABASE, WORKERS, HealthReport, HealthRules, health_report
 from monitoring.models import Incident
 from papers.models import FetchRun
@@ -39,6 +41,17 @@ def _by_status(name: str, documentation: str, queryset, statuses) -> GaugeMetric
     family = GaugeMetricFamily(f"{PREFIX}_{name}", documentation, labels=["status"])
     for status, count in counts.items():
         family.add_metric([status], count)
+    return family
+
+
+def _days_by_digest() -> GaugeMetricFamily:
+    counts = {(slug, status): 0 for slug in Digest.objects.values_list("slug", flat=True)
+              for status in DigestDay.Status.values}
+    counts.update({(slug, status): n for slug, status, n in DigestDay.objects.order_by().values_list(
+        "digest__slug", "status").annotate(n=Count("id")).values_list("digest__slug", "status", "n")})
+    family = GaugeMetricFamily(f"{PREFIX}_days_by_digest", "Each digest's days by status", labels=["digest", "status"])
+    for (slug, status), count in sorted(counts.items()):
+        family.add_metric([slug, status], count)
     return family
 
 
@@ -63,6 +76,7 @@ class DigestCollector:
         now = report.checked_at
         yield _by_status("drafts", "Machine drafts by status", MachineDraft.objects, MachineDraft.Status.values)
         yield _by_status("days", "Digest days by status", DigestDay.objects, DigestDay.Status.values)
+        yield _days_by_digest()
         recent = Publication.objects.filter(published_at__gte=now - self.rules.recent)
         yield _by_status("email_deliveries", "Email deliveries of the versions published in the last 7 days, by status",
                          EmailDelivery.objects.filter(publication__in=recent), EmailDelivery.Status.values)

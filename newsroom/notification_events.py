@@ -21,6 +21,7 @@ import zoneinfo
 from django.conf import settings
 from django.utils import timezone, translation
 
+from digests.models import Digest
 from newsroom.models import Notification
 from newsroom.notifications import Event, notification_raise, notifications_send_due
 from publishing.models import DayTransition, DigestDay, ScheduledPublication
@@ -41,22 +42,30 @@ def _title(text: str) -> str:
     return f"[{settings.DIGEST_SITE_TITLE}] {text}"
 
 
+def _day_name(day: DigestDay) -> str:
+    """The day as a notification names it: its date, and with several digests the digest's name before it."""
+    date = f"{day.date:%Y-%m-%d}"
+    return f"{day.digest.name} {date}" if Digest.objects.count() > 1 else date
+
+
 def day_ready_event(day: DigestDay) -> Event:
-    day = DigestDay.objects.with_progress().get(pk=day.pk)
+    day = DigestDay.objects.with_progress().select_related("digest").get(pk=day.pk)
+    name = _day_name(day)
     return Event(
         key=f"day-ready:{day.pk}", kind=Notification.Kind.DAY_READY, day_id=day.pk,
-        subject=_title(f"{day.date:%Y-%m-%d} 的初稿已就绪，可以审校"),
-        body=(f"{day.date:%Y-%m-%d} 的机器初稿已全部完成：{day.reviewing} 篇待审校，{day.approved} 篇已通过，"
+        subject=_title(f"{name} 的初稿已就绪，可以审校"),
+        body=(f"{name} 的机器初稿已全部完成：{day.reviewing} 篇待审校，{day.approved} 篇已通过，"
               f"{day.awaiting} 篇仍在等待初稿。请打开当天的审校页面开始审校。"),
         link=site_url("admin:publishing_digestday_review", day.pk))
 
 
 def day_flagged_event(flag: DayTransition) -> Event:
     day = flag.day
+    name = _day_name(day)
     return Event(
         key=f"day-flagged:{flag.pk}", kind=Notification.Kind.DAY_FLAGGED, day_id=day.pk, chiefs_only=True,
-        subject=_title(f"{day.date:%Y-%m-%d} 需要处理"),
-        body=(f"{day.date:%Y-%m-%d} 于 {_local(flag.at)} 被标记为需要处理（步骤：{flag.step or '—'}）。\n"
+        subject=_title(f"{name} 需要处理"),
+        body=(f"{name} 于 {_local(flag.at)} 被标记为需要处理（步骤：{flag.step or '—'}）。\n"
               f"原因：{flag.reason or '—'}\n请查看当天的审校页面；问题解决后，可由主编确认后继续。"),
         link=site_url("admin:publishing_digestday_review", day.pk))
 
@@ -67,11 +76,12 @@ def scheduled_publication_event(scheduled: ScheduledPublication, *, workers_runn
     with translation.override("zh-hans"):
         problem = scheduled_publication_problem(scheduled, workers_running=workers_running)
     what = "定时发布失败" if failed else "定时发布已逾期"
+    name = _day_name(day)
     return Event(
         key=f"schedule-{'failed' if failed else 'overdue'}:{scheduled.pk}",
         kind=Notification.Kind.SCHEDULE_FAILED if failed else Notification.Kind.SCHEDULE_OVERDUE,
         day_id=day.pk, chiefs_only=True,
-        subject=_title(f"{day.date:%Y-%m-%d} 的{what}（原定 {_local(scheduled.publish_at)}）"),
+        subject=_title(f"{name} 的{what}（原定 {_local(scheduled.publish_at)}）"),
         body=f"{problem}\n请打开当天的发布页面处理。",
         link=site_url("admin:publishing_digestday_publish", day.pk))
 
@@ -82,12 +92,13 @@ def deadline_at(day: DigestDay, deadline: dt.time) -> dt.datetime:
 
 
 def deadline_missed_event(day: DigestDay, deadline: dt.time) -> Event:
-    day = DigestDay.objects.with_progress().get(pk=day.pk)
+    day = DigestDay.objects.with_progress().select_related("digest").get(pk=day.pk)
+    name = _day_name(day)
     return Event(
         key=f"deadline:{day.pk}:{deadline:%H:%M}", kind=Notification.Kind.DEADLINE_MISSED, day_id=day.pk,
         chiefs_only=True,
-        subject=_title(f"已到发布截止时间 {deadline:%H:%M}，{day.date:%Y-%m-%d} 仍未发布"),
-        body=(f"{day.date:%Y-%m-%d} 到 {deadline:%H:%M}（站点时间）仍未发布，当前状态：{day.get_status_display()}。\n"
+        subject=_title(f"已到发布截止时间 {deadline:%H:%M}，{name} 仍未发布"),
+        body=(f"{name} 到 {deadline:%H:%M}（站点时间）仍未发布，当前状态：{day.get_status_display()}。\n"
               f"{day.awaiting} 篇等待初稿，{day.reviewing} 篇审校中，{day.approved} 篇已通过，{day.rejected} 篇未采用。"),
         link=site_url("admin:publishing_digestday_publish", day.pk))
 

@@ -146,6 +146,13 @@ class FetchRun(models.Model):
     def duration(self):
         return self.finished_at - self.started_at if self.finished_at else None
 
+    def serves(self, digest) -> bool:
+        """Whether this fetch collected for the digest (digests.Digest): it recorded what the digest made of it,
+        or (failed, running, or from before digests) it asked for one of the digest's categories."""
+        if self.digest_counts:
+            return digest.slug in self.digest_counts
+        return not self.categories or bool(set(self.categories) & set(digest.categories))
+
 
 class ArxivHolidayQuerySet(models.QuerySet):
     def known_dates(self) -> list[dt.date]:

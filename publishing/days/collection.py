@@ -328,15 +328,17 @@ def _assign_to_digest(
                             refused=tuple(refused))
 
 
-def _store_fetched(*, fetched: SourceResult, run: FetchRun, parts: Sequence[DigestCollection]) -> tuple[_Fetched,
-                                                                                                          FetchCounts]:
+def _store_fetched(*, fetched: SourceResult, run: FetchRun, rules: Sequence[SelectionRules]) -> tuple[_Fetched,
+                                                                                                         FetchCounts]:
+    """Store the fetched papers; `rules` are every digest's (not only those collected now): a paper another
+    digest lists is that digest's business, not filtered out by the digests collected now."""
     latest = _latest_versions(fetched.papers)
     upserted = papers_upsert_from_feed(feed_papers=latest.values(), run=run)
     stored = _Fetched(
         latest=latest, paper_ids={arxiv_id: paper.pk for arxiv_id, paper in upserted.papers.items()},
         listed_twice=len(fetched.papers) - len(latest),
         in_no_digest=frozenset(arxiv_id for arxiv_id, paper in latest.items()
-                               if not any(part.rules.concerns(paper) for part in parts)),
+                               if not any(digest_rules.concerns(paper) for digest_rules in rules)),
     )
     return stored, FetchCounts(fetched=len(fetched.papers), papers_created=upserted.created,
                                papers_updated=upserted.updated)
@@ -426,7 +428,9 @@ def day_collect(
         fetched = _fetch(source, files, parts, categories, now, client, progress or (lambda received, expected: None))
         detail = "\n".join(fetched.requests)
         with transaction.atomic():
-            stored, stored_counts = _store_fetched(fetched=fetched, run=run, parts=parts)
+            every_digest = [SelectionRules.for_digest(digest) for digest in Digest.objects.all()]
+            stored, stored_counts = _store_fetched(fetched=fetched, run=run,
+                                                   rules=every_digest + [part.rules for part in parts])
             holidays = ArxivHoliday.objects.known_dates()
             results = tuple(_assign_to_digest(part=part, fetched=stored, run=run, now=now, backfill=backfill,
                                               holidays=holidays, refused=fetched.refused) for part in parts)

@@ -16,7 +16,7 @@ from papers.arxiv_client import ArxivClient
 from papers.models import FetchRun
 from papers.services import fetch_run_retry_planned
 from publishing.days.collection import Collection, CollectionError, day_collect
-from publishing.days.schedule import daily_retry_schedule
+from publishing.days.schedule import MorningGroup, daily_retry_schedule, morning_group
 from publishing.days.services import (
     DRAFT_STEP,
     DayStateError,
@@ -63,8 +63,9 @@ def day_start_drafting(*, day: DigestDay, force: bool = False, enqueue: bool = T
                    .filter(paper_version=models.F("paper__version"))}
         needed = force or any(paper.pk not in drafted for paper in papers)
         if needed and day.status == DigestDay.Status.PUBLISHED:
+            digest = f" --digest {day.digest.slug}" if Digest.objects.count() > 1 else ""
             raise DayStateError(f"{day.date} is published; unpublish it before drafting it again "
-                                f"(publish_day --date {day.date} --unpublish), or draft single papers again "
+                                f"(publish_day --date {day.date}{digest} --unpublish), or draft single papers again "
                                 "from the admin's Machine drafts")
         if problem and needed:
             day_flag_attention(day=day, step=DRAFT_STEP, reason=problem)
@@ -229,15 +230,18 @@ def run_daily(
                     drafting=tuple(day_start_drafting(day=result.day) for result in collection.results))
 
 
-def run_daily_scheduled(*, date: dt.date, attempt: int = 1, now: dt.datetime | None = None) -> str:
-    """The morning job as its Schedule runs it (try `attempt` for `date`): run_daily, and when its fetch
-    fails, try it again later, the same on every broker.
+def run_daily_scheduled(*, date: dt.date, attempt: int = 1, now: dt.datetime | None = None,
+                        group: MorningGroup | None = None) -> str:
+    """The morning job as its Schedule runs it (try `attempt` for `date`) for the digests of one morning
+    group (those whose day ends at one anchor in one zone; the first digest's if none is named): run_daily,
+    and when its fetch fails, try it again later, the same on every broker.
 
     Steps:
     1. A retry whose work was done meanwhile does nothing: a later day was collected since (the
        next morning's run, whose look-back takes this day's papers), or this day's latest fetch
-       succeeded and the day moved on (someone ran it by hand).
-    2. run_daily. A refusal (a published day, a bad request) is raised: trying again cannot help.
+       succeeded and the group's days moved on (someone ran it by hand).
+    2. run_daily for the group's digests (one fetch). A refusal (a published day, a bad request) is
+       raised: trying again cannot help.
     3. A failed fetch (arXiv, the network, the database) plans one more run of this job, with
        `attempt + 1`, after a doubling wait (daily_retry_schedule), recorded on the failed FetchRun
        (`next_try_at`), until MORNING_RETRIES retries have failed; the last failure is logged as an
@@ -245,10 +249,14 @@ def run_daily_scheduled(*, date: dt.date, attempt: int = 1, now: dt.datetime | N
        broker would, after Q_RETRY; Redis would not): the retries are these, on any broker.
     """
     now = now or timezone.now()
-    if attempt > 1 and (done := _morning_run_done(date)):
+    group = group or morning_group()
+    digests = group.digests()
+    if not digests:
+        return f"{date}: no digest's day ends at {group.label} any more: run `manage.py install_schedule`"
+    if attempt > 1 and (done := _morning_run_done(date, digests)):
         return f"{date}: try {attempt} not needed: {done}"
     try:
-        return run_daily(date=date).summary
+        return run_daily(date=date, digests=digests).summary
     except CollectionError as exc:
         if exc.run is None:
             raise
@@ -260,7 +268,7 @@ def run_daily_scheduled(*, date: dt.date, attempt: int = 1, now: dt.datetime | N
                      "--date %s` once the cause is fixed", date, attempt, failure, date)
         return f"{date}: fetch failed (try {attempt} of {MORNING_RETRIES + 1}, the last): {failure}"
     at = now + FIRST_MORNING_RETRY * 2 ** (attempt - 1)
-    daily_retry_schedule(date=date, attempt=attempt + 1, at=at)
+    daily_retry_schedule(date=date, attempt=attempt + 1, at=at, group=group)
     if failed_run is not None:
         fetch_run_retry_planned(run=failed_run, at=at)
     logger.warning("the morning run for %s failed (%s); trying again at %s", date, failure, at.isoformat())
@@ -268,15 +276,20 @@ def run_daily_scheduled(*, date: dt.date, attempt: int = 1, now: dt.datetime | N
             f"try {attempt + 1} at {timezone.localtime(at):%Y-%m-%d %H:%M}")
 
 
-def _morning_run_done(date: dt.date) -> str:
-    """Why a retry of the morning run for `date` is not needed any more ("" if it is)."""
-    latest = FetchRun.objects.filter(digest_date=date).order_by("-started_at", "-id").first()
+def _morning_run_done(date: dt.date, digests: Sequence[Digest]) -> str:
+    """Why a retry of the morning run for `date` and these digests is not needed any more ("" if it is)."""
+
+    def serves_them(run: FetchRun) -> bool:
+        return all(run.serves(digest) for digest in digests)
+
+    latest = next((run for run in FetchRun.objects.filter(digest_date=date).order_by("-started_at", "-id")[:50]
+                   if serves_them(run)), None)
     since = {"started_at__gt": latest.started_at} if latest is not None else {}
-    later = (FetchRun.objects.filter(digest_date__gt=date, status=FetchRun.Status.SUCCEEDED, **since)
-             .order_by("started_at").first())
+    later = next((run for run in FetchRun.objects.filter(digest_date__gt=date, status=FetchRun.Status.SUCCEEDED,
+                                                         **since).order_by("started_at")[:50] if serves_them(run)), None)
     if later is not None:
         return f"fetch #{later.pk} collected a later day ({later.digest_date}), which took this day's papers"
-    days = DigestDay.objects.filter(date=date)
+    days = DigestDay.objects.filter(date=date, digest__in=digests)
     if latest is not None and latest.status == FetchRun.Status.SUCCEEDED and days.exists() \
             and not days.filter(status=DigestDay.Status.COLLECTING).exists():
         statuses = ", ".join(sorted(set(days.values_list("status", flat=True))))

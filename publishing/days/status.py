@@ -7,10 +7,11 @@ import datetime as dt
 from django.db.models import Count, Sum
 
 from digest_site import __version__
+from digests.models import Digest
 from papers.models import FetchRun
 from publishing.days.pipeline import day_drafts
 from publishing.days.schedule import workers_status
-from publishing.days.windows import digest_timezone, digest_window
+from publishing.days.windows import window_of
 from publishing.models import DigestDay, Entry
 from translations.llm import LLMConfig
 from translations.models import MachineDraft
@@ -21,8 +22,10 @@ DRAFT_MISSING = "missing"
 NOT_COLLECTED = "not_collected"
 
 
-def _local_iso(moment: dt.datetime | None) -> str | None:
-    return moment.astimezone(digest_timezone()).isoformat() if moment else None
+def last_fetch_of(digest: Digest, date: dt.date) -> FetchRun | None:
+    """The latest fetch for `date` that served the digest (FetchRun.serves), among the date's last 50."""
+    runs = FetchRun.objects.filter(digest_date=date).order_by("-started_at", "-id")[:50]
+    return next((run for run in runs if run.serves(digest)), None)
 
 
 def _draft_counts(day: DigestDay | None) -> tuple[dict, dict]:
@@ -46,17 +49,25 @@ def _entry_counts(day: DigestDay | None) -> dict:
     return counts
 
 
-def day_status(date: dt.date) -> dict:
+def day_status(date: dt.date, digest: Digest | None = None) -> dict:
+    """The digest's (the first digest's if none is named) day `date`, as `digest_status` prints it; times in
+    the digest's time zone."""
+    digest = digest or Digest.objects.home()
     day = (
         DigestDay.objects.with_counts().select_related("live_publication")
-        .defer("live_publication__markdown", "live_publication__html").filter(date=date).first()
+        .defer("live_publication__markdown", "live_publication__html").filter(date=date, digest=digest).first()
     )
     drafts, tokens = _draft_counts(day)
     llm_problem = LLMConfig.from_settings().problem
     workers = workers_status()
-    window = (day.window_start, day.window_end) if day else (digest_window(date).start, digest_window(date).end)
-    last_run = FetchRun.objects.filter(digest_date=date).order_by("-started_at", "-id").first()
+    window = (day.window_start, day.window_end) if day else (window_of(digest, date).start, window_of(digest, date).end)
+    last_run = last_fetch_of(digest, date)
+
+    def _local_iso(moment: dt.datetime | None) -> str | None:
+        return moment.astimezone(digest.tz).isoformat() if moment else None
+
     return {
+        "digest": digest.slug,
         "date": date.isoformat(),
         "status": day.status if day else NOT_COLLECTED,
         "window_start": _local_iso(window[0]),

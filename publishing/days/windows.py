@@ -41,13 +41,14 @@ def window_of(digest, date: dt.date) -> DigestWindow:
     return digest_window(date, anchor=digest.anchor, tz=digest.tz)
 
 
-def current_digest_date(now: dt.datetime | None = None) -> dt.date:
-    """Today's digest date: the calendar date in the digest time zone.
+def current_digest_date(now: dt.datetime | None = None, *, tz: ZoneInfo | None = None) -> dt.date:
+    """Today's digest date: the calendar date in the digest's time zone `tz` (DIGEST_TIMEZONE, the
+    first digest's, if none is given: a digest's own is `digest.tz`).
 
     Before the anchor this is the day whose window is still open; collecting it
     early is safe, since papers that appear later go to the next day.
     """
-    return (now or timezone.now()).astimezone(digest_timezone()).date()
+    return (now or timezone.now()).astimezone(tz or digest_timezone()).date()
 
 
 # arXiv's first paper was announced in August 1991: no digest day can come before it.
@@ -56,10 +57,11 @@ FIRST_DIGEST_DATE = dt.date(1991, 8, 14)
 MAX_DAYS_AHEAD = 2
 
 
-def parse_digest_date(text: str | None, *, today: dt.date | None = None) -> dt.date:
-    """A digest date given as YYYY-MM-DD; None means today's. Dates before arXiv began or more than
-    MAX_DAYS_AHEAD days from today are refused (ValueError saying why), as is an empty string."""
-    today = today or current_digest_date()
+def parse_digest_date(text: str | None, *, today: dt.date | None = None, tz: ZoneInfo | None = None) -> dt.date:
+    """A digest date given as YYYY-MM-DD; None means today's (in the time zone `tz`, see
+    current_digest_date). Dates before arXiv began or more than MAX_DAYS_AHEAD days from today are
+    refused (ValueError saying why), as is an empty string."""
+    today = today or current_digest_date(tz=tz)
     if text is None:
         return today
     try:

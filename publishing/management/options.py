@@ -4,6 +4,7 @@ where its papers come from."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -22,7 +23,7 @@ class DayCommand(BaseCommand):
 
 
 def add_collect_arguments(parser) -> None:
-    parser.add_argument("--date", help="digest date YYYY-MM-DD (default: today's, in DIGEST_TIMEZONE)")
+    parser.add_argument("--date", help="digest date YYYY-MM-DD (default: today's, in the digest's time zone)")
     parser.add_argument("--source", default=None, help="api (default) or rss")
     parser.add_argument(
         "--file", dest="files", action="append", nargs="+", default=[], metavar="PATH",
@@ -35,28 +36,62 @@ def add_collect_arguments(parser) -> None:
     )
 
 
-def parse_collect_options(*, date: str | None, source: str | None, files) -> tuple[dt.date, str, list[str]]:
-    """(digest date, source, files), or a CommandError saying what is wrong."""
+def parse_collect_options(*, date: str | None, source: str | None, files, digest: Digest | None = None
+                          ) -> tuple[dt.date, str, list[str]]:
+    """(digest date, source, files), or a CommandError saying what is wrong. Without --date, today's in
+    `digest`'s time zone (the first of the digests collected: one fetch collects one date for all)."""
     files = [path for group in files for path in group]
-    try:
-        digest_date = parse_digest_date(date)
-    except ValueError as exc:
-        raise CommandError(f"--date: {exc}") from None
+    digest_date = date_option(date, digest)
     if files and source:
         raise CommandError("--file reads saved feeds; do not combine it with --source")
     return digest_date, source or ("file" if files else "api"), files
 
 
+def date_option(text: str | None, digest: Digest | None = None, *, option: str = "--date") -> dt.date:
+    """A --date (None: today's) in the digest's time zone (the first digest's if none is named), or a
+    one-line CommandError."""
+    try:
+        return parse_digest_date(text, tz=(digest or Digest.objects.home()).tz)
+    except ValueError as exc:
+        raise CommandError(f"{option}: {exc}") from None
+
+
 def collected_day(date: str, digest: Digest | None = None) -> DigestDay:
     """The digest's (the first digest's if none is named) collected day named by a --date option, or a
     CommandError saying what to do."""
+    digest = digest or Digest.objects.home()
     try:
-        return DigestDay.objects.select_related("digest").get(date=parse_digest_date(date),
-                                                              digest=digest or Digest.objects.home())
-    except ValueError as exc:
-        raise CommandError(f"--date: {exc}") from None
+        return DigestDay.objects.select_related("digest").get(date=date_option(date, digest), digest=digest)
     except DigestDay.DoesNotExist:
-        raise CommandError(f"no digest day {date}: it has not been collected; run fetch_papers --date {date} first") from None
+        hint = f" --digest {digest.slug}" if several_digests() else ""
+        raise CommandError(f"no digest day {date}{f' for {digest.slug}' if hint else ''}: it has not been "
+                           f"collected; run fetch_papers --date {date}{hint} first") from None
+
+
+def collected_days(date: str, digests: Sequence[Digest], *, named: bool) -> tuple[list[DigestDay], list[Digest]]:
+    """The digests' collected days of a --date, in the digests' order, and the digests that have none.
+
+    A digest named with --digest (or the only one) must have its day (a CommandError says how to
+    collect it); by default the digests that have one are taken, and none having one is an error."""
+    if named or len(digests) == 1:
+        return [collected_day(date, digest) for digest in digests], []
+    days = {day.digest_id: day for day in DigestDay.objects.select_related("digest").filter(
+        date=date_option(date, digests[0]), digest__in=digests)}
+    if not days:
+        raise CommandError(f"no digest day {date} for any digest: it has not been collected; "
+                           f"run fetch_papers --date {date} first")
+    return ([days[digest.pk] for digest in digests if digest.pk in days],
+            [digest for digest in digests if digest.pk not in days])
+
+
+def several_digests() -> bool:
+    """Whether the installation has more than one digest: then each line of a command names its digest."""
+    return Digest.objects.count() > 1
+
+
+def digest_label(digest: Digest, several: bool) -> str:
+    """The prefix of a command's line about one digest: "[nlp] " when there are several digests, else ""."""
+    return f"[{digest.slug}] " if several else ""
 
 
 def add_digest_argument(parser, *, default: str = "every digest") -> None:

@@ -9,12 +9,25 @@ from pathlib import Path
 
 from django.conf import settings
 
+from digests.models import Digest
 from publishing.models import DigestDay
 from publishing.posts.publication import day_markdown_of_approved
 
 
-def post_filename(date: dt.date) -> str:
-    return f"{date:%Y-%m-%d}{settings.DIGEST_EXPORT_SUFFIX}.md"
+def post_slug(digest: Digest) -> str:
+    """What a digest's post names carry: nothing for the first digest (its posts keep their names), the
+    slug for another."""
+    return "" if digest.is_home else digest.slug
+
+
+def post_filename(date: dt.date, slug: str = "") -> str:
+    """YYYY-MM-DD<suffix>.md, and -<slug> before .md for a digest other than the first (`post_slug`).
+
+    The slug is in the name rather than in a sub-folder so that no two digests' posts share a name
+    anywhere: Jekyll reads `_posts` with its sub-folders and builds a post's address from its file
+    name, so two digests' posts of a date in one site (or two digests given one folder) would
+    otherwise overwrite each other."""
+    return f"{date:%Y-%m-%d}{settings.DIGEST_EXPORT_SUFFIX}{f'-{slug}' if slug else ''}.md"
 
 
 def day_export_markdown(day: DigestDay, *, include_unpublished: bool = False) -> str | None:
@@ -27,10 +40,10 @@ def day_export_markdown(day: DigestDay, *, include_unpublished: bool = False) ->
     return None
 
 
-def write_post(directory: Path, date: dt.date, markdown: str) -> bool:
+def write_post(directory: Path, date: dt.date, markdown: str, *, slug: str = "") -> bool:
     """Write the post atomically; returns False when the file already held these bytes."""
     directory.mkdir(parents=True, exist_ok=True)
-    target = directory / post_filename(date)
+    target = directory / post_filename(date, slug)
     data = markdown.encode("utf-8")
     if target.is_file() and target.read_bytes() == data:
         return False
@@ -47,15 +60,16 @@ def write_post(directory: Path, date: dt.date, markdown: str) -> bool:
 
 
 def jekyll_posts_sync(day: DigestDay) -> None:
-    """Mirror the day into DIGEST_JEKYLL_POSTS_DIR (when set): its live post, or no file when unpublished."""
-    if not settings.DIGEST_JEKYLL_POSTS_DIR:
+    """Mirror the day into its digest's Jekyll posts folder (`export_dir`, when set; the first digest's is
+    seeded from DIGEST_JEKYLL_POSTS_DIR): its live post, or no file when unpublished."""
+    day = DigestDay.objects.select_related("live_publication", "digest").get(pk=day.pk)
+    if not day.digest.export_dir:
         return
-    directory = Path(settings.DIGEST_JEKYLL_POSTS_DIR)
-    day = DigestDay.objects.select_related("live_publication").get(pk=day.pk)
+    directory, slug = Path(day.digest.export_dir), post_slug(day.digest)
     if day.is_public:
-        write_post(directory, day.date, day.live_publication.markdown)
+        write_post(directory, day.date, day.live_publication.markdown, slug=slug)
     else:
-        (directory / post_filename(day.date)).unlink(missing_ok=True)
+        (directory / post_filename(day.date, slug)).unlink(missing_ok=True)
 
 
 def jekyll_posts_come_due(*, look_back_days: int = 7) -> int:
@@ -63,10 +77,16 @@ def jekyll_posts_come_due(*, look_back_days: int = 7) -> int:
 
     Publishing such a day wrote no post (readers could not see it yet; `jekyll_posts_sync` left
     no file). Publishing's sweep calls this every few minutes: a post already holding the live
-    version's bytes is left as it is, so each is written once.
+    version's bytes is left as it is, so each is written once. Each goes to its digest's folder.
     """
-    if not settings.DIGEST_JEKYLL_POSTS_DIR:
+    folders = {digest.pk: (Path(digest.export_dir), post_slug(digest))
+               for digest in Digest.objects.exclude(export_dir="")}
+    if not folders:
         return 0
-    directory = Path(settings.DIGEST_JEKYLL_POSTS_DIR)
-    return sum(write_post(directory, publication.day.date, publication.markdown)
-               for publication in DigestDay.objects.published_ahead_now_public(look_back_days=look_back_days))
+    written = 0
+    for publication in DigestDay.objects.published_ahead_now_public(look_back_days=look_back_days):
+        day = publication.day
+        if day.digest_id in folders:
+            directory, slug = folders[day.digest_id]
+            written += write_post(directory, day.date, publication.markdown, slug=slug)
+    return written

@@ -52,6 +52,8 @@ def test_metrics_parse_and_count_what_the_database_holds(client, settings, publi
     assert found[("arxiv_digest_queue_depth", ())] == 0
     assert found[("arxiv_digest_days", (("status", "published"),))] == 1
     assert found[("arxiv_digest_days", (("status", "needs_attention"),))] == 0
+    assert found[("arxiv_digest_days_by_digest", (("digest", "daily"), ("status", "published")))] == 1
+    assert found[("arxiv_digest_days_by_digest", (("digest", "daily"), ("status", "collecting")))] == 0
     assert found[("arxiv_digest_drafts", (("status", "succeeded"),))] >= 1
     assert found[("arxiv_digest_webhook_deliveries", (("status", "pending"),))] == 1
     assert found[("arxiv_digest_email_deliveries", (("status", "sent"),))] == 0

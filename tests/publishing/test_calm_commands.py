@@ -36,7 +36,7 @@ def test_run_daily_on_a_published_day_says_there_is_nothing_to_do(published_day)
 
 
 def test_the_schedules_morning_job_on_a_published_day_succeeds_saying_so(published_day, monkeypatch):
-    monkeypatch.setattr("publishing.tasks.parse_digest_date", lambda date: published_day.date)
+    monkeypatch.setattr("publishing.tasks.parse_digest_date", lambda date, tz=None: published_day.date)
     assert run_daily_task().startswith("2026-01-09 is already published (version 1): nothing to do")
 
 

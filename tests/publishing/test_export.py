@@ -16,7 +16,7 @@ from publishing.days.windows import current_digest_date
 from publishing.models import DigestDay, Publication
 from publishing.posts.publication import day_publish, day_unpublish
 from publishing.posts.sweep import publishing_sweep
-from tests.builders import another_day_approved, approve_all, edit
+from tests.builders import another_day_approved, approve_all, edit, home_digest_set
 
 
 def export(*args):
@@ -75,7 +75,7 @@ def test_the_suffix_is_a_setting(published_day, tmp_path, settings):
 
 def test_publishing_mirrors_the_post_into_a_jekyll_posts_folder(drafted_day, editor, chief, tmp_path, settings,
                                                                  django_capture_on_commit_callbacks):
-    settings.DIGEST_JEKYLL_POSTS_DIR = str(tmp_path / "_posts")
+    home_digest_set(export_dir=str(tmp_path / "_posts"))  # seeded from DIGEST_JEKYLL_POSTS_DIR
     approve_all(drafted_day, editor)
     with django_capture_on_commit_callbacks(execute=True):
         day_publish(day=drafted_day, user=chief)
@@ -204,7 +204,7 @@ def test_the_day_review_page_publishes_for_a_chief_editor_and_refuses_an_editor(
 
 def test_a_day_published_ahead_reaches_the_jekyll_posts_folder_when_its_date_comes(
         published_day, editor, chief, tmp_path, settings, django_capture_on_commit_callbacks):
-    settings.DIGEST_JEKYLL_POSTS_DIR = str(tmp_path / "_posts")
+    home_digest_set(export_dir=str(tmp_path / "_posts"))  # seeded from DIGEST_JEKYLL_POSTS_DIR
     today = current_digest_date()
     ahead = another_day_approved(today + dt.timedelta(days=2), published_day, editor)
     with django_capture_on_commit_callbacks(execute=True):

@@ -19,8 +19,8 @@ class Command(DayCommand):
         add_digest_argument(parser)
 
     def handle(self, *args, date=None, source=None, files=(), backfill=False, digest_slugs=(), **options):
-        digest_date, source, files = parse_collect_options(date=date, source=source, files=files)
         digests = parse_digests(digest_slugs)
+        digest_date, source, files = parse_collect_options(date=date, source=source, files=files, digest=digests[0])
         try:
             daily = run_daily(date=digest_date, digests=digests, source=source, files=files, backfill=backfill)
         except CollectionError as exc:
