@@ -41,13 +41,13 @@ def window_of(digest, date: dt.date) -> DigestWindow:
     return digest_window(date, anchor=digest.anchor, tz=digest.tz)
 
 
-def current_digest_date(now: dt.datetime | None = None) -> dt.date:
-    """Today's digest date: the calendar date in the digest time zone.
+def current_digest_date(now: dt.datetime | None = None, *, tz: ZoneInfo | None = None) -> dt.date:
+    """Today's digest date: the calendar date in the digest time zone (`tz`: a digest's own, `Digest.tz`).
 
     Before the anchor this is the day whose window is still open; collecting it
     early is safe, since papers that appear later go to the next day.
     """
-    return (now or timezone.now()).astimezone(digest_timezone()).date()
+    return (now or timezone.now()).astimezone(tz or digest_timezone()).date()
 
 
 # arXiv's first paper was announced in August 1991: no digest day can come before it.
