@@ -54,6 +54,8 @@ class DayPost:
     fetched: int
     shown: int
     papers: Sequence[PaperPost]
+    # The digest's post title for the date (`Digest.post_title`); empty: the first digest's default.
+    title: str = ""
 
 
 def reading_markdown(sections: Sequence[str]) -> str:
@@ -95,12 +97,17 @@ def _paper_block(paper: PaperPost) -> str:
     )
 
 
+def _yaml_quoted(text: str) -> str:
+    """Text inside a double-quoted YAML scalar (an editor's title pattern may hold quotes or backslashes)."""
+    return text.replace("\\", "\\\\").replace('"', '\\"')
+
+
 def render_day_markdown(day: DayPost) -> str:
     anchor = f"{day.window_end:%H:%M}"
     header = (
         "---\n"
         "layout: post\n"
-        f'title: "arXiv Daily – {day.date:%Y-%m-%d}"\n'
+        f'title: "{_yaml_quoted(day.title or f"arXiv Daily – {day.date:%Y-%m-%d}")}"\n'
         f"tags: [arxiv, {', '.join(day.categories)}]\n"
         "---\n"
         "\n"

@@ -11,7 +11,6 @@ import hashlib
 import json
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
@@ -19,7 +18,6 @@ from django.utils.translation import gettext as _
 
 from publishing.audit import audit_log
 from publishing.days.services import PUBLISH_STEP, day_move, shell_login
-from publishing.days.windows import digest_timezone
 from publishing.models import DigestDay, Entry, Publication, PublishedPaper, PublishedPaperCategory
 from publishing.permissions import PUBLISH_DAY
 from publishing.posts.markdown_export import DayPost, PaperPost, render_day_markdown
@@ -75,7 +73,7 @@ def day_post_of_approved(day: DigestDay, entries: list[Entry] | None = None) -> 
     """The day as a post of its approved entries, each with the revision that was approved."""
     entries = _approved_entries(day) if entries is None else entries
     fetched = DigestDay.objects.with_counts().values_list("fetched", flat=True).get(pk=day.pk)
-    tz = digest_timezone()
+    tz = day.digest.tz
     window_end = day.window_end.astimezone(tz)
     return DayPost(
         date=day.date,
@@ -83,10 +81,11 @@ def day_post_of_approved(day: DigestDay, entries: list[Entry] | None = None) -> 
         window_end=window_end,
         timezone_label=window_end.strftime("%Z"),
         timezone_name=TIMEZONE_NAMES.get(tz.key, tz.key),
-        categories=settings.DIGEST_CATEGORIES,
+        categories=day.digest.categories,
         fetched=fetched,
         shown=len(entries),
         papers=[_paper_post(entry) for entry in entries],
+        title=day.post_title,
     )
 
 
