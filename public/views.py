@@ -69,7 +69,7 @@ def _page_number(request) -> int:
 def _published_day(digest: Digest, date: dt.date) -> DigestDay:
     day = (
         DigestDay.objects.public(digest)
-        .filter(date=date)
+        .filter(date=date).order_by()
         .select_related("live_publication")
         .only("date", "window_start", "window_end", "live_publication__version", "live_publication__content_hash",
               "live_publication__published_at", "live_publication__paper_count", "live_publication__day_id")
@@ -96,7 +96,7 @@ def _conditional(request, response_factory, *, etag: str, last_modified: dt.date
 @digest_page
 def archive(request, digest: Digest):
     paginator = Paginator(
-        DigestDay.objects.public(digest).select_related("live_publication").only(
+        DigestDay.objects.public(digest).order_by("-date").select_related("live_publication").only(
             "date", "live_publication__paper_count", "live_publication__version", "live_publication__published_at"
         ),
         ARCHIVE_DAYS_PER_PAGE,
