@@ -111,8 +111,8 @@ def populate(papers: int, subscribers: int):
         day=day, version=1, markdown=markdown, html=html, content_hash=hashlib.sha256(markdown.encode()).hexdigest(),
         paper_count=papers, published_by=chief, published_by_name=chief.username, published_at=timezone.now())
     PublishedPaper.objects.bulk_create([
-        PublishedPaper(publication=publication, paper=paper, day_date=date, position=n + 1, live=True,
-                       arxiv_id=paper.arxiv_id, versioned_id=f"{paper.arxiv_id}v1", title=t["title"],
+        PublishedPaper(publication=publication, digest_id=day.digest_id, paper=paper, day_date=date, position=n + 1,
+                       live=True, arxiv_id=paper.arxiv_id, versioned_id=f"{paper.arxiv_id}v1", title=t["title"],
                        authors_text=", ".join(t["authors"]), categories_text=f" {' '.join(t['categories'])} ",
                        abstract_en=t["abstract_en"], title_zh=t["title_zh"], abstract_zh=t["abstract_zh"],
                        background_md=t["background_md"], method_md=t["method_md"], results_md=t["results_md"],

@@ -303,7 +303,7 @@ def write_days(first: int) -> int:
         publication.day, day.live_publication = day, publication
         published = keyed(next_pk, [
             PublishedPaper(
-                publication=publication, paper=paper, day_date=date, position=n + 1, live=True,
+                publication=publication, digest_id=day.digest_id, paper=paper, day_date=date, position=n + 1, live=True,
                 arxiv_id=paper.arxiv_id, versioned_id=f"{paper.arxiv_id}v1", title=t["title"],
                 authors_text=", ".join(t["authors"]), categories_text=f" {' '.join(t['categories'])} ",
                 abstract_en=t["abstract_en"], title_zh=t["title_zh"], abstract_zh=t["abstract_zh"],
@@ -467,18 +467,20 @@ def measure_pages(days: int, papers: int, requests: int) -> list[tuple[str, floa
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
+    from digests.models import Digest
     from public.page_cache import public_cache_clear
     from public.sitemaps import SITEMAPS
     from public.views import CATEGORY_PAPERS_PER_PAGE
     from publishing.models import PublishedPaperCategory
 
+    first = Digest.objects.home()
     rng = random.Random(7)
     client = Client()
     category_pages = {
-        category: -(-PublishedPaperCategory.objects.public().filter(category=category).count() // CATEGORY_PAPERS_PER_PAGE)
+        category: -(-PublishedPaperCategory.objects.public(first).filter(category=category).count() // CATEGORY_PAPERS_PER_PAGE)
         for category in CATEGORIES
     }
-    sitemap_pages = {section: sitemap().paginator.num_pages for section, sitemap in SITEMAPS.items()}
+    sitemap_pages = {section: sitemap(first).paginator.num_pages for section, sitemap in SITEMAPS.items()}
     pages = {
         "day page": lambda: f"/days/{FIRST_DATE + dt.timedelta(days=rng.randrange(days)):%Y-%m-%d}/",
         "archive page": lambda: f"/?page={rng.randint(1, max(1, days // 31))}",
@@ -595,11 +597,13 @@ def archive_day_files(days: int, root: Path) -> list[str]:
     """Every day page written as the site writes it when a day is published; the list of their URLs."""
     from tqdm import tqdm
 
+    from digests.models import Digest
     from public.archive_files.pages import day_urls
     from public.archive_files.rendering import PageRenderer
     from public.archive_files.services import urls_sync
 
-    urls = [day_urls(FIRST_DATE + dt.timedelta(days=index))[0] for index in range(days)]
+    first = Digest.objects.home()
+    urls = [day_urls(first, FIRST_DATE + dt.timedelta(days=index))[0] for index in range(days)]
     renderer = PageRenderer()
     with tqdm(total=len(urls), desc="day pages as files", unit="page") as progress:
         urls_sync(urls, root=root, renderer=renderer, progress=progress.update)

@@ -7,13 +7,16 @@ its summary lists the titles.
 
 Entry ids are `tag:` URIs (RFC 4151) made from DIGEST_SITE_URL's host, so they are absolute and
 never change whatever address a reader used; `published` is the day's first publication and
-`updated` the version readers see now.
+`updated` the version readers see now. Each digest has its own feeds: the first digest's keep the ids
+they always had (`day/2026-01-09`), another's carry its slug (`audio/day/2026-01-09`), so no reader
+sees one digest's day as another's, or an old entry as new.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -21,13 +24,13 @@ from django.contrib.syndication.views import Feed
 from django.db.models import Min, OuterRef, Subquery
 from django.http import Http404, JsonResponse
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 
+from digests.models import Digest
 from public.views import CATEGORY_RE
 from publishing.models import DigestDay, Publication, PublishedPaper
 from publishing.posts.rendering import html_sanitised, render_markdown_safely
-from publishing.site_links import site_url
+from publishing.site_links import digest_is_first, digest_path, site_url
 
 FEED_DAYS = 30
 FEED_PAPERS = 50
@@ -40,10 +43,20 @@ def tag_uri(path: str, year: int) -> str:
     return f"tag:{host},{year}:{path}"
 
 
-def feed_days() -> list[DigestDay]:
-    """The newest public days, each with `first_published_at` and its papers (`feed_papers`)."""
+def digest_tag(digest: Digest, path: str) -> str:
+    """A feed's or entry's tag path: the first digest's as it always was, another's under its slug."""
+    return path if digest_is_first(digest) else f"{digest.slug}/{path}"
+
+
+def feed_title(digest: Digest, *parts: str) -> str:
+    """The site's title, then the digest's name (the first digest's feeds keep the title they always had)."""
+    return " · ".join([settings.DIGEST_SITE_TITLE, *([] if digest_is_first(digest) else [digest.name]), *parts])
+
+
+def feed_days(digest: Digest) -> list[DigestDay]:
+    """The digest's newest public days, each with `first_published_at` and its papers (`feed_papers`)."""
     days = list(
-        DigestDay.objects.public()
+        DigestDay.objects.public(digest)
         .select_related("live_publication", "digest")
         .only("date", "live_publication__published_at", "live_publication__version", "live_publication__paper_count",
               "live_publication__html", "digest__title_pattern")
@@ -58,19 +71,24 @@ def feed_days() -> list[DigestDay]:
         papers.setdefault(paper.publication_id, []).append(paper)
     for day in days:
         day.feed_papers = papers.get(day.live_publication_id, [])
+        day.digest = digest  # its post title, with no query
     return days
 
 
-def feed_category_papers(category: str) -> list[PublishedPaper]:
-    """The newest public papers of a category, each with its day's first and live publication times."""
-    first = Publication.objects.filter(day__date=OuterRef("day_date")).order_by("published_at").values("published_at")[:1]
-    return list(
-        PublishedPaper.objects.of_category(category, start=0, stop=FEED_PAPERS)
+def feed_category_papers(digest: Digest, category: str) -> list[PublishedPaper]:
+    """The digest's newest public papers of a category, each with its day's first and live publication times."""
+    first = (Publication.objects.filter(day__digest_id=OuterRef("digest_id"), day__date=OuterRef("day_date"))
+             .order_by("published_at").values("published_at")[:1])
+    papers = list(
+        PublishedPaper.objects.of_category(digest, category, start=0, stop=FEED_PAPERS)
         .select_related("publication")
         .only("arxiv_id", "title", "title_zh", "abstract_zh", "authors_text", "day_date", "position",
               "publication__published_at")
         .annotate(first_published_at=Subquery(first))
     )
+    for paper in papers:
+        paper.digest = digest  # its links and ids, with no query
+    return papers
 
 
 def _day_summary_html(day: DigestDay) -> str:
@@ -103,35 +121,40 @@ def _paper_html(paper: PublishedPaper) -> str:
 
 
 class PublishedDaysFeed(Feed):
+    """A digest's days (public/digest_scope.digest_page gives the view its `digest`)."""
+
     feed_type = FullContentAtom1Feed
     description_template = None
 
-    def title(self):
-        return settings.DIGEST_SITE_TITLE
+    def get_object(self, request, digest: Digest):
+        return digest
 
-    def subtitle(self):
-        return f"arXiv {', '.join(settings.DIGEST_CATEGORIES)} 每日新论文的中文译文与解读"
+    def title(self, digest):
+        return feed_title(digest)
 
-    def link(self):
-        return reverse("public:archive")
+    def subtitle(self, digest):
+        return f"arXiv {', '.join(digest.categories)} 每日新论文的中文译文与解读"
 
-    def feed_url(self):
-        return reverse("public:feed")
+    def link(self, digest):
+        return digest_path(digest, "archive")
 
-    def feed_guid(self):
-        return tag_uri("feed", 2026)
+    def feed_url(self, digest):
+        return digest_path(digest, "feed")
 
-    def items(self):
-        return feed_days()
+    def feed_guid(self, digest):
+        return tag_uri(digest_tag(digest, "feed"), 2026)
+
+    def items(self, digest):
+        return feed_days(digest)
 
     def item_title(self, day):
         return day.post_title
 
     def item_link(self, day):
-        return reverse("public:day", args=[day.date])
+        return digest_path(day.digest, "day", day.date)
 
     def item_guid(self, day):
-        return tag_uri(f"day/{day.date:%Y-%m-%d}", day.date.year)
+        return tag_uri(digest_tag(day.digest, f"day/{day.date:%Y-%m-%d}"), day.date.year)
 
     item_guid_is_permalink = False
 
@@ -148,43 +171,51 @@ class PublishedDaysFeed(Feed):
         return day.live_publication.published_at
 
 
+@dataclass(frozen=True)
+class DigestCategory:
+    digest: Digest
+    category: str
+
+
 class CategoryFeed(Feed):
-    """One entry per paper of an arXiv category, newest first."""
+    """One entry per paper of a digest's arXiv category, newest first. (One instance serves every request:
+    what a request asks for is in its object, the digest also on each paper.)"""
 
     feed_type = Atom1Feed
     description_template = None
 
-    def get_object(self, request, category: str):
+    def get_object(self, request, category: str, digest: Digest):
         if not CATEGORY_RE.match(category):
             raise Http404("not an arXiv category")
-        return category
+        return DigestCategory(digest, category)
 
-    def title(self, category):
-        return f"{settings.DIGEST_SITE_TITLE} · {category}"
+    def title(self, obj):
+        return feed_title(obj.digest, obj.category)
 
-    def subtitle(self, category):
-        return f"arXiv {category} 的新论文：中文译文与解读"
+    def subtitle(self, obj):
+        return f"arXiv {obj.category} 的新论文：中文译文与解读"
 
-    def link(self, category):
-        return reverse("public:category", args=[category])
+    def link(self, obj):
+        return digest_path(obj.digest, "category", obj.category)
 
-    def feed_url(self, category):
-        return reverse("public:category_feed", args=[category])
+    def feed_url(self, obj):
+        return digest_path(obj.digest, "category_feed", obj.category)
 
-    def feed_guid(self, category):
-        return tag_uri(f"category/{category}", 2026)
+    def feed_guid(self, obj):
+        return tag_uri(digest_tag(obj.digest, f"category/{obj.category}"), 2026)
 
-    def items(self, category):
-        return feed_category_papers(category)
+    def items(self, obj):
+        return feed_category_papers(obj.digest, obj.category)
 
     def item_title(self, paper):
         return f"{paper.title}（{paper.title_zh}）" if paper.title_zh else paper.title
 
     def item_link(self, paper):
-        return reverse("public:paper", args=[paper.arxiv_id])
+        return digest_path(paper.digest, "paper", paper.arxiv_id)
 
     def item_guid(self, paper):
-        return tag_uri(f"paper/{paper.arxiv_id}/{paper.day_date:%Y-%m-%d}", paper.day_date.year)
+        return tag_uri(digest_tag(paper.digest, f"paper/{paper.arxiv_id}/{paper.day_date:%Y-%m-%d}"),
+                       paper.day_date.year)
 
     item_guid_is_permalink = False
 
@@ -205,34 +236,35 @@ def _rfc3339(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
 
 
-def json_feed_days(request) -> JsonResponse:
-    """The days' feed as JSON Feed 1.1."""
+def json_feed_days(request, digest: Digest) -> JsonResponse:
+    """The digest's days' feed as JSON Feed 1.1."""
     items = [{
-        "id": tag_uri(f"day/{day.date:%Y-%m-%d}", day.date.year),
-        "url": site_url("public:day", day.date),
+        "id": tag_uri(digest_tag(digest, f"day/{day.date:%Y-%m-%d}"), day.date.year),
+        "url": site_url("public:day", day.date, digest=digest),
         "title": day.post_title,
         "content_html": _day_content_html(day),
         "date_published": _rfc3339(day.first_published_at),
         "date_modified": _rfc3339(day.live_publication.published_at),
-    } for day in feed_days()]
-    return _json_feed(settings.DIGEST_SITE_TITLE, site_url("public:archive"), site_url("public:feed_json"), items)
+    } for day in feed_days(digest)]
+    return _json_feed(feed_title(digest), site_url("public:archive", digest=digest),
+                      site_url("public:feed_json", digest=digest), items)
 
 
-def json_feed_category(request, category: str) -> JsonResponse:
+def json_feed_category(request, category: str, digest: Digest) -> JsonResponse:
     if not CATEGORY_RE.match(category):
         raise Http404("not an arXiv category")
     items = [{
-        "id": tag_uri(f"paper/{paper.arxiv_id}/{paper.day_date:%Y-%m-%d}", paper.day_date.year),
-        "url": site_url("public:paper", paper.arxiv_id),
+        "id": tag_uri(digest_tag(digest, f"paper/{paper.arxiv_id}/{paper.day_date:%Y-%m-%d}"), paper.day_date.year),
+        "url": site_url("public:paper", paper.arxiv_id, digest=digest),
         "title": f"{paper.title}（{paper.title_zh}）" if paper.title_zh else paper.title,
         "content_html": _paper_html(paper),
         "date_published": _rfc3339(paper.first_published_at),
         "date_modified": _rfc3339(paper.publication.published_at),
         "authors": [{"name": paper.authors_text}],
         "tags": [category],
-    } for paper in feed_category_papers(category)]
-    return _json_feed(f"{settings.DIGEST_SITE_TITLE} · {category}", site_url("public:category", category),
-                      site_url("public:category_feed_json", category), items)
+    } for paper in feed_category_papers(digest, category)]
+    return _json_feed(feed_title(digest, category), site_url("public:category", category, digest=digest),
+                      site_url("public:category_feed_json", category, digest=digest), items)
 
 
 def _json_feed(title: str, home: str, feed: str, items: list[dict]) -> JsonResponse:

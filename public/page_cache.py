@@ -1,8 +1,9 @@
 """Rendered day pages, kept in each web process's memory.
 
-Pages are keyed by the publication (immutable) and the neighbouring dates the page links
-to. Which publication is live is asked of the database (one small query) at most every
-DIGEST_PUBLIC_RECHECK_SECONDS per day and process (0: on every request), so a process
+Pages are keyed by the publication (immutable; of one digest's day) and what else the page shows
+(the neighbouring dates it links to, whether its header names the digest). Which publication is live
+is asked of the database (one small query) at most every DIGEST_PUBLIC_RECHECK_SECONDS per digest's day
+and process (0: on every request), so a process
 serves an unpublished or replaced day for at most that long after another process
 published; the process that publishes drops its copies at once. Old keys are no longer
 asked for and fall out of the bounded LRU. Kept as bytes in a dict rather than in
@@ -12,7 +13,6 @@ request (bench/public.py).
 
 from __future__ import annotations
 
-import datetime as dt
 import threading
 import time
 from collections import OrderedDict
@@ -26,31 +26,32 @@ MAX_PAGES = 32
 MAX_SUMMARIES = 4096
 
 _pages: OrderedDict[tuple, bytes] = OrderedDict()
-_summaries: OrderedDict[dt.date, tuple[float, tuple]] = OrderedDict()
+_summaries: OrderedDict[tuple, tuple[float, tuple]] = OrderedDict()
 _lock = threading.Lock()
 
 
-def day_summary_recent(date: dt.date, lookup: Callable[[dt.date], tuple]) -> tuple:
-    """`lookup(date)` (what the database says is live), reused for DIGEST_PUBLIC_RECHECK_SECONDS."""
+def day_summary_recent(key: tuple, lookup: Callable[[], tuple]) -> tuple:
+    """`lookup()` (what the database says is live for the day `key`: its digest's id and its date), reused for
+    DIGEST_PUBLIC_RECHECK_SECONDS."""
     window = settings.DIGEST_PUBLIC_RECHECK_SECONDS
     now = time.monotonic()
     if window > 0:
         with _lock:
-            checked = _summaries.get(date)
+            checked = _summaries.get(key)
             if checked is not None and now - checked[0] < window:
                 return checked[1]
-    summary = lookup(date)  # raises Http404 for a day readers may not see: nothing kept
+    summary = lookup()  # raises Http404 for a day readers may not see: nothing kept
     if window > 0:
         with _lock:
-            _summaries[date] = (now, summary)
-            _summaries.move_to_end(date)
+            _summaries[key] = (now, summary)
+            _summaries.move_to_end(key)
             while len(_summaries) > MAX_SUMMARIES:
                 _summaries.popitem(last=False)
     return summary
 
 
-def day_page_cached(publication_id: int, neighbours: tuple, render: Callable[[], bytes]) -> bytes:
-    key = (publication_id, neighbours)
+def day_page_cached(key: tuple, render: Callable[[], bytes]) -> bytes:
+    """The page `render()` made for `key` (the publication's id first, then what else the page shows)."""
     with _lock:
         body = _pages.get(key)
         if body is not None:

@@ -142,12 +142,13 @@ def _marked(text: str, matches: list[re.Match], start: int, end: int) -> SafeStr
     return mark_safe(("…" if start > 0 else "") + "".join(parts) + ("…" if end < len(text) else ""))  # noqa: S308 (escaped, TeX through the post's allow-list)
 
 
-def search_published(query: str, *, page: int = 1) -> SearchPage:
+def search_published(digest, query: str, *, page: int = 1) -> SearchPage:
+    """The digest's public papers matching `query`, newest first, one page."""
     # Control characters (a NUL is refused by PostgreSQL) are not words: dropped.
     query = " ".join("".join(char if char.isprintable() else " " for char in query).split())[:MAX_QUERY_CHARS]
     if not query:
         return SearchPage(query="", papers=[], page=1, has_next=False)
-    papers = PublishedPaper.objects.public()
+    papers = PublishedPaper.objects.public(digest)
     arxiv_id = ARXIV_ID_QUERY_RE.fullmatch(query)
     if arxiv_id:
         papers = papers.filter(arxiv_id=arxiv_id.group("id"))

@@ -1,10 +1,10 @@
 import datetime as dt
 
-from django.contrib.sitemaps import views as sitemap_views
 from django.urls import path, register_converter
 
-from public import feeds, subscriptions, views
-from public.sitemaps import SITEMAPS
+from public import feeds, sitemaps, subscriptions, views
+from public.digest_scope import digest_page
+from publishing.site_links import DIGEST_NAME_PREFIX
 
 
 class IsoDateConverter:
@@ -25,22 +25,27 @@ class IsoDateConverter:
 register_converter(IsoDateConverter, "isodate")
 
 app_name = "public"
+# The pages every digest has: the first digest's at these paths, each digest's (the first's too, which
+# redirect to these) under d/<slug>/, named digest_<name> (publishing.site_links.digest_path).
+DIGEST_PAGES = [
+    ("", views.archive, "archive"),
+    ("days/<isodate:date>/", views.day_page, "day"),
+    ("days/<isodate:date>.md", views.day_markdown, "day_markdown"),
+    ("days/<isodate:date>/versions/", views.day_versions, "day_versions"),
+    ("papers/<path:arxiv_id>/", views.paper_page, "paper"),
+    ("categories/<str:category>/", views.category_page, "category"),
+    ("search/", views.search, "search"),
+    ("feed/", digest_page(feeds.PublishedDaysFeed()), "feed"),
+    ("feed.json", views.public_view(digest_page(feeds.json_feed_days)), "feed_json"),
+    ("categories/<str:category>/feed/", digest_page(feeds.CategoryFeed()), "category_feed"),
+    ("categories/<str:category>/feed.json", views.public_view(digest_page(feeds.json_feed_category)),
+     "category_feed_json"),
+    ("sitemap.xml", sitemaps.sitemap_index, "sitemap"),
+    ("sitemap-<section>.xml", sitemaps.sitemap_section, "sitemap_section"),
+]
 urlpatterns = [
-    path("", views.archive, name="archive"),
-    path("days/<isodate:date>/", views.day_page, name="day"),
-    path("days/<isodate:date>.md", views.day_markdown, name="day_markdown"),
-    path("days/<isodate:date>/versions/", views.day_versions, name="day_versions"),
-    path("papers/<path:arxiv_id>/", views.paper_page, name="paper"),
-    path("categories/<str:category>/", views.category_page, name="category"),
-    path("search/", views.search, name="search"),
-    path("feed/", feeds.PublishedDaysFeed(), name="feed"),
-    path("feed.json", views.public_view(feeds.json_feed_days), name="feed_json"),
-    path("categories/<str:category>/feed/", feeds.CategoryFeed(), name="category_feed"),
-    path("categories/<str:category>/feed.json", views.public_view(feeds.json_feed_category), name="category_feed_json"),
-    path("sitemap.xml", sitemap_views.index, {"sitemaps": SITEMAPS, "sitemap_url_name": "public:sitemap_section",
-                                              "template_name": "public/sitemap_index.xml"}, name="sitemap"),
-    path("sitemap-<section>.xml", sitemap_views.sitemap, {"sitemaps": SITEMAPS, "template_name": "public/sitemap.xml"},
-         name="sitemap_section"),
+    *(path(route, view, name=name) for route, view, name in DIGEST_PAGES),
+    *(path(f"d/<slug:digest>/{route}", view, name=f"{DIGEST_NAME_PREFIX}{name}") for route, view, name in DIGEST_PAGES),
     path("robots.txt", views.robots_txt, name="robots"),
     path("subscribe/", subscriptions.subscribe, name="subscribe"),
     path("subscribe/confirm/<str:token>/", subscriptions.subscribe_confirm, name="subscribe_confirm"),

@@ -1,15 +1,40 @@
 """Absolute links to the site, for what leaves it (feeds, webhooks, set-password links): DIGEST_SITE_URL
-and a URL name, so no path is written twice."""
+and a URL name, so no path is written twice.
+
+Each digest's public pages have the same names: the first digest's at the site's root paths
+(`public:day`), every other digest's under /d/<slug>/ (`public:digest_day`, the slug first).
+`digest_path` chooses; code that names no digest gets the first digest's paths.
+"""
 
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.urls import reverse
 
+DIGEST_NAME_PREFIX = "digest_"
 
-def site_url(name: str, *args) -> str:
-    """`https://digest.example.org/days/2026-01-09/` for site_url("public:day", date)."""
-    return settings.DIGEST_SITE_URL.rstrip("/") + reverse(name, args=args)
+
+def digest_is_first(digest) -> bool:
+    """Whether `digest` keeps the site's root paths (asked of the database once per object)."""
+    if getattr(digest, "is_first", None) is None:
+        digest.is_first = digest.is_home
+    return digest.is_first
+
+
+def digest_path(digest, name: str, *args) -> str:
+    """`/days/2026-01-09/` for the first digest's day page (or `digest` None), `/d/audio/days/2026-01-09/`
+    for another's. `name` is a public page's name, with or without `public:`."""
+    name = name.removeprefix("public:")
+    if digest is None or digest_is_first(digest):
+        return reverse(f"public:{name}", args=args)
+    return reverse(f"public:{DIGEST_NAME_PREFIX}{name}", args=[digest.slug, *args])
+
+
+def site_url(name: str, *args, digest=None) -> str:
+    """`https://digest.example.org/days/2026-01-09/` for site_url("public:day", date); a digest's own page
+    with `digest` (the first digest's at the root)."""
+    path = reverse(name, args=args) if digest is None else digest_path(digest, name, *args)
+    return settings.DIGEST_SITE_URL.rstrip("/") + path
 
 
 def site_host() -> str:

@@ -152,7 +152,7 @@ def archive_bulk_published(dates, *, papers: int, live: bool = True) -> list[Dig
                 categories=categories, abstract="An abstract.", published=window, updated=window,
             )
             rows.append(PublishedPaper(
-                publication=publication, paper=paper, day_date=date, position=number + 1, live=live,
+                publication=publication, digest_id=day.digest_id, paper=paper, day_date=date, position=number + 1, live=live,
                 arxiv_id=paper.arxiv_id, versioned_id=f"{paper.arxiv_id}v1", title=paper.title,
                 authors_text="A. Author", categories_text=f" {' '.join(categories)} ", abstract_en=paper.abstract,
                 title_zh=f"论文 {number}", abstract_zh="摘要。", reading_md="导读。",

@@ -19,8 +19,10 @@ prints.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import logging
+import operator
 import os
 import time
 from collections.abc import Callable, Iterable
@@ -28,15 +30,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
+from django.db.models import Q
 from django.utils import timezone
 from django_q.tasks import async_task
 
+from digests.models import Digest
 from public.archive_files.files import file_replace, page_remove, page_write, pages_on_disk, writers_lock
 from public.archive_files.pages import day_urls, file_of, paper_urls, urls_of_archive, urls_of_day_change
 from public.archive_files.rendering import PageRenderer
 from public.page_cache import public_cache_clear
 from publishing.days.windows import current_digest_date
 from publishing.models import DigestDay, PublishedPaper
+from publishing.site_links import digest_is_first
 
 logger = logging.getLogger(__name__)
 FAILURES_FILE = ".failures.json"
@@ -91,7 +96,7 @@ def urls_sync(urls: Iterable[str], *, root: Path, renderer: PageRenderer | None 
                 changed = page_write(target, page.body)
                 count.written += changed
                 count.unchanged += not changed
-            elif page.status in (404, 410):
+            elif page.status in (404, 410) or 300 <= page.status < 400:  # no page, or one another page answers
                 count.removed += page_remove(target)
             else:
                 failed.append(f"{url} answered {page.status}")
@@ -105,7 +110,32 @@ def urls_sync(urls: Iterable[str], *, root: Path, renderer: PageRenderer | None 
     return count
 
 
-# -- the record of failures: {"YYYY-MM-DD": {"since": ISO time, "error": "..."}} ----------------------------
+# -- the record of failures: {"YYYY-MM-DD": {"since": ISO time, "error": "..."}} (the first digest's days;
+# another digest's as "<slug>/YYYY-MM-DD") ----------------------------------------------------------------
+
+def day_key(day: DigestDay) -> str:
+    """A day's name in the record of failures (and the health report): its date, after its digest's slug
+    unless the digest is the first."""
+    return f"{day.date:%Y-%m-%d}" if digest_is_first(day.digest) else f"{day.digest.slug}/{day.date:%Y-%m-%d}"
+
+
+def _days_of_keys(keys: Iterable[str]) -> tuple[list[DigestDay], list[str]]:
+    """The days the record names, and the keys of days that are gone (or never were)."""
+    first = Digest.objects.home()
+    wanted = {}
+    for key in keys:
+        slug, _slash, date = key.rpartition("/")
+        try:
+            wanted[key] = (slug or first.slug, dt.date.fromisoformat(date))
+        except ValueError:
+            continue
+    found = {}
+    if wanted:
+        condition = functools.reduce(operator.or_, (Q(digest__slug=slug, date=date) for slug, date in wanted.values()))
+        found = {(day.digest.slug, day.date): day for day in DigestDay.objects.filter(condition).select_related("digest")}
+    days = [found[place] for place in dict.fromkeys(wanted.values()) if place in found]
+    return days, [key for key, place in wanted.items() if place not in found]
+
 
 def failures_read(root: Path) -> dict[str, dict]:
     try:
@@ -116,10 +146,9 @@ def failures_read(root: Path) -> dict[str, dict]:
         return {"": {"since": timezone.now().isoformat(), "error": f"the record of failures is unreadable: {exc}"}}
 
 
-def _failures_change(root: Path, date: dt.date, error: str | None) -> None:
+def _failures_change(root: Path, key: str, error: str | None) -> None:
     with writers_lock(root):
         failures = failures_read(root)
-        key = f"{date:%Y-%m-%d}"
         if error is None:
             if failures.pop(key, None) is None:
                 return
@@ -164,9 +193,9 @@ def day_sync(day: DigestDay, *, root: Path, renderer: PageRenderer | None = None
         render, remove = urls_of_day_change(day)
         count = urls_sync(render, root=root, renderer=renderer, remove=remove)
     except Exception as exc:
-        _failures_change(root, day.date, f"{exc.__class__.__name__}: {exc}")
+        _failures_change(root, day_key(day), f"{exc.__class__.__name__}: {exc}")
         raise
-    _failures_change(root, day.date, None)
+    _failures_change(root, day_key(day), None)
     return count
 
 
@@ -180,10 +209,10 @@ def archive_files_day_changed(day: DigestDay) -> None:
     if root is None:
         return
     try:
-        _failures_change(root, day.date, IN_PROGRESS)
-        if not DigestDay.objects.public().filter(pk=day.pk).exists():
+        _failures_change(root, day_key(day), IN_PROGRESS)
+        if not DigestDay.objects.public(day.digest).filter(pk=day.pk).exists():
             arxiv_ids = PublishedPaper.objects.filter(publication__day=day).values_list("arxiv_id", flat=True)
-            for url in [*day_urls(day.date), *paper_urls(set(arxiv_ids))]:
+            for url in [*day_urls(day.digest, day.date), *paper_urls(day.digest, set(arxiv_ids))]:
                 with writers_lock(root):
                     page_remove(file_of(root, url))
         async_task(DAY_TASK, day.pk, task_name=f"archive-files-{day.date:%Y-%m-%d}-{time.time_ns()}")
@@ -219,11 +248,12 @@ def archive_files_sweep(*, look_back_days: int = 7) -> ArchiveSweep:
     root = archive_files_root()
     if root is None:
         return ArchiveSweep(0, 0, 0)
-    recent = DigestDay.objects.public().filter(date__gte=current_digest_date() - dt.timedelta(days=look_back_days))
-    come_due = [day for day in recent.order_by("date") if not file_of(root, day_urls(day.date)[0]).is_file()]
-    failed_dates = [dt.date.fromisoformat(key) for key, failure in failures_read(root).items()
-                    if key and not _waiting_less_than(failure, RETRY_AFTER)]
-    retry = list(DigestDay.objects.filter(date__in=failed_dates))
+    recent = (DigestDay.objects.public_in_every_digest()
+              .filter(date__gte=current_digest_date() - dt.timedelta(days=look_back_days)).select_related("digest"))
+    come_due = [day for day in recent.order_by("date")
+                if not file_of(root, day_urls(day.digest, day.date)[0]).is_file()]
+    retry, gone = _days_of_keys(key for key, failure in failures_read(root).items()
+                                if key and not _waiting_less_than(failure, RETRY_AFTER))
     renderer = PageRenderer() if come_due or retry else None
     still_failing = 0
     for day in {day.pk: day for day in [*come_due, *retry]}.values():
@@ -232,8 +262,8 @@ def archive_files_sweep(*, look_back_days: int = 7) -> ArchiveSweep:
         except Exception:
             logger.exception("the archive's files of %s are still not up to date", day.date)
             still_failing += 1
-    for date in set(failed_dates) - {day.date for day in retry}:  # a day since deleted: nothing to sync
-        _failures_change(root, date, None)
+    for key in gone:  # a day since deleted: nothing to sync
+        _failures_change(root, key, None)
     return ArchiveSweep(come_due=len(come_due), retried=len(retry), still_failing=still_failing)
 
 

@@ -1,6 +1,8 @@
 """Digest days: a date's window, what its fetches found and kept, and where its pipeline stands."""
 
 import datetime as dt
+import functools
+import operator
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -13,7 +15,7 @@ from django.utils.translation import pgettext_lazy
 
 from digest_site.transitions import Transitions
 from digests.models import home_digest_id
-from publishing.days.windows import current_digest_date, digest_timezone
+from publishing.days.windows import current_digest_date
 
 if TYPE_CHECKING:
     from publishing.models.publications import Publication
@@ -49,33 +51,44 @@ class DigestDayQuerySet(models.QuerySet):
         return self.annotate(**by_state, unpublished_changes=models.Q(live_publication__isnull=False)
                              & models.Exists(changed))
 
-    def public(self) -> "DigestDayQuerySet":
-        """Days readers may see: with a live publication, dated today or earlier (in the digest's time zone).
+    def public(self, digest) -> "DigestDayQuerySet":
+        """Days of `digest` readers may see: with a live publication, dated today or earlier (in the digest's
+        own time zone).
 
         The one statement of the rule; every page, feed, sitemap, search and export reads through it
-        (and `public_summary`, its hand-written form for the day page's hot path).
+        (and `public_summary`, its hand-written form for the day page's hot path). The digest is required:
+        a page shows one digest, never a mix.
         """
-        return self.filter(live_publication__isnull=False, date__lte=current_digest_date())
+        return self.filter(digest=digest, live_publication__isnull=False, date__lte=digest_today(digest))
+
+    def public_in_every_digest(self, digests=None) -> "DigestDayQuerySet":
+        """`public()` of each digest (each by its own today), for the jobs that look at them all; never a page's."""
+        if digests is None:
+            from digests.models import Digest
+
+            digests = Digest.objects.all()
+        return functools.reduce(operator.or_, (self.public(digest) for digest in digests), self.none())
 
     def published_ahead_now_public(self, *, look_back_days: int = 7) -> list["Publication"]:
-        """The live versions of public days of the last `look_back_days` that were published before their
-        date began. Channels hold back a day not yet public (its link would not open); these are the
-        ones whose date has come since."""
+        """The live versions of public days of the last `look_back_days` (in every digest) that were published
+        before their date began. Channels hold back a day not yet public (its link would not open); these are
+        the ones whose date has come since."""
         today = current_digest_date()
-        days = (self.public().filter(date__gte=today - dt.timedelta(days=look_back_days))
-                .select_related("live_publication__day"))
+        days = (self.public_in_every_digest().filter(date__gte=today - dt.timedelta(days=look_back_days))
+                .select_related("live_publication__day", "digest"))
         return [day.live_publication for day in days
-                if day.live_publication.published_at.astimezone(digest_timezone()).date() < day.date]
+                if day.live_publication.published_at.astimezone(day.digest.tz).date() < day.date]
 
-    def public_summary(self, date: dt.date) -> tuple[int, str, dt.datetime, tuple] | None:
-        """For a public day: its live publication (id, content hash, time) and the public dates before and after.
+    def public_summary(self, digest, date: dt.date) -> tuple[int, str, dt.datetime, tuple] | None:
+        """For a public day of `digest`: its live publication (id, content hash, time) and the digest's public
+        dates before and after.
 
         The `public()` rule written as one plain query: the ORM form with two subqueries cost more
         to compile than the rest of a cached day page (see bench/public.py). None: not public.
         """
-        today = current_digest_date()
+        today = digest_today(digest)
         with connection.cursor() as cursor:
-            cursor.execute(_public_day_summary_sql(), [today, date, today])
+            cursor.execute(_public_day_summary_sql(), [today, digest.pk, date, today])
             row = cursor.fetchone()
         if row is None:
             return None
@@ -87,6 +100,11 @@ class DigestDayQuerySet(models.QuerySet):
         return publication_id, content_hash, published_at, (_as_date(previous_date), _as_date(next_date))
 
 
+def digest_today(digest) -> dt.date:
+    """Today's date in the digest's own time zone: the last date its readers may see."""
+    return current_digest_date(tz=digest.tz)
+
+
 def _public_day_summary_sql() -> str:
     from publishing.models.publications import Publication
 
@@ -95,10 +113,12 @@ def _public_day_summary_sql() -> str:
 
 _PUBLIC_DAY_SUMMARY_SQL = """
 SELECT p.id, p.content_hash, p.published_at,
-       (SELECT max(o.date) FROM {day} o WHERE o.live_publication_id IS NOT NULL AND o.date < d.date),
-       (SELECT min(o.date) FROM {day} o WHERE o.live_publication_id IS NOT NULL AND o.date > d.date AND o.date <= %s)
+       (SELECT max(o.date) FROM {day} o
+        WHERE o.digest_id = d.digest_id AND o.live_publication_id IS NOT NULL AND o.date < d.date),
+       (SELECT min(o.date) FROM {day} o
+        WHERE o.digest_id = d.digest_id AND o.live_publication_id IS NOT NULL AND o.date > d.date AND o.date <= %s)
 FROM {day} d JOIN {publication} p ON p.id = d.live_publication_id
-WHERE d.date = %s AND d.date <= %s
+WHERE d.digest_id = %s AND d.date = %s AND d.date <= %s
 """
 
 
@@ -168,7 +188,7 @@ class DigestDay(models.Model):
     @property
     def is_public(self) -> bool:
         """`DigestDayQuerySet.public()`'s rule for a row already in hand."""
-        return self.live_publication_id is not None and self.date <= current_digest_date()
+        return self.live_publication_id is not None and self.date <= digest_today(self.digest)
 
 
 class DayTransitionQuerySet(models.QuerySet):

@@ -1,12 +1,14 @@
 """Publications: each frozen version of a day, and the rows derived from it for readers' pages."""
 
+import functools
+import operator
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from publishing.days.windows import current_digest_date
-from publishing.models.days import DigestDay
+from publishing.models.days import DigestDay, digest_today
 
 
 class Publication(models.Model):
@@ -58,12 +60,17 @@ class PublishedPaperQuerySet(models.QuerySet):
         """Rows of the versions that are live, whatever their date (publishing's bookkeeping)."""
         return self.filter(live=True)
 
-    def public(self) -> "PublishedPaperQuerySet":
-        """Papers readers may see: of a live version, of a day dated today or earlier (DigestDay.public's rule)."""
-        return self.filter(live=True, day_date__lte=current_digest_date())
+    def public(self, digest) -> "PublishedPaperQuerySet":
+        """Papers of `digest` readers may see: of a live version, of a day dated today or earlier
+        (DigestDay.public's rule, on the copies of the day's digest and date)."""
+        return self.filter(digest=digest, live=True, day_date__lte=digest_today(digest))
 
-    def of_category(self, category: str, *, start: int, stop: int) -> "PublishedPaperQuerySet":
-        """The public papers of a category from the newest, rows `start` to `stop` (a page, a feed).
+    def public_in_every_digest(self, digests) -> "PublishedPaperQuerySet":
+        """`public()` of each of `digests` (each by its own today): where a paper is public at all."""
+        return functools.reduce(operator.or_, (self.public(digest) for digest in digests), self.none())
+
+    def of_category(self, digest, category: str, *, start: int, stop: int) -> "PublishedPaperQuerySet":
+        """The public papers of a digest's category from the newest, rows `start` to `stop` (a page, a feed).
 
         The rows are chosen in the category rows alone (one index, read from its start) and only those
         papers are then read; the public rule is applied to both, so a row out of step never shows a paper.
@@ -71,10 +78,10 @@ class PublishedPaperQuerySet(models.QuerySet):
         for a category with none.)
         """
         rows = (
-            PublishedPaperCategory.objects.public().filter(category=category)
+            PublishedPaperCategory.objects.public(digest).filter(category=category)
             .order_by("-day_date", "position").values("published_paper_id")[start:stop]
         )
-        return self.public().filter(pk__in=rows).order_by("-day_date", "position")
+        return self.public(digest).filter(pk__in=rows).order_by("-day_date", "position")
 
 
 class PublishedPaper(models.Model):
@@ -82,10 +89,12 @@ class PublishedPaper(models.Model):
 
     Derived from the publication when it is made (the text is the approved revision's);
     `live` marks the rows of the versions readers currently see and is the only field
-    that changes (on publish and unpublish).
+    that changes (on publish and unpublish). `digest` and `day_date` copy the day's, so a page's
+    query reads one index that leads with the digest.
     """
 
     publication = models.ForeignKey(Publication, on_delete=models.CASCADE, related_name="papers")
+    digest = models.ForeignKey("digests.Digest", on_delete=models.PROTECT, related_name="+", db_index=False)
     paper = models.ForeignKey("papers.Paper", on_delete=models.PROTECT, related_name="publications")
     day_date = models.DateField(db_index=True)
     position = models.PositiveIntegerField()
@@ -117,10 +126,15 @@ class PublishedPaper(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["publication", "paper"], name="published_paper_once_per_publication")
         ]
-        indexes = [models.Index(fields=["live", "-day_date", "position"], name="published_paper_live_recent")]
+        indexes = [models.Index(fields=["digest", "live", "-day_date", "position"], name="published_paper_recent")]
 
     def __str__(self) -> str:
         return f"{self.day_date} {self.arxiv_id}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.digest_id is None and self.publication_id is not None:  # publishing sets it; a row made by hand
+            self.digest_id = Publication.objects.values_list("day__digest_id", flat=True).get(pk=self.publication_id)
+        super().save(*args, **kwargs)
 
     @property
     def categories(self) -> list[str]:
@@ -155,14 +169,14 @@ class PublishedPaper(models.Model):
 
 
 class PublishedPaperCategoryQuerySet(models.QuerySet):
-    def public(self) -> "PublishedPaperCategoryQuerySet":
+    def public(self, digest) -> "PublishedPaperCategoryQuerySet":
         """`PublishedPaperQuerySet.public()`'s rule, on the copies of its fields."""
-        return self.filter(live=True, day_date__lte=current_digest_date())
+        return self.filter(digest=digest, live=True, day_date__lte=digest_today(digest))
 
 
 class PublishedPaperCategory(models.Model):
-    """One category of a published paper, with copies of the paper's `live`, `day_date` and `position`,
-    so that a category's page is one range of one index (category, live, newest first).
+    """One category of a published paper, with copies of the paper's `digest`, `live`, `day_date` and
+    `position`, so that a category's page is one range of one index (digest, category, live, newest first).
 
     Made with the paper's row (`for_papers`); `live` changes with the paper's, in the same transaction
     (publishing.posts.publication._go_live). Nothing else writes these rows.
@@ -173,6 +187,7 @@ class PublishedPaperCategory(models.Model):
                                         db_index=False)
     # As long as the whole of `categories_text` may be: a category arXiv sends is never refused here.
     category = models.CharField(max_length=500)
+    digest = models.ForeignKey("digests.Digest", on_delete=models.PROTECT, related_name="+", db_index=False)
     live = models.BooleanField(default=False)
     day_date = models.DateField()
     position = models.PositiveIntegerField()
@@ -185,8 +200,8 @@ class PublishedPaperCategory(models.Model):
         ]
         indexes = [
             # The page's filter and order, and the paper's id: PostgreSQL answers from the index alone.
-            models.Index(fields=["category", "live", "-day_date", "position", "published_paper"],
-                         name="published_category_recent"),
+            models.Index(fields=["digest", "category", "live", "-day_date", "position", "published_paper"],
+                         name="pub_category_digest_recent"),
         ]
 
     def __str__(self) -> str:
@@ -196,7 +211,7 @@ class PublishedPaperCategory(models.Model):
     def for_papers(cls, papers: list[PublishedPaper]) -> list["PublishedPaperCategory"]:
         """Unsaved rows for saved papers (each category once)."""
         return [
-            cls(published_paper=paper, category=category, live=paper.live, day_date=paper.day_date,
-                position=paper.position)
+            cls(published_paper=paper, category=category, digest_id=paper.digest_id, live=paper.live,
+                day_date=paper.day_date, position=paper.position)
             for paper in papers for category in dict.fromkeys(paper.categories)
         ]

@@ -127,6 +127,7 @@ def _published_papers(day: DigestDay, entries: list[Entry]) -> list[PublishedPap
         reading = "\n\n".join((revision.background_md, revision.method_md, revision.results_md))
         rows.append(PublishedPaper(
             paper=paper,
+            digest=day.digest,
             day_date=day.date,
             position=entry.position,
             arxiv_id=paper.arxiv_id,

@@ -9,12 +9,12 @@ from typing import Sequence
 
 import markdown
 import nh3
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from publishing.posts.math import MATHML_ATTRIBUTES, MATHML_TAGS, math_in_html
 from publishing.posts.post_text import markdown_text
+from publishing.site_links import digest_path
 
 ALLOWED_TAGS = {"p", "ul", "ol", "li", "strong", "em", "b", "i", "code", "pre", "blockquote", "br", "a",
                 "details", "summary", "div", "h2", "h3", "h4", "sub", "sup", "del", "ins", "hr"}
@@ -120,6 +120,8 @@ _PAPER_HEADING_RE = re.compile(r"<h2>(?P<title>.*?)</h2>(?P<meta>\s*(?:<p><stron
 
 def _with_trust_marks(html: str, papers: list) -> str:
     position = iter(papers)
+    # The papers' own digest's page (the first digest's at the root; rows made by hand may have none).
+    digest = papers[0].digest if getattr(papers[0], "digest_id", None) else None
 
     def marked(match: re.Match) -> str:
         paper = next(position, None)
@@ -131,7 +133,7 @@ def _with_trust_marks(html: str, papers: list) -> str:
             reviewed = f'<p class="reviewed">人工审校 · {moment}</p>'
         original = (f'<details class="original"><summary>英文原文</summary><p lang="en"><strong>'
                     f'{html_escape(paper.title)}</strong></p><p lang="en">{html_escape(paper.abstract_en)}</p></details>')
-        paper_page = reverse("public:paper", args=[paper.arxiv_id])
+        paper_page = digest_path(digest, "paper", paper.arxiv_id)
         return (f'<h2><a href="{html_escape(paper_page)}">{match.group("title")}</a></h2>'
                 f'{match.group("meta")}{reviewed}{original}')
 

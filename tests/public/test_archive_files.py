@@ -222,8 +222,8 @@ def test_a_failed_sync_never_fails_the_publish_and_the_sweep_makes_it_good(
 
 def test_a_day_published_ahead_gets_its_files_when_its_date_comes(client, settings, archive, drafted_day, editor, chief,
                                                                   django_capture_on_commit_callbacks, monkeypatch):
-    for module in ("publishing.models.days", "publishing.models.publications"):
-        monkeypatch.setattr(f"{module}.current_digest_date", lambda: DEMO_DATE - dt.timedelta(days=1))
+    # The public() rules' "today" (each digest's, in its time zone: publishing.models.days.digest_today).
+    monkeypatch.setattr("publishing.models.days.current_digest_date", lambda now=None, *, tz=None: DEMO_DATE - dt.timedelta(days=1))
     approve_all(drafted_day, editor)
     with django_capture_on_commit_callbacks(execute=True):
         day_publish(day=drafted_day, user=chief)

@@ -10,6 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import dateformat, timezone
 
+from digests.models import Digest
 from public.page_cache import public_cache_clear
 from public.sitemaps import PaperSitemap
 from public.views import CATEGORY_PAPERS_PER_PAGE
@@ -50,7 +51,7 @@ def _queries(client, url: str, status: int = 200) -> int:
 
 
 def _category_urls(category: str) -> tuple[str, str]:
-    count = PublishedPaper.objects.public().filter(categories_text__contains=f" {category} ").count()
+    count = PublishedPaper.objects.public(Digest.objects.home()).filter(categories_text__contains=f" {category} ").count()
     last = -(-count // CATEGORY_PAPERS_PER_PAGE)
     return f"/categories/{category}/", f"/categories/{category}/?page={last}"
 
@@ -88,7 +89,7 @@ def test_category_and_sitemap_queries_do_not_grow_with_the_archive(client, grow_
 def test_category_pages_show_every_public_paper_once_newest_first(client, grow_archive):
     grow_archive(12, papers=7)
     expected = list(
-        PublishedPaper.objects.public().filter(categories_text__contains=" cs.LG ")
+        PublishedPaper.objects.public(Digest.objects.home()).filter(categories_text__contains=" cs.LG ")
         .order_by("-day_date", "position").values_list("arxiv_id", flat=True)
     )
     shown, page = [], 1
@@ -107,7 +108,7 @@ def test_paper_sitemap_pages_list_every_public_paper_once_newest_first(client, g
     grow_archive(20, papers=4)
     expected = [
         f"/papers/{arxiv_id}/" for arxiv_id in
-        PublishedPaper.objects.public().order_by("-day_date", "position").values_list("arxiv_id", flat=True)
+        PublishedPaper.objects.public(Digest.objects.home()).order_by("-day_date", "position").values_list("arxiv_id", flat=True)
     ]
     sections = [url for url in _sitemap_urls(client) if "sitemap-papers" in url]
     assert len(sections) == -(-20 // PaperSitemap.limit)

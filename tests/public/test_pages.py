@@ -62,8 +62,8 @@ def test_unpublished_draft_future_and_impossible_days_are_not_found(client, draf
     for url in ["/days/2026-01-10/", "/days/2026-02-30/", "/days/2026-1-9/", "/days/2026-01-10.md"]:
         assert client.get(url).status_code == 404, url
     # The same published day is "future" when today's digest date is before it.
-    for module in ("publishing.models.days", "publishing.models.publications"):  # the public() rules' "today"
-        monkeypatch.setattr(f"{module}.current_digest_date", lambda: DEMO_DATE - dt.timedelta(days=1))
+    # The public() rules' "today" (each digest's, in its time zone: publishing.models.days.digest_today).
+    monkeypatch.setattr("publishing.models.days.current_digest_date", lambda now=None, *, tz=None: DEMO_DATE - dt.timedelta(days=1))
     assert client.get("/days/2026-01-09/").status_code == 404
     assert client.get("/papers/2601.90008/").status_code == 404
     monkeypatch.undo()

@@ -14,6 +14,7 @@ import xml.etree.ElementTree as ET
 import pytest
 from django.core.management import call_command
 
+from digests.models import Digest
 from public.page_cache import public_cache_clear
 from publishing.days.windows import current_digest_date
 from publishing.models import DigestDay, PublishedPaper
@@ -117,9 +118,9 @@ def test_no_public_url_shows_a_future_or_unpublished_day(client, three_days, tmp
 
 def test_the_rule_is_one_queryset_per_model(three_days):
     visible, future, withdrawn = three_days
-    public_dates = set(DigestDay.objects.public().values_list("date", flat=True))
+    public_dates = set(DigestDay.objects.public(Digest.objects.home()).values_list("date", flat=True))
     assert visible.date in public_dates and future.date not in public_dates and withdrawn.date not in public_dates
-    public_papers = set(PublishedPaper.objects.public().values_list("arxiv_id", flat=True))
+    public_papers = set(PublishedPaper.objects.public(Digest.objects.home()).values_list("arxiv_id", flat=True))
     assert _paper_id(visible) in public_papers
     assert not {_paper_id(future), _paper_id(withdrawn)} & public_papers
     # A future day becomes public on its date, with no publish needed.

@@ -14,7 +14,8 @@ def _rows_match_their_papers() -> None:
         (pk, category) for pk, paper in papers.items() for category in paper.categories)
     for row in rows:
         paper = papers[row.published_paper_id]
-        assert (row.live, row.day_date, row.position) == (paper.live, paper.day_date, paper.position)
+        assert (row.live, row.day_date, row.position, row.digest_id) == (paper.live, paper.day_date, paper.position,
+                                                                         paper.digest_id)
 
 
 def test_category_rows_follow_every_publish_and_unpublish(published_day, editor, chief,
