@@ -12,6 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from digests.models import Digest
+from digests.roles import digest_roles_give
 from digests.services import digest_add
 from papers.models import Paper
 from public.archive_files.services import archive_files_rebuild
@@ -47,6 +48,8 @@ def _day_published(digest: Digest, date: dt.date, papers: list[Paper], editor, c
     for position, paper in enumerate(papers, start=1):
         Entry.objects.create(day=day, paper=paper, paper_version=paper.version, kind="new", position=position,
                              state=Entry.State.IN_REVIEW)
+    digest_roles_give(user=editor, role="editor", digests=[digest])
+    digest_roles_give(user=chief, role="chief", digests=[digest])
     approve_all(day, editor, despite_errors=True)
     with capture(execute=True):
         day_publish(day=day, user=chief)

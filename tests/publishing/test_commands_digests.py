@@ -13,6 +13,7 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from digests.models import Digest
+from digests.roles import digest_roles_give
 from digests.services import digest_add
 from publishing.days.pipeline import day_start_drafting
 from publishing.models import DigestDay, Publication
@@ -115,6 +116,7 @@ def approved(collected, editor, django_capture_on_commit_callbacks) -> dict[str,
         for day in collected.values():
             demo_texts_recorded(day)
             day_start_drafting(day=day, enqueue=False)
+    digest_roles_give(user=editor, role="editor", digests=[day.digest for day in collected.values()])
     for day in collected.values():
         approve_all(day, editor)
     return collected
