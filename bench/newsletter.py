@@ -88,7 +88,7 @@ def populate(papers: int, subscribers: int):
     from django.contrib.auth import get_user_model
     from django.utils import timezone
 
-    from delivery.models import Subscriber
+    from delivery.models import Subscriber, Subscription
     from papers.models import Paper
     from publishing.days.windows import digest_window
     from publishing.models import DigestDay, Publication, PublishedPaper
@@ -128,6 +128,8 @@ def populate(papers: int, subscribers: int):
                    categories_text="" if rng.random() < 0.7 else f" {' '.join(rng.sample(categories, rng.randint(1, 3)))} ")
         for n in range(subscribers)
     ], batch_size=2000)
+    Subscription.objects.bulk_create([Subscription(subscriber_id=pk, digest_id=day.digest_id)
+                                      for pk in Subscriber.objects.values_list("pk", flat=True)], batch_size=2000)
     return Publication.objects.select_related("day").get(pk=publication.pk)
 
 

@@ -33,7 +33,7 @@ class WebhookEndpointForm(forms.ModelForm):
 
     class Meta:
         model = WebhookEndpoint
-        fields = ["name", "kind", "url", "secret", "active"]
+        fields = ["digest", "name", "kind", "url", "secret", "active"]
 
     def clean_url(self) -> str:
         """Said at once here; the real guard is the same check at each send (delivery.outbound)."""
@@ -48,12 +48,13 @@ class WebhookEndpointForm(forms.ModelForm):
 
 @admin.register(WebhookEndpoint)
 class WebhookEndpointAdmin(admin.ModelAdmin):
-    """Where each newly published day is announced (chief editors)."""
+    """Where each newly published day of a digest is announced (chief editors)."""
 
     form = WebhookEndpointForm
-    list_display = ["name", "kind", "url", "active", "created_at"]
-    list_filter = ["kind", "active"]
-    fields = ["name", "kind", "url", "secret", "active"]
+    list_display = ["name", "digest", "kind", "url", "active", "created_at"]
+    list_filter = ["digest", "kind", "active"]
+    list_select_related = ["digest"]
+    fields = ["digest", "name", "kind", "url", "secret", "active"]
 
 
 @admin.register(WebhookDelivery)
@@ -62,7 +63,7 @@ class WebhookDeliveryAdmin(FailedRetryMixin, ReadOnlyAdminMixin, admin.ModelAdmi
 
     list_display = ["publication", "endpoint", "status", "attempts", "response_status", "error", "last_tried_at",
                     "next_try_at"]
-    list_filter = ["status", "endpoint"]
+    list_filter = ["status", "endpoint__digest", "endpoint"]
     list_select_related = ["publication__day", "endpoint"]
     readonly_fields = ["publication", "endpoint", "status", "attempts", "response_status", "response_body", "error",
                        "created_at", "last_tried_at", "next_try_at"]
@@ -95,17 +96,24 @@ class DeliverySwitchAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 @admin.register(Subscriber)
 class SubscriberAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Readers of the email edition (chief editors). Readers subscribe and confirm themselves; an editor
-    can only unsubscribe an address (on the reader's request, by mail)."""
+    can only unsubscribe an address from every digest (on the reader's request, by mail)."""
 
-    list_display = ["email", "status", "categories_text", "wants_corrections", "created_at", "confirmed_at",
-                    "unsubscribed_at"]
-    list_filter = ["status", "wants_corrections"]
+    list_display = ["email", "status", "digests_names", "categories_text", "wants_corrections", "created_at",
+                    "confirmed_at", "unsubscribed_at"]
+    list_filter = ["status", "digests", "wants_corrections"]
     search_fields = ["email"]
     date_hierarchy = "created_at"
-    fields = ["email", "status", "status_reason", "categories_text", "wants_corrections", "created_at",
-              "confirmed_at", "unsubscribed_at"]
+    fields = ["email", "status", "status_reason", "digests_names", "categories_text", "wants_corrections",
+              "created_at", "confirmed_at", "unsubscribed_at"]
     readonly_fields = fields
     actions = ["unsubscribe"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("digests")
+
+    @admin.display(description=_("digests"))
+    def digests_names(self, subscriber: Subscriber) -> str:
+        return ", ".join(digest.name for digest in subscriber.digests.all()) or "—"
 
     def has_unsubscribe_permission(self, request):
         return request.user.has_perm("delivery.change_subscriber")
@@ -124,7 +132,7 @@ class EmailDeliveryAdmin(FailedRetryMixin, ReadOnlyAdminMixin, admin.ModelAdmin)
 
     list_display = ["publication", "subscriber", "status", "attempts", "smtp_code", "error", "last_tried_at",
                     "sent_at", "next_try_at"]
-    list_filter = ["status", ("publication__day__date", admin.DateFieldListFilter)]
+    list_filter = ["status", "publication__day__digest", ("publication__day__date", admin.DateFieldListFilter)]
     search_fields = ["subscriber__email"]
     list_select_related = ["publication__day", "subscriber"]
     readonly_fields = ["publication", "subscriber", "status", "attempts", "smtp_code", "smtp_answer", "error",

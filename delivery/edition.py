@@ -2,8 +2,10 @@
 its deliveries made (one per receiving subscriber, once).
 
 When a version goes live, `email_edition_prepare` makes one EmailDelivery per receiving subscriber
-(a unique constraint: once per subscriber and version, whatever repeats), `skipped` at once for a
-reader whose categories the day does not touch, and queues the sending (delivery.sending).
+of the day's digest (a unique constraint: once per subscriber and version, whatever repeats), `skipped`
+at once for a reader whose categories the day does not touch, and queues the sending (delivery.sending).
+The mail is the digest's: its subject is the day's post title (the digest's title pattern), it names the
+digest, its links go to the digest's pages and its unsubscribe link leaves that digest only.
 """
 
 from __future__ import annotations
@@ -21,14 +23,16 @@ from django.core.mail import EmailMultiAlternatives
 from django.core.mail.message import sanitize_address
 from django.db import transaction
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django_q.tasks import async_task
 
 from delivery.models import EmailDelivery, Subscriber
 from delivery.outbox import BuiltMessage, MarkedBytes, smtp_data
 from delivery.retries import BATCH_TASK, publications_come_due
+from delivery.subscribers import unsubscribe_url
 from publishing.models import Publication, PublishedPaper
 from publishing.posts.rendering import render_markdown_safely
-from publishing.site_links import site_url
+from publishing.site_links import digest_site_root
 
 logger = logging.getLogger(__name__)
 
@@ -108,14 +112,19 @@ class Edition:
 
     def __init__(self, publication: Publication) -> None:
         day = publication.day
+        digest = day.digest
         self.publication_id = publication.pk
+        self.digest_id = digest.pk
+        self.digest_name = digest.name
         self.correction = publication.version > 1
         self.date = day.date
         self.version = publication.version
         self.correction_note = _wrapped(" ".join(publication.correction_note.split()))
-        self.subject = f"{settings.DIGEST_SITE_TITLE} · {day.date:%Y-%m-%d}" + (
-            f"（更正：第 {publication.version} 版）" if self.correction else "")
-        self.day_url = site_url("public:day", day.date)
+        self.subject = day.post_title + (f"（更正：第 {publication.version} 版）" if self.correction else "")
+        # The digest's pages (the first digest's are the site's own) and the link that leaves this digest.
+        root = digest_site_root(digest)
+        self.day_url = root + reverse("public:day", args=[day.date])
+        self.unsubscribe_digest = None if digest.is_home else digest
         self.papers = [
             EditionPaper(
                 arxiv_id=row.arxiv_id, title=" ".join(row.title.split()), title_zh=" ".join(row.title_zh.split()),
@@ -123,7 +132,7 @@ class Edition:
                 title_text=_wrapped(" ".join(row.title.split())), title_zh_text=_wrapped(" ".join(row.title_zh.split())),
                 authors_text=_wrapped(" ".join(row.authors_text.split())),
                 abstract_text=_wrapped(row.abstract_zh.strip()), categories=frozenset(row.categories),
-                url=site_url("public:paper", row.arxiv_id),
+                url=root + reverse("public:paper", args=[row.arxiv_id]),
             )
             for row in PublishedPaper.objects.filter(publication=publication).order_by("position")
         ]
@@ -152,7 +161,8 @@ class Edition:
                 self._bodies[categories] = None
             else:
                 context = {"edition": self, "papers": papers, "unsubscribe_url": self.placeholder,
-                           "chosen": sorted(categories), "site_title": settings.DIGEST_SITE_TITLE}
+                           "chosen": sorted(categories), "site_title": settings.DIGEST_SITE_TITLE,
+                           "digest_name": self.digest_name}
                 self._bodies[categories] = (
                     render_to_string("delivery/email/edition.txt", context),
                     _short_html_lines(render_to_string("delivery/email/edition.html", context)))
@@ -165,7 +175,7 @@ class Edition:
         categories = frozenset(categories_text.split())
         if self.bodies_for(categories) is None:
             return None
-        unsubscribe = site_url("public:unsubscribe", unsubscribe_token)
+        unsubscribe = unsubscribe_url(unsubscribe_token, self.unsubscribe_digest)
         message_id = f"<edition-{self.publication_id}-{subscriber_id}@{self.domain}>"
         built = self._built_for(categories)
         if built is None:  # the bodies would not go as 8bit text: Django builds this one whole
@@ -213,8 +223,11 @@ _EDITIONS: dict[tuple, Edition] = {}
 def edition_for(publication_id: int) -> Edition:
     """Publications never change, so a worker keeps the last few editions it rendered (keyed also by
     the publication's time and the site's address and title, which the mail shows)."""
-    publication = Publication.objects.select_related("day").defer("markdown", "html").get(pk=publication_id)
-    key = (publication.pk, publication.published_at, settings.DIGEST_SITE_URL, settings.DIGEST_SITE_TITLE)
+    publication = (Publication.objects.select_related("day__digest").defer("markdown", "html")
+                   .get(pk=publication_id))
+    digest = publication.day.digest
+    key = (publication.pk, publication.published_at, settings.DIGEST_SITE_URL, settings.DIGEST_SITE_TITLE,
+           digest.slug, digest.name, digest.title_pattern)
     if key not in _EDITIONS:
         while len(_EDITIONS) >= 4:
             _EDITIONS.pop(next(iter(_EDITIONS)))
@@ -234,8 +247,8 @@ class Prepared:
 def email_edition_prepare(*, publication: Publication) -> Prepared:
     """Make the deliveries of a version that went live (once: repeats make nothing) and queue the sending.
 
-    Version 1 goes to every confirmed subscriber; a correction (version 2 and later) only to those who
-    asked for corrections. A day not yet public (dated in the future) is not mailed.
+    Version 1 goes to every confirmed subscriber of the day's digest; a correction (version 2 and later)
+    only to those of them who asked for corrections. A day not yet public (dated in the future) is not mailed.
     """
     if not publication.day.is_public:
         logger.info("email edition: %s is not public yet (dated in the future); not mailed", publication)
@@ -243,7 +256,7 @@ def email_edition_prepare(*, publication: Publication) -> Prepared:
     paper_categories = set()
     for text in PublishedPaper.objects.filter(publication=publication).values_list("categories_text", flat=True):
         paper_categories.update(text.split())
-    receiving = Subscriber.objects.receiving()
+    receiving = Subscriber.objects.receiving(digest=publication.day.digest_id)
     if publication.version > 1:
         receiving = receiving.filter(wants_corrections=True)
     rows = []

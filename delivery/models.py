@@ -1,11 +1,15 @@
 """What the delivery app keeps: webhook endpoints and their deliveries, the email edition's subscribers
-and theirs. Each delivery is one published version (publishing's `Publication`) to one recipient."""
+and theirs. Each delivery is one published version (publishing's `Publication`) to one recipient.
+
+Endpoints and subscriptions belong to digests: an endpoint hears of its digest's publications only, and a
+reader gets the editions of the digests they subscribed to (one address, one Subscriber, any digests)."""
 
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from digest_site.transitions import Transitions
+from digests.models import Digest, home_digest_id
 from publishing.models import Publication
 
 
@@ -18,6 +22,9 @@ class WebhookEndpoint(models.Model):
         FEISHU = "feishu", _("Feishu / Lark")
         DINGTALK = "dingtalk", _("DingTalk")
 
+    # Told of this digest's publications only; the default is for code (and rows) that name none.
+    digest = models.ForeignKey(Digest, verbose_name=_("digest"), on_delete=models.PROTECT,
+                               related_name="webhook_endpoints", default=home_digest_id)
     name = models.CharField(_("name"), max_length=100)
     url = models.URLField(_("URL"), max_length=500)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.GENERIC)
@@ -88,13 +95,16 @@ class WebhookDelivery(models.Model):
 
 
 class SubscriberQuerySet(models.QuerySet):
-    def receiving(self) -> "SubscriberQuerySet":
-        """Who gets each newly published day: confirmed addresses (not unsubscribed, not bouncing)."""
-        return self.filter(status=Subscriber.Status.CONFIRMED)
+    def receiving(self, digest: Digest | int | None = None) -> "SubscriberQuerySet":
+        """Who gets each newly published day (of `digest`, if named): confirmed addresses (not unsubscribed,
+        not bouncing) subscribed to it."""
+        receiving = self.filter(status=Subscriber.Status.CONFIRMED)
+        return receiving if digest is None else receiving.filter(subscriptions__digest=digest)
 
 
 class Subscriber(models.Model):
-    """A reader of the email edition: an address, the categories chosen (none: all), and whether corrections go to them.
+    """A reader of the email edition: an address, the digests subscribed to (`Subscription`), the categories
+    chosen (none: all; they filter every digest's edition), and whether corrections go to them.
 
     Double opt-in: a subscriber is `pending` until the signed link mailed to the address is followed.
     """
@@ -130,6 +140,8 @@ class Subscriber(models.Model):
     confirmed_link_issued_at = models.DateTimeField(_("confirmation link mailed at"), null=True, blank=True,
                                                     editable=False)
     status_reason = models.TextField(_("why"), blank=True)
+    digests = models.ManyToManyField(Digest, through="Subscription", related_name="subscribers",
+                                     verbose_name=_("digests"))
 
     objects = SubscriberQuerySet.as_manager()
 
@@ -148,6 +160,27 @@ class Subscriber(models.Model):
     @property
     def is_unsubscribed(self) -> bool:
         return self.status == self.Status.UNSUBSCRIBED
+
+
+class Subscription(models.Model):
+    """A reader's subscription to one digest: its editions go to them while they are confirmed.
+
+    Following a confirmation link sets a reader's subscriptions to the digests the link names; the
+    unsubscribe link of a digest's mail removes that digest's (delivery.subscribers)."""
+
+    subscriber = models.ForeignKey(Subscriber, verbose_name=_("subscriber"), on_delete=models.CASCADE,
+                                   related_name="subscriptions")
+    digest = models.ForeignKey(Digest, verbose_name=_("digest"), on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(_("subscribed"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("subscription")
+        verbose_name_plural = _("subscriptions")
+        ordering = ["digest", "subscriber"]
+        constraints = [models.UniqueConstraint(fields=["subscriber", "digest"], name="subscription_once")]
+
+    def __str__(self) -> str:
+        return f"{self.subscriber} → {self.digest}"
 
 
 class EmailDelivery(models.Model):

@@ -42,7 +42,7 @@ from django.utils import timezone
 from django_q.tasks import async_task
 
 from delivery.edition import NO_PAPER_IN_CATEGORIES, Edition, edition_for
-from delivery.models import EmailDelivery, Subscriber
+from delivery.models import EmailDelivery, Subscriber, Subscription
 from delivery.outbox import BackendOutbox, SmtpOutbox, outbox_open
 from delivery.retries import BATCH_TASK, failed_retry, lease, retry_at, try_again_at
 from delivery.subscribers import subscriber_move
@@ -51,6 +51,7 @@ from delivery.switch import delivery_hold
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
+LEFT_THE_DIGEST = "left the digest before it was sent"
 FIRST_RETRY = dt.timedelta(minutes=5)
 
 
@@ -123,13 +124,18 @@ def email_batch_send(*, publication_id: int, now: dt.datetime | None = None, bat
 
 def _send_claimed(publication_id: int, claim: str, result: BatchResult, now: dt.datetime) -> None:
     edition = edition_for(publication_id)
-    rows = (EmailDelivery.objects.filter(claimed_by=claim, status=EmailDelivery.Status.SENDING)
-            .select_related("subscriber").order_by("id"))
+    rows = list(EmailDelivery.objects.filter(claimed_by=claim, status=EmailDelivery.Status.SENDING)
+                .select_related("subscriber").order_by("id"))
+    # Who still reads this digest, asked once for the batch: a reader who left it since is skipped.
+    subscribed = set(Subscription.objects.filter(digest_id=edition.digest_id,
+                                                 subscriber_id__in=[row.subscriber_id for row in rows])
+                     .values_list("subscriber_id", flat=True))
     outbox = outbox_open()  # one connection for the batch
     accepted = _Accepted(claim, result)
     try:
         for delivery in rows:
-            _send_one(edition, delivery, claim, outbox, accepted, result, now)
+            _send_one(edition, delivery, claim, outbox, accepted, result, now,
+                      subscribed=delivery.subscriber_id in subscribed)
     finally:
         try:
             accepted.record()  # the last accepted message's row, before anything else can go wrong
@@ -174,10 +180,11 @@ class _Accepted:
 
 
 def _send_one(edition: Edition, delivery: EmailDelivery, claim: str, outbox: SmtpOutbox | BackendOutbox,
-              accepted: _Accepted, result: BatchResult, now: dt.datetime) -> None:
+              accepted: _Accepted, result: BatchResult, now: dt.datetime, *, subscribed: bool) -> None:
     subscriber = delivery.subscriber
-    if subscriber.status == Subscriber.Status.UNSUBSCRIBED:
-        _finish(delivery, claim, EmailDelivery.Status.SKIPPED, error="unsubscribed before it was sent")
+    if subscriber.status == Subscriber.Status.UNSUBSCRIBED or not subscribed:
+        why = "unsubscribed before it was sent" if subscriber.is_unsubscribed else LEFT_THE_DIGEST
+        _finish(delivery, claim, EmailDelivery.Status.SKIPPED, error=why)
         result.skipped += 1
         return
     message = edition.message_for(email=subscriber.email, subscriber_id=subscriber.pk,

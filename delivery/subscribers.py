@@ -1,11 +1,13 @@
 """The email edition's readers: subscribing (double opt-in), confirming through the signed link, unsubscribing.
 
 Subscribing makes a `pending` Subscriber and has a worker mail a signed, expiring confirmation link
-(the link carries the chosen categories and the corrections choice; following it applies them, so
-subscribing again is also how a reader changes them). The mail is a django-q2 task, so the reader's
+(the link carries the chosen digests, categories and corrections choice; following it applies them, so
+subscribing again is also how a reader changes them: one link confirms every digest chosen, and the
+reader's subscriptions become exactly those). The mail is a django-q2 task, so the reader's
 request never waits for the mail server, and a server that is down is tried again by the broker.
 Every mail carries a one-click unsubscribe link and the `List-Unsubscribe` / `List-Unsubscribe-Post`
-headers (RFC 8058).
+headers (RFC 8058). A digest's mail's link leaves that digest (`unsubscribe_url`); a reader left with no
+digest is unsubscribed.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import datetime as dt
 import logging
 import re
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -27,7 +30,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django_q.tasks import async_task
 
-from delivery.models import Subscriber
+from delivery.models import Subscriber, Subscription
+from digests.models import Digest
 from publishing.site_links import site_host, site_url
 
 logger = logging.getLogger(__name__)
@@ -52,13 +56,40 @@ def subscriber_move(subscriber: Subscriber, to: str, *, why: str = "", **fields)
     return Subscriber.TRANSITIONS.move(subscriber, to, status_reason=why, **fields)
 
 
-def categories_text(categories) -> str:
-    """The chosen categories as Subscriber.categories_text; only the digest's own (DIGEST_CATEGORIES)."""
-    chosen = [category for category in settings.DIGEST_CATEGORIES if category in set(categories or [])]
+def digests_categories(digests: Iterable[Digest]) -> list[str]:
+    """The categories of these digests, each once, in the digests' order: what a reader of them may choose."""
+    return list(dict.fromkeys(category for digest in digests for category in digest.categories))
+
+
+def categories_text(categories, digests: Iterable[Digest] | None = None) -> str:
+    """The chosen categories as Subscriber.categories_text; only the chosen digests' own (default: the first's)."""
+    offered = digests_categories(digests if digests is not None else [Digest.objects.home()])
+    chosen = [category for category in offered if category in set(categories or [])]
     unknown = set(categories or []) - set(chosen)
     if unknown:
-        raise SubscriptionError(f"not categories of this digest: {', '.join(sorted(unknown))}")
+        raise SubscriptionError(f"not categories of the digests chosen: {', '.join(sorted(unknown))}")
     return f" {' '.join(chosen)} " if chosen else ""
+
+
+def digests_chosen(digests: Iterable[Digest | str] | None) -> list[Digest]:
+    """The digests a reader chose (Digest rows or slugs), in the site's order; none named: the first digest."""
+    named = list(digests or ())
+    if not named:
+        return [Digest.objects.home()]
+    slugs = {digest.slug if isinstance(digest, Digest) else digest for digest in named}
+    found = list(Digest.objects.filter(slug__in=slugs))
+    unknown = slugs - {digest.slug for digest in found}
+    if unknown:
+        raise SubscriptionError(f"no such digest: {', '.join(sorted(unknown))}")
+    return found
+
+
+def unsubscribe_url(token: str, digest: Digest | None = None) -> str:
+    """The link in a digest's mail that leaves that digest: the first digest's is the link every mail had
+    before there were several (`/unsubscribe/<token>/`), so links mailed then still leave it; another's
+    names it (`?digest=<slug>`). The same URL serves the one-click POST of RFC 8058."""
+    url = site_url("public:unsubscribe", token)
+    return url if digest is None or digest.is_home else f"{url}?digest={digest.slug}"
 
 
 # A local part as a plain dot-atom (RFC 5322): what a quoted one must come down to.
@@ -106,16 +137,18 @@ class ConfirmationRequest:
     categories_text: str
     wants_corrections: bool
     issued_at: str  # ISO 8601, when the reader asked: links older than the reader's last step are refused
+    # The digests chosen; empty (a task queued before digests): the first digest.
+    digest_ids: tuple[int, ...] = ()
 
     def url(self, email: str) -> str:
         token = signing.dumps({"s": self.subscriber_id, "e": email, "c": self.categories_text,
-                               "r": self.wants_corrections, "t": self.issued_at}, salt=CONFIRMATION_SALT,
-                              compress=True)
+                               "r": self.wants_corrections, "t": self.issued_at, "d": list(self.digest_ids)},
+                              salt=CONFIRMATION_SALT, compress=True)
         return site_url("public:subscribe_confirm", token)
 
     @property
     def task_args(self) -> tuple:
-        return (self.subscriber_id, self.categories_text, self.wants_corrections, self.issued_at)
+        return (self.subscriber_id, self.categories_text, self.wants_corrections, self.issued_at, list(self.digest_ids))
 
 
 @dataclass(frozen=True)
@@ -126,16 +159,18 @@ class Subscribed:
 
 
 def subscriber_subscribe(*, email: str, categories=(), wants_corrections: bool = False,
-                         by_worker: bool = True) -> Subscribed:
-    """A reader asks for the email edition: make (or find) the subscriber and have a worker mail the
-    confirmation link, once this transaction commits (`by_worker=False`: the caller mails it,
+                         digests: Iterable[Digest | str] | None = None, by_worker: bool = True) -> Subscribed:
+    """A reader asks for the email edition of `digests` (Digest rows or slugs; none: the first digest):
+    make (or find) the subscriber and have a worker mail one confirmation link for all of them, once
+    this transaction commits (`by_worker=False`: the caller mails it,
     confirmation_mail_send(request=subscribed.request); the demo, which runs no workers).
 
     Whether the address was known is not part of the answer: the caller shows every reader the same.
     Nothing of an existing subscriber changes until the link is followed.
     """
     email = normalised_email(email)
-    chosen = categories_text(categories)
+    chosen_digests = digests_chosen(digests)
+    chosen = categories_text(categories, chosen_digests)
     with transaction.atomic():
         subscriber = Subscriber.objects.filter(email=email).first()
         if subscriber is None:
@@ -145,7 +180,8 @@ def subscriber_subscribe(*, email: str, categories=(), wants_corrections: bool =
             except IntegrityError:  # the same address, subscribing at the same moment
                 subscriber = Subscriber.objects.get(email=email)
     request = ConfirmationRequest(subscriber_id=subscriber.pk, categories_text=chosen,
-                                  wants_corrections=bool(wants_corrections), issued_at=timezone.now().isoformat())
+                                  wants_corrections=bool(wants_corrections), issued_at=timezone.now().isoformat(),
+                                  digest_ids=tuple(digest.pk for digest in chosen_digests))
     if by_worker:
         transaction.on_commit(lambda: _confirmation_mail_queue(request))
     return Subscribed(subscriber=subscriber, confirmation_url=request.url(email), request=request)
@@ -170,6 +206,7 @@ def confirmation_mail_send(*, request: ConfirmationRequest) -> bool:
     context = {"site_title": settings.DIGEST_SITE_TITLE, "url": request.url(subscriber.email),
                "hours": settings.DIGEST_EMAIL_CONFIRM_HOURS, "categories": request.categories_text.split(),
                "wants_corrections": request.wants_corrections,
+               "digests": named_digests(request.digest_ids),
                "already": subscriber.status == Subscriber.Status.CONFIRMED}
     message = EmailMultiAlternatives(
         f"请确认订阅 {settings.DIGEST_SITE_TITLE}",
@@ -181,6 +218,17 @@ def confirmation_mail_send(*, request: ConfirmationRequest) -> bool:
     return True
 
 
+def digests_of(digest_ids: Iterable[int]) -> list[Digest]:
+    """The digests a link or request names, in the site's order (those since removed left out); none: the first."""
+    ids = list(digest_ids or ())
+    return list(Digest.objects.filter(pk__in=ids)) if ids else [Digest.objects.home()]
+
+
+def named_digests(digest_ids: Iterable[int]) -> list[Digest]:
+    """The digests to name to a reader: none while the site has only one (its readers see nothing new)."""
+    return digests_of(digest_ids) if Digest.objects.count() > 1 else []
+
+
 @dataclass(frozen=True)
 class Confirmation:
     subscriber_id: int
@@ -188,10 +236,15 @@ class Confirmation:
     categories_text: str
     wants_corrections: bool
     issued_at: dt.datetime
+    digest_ids: tuple[int, ...] = ()
 
     @property
     def categories(self) -> list[str]:
         return self.categories_text.split()
+
+    @property
+    def digests(self) -> list[Digest]:
+        return named_digests(self.digest_ids)
 
 
 def confirmation_read(token: str) -> Confirmation:
@@ -208,12 +261,14 @@ def confirmation_read(token: str) -> Confirmation:
     except (KeyError, TypeError, ValueError):  # a link from before links were dated
         raise SubscriptionError("此确认链接已失效，请重新订阅以获取新的链接。") from None
     return Confirmation(subscriber_id=value["s"], email=value["e"], categories_text=value["c"],
-                        wants_corrections=value["r"], issued_at=issued_at)
+                        wants_corrections=value["r"], issued_at=issued_at,
+                        digest_ids=tuple(value.get("d") or ()))  # a link from before digests: the first
 
 
 @transaction.atomic
 def subscriber_confirm(*, token: str) -> Subscriber:
-    """Follow a confirmation link: the subscriber is confirmed, with the categories and choice the link carries."""
+    """Follow a confirmation link: the subscriber is confirmed, with the digests, categories and choice the
+    link carries (their subscriptions become the link's digests)."""
     confirmation = confirmation_read(token)
     subscriber = Subscriber.objects.select_for_update().filter(
         pk=confirmation.subscriber_id, email=confirmation.email).first()
@@ -228,17 +283,38 @@ def subscriber_confirm(*, token: str) -> Subscriber:
     subscriber_move(subscriber, Subscriber.Status.CONFIRMED, why="confirmation link followed",
                     categories_text=confirmation.categories_text, wants_corrections=confirmation.wants_corrections,
                     confirmed_link_issued_at=confirmation.issued_at)
+    _subscriptions_set(subscriber, digests_of(confirmation.digest_ids))
     return subscriber
+
+
+def _subscriptions_set(subscriber: Subscriber, digests: list[Digest]) -> None:
+    chosen = {digest.pk for digest in digests}
+    Subscription.objects.filter(subscriber=subscriber).exclude(digest__in=chosen).delete()
+    Subscription.objects.bulk_create([Subscription(subscriber=subscriber, digest_id=pk) for pk in sorted(chosen)],
+                                     ignore_conflicts=True)
 
 
 def subscriber_by_unsubscribe_token(token: str) -> Subscriber | None:
     return Subscriber.objects.filter(unsubscribe_token=token).first() if token else None
 
 
+@dataclass(frozen=True)
+class Unsubscribed:
+    subscriber: Subscriber
+    left: Digest | None  # the digest left; None: every digest
+    remaining: list[Digest]  # what the address still receives (empty: it is unsubscribed)
+
+
 @transaction.atomic
-def subscriber_unsubscribe(*, subscriber: Subscriber, why: str = "unsubscribe link") -> Subscriber:
-    """No more mail to this address (done already: nothing changes). Unsent deliveries are skipped when their turn comes."""
+def subscriber_unsubscribe(*, subscriber: Subscriber, digest: Digest | None = None,
+                           why: str = "unsubscribe link") -> Unsubscribed:
+    """No more mail of `digest` to this address (None: of any digest); left with no digest, the address is
+    unsubscribed (done already: nothing changes). Unsent deliveries are skipped when their turn comes."""
     subscriber = Subscriber.objects.select_for_update().get(pk=subscriber.pk)
-    if subscriber.status != Subscriber.Status.UNSUBSCRIBED:
-        subscriber_move(subscriber, Subscriber.Status.UNSUBSCRIBED, why=why)
-    return subscriber
+    subscriptions = Subscription.objects.filter(subscriber=subscriber)
+    (subscriptions if digest is None else subscriptions.filter(digest=digest)).delete()
+    remaining = list(Digest.objects.filter(pk__in=subscriptions.values("digest_id")))
+    if not remaining and subscriber.status != Subscriber.Status.UNSUBSCRIBED:
+        left = "" if digest is None else f" (left {digest.slug}, the last digest)"
+        subscriber_move(subscriber, Subscriber.Status.UNSUBSCRIBED, why=why + left)
+    return Unsubscribed(subscriber=subscriber, left=digest, remaining=remaining)

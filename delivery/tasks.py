@@ -33,10 +33,12 @@ def deliveries_sweep_task() -> str:
     return str(deliveries_sweep())
 
 
-
-def confirmation_mail_task(subscriber_id: int, categories_text: str, wants_corrections: bool, issued_at: str) -> str:
-    """A subscription request's confirmation mail (subscriber_subscribe queues it)."""
+def confirmation_mail_task(subscriber_id: int, categories_text: str, wants_corrections: bool, issued_at: str,
+                           digest_ids=None) -> str:
+    """A subscription request's confirmation mail (subscriber_subscribe queues it). A task queued before
+    digests names none: its link subscribes to the first digest."""
     sent = confirmation_mail_send(request=ConfirmationRequest(
         subscriber_id=int(subscriber_id), categories_text=categories_text,
-        wants_corrections=bool(wants_corrections), issued_at=issued_at))
+        wants_corrections=bool(wants_corrections), issued_at=issued_at,
+        digest_ids=tuple(int(pk) for pk in digest_ids or ())))
     return "sent" if sent else "skipped (the subscriber is gone)"

@@ -1,6 +1,7 @@
 """Announcing each newly published day to webhook endpoints (generic JSON, Slack, Feishu/Lark, DingTalk).
 
-Each (endpoint, version) is one WebhookDelivery row, made once (a unique constraint), so a repeated
+An endpoint belongs to one digest and is told of that digest's publications only; the body names the
+digest and links to its pages. Each (endpoint, version) is one WebhookDelivery row, made once (a unique constraint), so a repeated
 publish never announces twice. A django-q2 task sends it; a try claims its row with a conditional
 update and a lease longer than a task may live (delivery.retries.lease), so no other worker posts it
 meanwhile, and a row whose sender died (its worker or machine killed) is claimed again, by the next
@@ -25,6 +26,7 @@ import uuid
 import httpx
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils import timezone
 from django_q.tasks import async_task
 
@@ -33,7 +35,7 @@ from delivery.outbound import AddressRefused, answer_excerpt, answer_start, outb
 from delivery.retries import WEBHOOK_TASK, failed_retry, lease, publications_come_due, retry_at, try_again_at
 from delivery.switch import delivery_hold
 from publishing.models import Publication, PublishedPaper
-from publishing.site_links import site_url
+from publishing.site_links import digest_site_root
 
 logger = logging.getLogger(__name__)
 
@@ -44,15 +46,19 @@ SIGNATURE_HEADER = "X-Digest-Signature-256"
 
 
 def webhook_payload(*, endpoint: WebhookEndpoint, publication: Publication) -> dict:
-    """The body for the endpoint's kind: the day's title, link and its papers' titles."""
-    date = publication.day.date
-    title = f"arXiv Daily – {date:%Y-%m-%d}" + (f"（第 {publication.version} 版）" if publication.version > 1 else "")
-    url = site_url("public:day", date)
+    """The body for the endpoint's kind: the day's title (its digest's post title), link and its papers' titles."""
+    day = publication.day
+    date, digest = day.date, day.digest
+    title = day.post_title + (f"（第 {publication.version} 版）" if publication.version > 1 else "")
+    root = digest_site_root(digest)
+    url = root + reverse("public:day", args=[date])
     papers = list(PublishedPaper.objects.filter(publication=publication).order_by("position")
                   .values("arxiv_id", "title", "title_zh"))
     if endpoint.kind == WebhookEndpoint.Kind.GENERIC:
-        return {"event": "day.published", "date": f"{date:%Y-%m-%d}", "version": publication.version, "title": title,
-                "url": url, "papers": [{**paper, "url": site_url("public:paper", paper["arxiv_id"])} for paper in papers]}
+        return {"event": "day.published", "digest": {"slug": digest.slug, "name": digest.name},
+                "date": f"{date:%Y-%m-%d}", "version": publication.version, "title": title, "url": url,
+                "papers": [{**paper, "url": root + reverse("public:paper", args=[paper["arxiv_id"]])}
+                           for paper in papers]}
     titles = [paper["title_zh"] or paper["title"] for paper in papers]
     if endpoint.kind == WebhookEndpoint.Kind.SLACK:
         # Slack reads <…> as links and mentions (<!channel>): a paper's title must stay text.
@@ -73,7 +79,7 @@ def signature(secret: str, body: bytes) -> str:
 
 
 def publication_announce(*, publication: Publication) -> int:
-    """Make a delivery per active endpoint for this version (once) and hand them to the workers.
+    """Make a delivery per active endpoint of the version's digest (once) and hand them to the workers.
 
     A day not yet public (dated in the future) is not announced: its link would not open yet;
     `webhooks_come_due` announces it when its date comes.
@@ -81,7 +87,7 @@ def publication_announce(*, publication: Publication) -> int:
     if not publication.day.is_public:
         return 0
     made = 0
-    for endpoint in WebhookEndpoint.objects.filter(active=True):
+    for endpoint in WebhookEndpoint.objects.filter(active=True, digest_id=publication.day.digest_id):
         try:
             with transaction.atomic():
                 delivery = WebhookDelivery.objects.create(endpoint=endpoint, publication=publication)
@@ -118,7 +124,7 @@ def webhook_delivery_send(*, delivery_id: int, client: httpx.Client | None = Non
         claimed_by=claim, claimed_until=now + lease(), attempts=F("attempts") + 1, last_tried_at=now)
     if not claimed:
         return None
-    delivery = WebhookDelivery.objects.select_related("endpoint", "publication__day").get(pk=delivery_id)
+    delivery = WebhookDelivery.objects.select_related("endpoint", "publication__day__digest").get(pk=delivery_id)
     answer = _post(delivery, client)
     if not answer["error"]:
         outcome, next_try = WebhookDelivery.Status.DELIVERED, None

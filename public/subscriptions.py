@@ -1,5 +1,9 @@
 """The email edition's pages for readers: subscribe, confirm (the signed link), unsubscribe (one click).
 
+A reader chooses the digests in one form (checkboxes; with one digest there is nothing to choose) and one
+confirmation mail confirms them all. The unsubscribe link of a digest's mail leaves that digest (and the
+page says which, and what the address still receives).
+
 The answer to a subscription never says whether the address was known: every valid request gets
 the same page. Requests are limited per client address and per mailbox (in the cache every web
 process shares), so the form cannot be used to flood an inbox with confirmation mails. None of these
@@ -24,12 +28,14 @@ from django.views.decorators.http import require_http_methods
 from delivery.subscribers import (
     SubscriptionError,
     confirmation_read,
+    digests_categories,
     mailbox_key,
     subscriber_by_unsubscribe_token,
     subscriber_confirm,
     subscriber_subscribe,
     subscriber_unsubscribe,
 )
+from digests.models import Digest
 from public.views import CONTENT_SECURITY_POLICY
 
 # Subscription requests one client address may make in a window, and confirmation mails one email
@@ -73,13 +79,31 @@ def client_key(address: str) -> str:
 class SubscribeForm(forms.Form):
     email = forms.EmailField(label="邮箱地址", max_length=254,
                              error_messages={"required": "请填写邮箱地址。", "invalid": "请填写有效的邮箱地址。"})
+    digests = forms.MultipleChoiceField(label="日报（可多选）", widget=forms.CheckboxSelectMultiple,
+                                        error_messages={"required": "请至少选择一份日报。"})
     categories = forms.MultipleChoiceField(label="分类（不选即全部）", required=False,
                                            widget=forms.CheckboxSelectMultiple)
     wants_corrections = forms.BooleanField(label="已发布的日报更正后，也发送更正版", required=False)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, digest_slug: str = "", **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["categories"].choices = [(category, category) for category in settings.DIGEST_CATEGORIES]
+        self.digest_rows = list(Digest.objects.all())
+        if len(self.digest_rows) <= 1:  # one digest: nothing to choose, the form is as it always was
+            del self.fields["digests"]
+        else:
+            self.fields["digests"].choices = [(digest.slug, digest.name) for digest in self.digest_rows]
+            named = [digest.slug for digest in self.digest_rows if digest.slug == digest_slug]
+            self.fields["digests"].initial = named or [self.digest_rows[0].slug]
+        self.fields["categories"].choices = [(category, category)
+                                             for category in digests_categories(self.digest_rows)]
+
+    def clean(self):
+        cleaned = super().clean()
+        chosen = [digest for digest in self.digest_rows if digest.slug in cleaned.get("digests", ())]
+        offered = set(digests_categories(chosen or self.digest_rows[:1]))
+        if "categories" in cleaned and not offered.issuperset(cleaned["categories"]):
+            self.add_error("categories", "所选分类不属于所选的日报。")
+        return cleaned
 
 
 def feed_links(request) -> list[dict]:
@@ -102,7 +126,7 @@ def _subscribe_page(request, form, *, status: int = 200, **context):
 
 @reader_form_view
 def subscribe(request):
-    form = SubscribeForm(request.POST if request.method == "POST" else None)
+    form = SubscribeForm(request.POST if request.method == "POST" else None, digest_slug=request.GET.get("digest", ""))
     if request.method != "POST":
         return _subscribe_page(request, form)
     if not _within_limit("client", client_key(request.META.get("REMOTE_ADDR", "")), REQUESTS_PER_CLIENT):
@@ -118,7 +142,8 @@ def subscribe(request):
     if _within_limit("address", mailbox, MAILS_PER_ADDRESS):
         try:
             subscriber_subscribe(email=email, categories=form.cleaned_data["categories"],
-                                 wants_corrections=form.cleaned_data["wants_corrections"])
+                                 wants_corrections=form.cleaned_data["wants_corrections"],
+                                 digests=form.cleaned_data.get("digests"))
         except SubscriptionError as exc:
             form.add_error("email", str(exc))
             return _subscribe_page(request, form, status=400)
@@ -140,13 +165,21 @@ def subscribe_confirm(request, token: str):
 @csrf_exempt  # RFC 8058: mail clients POST `List-Unsubscribe=One-Click` without any token of ours
 @reader_form_view
 def unsubscribe(request, token: str):
+    """Leave the digest the link names (`?digest=<slug>`; none: the first digest, as every link mailed
+    before there were several)."""
     subscriber = subscriber_by_unsubscribe_token(token)
-    if subscriber is None:
+    slug = request.GET.get("digest", "")
+    digest = Digest.objects.filter(slug=slug).first() if slug else Digest.objects.home()
+    if subscriber is None or digest is None:
         return render(request, "public/subscribe_link_refused.html",
                       {"reason": "此退订链接无效，请检查邮件中的链接。"}, status=404)
+    context = {"token": token, "digest": digest, "query": f"?digest={slug}" if slug else "",
+               "several": Digest.objects.count() > 1}
     if request.method == "POST":
-        subscriber_unsubscribe(subscriber=subscriber)
-        return render(request, "public/unsubscribe_done.html", {})
-    if subscriber.is_unsubscribed:  # the link opened again: nothing left to do, and it says so
-        return render(request, "public/unsubscribe_done.html", {"already": True})
-    return render(request, "public/unsubscribe.html", {"token": token})
+        unsubscribed = subscriber_unsubscribe(subscriber=subscriber, digest=digest)
+        return render(request, "public/unsubscribe_done.html", {**context, "remaining": unsubscribed.remaining})
+    remaining = list(subscriber.digests.all())
+    if subscriber.is_unsubscribed or (remaining and digest not in remaining):
+        # The link opened again: nothing left to do, and it says so.
+        return render(request, "public/unsubscribe_done.html", {**context, "already": True, "remaining": remaining})
+    return render(request, "public/unsubscribe.html", context)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from digest_site.admin_mixins import ReadOnlyAdminMixin
+from digests.models import Digest
 from translations.checks import ERROR, SEVERITY_LABELS, check_named, severity_of
 from translations.glossary import glossary_import
 from translations.glossary_files import MAX_FILE_BYTES, GlossaryFileError, read_glossary_file, write_csv, write_tbx
@@ -134,12 +135,20 @@ class GlossaryTermForm(forms.ModelForm):
 
     class Meta:
         model = GlossaryTerm
-        fields = ["term", "kind", "rendering", "variants", "forbidden", "category", "note"]
+        fields = ["digest", "term", "kind", "rendering", "variants", "forbidden", "category", "note"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["digest"].empty_label = _("the newsroom's (every digest)")
 
 
 class GlossaryImportForm(forms.Form):
     file = forms.FileField(label=_("glossary file"), help_text=_("CSV (columns: source, kind, rendering, variants, "
                                                                  "forbidden, category, note) or TBX"))
+    digest = forms.ModelChoiceField(label=_("digest"), queryset=Digest.objects.all(), required=False,
+                                    empty_label=_("the newsroom's (every digest)"),
+                                    help_text=_("Whose glossary the file's terms go into: the newsroom's, or a "
+                                                "digest's additions (which win over the newsroom's in it)."))
     dry_run = forms.BooleanField(label=_("only show what would change"), required=False)
 
 
@@ -147,10 +156,16 @@ class GlossaryImportForm(forms.Form):
 class GlossaryTermAdmin(admin.ModelAdmin):
     form = GlossaryTermForm
     change_list_template = "admin/translations/glossaryterm/change_list.html"
-    list_display = ["term", "kind", "rendering", "forbidden_list", "variant_list", "category", "updated_at"]
-    list_filter = ["kind", "category"]
+    list_display = ["term", "kind", "rendering", "forbidden_list", "variant_list", "glossary_of", "category",
+                    "updated_at"]
+    list_filter = ["digest", "kind", "category"]
+    list_select_related = ["digest"]
     search_fields = ["term", "rendering", "note", "category"]
     actions = ["export_csv", "export_tbx"]
+
+    @admin.display(description=_("glossary"), ordering="digest")
+    def glossary_of(self, term):
+        return term.digest.name if term.digest_id else _("newsroom")
 
     @admin.display(description=_("forbidden renderings"))
     def forbidden_list(self, term):
@@ -205,7 +220,8 @@ class GlossaryTermAdmin(admin.ModelAdmin):
             except GlossaryFileError as exc:
                 problem = f"{upload.name}: {exc}"
             else:
-                report = glossary_import(rows=rows, dry_run=form.cleaned_data["dry_run"])
+                report = glossary_import(rows=rows, digest=form.cleaned_data["digest"],
+                                         dry_run=form.cleaned_data["dry_run"])
                 if report.applied:
                     self.message_user(request, report.message, messages.SUCCESS)
                     return redirect("admin:translations_glossaryterm_changelist")

@@ -101,12 +101,14 @@ def _messages(error: ValidationError) -> str:
 WRITE_BATCH = 1000
 
 
-def glossary_import(*, rows: list[GlossaryRow], dry_run: bool = False,
+def glossary_import(*, rows: list[GlossaryRow], digest=None, dry_run: bool = False,
                     progress: Callable[[], None] | None = None) -> ImportReport:
-    """Create or update one term per row, matched by source in any case; all rows or none.
+    """Create or update one term per row, matched by source in any case; all rows or none. Into the
+    newsroom's glossary, or (`digest`) that digest's additions: the terms of the other glossaries are
+    neither matched nor changed.
 
     Steps:
-    1. read the whole glossary once (locked against another import meanwhile);
+    1. read the whole glossary (the newsroom's or the digest's) once (locked against another import meanwhile);
     2. for each row: refuse it without a source, or when an earlier row of the file had its
        source; take the term with that source (any case) or a new one, set the fields the file
        has (a column the file lacks keeps the term's value), validate it on its own
@@ -120,14 +122,14 @@ def glossary_import(*, rows: list[GlossaryRow], dry_run: bool = False,
     """
     report = ImportReport()
     with transaction.atomic():
-        existing = {term.term.lower(): term for term in GlossaryTerm.objects.select_for_update()}
+        existing = {term.term.lower(): term for term in GlossaryTerm.objects.select_for_update().filter(digest=digest)}
         seen: dict[str, int] = {}
         created: list[GlossaryTerm] = []
         updated: list[GlossaryTerm] = []
         for row in rows:
             if progress:
                 progress()
-            _import_row(row, existing, seen, report, created, updated)
+            _import_row(row, existing, seen, report, created, updated, digest)
         if report.refused or dry_run:
             return report
         _write(created=created, updated=updated)
@@ -145,19 +147,25 @@ def _write(*, created: list[GlossaryTerm], updated: list[GlossaryTerm]) -> None:
     statement each for inserting and updating, its rows sent with executemany.
     """
     fields = [GlossaryTerm._meta.get_field(name) for name in _COMPARED]
+    digest_field = GlossaryTerm._meta.get_field("digest")  # written with a new term, never changed by an import
     now = timezone.now()
     stamp = GlossaryTerm._meta.get_field("updated_at").get_db_prep_save(now, connection)
     quote = connection.ops.quote_name
     table = quote(GlossaryTerm._meta.db_table)
     columns = [quote(field.column) for field in fields]
     stamps = [quote("created_at"), quote("updated_at")]
+    inserted = [*columns, quote(digest_field.column)]
 
     def values(term: GlossaryTerm) -> list:
         return [field.get_db_prep_save(getattr(term, field.attname), connection) for field in fields]
 
+    def new_values(term: GlossaryTerm) -> list:
+        return [*values(term), term.digest_id]
+
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            _copy_rows(cursor, f"{table} ({', '.join(columns + stamps)})", ([*values(term), now, now] for term in created))
+            _copy_rows(cursor, f"{table} ({', '.join(inserted + stamps)})",
+                       ([*new_values(term), now, now] for term in created))
             if updated:
                 held = ", ".join([quote("id"), *columns])
                 cursor.execute(f"CREATE TEMPORARY TABLE glossary_import_rows ON COMMIT DROP AS SELECT {held} "
@@ -170,8 +178,8 @@ def _write(*, created: list[GlossaryTerm], updated: list[GlossaryTerm]) -> None:
             return
         for start in range(0, len(created), WRITE_BATCH):
             cursor.executemany(
-                f"INSERT INTO {table} ({', '.join(columns + stamps)}) VALUES ({', '.join(['%s'] * (len(columns) + 2))})",
-                [[*values(term), stamp, stamp] for term in created[start:start + WRITE_BATCH]])
+                f"INSERT INTO {table} ({', '.join(inserted + stamps)}) VALUES ({', '.join(['%s'] * (len(inserted) + 2))})",
+                [[*new_values(term), stamp, stamp] for term in created[start:start + WRITE_BATCH]])
         for start in range(0, len(updated), WRITE_BATCH):
             cursor.executemany(
                 f"UPDATE {table} SET {', '.join(f'{column} = %s' for column in columns)}, {stamps[1]} = %s "
@@ -201,7 +209,7 @@ def _validation_errors(term: GlossaryTerm) -> str:
 
 
 def _import_row(row: GlossaryRow, existing: dict[str, GlossaryTerm], seen: dict[str, int], report: ImportReport,
-                created: list[GlossaryTerm], updated: list[GlossaryTerm]) -> None:
+                created: list[GlossaryTerm], updated: list[GlossaryTerm], digest=None) -> None:
     source = " ".join(row.source.split())
     if not source:
         report.refused.append((row.line, "", _("no English source")))
@@ -217,7 +225,7 @@ def _import_row(row: GlossaryRow, existing: dict[str, GlossaryTerm], seen: dict[
     term = existing.get(key)
     before = {name: getattr(term, name) for name in _COMPARED} if term else None
     if term is None:
-        term = GlossaryTerm()
+        term = GlossaryTerm(digest=digest)
     term.term = source
     for name, value in row.fields.items():
         setattr(term, name, value)

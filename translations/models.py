@@ -137,7 +137,12 @@ def _lines(values) -> list[str]:
 
 
 class GlossaryTerm(models.Model):
-    """How the digest renders an English term of art in Chinese; drafts are written and checked with it.
+    """How the newsroom renders an English term of art in Chinese; drafts are written and checked with it.
+
+    A term without a digest is the newsroom's, used everywhere; a digest's term is an addition of that
+    digest, which wins over the newsroom's term for the same English (any case) inside that digest
+    (translations.terminology.glossary_terms). One term per English source (any case) in the newsroom's
+    glossary, and one per digest.
 
     `term` is the English source; `variants` other English forms of the same term (hyphenation,
     acronym ↔ expansion; plurals and hyphen/space spellings are matched without listing them).
@@ -149,6 +154,11 @@ class GlossaryTerm(models.Model):
         PREFERRED = "preferred", _("preferred rendering")
         KEEP_ENGLISH = "keep_english", _("keep English")
 
+    # Empty: the newsroom's term; a digest: that digest's addition.
+    digest = models.ForeignKey("digests.Digest", verbose_name=_("digest"), null=True, blank=True,
+                               on_delete=models.CASCADE, related_name="+",
+                               help_text=_("Empty: the newsroom's term, used in every digest. A digest: a term "
+                                           "of that digest only, which wins over the newsroom's in it."))
     term = models.CharField(_("English term"), max_length=200)
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.PREFERRED)
     rendering = models.CharField(
@@ -174,8 +184,11 @@ class GlossaryTerm(models.Model):
         ordering = ["term"]
         permissions = [("import_glossaryterm", _("Can import a glossary file"))]
         constraints = [
-            # "LLM" and "llm" are one term: the matcher ignores case.
-            models.UniqueConstraint(Lower("term"), name="glossary_term_unique_any_case"),
+            # "LLM" and "llm" are one term: the matcher ignores case. Once in the newsroom's glossary, once per digest.
+            models.UniqueConstraint(Lower("term"), condition=models.Q(digest__isnull=True),
+                                    name="glossary_term_unique_any_case"),
+            models.UniqueConstraint(Lower("term"), "digest", condition=models.Q(digest__isnull=False),
+                                    name="glossary_term_unique_any_case_per_digest"),
         ]
 
     def __str__(self) -> str:
@@ -185,9 +198,10 @@ class GlossaryTerm(models.Model):
 
     def clean(self) -> None:
         errors = self.clean_alone()
-        same = GlossaryTerm.objects.filter(term__iexact=self.term).exclude(pk=self.pk)
+        same = GlossaryTerm.objects.filter(term__iexact=self.term, digest=self.digest_id).exclude(pk=self.pk)
         if self.term and same.exists():
-            errors["term"] = _("The glossary already has this term (in any case).")
+            errors["term"] = (_("The glossary already has this term (in any case).") if self.digest_id is None
+                              else _("This digest's glossary already has this term (in any case)."))
         if errors:
             raise ValidationError(errors)
 

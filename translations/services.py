@@ -30,7 +30,7 @@ from translations.prompts import (
 )
 from translations.quality import text_findings
 from translations.revisions import text_start_from_draft
-from translations.terminology import TermRule, glossary_matcher
+from translations.terminology import TermRule, paper_glossary
 from translations.workers import workers_seen
 
 logger = logging.getLogger(__name__)
@@ -284,7 +284,10 @@ def draft_run(*, draft_id: int, config: LLMConfig | None = None, client=None) ->
     """Claim the draft and write it with the LLM; None if another worker has it or it is finished.
 
     Steps: claim; get the paper's text (full text, else the abstract); pick the glossary
-    rules the paper uses (most specific first; the prompt takes at most PROMPT_TERMS_MAX); ask
+    rules the paper uses (most specific first; the prompt takes at most PROMPT_TERMS_MAX), from the
+    paper's glossary: a paper is drafted once whichever digests hold it, so the newsroom's terms and the
+    additions of every digest holding it, the first digest in the digests' order winning a term two of
+    them render differently (terminology.paper_glossary); ask
     the LLM; reuse the translation memory's exact matches (title, abstract sentences); run the
     named quality checks (translations.checks) on the result, with every rule; record.
     Every failure ends as a failed draft with its error, never as an exception. A draft of a prompt
@@ -301,7 +304,8 @@ def draft_run(*, draft_id: int, config: LLMConfig | None = None, client=None) ->
     try:
         source = paper_source_text(paper=paper)
         paper_text = "\n".join([paper.title, paper.abstract, source.text])
-        glossary = glossary_matcher()
+        # Drafted once for every digest holding the paper: the newsroom's terms and those digests' additions.
+        glossary = paper_glossary(paper)
         rules = glossary.rules_in(paper_text)
         schema = reply_schema() if config.response_format == "json_object" else None
         messages = build_messages(_paper_material(paper, source, rules[:PROMPT_TERMS_MAX]), version=draft.prompt_version, schema=schema)

@@ -264,7 +264,7 @@ def _decide(suggestion: SuggestedTerm, user, status: SuggestedTerm.Status) -> Su
 def suggestion_accept(*, suggestion: SuggestedTerm, user) -> GlossaryTerm:
     """Add the editors' rendering to the glossary, the machine's as forbidden; the suggestion is accepted."""
     suggestion = _decide(suggestion, user, SuggestedTerm.Status.ACCEPTED)
-    if GlossaryTerm.objects.filter(term__iexact=suggestion.source).exists():
+    if GlossaryTerm.objects.filter(term__iexact=suggestion.source, digest__isnull=True).exists():
         raise SuggestionError(_("the glossary already has “%(source)s”") % {"source": suggestion.source})
     papers = list(suggestion.corrections().values_list("paper__arxiv_id", flat=True)[:10])
     term = GlossaryTerm(

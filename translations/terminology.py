@@ -2,16 +2,25 @@
 
 This module is the interface between the glossary (GlossaryTerm rows, their import and export)
 and its users (prompts, quality checks, the benchmark). Its users depend only on `TermRule`,
-`TermHit`, `TermMatcher` and `glossary_matcher()`.
+`TermHit`, `TermMatcher`, `glossary_matcher()` and `paper_glossary()`.
+
+The glossary is the newsroom's, with per-digest additions: `glossary_matcher(digests)` is the newsroom's
+terms with the additions of those digests, a digest's term winning over the newsroom's for the same
+English (any case). Which digests hold a paper is publishing's knowledge; it answers `paper_digests_asked`.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import ahocorasick
+import django.dispatch
+
+# Sent with `paper`; a receiver answers with the ids of the digests whose days hold the paper, in the digests'
+# order (publishing's entries: translations imports no app above it).
+paper_digests_asked = django.dispatch.Signal()
 
 
 @dataclass(frozen=True)
@@ -210,34 +219,79 @@ def rule_from_term(term) -> TermRule:
 
 
 _cache_lock = threading.Lock()
-_cached: tuple[tuple, TermMatcher] | None = None
+# Per choice of digests (their ids; () the newsroom's alone): the glossary's stamp and its matcher.
+_cached: dict[tuple[int, ...], tuple[tuple, TermMatcher]] = {}
+_CACHED_MOST = 8
 
 
 def _glossary_stamp() -> tuple:
-    """What changes whenever the glossary does: a row added, changed (updated_at) or deleted (count)."""
-    from django.db.models import Count, Max
+    """What changes whenever the glossary does: a row added, changed (updated_at) or deleted (count); and
+    how many terms are digests' additions (none: every digest's glossary is the newsroom's)."""
+    from django.db.models import Count, Max, Q
 
     from translations.models import GlossaryTerm
 
-    stamp = GlossaryTerm.objects.aggregate(count=Count("id"), changed=Max("updated_at"), last=Max("id"))
-    return (stamp["count"], stamp["changed"], stamp["last"])
+    stamp = GlossaryTerm.objects.aggregate(count=Count("id"), changed=Max("updated_at"), last=Max("id"),
+                                           additions=Count("id", filter=Q(digest__isnull=False)))
+    return (stamp["count"], stamp["changed"], stamp["last"], stamp["additions"])
 
 
-def glossary_matcher() -> TermMatcher:
-    """A matcher over the glossary as it stands in the database.
+def digest_additions_exist() -> bool:
+    """Whether any digest has terms of its own (one small query)."""
+    return bool(_glossary_stamp()[3])
+
+
+def _digest_ids(digests: Sequence) -> tuple[int, ...]:
+    """Digest rows or ids, as ids in the order given (each once)."""
+    return tuple(dict.fromkeys(getattr(digest, "pk", digest) for digest in digests))
+
+
+def glossary_terms(digests: Sequence = ()) -> list:
+    """The newsroom's terms with the additions of `digests` (Digest rows or ids): a digest's term replaces
+    the newsroom's for the same English (any case); between digests, the first in `digests` wins."""
+    from translations.models import GlossaryTerm
+
+    terms = {term.term.lower(): term for term in GlossaryTerm.objects.filter(digest__isnull=True)}
+    rank = {pk: place for place, pk in enumerate(_digest_ids(digests))}
+    additions: dict[str, GlossaryTerm] = {}
+    for term in GlossaryTerm.objects.filter(digest__in=list(rank)):
+        kept = additions.get(term.term.lower())
+        if kept is None or rank[term.digest_id] < rank[kept.digest_id]:
+            additions[term.term.lower()] = term
+    return list({**terms, **additions}.values())
+
+
+def glossary_matcher(digests: Sequence = (), *, stamp: tuple | None = None) -> TermMatcher:
+    """A matcher over the glossary as it stands in the database: the newsroom's terms, with the additions
+    of `digests` (in that order of precedence; see glossary_terms).
 
     Building the automaton for thousands of terms takes a moment, so it is built once per
-    process and kept until the glossary's stamp changes (one small query per call). A stamp
-    rather than signals: drafting runs in other processes than the admin that edits terms.
+    process (per choice of digests) and kept until the glossary's stamp changes (one small query per
+    call). A stamp rather than signals: drafting runs in other processes than the admin that edits terms.
     """
-    global _cached
-    from translations.models import GlossaryTerm
-
-    stamp = _glossary_stamp()
+    key = _digest_ids(digests)
+    stamp = stamp or _glossary_stamp()
     with _cache_lock:
-        if _cached is not None and _cached[0] == stamp:
-            return _cached[1]
-    matcher = TermMatcher(rule_from_term(term) for term in GlossaryTerm.objects.all())
+        cached = _cached.get(key)
+        if cached is not None and cached[0] == stamp:
+            return cached[1]
+    matcher = TermMatcher(rule_from_term(term) for term in glossary_terms(digests))
     with _cache_lock:
-        _cached = (stamp, matcher)
+        if key not in _cached and len(_cached) >= _CACHED_MOST:
+            _cached.pop(next(iter(_cached)))
+        _cached[key] = (stamp, matcher)
     return matcher
+
+
+def digests_holding(paper) -> list[int]:
+    """The ids of the digests whose days hold `paper`, in the digests' order (position, then the oldest first)."""
+    return [pk for _receiver, answer in paper_digests_asked.send(sender=None, paper=paper) for pk in answer or ()]
+
+
+def paper_glossary(paper) -> TermMatcher:
+    """The glossary a paper is drafted and its text checked with: a paper is drafted once, whichever
+    digests hold it, so it takes the newsroom's terms plus the additions of every digest holding it;
+    where two of those digests render one term differently, the first digest in the digests' order wins.
+    While no digest has terms of its own, that is the newsroom's glossary, and nobody is asked."""
+    stamp = _glossary_stamp()
+    return glossary_matcher(digests_holding(paper) if stamp[3] else (), stamp=stamp)

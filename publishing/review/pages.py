@@ -65,10 +65,12 @@ class PanelTerm:
     term_id: int | None  # the GlossaryTerm row, for a link to it
 
 
-def _glossary_panel(paper: Paper, current: Revision | None) -> list[PanelTerm]:
-    """The glossary terms the paper's English uses (as the checks find them), in alphabetical order."""
+def _glossary_panel(paper: Paper, current: Revision | None, digest=None) -> list[PanelTerm]:
+    """The glossary terms the paper's English uses (as the checks find them, with the entry's digest's
+    glossary), in alphabetical order."""
     chinese = "\n".join(current.text().values()).lower() if current else ""
-    return [_panel_term(rule, chinese) for rule in sorted(paper_term_rules(paper), key=lambda rule: rule.source.lower())]
+    rules = paper_term_rules(paper, digest=digest)
+    return [_panel_term(rule, chinese) for rule in sorted(rules, key=lambda rule: rule.source.lower())]
 
 
 def _panel_term(rule: TermRule, chinese: str) -> PanelTerm:
@@ -140,7 +142,7 @@ def entry_review_page(*, entry: Entry, stale: StaleEdit | None = None,
     `seen_digest_ids` the digests the reader sees (None: every one), whose entries of the paper are linked."""
     current = text_current(entry.paper)
     in_digests = _paper_in_digests(entry, current, seen_digest_ids)
-    findings = findings_shown(findings_of(current), current.text()) if current else []
+    findings = findings_shown(findings_of(current, digest=entry.digest), current.text()) if current else []
     offer = draft_offer(draft=entry.paper.machine_drafts.succeeded().newest(), current=current)
     return EntryReviewPage(
         title=_("Review %(arxiv_id)s") % {"arxiv_id": entry.paper.versioned_id},
@@ -161,7 +163,7 @@ def entry_review_page(*, entry: Entry, stale: StaleEdit | None = None,
         memory_suggestions=memory_suggestions(entry.paper),
         memory_note=memory_lookup_segments(entry.paper).note,
         source_changes=source_changes_shown(entry),
-        glossary_terms=_glossary_panel(entry.paper, current),
+        glossary_terms=_glossary_panel(entry.paper, current, entry.digest),
         in_digests=in_digests,
         approved_elsewhere=[item.digest_name for item in in_digests if item.approved_current and not item.this_entry],
     )

@@ -109,7 +109,7 @@ def entry_approve(*, entry: Entry, user, seen_revision: int | None = None, despi
                           params={"arxiv_id": entry.paper.arxiv_id})
     if seen_revision is not None and seen_revision != current.number:
         raise TextChangedSinceRead(entry=entry, current=current, seen_revision=seen_revision)
-    errors = errors_in(findings_of(current))
+    errors = errors_in(findings_of(current, digest=entry.digest))  # as the entry's review page shows them
     if errors and not despite_errors:
         raise CheckErrorsNotConfirmed(entry=entry, errors=errors)
     _move(entry, Entry.State.APPROVED, approved_by=user, approved_at=timezone.now(), approved_revision=current,

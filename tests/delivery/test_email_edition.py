@@ -24,7 +24,7 @@ from delivery.subscribers import subscriber_confirm, subscriber_subscribe
 from publishing.models import DigestDay, Publication
 from publishing.posts.publication import day_publish
 from publishing.review.services import entry_approve
-from tests.builders import approve_all, edit
+from tests.builders import approve_all, edit, home_digest_set
 from tests.publishing.test_cluster import database_url
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -87,8 +87,8 @@ def test_outside_text_is_escaped_in_the_html_part(drafted_day, editor, chief, sm
 
 
 def test_categories_choose_the_papers_and_a_day_without_them_is_recorded_as_skipped(
-        drafted_day, editor, chief, smtp_server, settings, django_capture_on_commit_callbacks):
-    settings.DIGEST_CATEGORIES = ["cs.SD", "eess.AS", "cs.CV"]
+        drafted_day, editor, chief, smtp_server, django_capture_on_commit_callbacks):
+    home_digest_set(categories=["cs.SD", "eess.AS", "cs.CV"])
     confirmed("sound@example.org", categories=["cs.SD"])
     vision = confirmed("vision@example.org", categories=["cs.CV"])
     approve_all(drafted_day, editor)

@@ -16,6 +16,7 @@ from django_q.models import Schedule
 
 from delivery.models import WebhookDelivery, WebhookEndpoint
 from delivery.webhooks import MAX_ATTEMPTS, SIGNATURE_HEADER, webhook_delivery_send, webhooks_come_due
+from digests.models import Digest
 from publishing.models import DigestDay, Publication
 from publishing.posts.publication import day_publish
 from publishing.review.services import entry_approve
@@ -269,7 +270,7 @@ def test_the_admin_refuses_an_internal_endpoint_with_a_clear_error(settings, cli
     settings.DIGEST_WEBHOOK_ALLOW_PRIVATE = False
     client.force_login(chief)
     add = reverse("admin:delivery_webhookendpoint_add")
-    fields = {"name": "inside", "kind": "generic", "secret": "", "active": "on"}
+    fields = {"digest": Digest.objects.home().pk, "name": "inside", "kind": "generic", "secret": "", "active": "on"}
     page = client.post(add, {**fields, "url": "http://127.0.0.1:9000/secretdata"}, HTTP_ACCEPT_LANGUAGE="en")
     assert page.status_code == 200 and not WebhookEndpoint.objects.exists()
     assert "The server will not send to this address: refused: 127.0.0.1 is a loopback address" in page.content.decode()
