@@ -15,6 +15,7 @@ from django.urls import reverse
 from delivery.models import EmailDelivery, Subscriber, Subscription, WebhookDelivery, WebhookEndpoint
 from delivery.subscribers import subscriber_confirm, subscriber_subscribe
 from digests.models import Digest
+from digests.roles import digest_roles_give
 from digests.services import digest_add
 from publishing.models import DigestDay, Entry
 from publishing.posts.publication import day_publish
@@ -47,6 +48,8 @@ def day_of(digest, template: DigestDay, *, papers: int) -> DigestDay:
 
 def publish_both(home_day, nlp, editor, chief, capture) -> tuple[DigestDay, DigestDay]:
     nlp_day = day_of(nlp, home_day, papers=2)
+    digest_roles_give(user=editor, role="editor", digests=[nlp])
+    digest_roles_give(user=chief, role="chief", digests=[nlp])
     for day in (home_day, nlp_day):
         approve_all(day, editor)
         with capture(execute=True):

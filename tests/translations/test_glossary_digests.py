@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from digests.models import Digest
+from digests.roles import digest_roles_give
 from digests.services import digest_add
 from publishing.days.pipeline import day_start_drafting
 from publishing.models import DigestDay, Entry
@@ -153,6 +154,7 @@ def test_a_paper_in_two_digests_is_drafted_once_with_both_digests_additions(llm,
 def test_an_entry_is_reviewed_and_approved_with_its_digests_glossary(llm, nlp, editor,
                                                                      django_capture_on_commit_callbacks):
     home = Digest.objects.home()
+    digest_roles_give(user=editor, role="editor", digests=[nlp])
     GlossaryTerm.objects.create(term="prompt wording", rendering="提示措辞")
     # The NLP digest renders it otherwise and forbids the newsroom's rendering (an error-severity check).
     GlossaryTerm.objects.create(term="prompt wording", rendering="提示语用词", forbidden=["提示措辞"], digest=nlp)
