@@ -53,6 +53,7 @@ from publishing.days.services import (
 )
 from publishing.days.windows import DigestWindow, window_of
 from publishing.models import DigestDay, Entry, FilteredPaper
+from translations.models import MachineDraft, Revision
 
 logger = logging.getLogger(__name__)
 
@@ -225,14 +226,28 @@ def _rows_held(digest: Digest, paper_ids: Sequence[int]) -> tuple[list[ExistingE
     return entries, filtered
 
 
+def _papers_with_text(entries: Sequence) -> set[int]:
+    """Of the papers about to enter a day, those whose Chinese text exists already for the version entering:
+    drafted (and perhaps edited) for another digest's entry. Their entries start in review: no draft is
+    coming that would move them there."""
+    versions = {entry.paper_id: entry.version for entry in entries}
+    drafted = set(MachineDraft.objects.filter(paper_id__in=versions).succeeded()
+                  .values_list("paper_id", "paper_version"))
+    with_text = set(Revision.objects.filter(paper_id__in=versions).values_list("paper_id", flat=True))
+    return {paper_id for paper_id, version in versions.items() if (paper_id, version) in drafted
+            and paper_id in with_text}
+
+
 def _plan_apply(plan: DayPlan, *, day: DigestDay) -> None:
     # Released rows go first: a paper has one filtered row at most, and --backfill may record it anew.
     if plan.released:
         FilteredPaper.objects.filter(pk__in=plan.released).delete()
+    with_text = _papers_with_text(plan.entries)
     for entry in plan.entries:
         Entry.objects.create(
             day=day, digest_id=day.digest_id, paper_id=entry.paper_id, paper_version=entry.version, kind=entry.kind,
             position=entry.position,
+            state=Entry.State.IN_REVIEW if entry.paper_id in with_text else Entry.State.AWAITING_DRAFT,
         )
     for row in plan.filtered:
         FilteredPaper.objects.create(

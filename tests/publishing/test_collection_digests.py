@@ -111,3 +111,25 @@ def test_a_digest_added_later_starts_its_own_archive_without_taking_the_other_di
     # The new digest's first day: the paper the first digest already held is not a duplicate for it.
     assert "2601.00002" in held(nlp)
     assert collection.result_for(nlp).counts.duplicates == 0
+
+
+def test_a_paper_another_digest_had_drafted_enters_a_new_digests_day_in_review_and_is_not_drafted_again(
+        two_digests, tmp_path, django_capture_on_commit_callbacks):
+    from publishing.days.pipeline import day_start_drafting
+    from tests.builders import demo_texts_recorded
+
+    audio, nlp = two_digests
+    Digest.objects.filter(pk=nlp.pk).update(categories=["cs.AI"])  # none of the demo feed's papers yet
+    audio_day = day_collect(date=DATE, source="file", files=[DEMO_FEED]).result_for(audio).day
+    with django_capture_on_commit_callbacks(execute=True):
+        demo_texts_recorded(audio_day)
+    # The newsroom widens the second digest: the next collection gives it a paper the first has translated.
+    Digest.objects.filter(pk=nlp.pk).update(categories=["cs.CL"])
+    nlp.refresh_from_db()
+    nlp_day = day_collect(date=DATE, source="file", files=[DEMO_FEED]).result_for(nlp).day
+    states = list(nlp_day.entries.values_list("state", flat=True))
+    assert states and set(states) == {Entry.State.IN_REVIEW}  # their text exists: no draft is coming to move them
+    start = day_start_drafting(day=nlp_day, enqueue=False)
+    assert (start.queued, start.done) == (0, len(states))
+    nlp_day.refresh_from_db()
+    assert nlp_day.status == DigestDay.Status.IN_REVIEW

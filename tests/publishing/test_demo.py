@@ -10,9 +10,10 @@ import pytest
 from django.contrib.auth.models import User
 from django.core.management import call_command
 
+from digests.models import Digest
 from publishing.models import DigestDay, Entry, Publication
 from translations.memory import memory_suggestions
-from translations.models import GlossaryTerm
+from translations.models import GlossaryTerm, MachineDraft
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -33,8 +34,14 @@ def demo_settings(settings, tmp_path, delivery_switched_on):
 @pytest.mark.django_db(transaction=True)  # the drafts move the day on after commit, as in the real demo
 def test_the_demo_setup_runs_twice_and_the_second_run_skips_what_is_done(demo_settings, tmp_path):
     first = demo_setup(tmp_path)
-    day = DigestDay.objects.get(date="2026-01-09")
-    assert day.status == DigestDay.Status.PUBLISHED and Publication.objects.count() == 1
+    day = DigestDay.objects.get(date="2026-01-09", digest=Digest.objects.home())
+    assert day.status == DigestDay.Status.PUBLISHED
+    # The second digest, from the same fetch: its papers are the first's cross-listed ones, drafted once.
+    second_day = DigestDay.objects.get(date="2026-01-09", digest__slug="speech-language")
+    assert second_day.status == DigestDay.Status.PUBLISHED and Publication.objects.count() == 2
+    shared = set(second_day.entries.values_list("paper_id", flat=True))
+    assert shared and shared <= set(day.entries.values_list("paper_id", flat=True))
+    assert MachineDraft.objects.filter(paper_id__in=shared).count() == len(shared)
     assert "Admin account created: username 'admin', password '" in first
     assert "Translation memory: 4 units imported" in first
     # The entry left for review is offered a close match from the demo's memory.
@@ -49,11 +56,11 @@ def test_the_demo_setup_runs_twice_and_the_second_run_skips_what_is_done(demo_se
 
     second = demo_setup(tmp_path)
 
-    assert "2026-01-09 is already published (version 1): skipping" in second
+    assert "2026-01-09 is already published in every digest: skipping" in second
     assert "Admin account 'admin' exists: reusing it, its password unchanged" in second
     assert "starter glossary: 0 terms added, 289 already in the glossary (left as they are)" in second
     assert User.objects.get(username="admin").password == password
-    assert Publication.objects.count() == 1 and Entry.objects.filter(state=Entry.State.IN_REVIEW).count() == 1
+    assert Publication.objects.count() == 2 and Entry.objects.filter(state=Entry.State.IN_REVIEW).count() == 1
     assert post.exists(), "the post is exported again"
 
 
@@ -63,7 +70,8 @@ def test_a_demo_day_collected_but_not_published_is_finished_by_the_next_run(demo
                  stdout=StringIO(), stderr=StringIO())
     output = demo_setup(tmp_path)
     assert "already published" not in output
-    assert DigestDay.objects.get(date="2026-01-09").status == DigestDay.Status.PUBLISHED
+    assert set(DigestDay.objects.filter(date="2026-01-09").values_list("status", flat=True)) == {
+        DigestDay.Status.PUBLISHED}
 
 
 @pytest.mark.django_db

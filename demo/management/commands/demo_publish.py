@@ -2,7 +2,8 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import CommandError
 
-from publishing.management.options import DayCommand, collected_day
+from digests.models import Digest
+from publishing.management.options import DayCommand, add_digest_argument, collected_day, parse_digests
 from publishing.models import Entry
 from publishing.posts.publication import PublishError, day_publish
 from publishing.review.services import ReviewError, entry_approve
@@ -18,11 +19,13 @@ class Command(DayCommand):
         parser.add_argument("--date", required=True)
         parser.add_argument("--username", default="admin")
         parser.add_argument("--leave", type=int, default=1, help="entries to leave in review (default 1)")
+        add_digest_argument(parser, default="the first digest")
 
-    def handle(self, *args, date, username, leave, **options):
+    def handle(self, *args, date, username, leave, digest_slugs=(), **options):
         if not settings.DEBUG:
             raise CommandError("demo_publish approves without reading; it only runs with DEBUG=1")
-        day = collected_day(date)
+        digest = parse_digests(digest_slugs)[0] if digest_slugs else Digest.objects.home()
+        day = collected_day(date, digest)
         try:
             user = get_user_model().objects.get_by_natural_key(username)
         except get_user_model().DoesNotExist:
@@ -44,7 +47,7 @@ class Command(DayCommand):
         left = day.entries.filter(state=Entry.State.IN_REVIEW).count()
         edited_waiting = sum(entry.paper_id in edited for entry in waiting)
         self.stdout.write(
-            f"{date}: published version {result.publication.version} with {result.publication.paper_count} "
+            f"{'' if digest.is_home else f'[{digest.slug}] '}{date}: published version {result.publication.version} with {result.publication.paper_count} "
             f"approved papers; {left} left in review for you"
             + (f" ({edited_waiting} with text an editor changed)" if edited_waiting else "")
         )

@@ -20,6 +20,8 @@ from delivery.sending import email_deliveries_send_all
 from delivery.subscribers import confirmation_mail_send, subscriber_confirm, subscriber_subscribe
 from delivery.switch import delivery_hold
 from delivery.webhooks import publication_announce, webhook_delivery_send
+from digests.models import Digest
+from digests.services import digest_add
 from publishing.days.windows import parse_digest_date
 from publishing.models import DigestDay
 from translations.glossary import glossary_import
@@ -57,6 +59,9 @@ def tasks_run_at_once() -> Iterator[None]:
 
 
 DEMO_READER = "reader@example.org"
+# Speech papers cross-listed to language and AI: a second digest that shares some of the first's papers.
+DEMO_SECOND_DIGEST = ("speech-language", "Speech & Language", ["cs.CL", "cs.AI"],
+                      "语音与语言处理交叉方向的每日新论文（cs.CL、cs.AI）")
 DEMO_ENDPOINT = "demo receiver (127.0.0.1)"
 
 
@@ -131,6 +136,7 @@ class Command(BaseCommand):
         self._run("demo_admin", "--username", username)
         # Before drafting, so the demo's drafts are written and checked with the glossary.
         self._starter_glossary()
+        self._second_digest()
         self._demo_reader()
         with DemoWebhookReceiver(Path(settings.VAR_DIR) / "demo-webhook.log") as receiver:
             # The endpoint follows the receiver's port, new on each run.
@@ -151,27 +157,39 @@ class Command(BaseCommand):
             digest_date = parse_digest_date(date)
         except ValueError as exc:
             raise CommandError(f"--date: {exc}") from None
-        published = (
-            DigestDay.objects.filter(date=digest_date, live_publication__isnull=False)
-            .select_related("live_publication")
-            .first()
-        )
-        if published:
+        published = set(DigestDay.objects.filter(date=digest_date, live_publication__isnull=False)
+                        .values_list("digest_id", flat=True))
+        waiting = [digest for digest in Digest.objects.all() if digest.pk not in published]
+        if not waiting:
             # Collecting a published day is refused, and drafting and publishing it again would change nothing.
-            self._step(f"{date} is already published (version {published.live_publication.version}): "
-                       "skipping collecting, drafting, approving and publishing")
+            self._step(f"{date} is already published in every digest: skipping collecting, drafting, approving "
+                       "and publishing")
+            return
+        demo_memory_load(self._step, self._run)
+        self._step(f"collecting the demo day {date} for every digest, with one fetch, from "
+                   f"{feed.relative_to(settings.BASE_DIR)}")
+        self._run("fetch_papers", "--date", date, "--file", str(feed))
+        if settings.DIGEST_LLM_MODEL:
+            self._step(f"drafting with {settings.DIGEST_LLM_MODEL} at {settings.OPENAI_BASE_URL or 'OpenAI'}")
         else:
-            demo_memory_load(self._step, self._run)
-            self._step(f"collecting the demo day {date} from {feed.relative_to(settings.BASE_DIR)}")
-            self._run("fetch_papers", "--date", date, "--file", str(feed))
-            if settings.DIGEST_LLM_MODEL:
-                self._step(f"drafting with {settings.DIGEST_LLM_MODEL} at {settings.OPENAI_BASE_URL or 'OpenAI'}")
-            else:
-                self._step("no LLM configured (DIGEST_LLM_MODEL unset): loading the hand-written demo drafts")
-                self._run("load_demo_drafts", "--file", str(drafts))
-            self._run("translate_day", "--date", date, "--sync")
-            self._step("approving the demo day (one entry left for you to review) and publishing it")
-            self._run("demo_publish", "--date", date, "--username", username)
+            self._step("no LLM configured (DIGEST_LLM_MODEL unset): loading the hand-written demo drafts")
+            self._run("load_demo_drafts", "--file", str(drafts))
+        self._run("translate_day", "--date", date, "--sync")
+        for digest in waiting:
+            leave = 1 if digest.is_home else 0  # the first digest keeps one entry for you to review
+            self._step(f"approving the demo day of {digest.name} ({leave} entry left for you to review) and "
+                       "publishing it")
+            self._run("demo_publish", "--date", date, "--username", username, "--digest", digest.slug,
+                      "--leave", str(leave))
+
+    def _second_digest(self) -> None:
+        """The demo's second digest, beside the speech one: the same fetch, a paper both select drafted once."""
+        slug, name, categories, description = DEMO_SECOND_DIGEST
+        if Digest.objects.filter(slug=slug).exists():
+            self._step(f"the second digest {slug!r} exists: left as it is")
+            return
+        digest_add(slug=slug, name=name, categories=categories, description=description)
+        self._step(f"a second digest {slug!r} ({name}: {', '.join(categories)}), at /d/{slug}/")
 
     def _starter_glossary(self) -> None:
         """Only the starter terms the glossary lacks (by source, in any case) are added: a term an editor
@@ -215,7 +233,8 @@ class Command(BaseCommand):
     def _deliver(self, date: str, receiver: DemoWebhookReceiver) -> None:
         """What the workers do after the publish, done here (tasks_run_at_once); each step makes or sends
         only what is not done yet, then the deliveries are shown."""
-        day = DigestDay.objects.select_related("live_publication__day").filter(date=date).first()
+        day = (DigestDay.objects.select_related("live_publication__day")
+               .filter(date=date, digest=Digest.objects.home()).first())
         if day is None or day.live_publication is None:
             return
         publication = day.live_publication
