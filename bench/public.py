@@ -142,12 +142,17 @@ def arxiv_id(number: int) -> str:
     return f"{1000 + number // 100000:04d}.{number % 100000:05d}"
 
 
+# With --digests N, every date has N digest days: "day" n below is date n // N of digest n % N (in the
+# digests' order), with its own papers (numbers n × papers …); with one digest, day n is date n.
+DIGEST_COUNT = 1
+
+
 def day_post(day_index: int, papers: int, texts: list[dict]):
     """The day's post (publishing.posts.markdown_export.DayPost) of these texts, under the day's date and ids."""
     from publishing.days.windows import digest_window
     from publishing.posts.markdown_export import DayPost, PaperPost
 
-    date = FIRST_DATE + dt.timedelta(days=day_index)
+    date = FIRST_DATE + dt.timedelta(days=day_index // DIGEST_COUNT)
     window = digest_window(date)
     return DayPost(
         date=date, window_start=window.start, window_end=window.end, timezone_label="CST", timezone_name="北京时间",
@@ -159,14 +164,15 @@ def day_post(day_index: int, papers: int, texts: list[dict]):
     )
 
 
-def render_day(args: tuple[int, int]) -> tuple[int, str, str, list[dict]]:
+def render_day(args: tuple[int, int, int]) -> tuple[int, str, str, list[dict]]:
     """One day's papers, markdown and HTML (run in worker processes)."""
     import django
     django.setup()
+    global DIGEST_COUNT
     from publishing.posts.markdown_export import render_day_markdown
     from publishing.posts.rendering import render_post_html
 
-    day_index, papers = args
+    day_index, papers, DIGEST_COUNT = args
     texts = [generated_paper(day_index * papers + n) for n in range(papers)]
     markdown = render_day_markdown(day_post(day_index, papers, texts))
     return day_index, markdown, render_post_html(markdown), texts
@@ -232,16 +238,17 @@ class FillPlan:
     now: dt.datetime
     first_pk: dict[str, int]
     per_day: dict[str, int]
+    digest_ids: list[int]  # day n is digest_ids[n % len(digest_ids)]'s
 
 
 _fill_plan: FillPlan | None = None
 
 
 def _fill_process_start(plan: FillPlan) -> None:
-    global _fill_plan
+    global _fill_plan, DIGEST_COUNT
     import django
     django.setup()
-    _fill_plan = plan
+    _fill_plan, DIGEST_COUNT = plan, len(plan.digest_ids)
 
 
 def copy_rows(model, objects: list, extra: tuple[str, list] | None = None) -> None:
@@ -285,7 +292,8 @@ def write_days(first: int) -> int:
         template = plan.templates[day_index % len(plan.templates)]
         paper_vectors += plan.vectors[day_index % len(plan.templates)] if plan.vectors else []
         markdown, html = template.for_day(day_index)
-        date = FIRST_DATE + dt.timedelta(days=day_index)
+        date = FIRST_DATE + dt.timedelta(days=day_index // len(plan.digest_ids))
+        digest_id = plan.digest_ids[day_index % len(plan.digest_ids)]
         window = digest_window(date)
         paper_rows = keyed(next_pk, [
             Paper(arxiv_id=arxiv_id(day_index * papers + n), version=1, title=t["title"],
@@ -295,7 +303,8 @@ def write_days(first: int) -> int:
             for n, t in enumerate(template.texts)
         ])
         day, publication = keyed(next_pk, [
-            DigestDay(date=date, window_start=window.start, window_end=window.end, status=DigestDay.Status.PUBLISHED),
+            DigestDay(digest_id=digest_id, date=date, window_start=window.start, window_end=window.end,
+                      status=DigestDay.Status.PUBLISHED),
             Publication(version=1, markdown=markdown, html=html,
                         content_hash=hashlib.sha256(markdown.encode()).hexdigest(), paper_count=papers,
                         published_by_id=plan.chief_id, published_by_name=plan.chief_name, published_at=plan.now),
@@ -336,10 +345,21 @@ def primary_keys_reset(models: list) -> None:
             cursor.execute(statement)
 
 
+def bench_digests(count: int) -> list[int]:
+    """The first digest and count − 1 more (bench-2, bench-3, …: the same categories), their ids in order."""
+    from digests.models import Digest
+
+    home = Digest.objects.home()
+    others = [Digest.objects.get_or_create(slug=f"bench-{n}", defaults={
+        "name": f"Bench digest {n}", "categories": list(CATEGORIES), "anchor": home.anchor,
+        "time_zone": home.time_zone, "position": n})[0] for n in range(2, count + 1)]
+    return [home.pk] + [digest.pk for digest in others]
+
+
 def populate(days: int, papers: int) -> None:
     """Fill the archive: DISTINCT_DAYS days rendered in worker processes, then every day's rows (days,
     versions with their markdown and HTML, papers, published papers and their category rows) written
-    with COPY, DAYS_PER_TRANSACTION days a transaction."""
+    with COPY, DAYS_PER_TRANSACTION days a transaction; with DIGEST_COUNT digests, each date once per digest."""
     from django.apps import apps
     from django.contrib.auth import get_user_model
     from django.db import connection, connections
@@ -348,6 +368,8 @@ def populate(days: int, papers: int) -> None:
 
     from publishing.models import DigestDay, PublishedPaper
 
+    digest_ids = bench_digests(DIGEST_COUNT)
+    dates, days = days, days * DIGEST_COUNT  # from here on, days are digest days
     if PublishedPaper.objects.filter(live=True).count() == days * papers and DigestDay.objects.count() == days:
         print(f"database already holds {days} published days × {papers} papers; reusing it (--rebuild to start over)")
         return
@@ -358,7 +380,7 @@ def populate(days: int, papers: int) -> None:
     started = time.perf_counter()
     with ProcessPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
         templates = [DayPages(day_index, papers, html, texts) for day_index, _, html, texts in pool.map(
-            render_day, [(d, papers) for d in range(min(days, DISTINCT_DAYS))])]
+            render_day, [(d, papers, DIGEST_COUNT) for d in range(min(days, DISTINCT_DAYS))])]
     rendered = time.perf_counter() - started
     # Each published paper's search vector is the database's own work (publishing migration 0028's
     # trigger) and most of the fill's time when computed 219,000 times; a day copied from a template has
@@ -381,7 +403,8 @@ def populate(days: int, papers: int) -> None:
                     chief_name=chief.username, now=now, first_pk=first_pk,
                     per_day={"papers.Paper": papers, "publishing.DigestDay": 1, "publishing.Publication": 1,
                              "publishing.PublishedPaper": papers,
-                             "publishing.PublishedPaperCategory": papers * most_categories})
+                             "publishing.PublishedPaperCategory": papers * most_categories},
+                    digest_ids=digest_ids)
     connections.close_all()  # the processes open their own
     # Processes, not threads: preparing each row's values is Python's work, and under one GIL two writing
     # threads kept PostgreSQL and the machine's second CPU half idle (load about 1.3 over the 6 minutes).
@@ -398,7 +421,8 @@ def populate(days: int, papers: int) -> None:
     took = time.perf_counter() - started
     target = "" if (days, papers) != (3650, 60) else \
         f"; target ≤ 5 minutes for 3,650 days × 60 papers: {'met' if took <= 300 else 'NOT met'}"
-    print(f"published {days} days × {papers} papers in {took:.0f} s "
+    spread = f" ({dates} dates × {DIGEST_COUNT} digests)" if DIGEST_COUNT > 1 else ""
+    print(f"published {days} days{spread} × {papers} papers in {took:.0f} s "
           f"({rendered:.0f} s of it rendering {len(templates)} distinct days); {checked}{target}")
 
 
@@ -446,7 +470,8 @@ def check_days(days: int, papers: int, templates: list[DayPages], sample: int = 
 
     indexes = random.Random(days).sample(range(days), min(sample, days))
     for day_index in indexes:
-        publication = Publication.objects.get(day__date=FIRST_DATE + dt.timedelta(days=day_index))
+        publication = Publication.objects.get(day__date=FIRST_DATE + dt.timedelta(days=day_index // DIGEST_COUNT),
+                                              day__digest_id=bench_digests(DIGEST_COUNT)[day_index % DIGEST_COUNT])
         texts = templates[day_index % len(templates)].texts
         if (publication.markdown != render_day_markdown(day_post(day_index, papers, texts))
                 or publication.html != render_post_html(publication.markdown)):
@@ -454,7 +479,7 @@ def check_days(days: int, papers: int, templates: list[DayPages], sample: int = 
     with connection.cursor() as cursor:  # vectors written with the rows: the same as the trigger's
         cursor.execute("SELECT count(*) FROM publishing_publishedpaper WHERE day_date = ANY(%s) AND search_vector IS "
                        "DISTINCT FROM digest_paper_search_vector(title, authors_text, abstract_en, title_zh, "
-                       "abstract_zh, reading_md)", [[FIRST_DATE + dt.timedelta(days=n) for n in indexes]])
+                       "abstract_zh, reading_md)", [[FIRST_DATE + dt.timedelta(days=n // DIGEST_COUNT) for n in indexes]])
         if cursor.fetchone()[0]:
             raise SystemExit("search vectors differ from what the database's trigger computes")
     return f"{len(indexes)} sample days identical to what the renderers and the search trigger make"
@@ -462,7 +487,8 @@ def check_days(days: int, papers: int, templates: list[DayPages], sample: int = 
 
 # -- measurements --------------------------------------------------------------------------------
 
-def measure_pages(days: int, papers: int, requests: int) -> list[tuple[str, float, float, int]]:
+def measure_pages(days: int, papers: int, requests: int, position: int = 0) -> list[tuple[str, float, float, int]]:
+    """The page kinds of the digest at `position` (the first's at the root paths, another's under /d/<slug>/)."""
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -473,31 +499,36 @@ def measure_pages(days: int, papers: int, requests: int) -> list[tuple[str, floa
     from public.views import CATEGORY_PAPERS_PER_PAGE
     from publishing.models import PublishedPaperCategory
 
-    first = Digest.objects.home()
+    digest = Digest.objects.get(pk=bench_digests(DIGEST_COUNT)[position])
+    at = "" if position == 0 else f"/d/{digest.slug}"
     rng = random.Random(7)
     client = Client()
     category_pages = {
-        category: -(-PublishedPaperCategory.objects.public(first).filter(category=category).count() // CATEGORY_PAPERS_PER_PAGE)
+        category: -(-PublishedPaperCategory.objects.public(digest).filter(category=category).count() // CATEGORY_PAPERS_PER_PAGE)
         for category in CATEGORIES
     }
-    sitemap_pages = {section: sitemap(first).paginator.num_pages for section, sitemap in SITEMAPS.items()}
+    sitemap_pages = {section: sitemap(digest).paginator.num_pages for section, sitemap in SITEMAPS.items()}
+
+    def digest_paper() -> str:  # one of this digest's papers: day (date × digests + position) × papers + n
+        return arxiv_id((rng.randrange(days) * DIGEST_COUNT + position) * papers + rng.randrange(papers))
+
     pages = {
-        "day page": lambda: f"/days/{FIRST_DATE + dt.timedelta(days=rng.randrange(days)):%Y-%m-%d}/",
-        "archive page": lambda: f"/?page={rng.randint(1, max(1, days // 31))}",
-        "paper page": lambda: f"/papers/{arxiv_id(rng.randrange(days * papers))}/",
-        "search (Chinese)": lambda: "/search/?q=" + urllib.request.quote(rng.choice(["语音增强", "声码器", "房间脉冲响应", "歌声合成"])),
-        "search (English)": lambda: "/search/?q=" + urllib.request.quote(rng.choice(["speech enhancement", "vocoder", "binaural", "keyword spotting"])),
-        "category, first page": lambda: f"/categories/{rng.choice(CATEGORIES)}/",
+        "day page": lambda: f"{at}/days/{FIRST_DATE + dt.timedelta(days=rng.randrange(days)):%Y-%m-%d}/",
+        "archive page": lambda: f"{at}/?page={rng.randint(1, max(1, days // 31))}",
+        "paper page": lambda: f"{at}/papers/{digest_paper()}/",
+        "search (Chinese)": lambda: f"{at}/search/?q=" + urllib.request.quote(rng.choice(["语音增强", "声码器", "房间脉冲响应", "歌声合成"])),
+        "search (English)": lambda: f"{at}/search/?q=" + urllib.request.quote(rng.choice(["speech enhancement", "vocoder", "binaural", "keyword spotting"])),
+        "category, first page": lambda: f"{at}/categories/{rng.choice(CATEGORIES)}/",
         # The last page reads the whole category before it: the deepest a reader can go.
-        "category, last page": lambda: "/categories/{0}/?page={1}".format(*rng.choice(list(category_pages.items()))),
+        "category, last page": lambda: at + "/categories/{0}/?page={1}".format(*rng.choice(list(category_pages.items()))),
         # Allowed by the URL, absent from the archive: the page says so, with a 404.
-        "category, no papers": lambda: f"/categories/{rng.choice(['math.AG', 'hep-th', 'q-bio.NC', 'cs.CV'])}/",
-        "category feed": lambda: f"/categories/{rng.choice(CATEGORIES)}/feed/",
-        "sitemap index": lambda: "/sitemap.xml",
-        "sitemap days, p. 1": lambda: "/sitemap-days.xml",
-        "sitemap days, last": lambda: f"/sitemap-days.xml?p={sitemap_pages['days']}",
-        "sitemap papers, p. 1": lambda: "/sitemap-papers.xml",
-        "sitemap papers, last": lambda: f"/sitemap-papers.xml?p={sitemap_pages['papers']}",
+        "category, no papers": lambda: f"{at}/categories/{rng.choice(['math.AG', 'hep-th', 'q-bio.NC', 'cs.CV'])}/",
+        "category feed": lambda: f"{at}/categories/{rng.choice(CATEGORIES)}/feed/",
+        "sitemap index": lambda: f"{at}/sitemap.xml",
+        "sitemap days, p. 1": lambda: f"{at}/sitemap-days.xml",
+        "sitemap days, last": lambda: f"{at}/sitemap-days.xml?p={sitemap_pages['days']}",
+        "sitemap papers, p. 1": lambda: f"{at}/sitemap-papers.xml",
+        "sitemap papers, last": lambda: f"{at}/sitemap-papers.xml?p={sitemap_pages['papers']}",
     }
     expected_status = {"category, no papers": 404}
     logging.getLogger("django.request").setLevel(logging.ERROR)  # not a warning per expected 404
@@ -776,11 +807,26 @@ def print_archive_files(measured: dict, seconds: float) -> bool:
     return met
 
 
+def print_digest_pages(options, by_position: dict[int, list]) -> None:
+    print(f"\nPublic pages, {DIGEST_COUNT} digests × {options.days} published days × {options.papers} papers "
+          f"({DIGEST_COUNT * options.days * options.papers:,} published papers), PostgreSQL, {options.requests} "
+          "requests each, cache cleared before each request")
+    print(f"{'page':<20} {'first digest (/) ms':>20} {'last digest (/d/…) ms':>22} {'queries':>8}   "
+          "target ≤ 50 ms median, ≤ 10 queries")
+    first, last = by_position[0], by_position[DIGEST_COUNT - 1]
+    for (name, median, _p95, queries), (_, other_median, _p, other_queries) in zip(first, last):
+        worst_queries = max(queries, other_queries)
+        verdict = "ok" if max(median, other_median) <= 50 and worst_queries <= 10 else "MISSED"
+        print(f"{name:<20} {median:>20.1f} {other_median:>22.1f} {worst_queries:>8}   {verdict}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL))
     parser.add_argument("--days", type=int, default=3650)
     parser.add_argument("--papers", type=int, default=60)
+    parser.add_argument("--digests", type=int, default=1,
+                        help="digests, each with every date (e.g. 5 with --papers 12: the same rows as one digest × 60)")
     parser.add_argument("--rebuild", action="store_true", help="drop the benchmark database and fill it again")
     parser.add_argument("--requests", type=int, default=40, help="timed requests per page kind")
     parser.add_argument("--seconds", type=float, default=10, help="length of each throughput run")
@@ -792,6 +838,8 @@ def main() -> None:
     if not options.database_url.startswith(("postgres://", "postgresql://")):
         parser.error("the benchmark runs on PostgreSQL: --database-url postgres://…")
 
+    global DIGEST_COUNT
+    DIGEST_COUNT = max(1, options.digests)
     configure(options.database_url)
     ensure_database(options.database_url, options.rebuild)
     import django
@@ -810,6 +858,10 @@ def main() -> None:
     if options.files_only:
         print_archive_files(measure_archive_files(options.days, options.seconds, options.rounds), options.seconds)
         return
+    if DIGEST_COUNT > 1:
+        print_digest_pages(options, {position: measure_pages(options.days, options.papers, options.requests, position)
+                                     for position in (0, DIGEST_COUNT - 1)})
+        return  # the throughput and archive-files comparisons are the one-digest run's
     pages = measure_pages(options.days, options.papers, options.requests)
     default_recheck = measure_throughput(options.days, options.seconds, "1")
     every_request = measure_throughput(options.days, options.seconds, "0")

@@ -280,3 +280,23 @@ def test_digest_of_a_page_is_read_once_per_window(client, two_digests, settings)
     # A new digest is known at once in this process.
     digest_add(slug="speech", name="Speech", categories=["eess.AS"])
     assert client.get("/d/speech/").status_code == 200
+
+
+def test_the_root_sitemap_index_is_one_query_whatever_the_number_of_digests(client, two_digests,
+                                                                           django_assert_num_queries):
+    def lastmods(url):
+        return [mod.text for mod in ET.fromstring(_get(client, url)).iter(f"{SITEMAP}lastmod")]
+
+    _get(client, "/sitemap.xml")  # the digests are read once per DIGEST_PUBLIC_RECHECK_SECONDS
+    public_cache_clear()
+    with django_assert_num_queries(1):
+        two = _get(client, "/sitemap.xml")
+    # Each section's last change: the days' newest publication, the papers' newest day; another digest's own.
+    assert lastmods("/d/audio/sitemap.xml") == lastmods("/sitemap.xml")[2:] and len(lastmods("/sitemap.xml")) == 4
+    for number in range(3, 6):
+        digest_add(slug=f"more-{number}", name=f"More {number}", categories=["cs.CL"])
+    _get(client, "/sitemap.xml")
+    public_cache_clear()
+    with django_assert_num_queries(1):
+        five = _get(client, "/sitemap.xml")
+    assert five.count("<sitemap>") == two.count("<sitemap>") + 6  # two sections of each empty digest
