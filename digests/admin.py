@@ -73,6 +73,12 @@ class DigestRowsAdminMixin:
         return super().has_change_permission(request, obj) and (
             obj is None or user_may(request.user, permission, digest_id_of(obj, self.digest_field)))
 
+    def has_delete_permission(self, request, obj=None):
+        # Where an admin allows deleting at all, only rows of the user's own digests (the list holds no others).
+        return super().has_delete_permission(request, obj) and (
+            obj is None or user_may(request.user, f"{self.opts.app_label}.delete_{self.opts.model_name}",
+                                    digest_id_of(obj, self.digest_field)))
+
 
 class DigestRoleInline(admin.TabularInline):
     model = DigestRole
