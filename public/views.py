@@ -95,17 +95,18 @@ def _conditional(request, response_factory, *, etag: str, last_modified: dt.date
 @public_view
 @digest_page
 def archive(request, digest: Digest):
-    paginator = Paginator(
-        DigestDay.objects.public(digest).order_by("-date").select_related("live_publication").only(
-            "date", "live_publication__paper_count", "live_publication__version", "live_publication__published_at"
-        ),
-        ARCHIVE_DAYS_PER_PAGE,
-    )
+    # The page's days found by their ids alone (the digest's (digest, date) index), then read with their
+    # versions: joined before the cut, PostgreSQL hashed every version of every digest (17 ms at 5 × 3,650 days).
+    paginator = Paginator(DigestDay.objects.public(digest).order_by("-date").values_list("pk", flat=True),
+                          ARCHIVE_DAYS_PER_PAGE)
     try:
         page = paginator.page(_page_number(request))
     except EmptyPage:
         raise Http404("no such page") from None
-    days = list(page.object_list)
+    days = list(DigestDay.objects.filter(pk__in=list(page.object_list)).order_by("-date")
+                .select_related("live_publication")
+                .only("date", "live_publication__paper_count", "live_publication__version",
+                      "live_publication__published_at"))
     # The first titles of each day, in one query for the whole page.
     titles = {}
     for paper in (
