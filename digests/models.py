@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 DEFAULT_TITLE_PATTERN = "arXiv Daily – {date}"
@@ -127,8 +128,10 @@ class Digest(models.Model):
             digest = cls.objects.get(slug=settings.DIGEST_FIRST_SLUG)
         return digest
 
-    @property
+    @cached_property
     def is_home(self) -> bool:
+        """Whether this is the first digest (the site's root paths); asked of the database once per object
+        (a list of every digest sets it for each without asking: public.digest_scope)."""
         return self.pk == Digest.objects.order_by("pk").values_list("pk", flat=True).first()
 
     @property

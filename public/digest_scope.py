@@ -24,7 +24,7 @@ from digests.models import Digest
 
 @dataclass(frozen=True)
 class PublicDigests:
-    """Every digest, in the home page's order (position, then id); each carries `is_first` and `several`."""
+    """Every digest, in the home page's order (position, then id); each carries `is_home` and `several`."""
 
     digests: tuple[Digest, ...]
     first: Digest
@@ -46,7 +46,7 @@ def _read() -> PublicDigests:
     first = min(digests, key=lambda digest: digest.pk)
     for digest in digests:
         # Read by templates and site_links.digest_path: no query per page to know either.
-        digest.is_first = digest.pk == first.pk
+        digest.is_home = digest.pk == first.pk  # set, not asked (a cached_property)
         digest.several = len(digests) > 1
     return PublicDigests(digests=tuple(digests), first=first)
 
@@ -97,7 +97,7 @@ def digest_page(view):
             found = public_digests().first
         else:
             found = digest_of_slug(digest)
-            if found.is_first:
+            if found.is_home:
                 return HttpResponsePermanentRedirect(_root_path(request, found))
         return view(request, *args, digest=found, **kwargs)
     return wrapped

@@ -30,7 +30,7 @@ from digests.models import Digest
 from public.views import CATEGORY_RE
 from publishing.models import DigestDay, Publication, PublishedPaper
 from publishing.posts.rendering import html_sanitised, render_markdown_safely
-from publishing.site_links import digest_is_first, digest_path, site_url
+from publishing.site_links import digest_path, site_url
 
 FEED_DAYS = 30
 FEED_PAPERS = 50
@@ -45,12 +45,12 @@ def tag_uri(path: str, year: int) -> str:
 
 def digest_tag(digest: Digest, path: str) -> str:
     """A feed's or entry's tag path: the first digest's as it always was, another's under its slug."""
-    return path if digest_is_first(digest) else f"{digest.slug}/{path}"
+    return path if digest.is_home else f"{digest.slug}/{path}"
 
 
 def feed_title(digest: Digest, *parts: str) -> str:
     """The site's title, then the digest's name (the first digest's feeds keep the title they always had)."""
-    return " · ".join([settings.DIGEST_SITE_TITLE, *([] if digest_is_first(digest) else [digest.name]), *parts])
+    return " · ".join([settings.DIGEST_SITE_TITLE, *([] if digest.is_home else [digest.name]), *parts])
 
 
 def feed_days(digest: Digest) -> list[DigestDay]:

@@ -153,8 +153,8 @@ def _index_items(request, digests) -> list[sitemap_views.SitemapIndexItem]:
 def sitemap_index(request, digest: Digest):
     """Django's sitemap index (its Last-Modified the newest section's): a digest's own sections, and at the root
     (the first digest's) every digest's."""
-    digests = public_digests().digests if digest.is_first else (digest,)
-    items = _index_items(request, sorted(digests, key=lambda each: not each.is_first))
+    digests = public_digests().digests if digest.is_home else (digest,)
+    items = _index_items(request, sorted(digests, key=lambda each: not each.is_home))
     lastmods = [item.last_mod for item in items]
     headers = None
     if lastmods and None not in lastmods:

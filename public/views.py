@@ -121,7 +121,7 @@ def archive(request, digest: Digest):
     months = [(month, list(group)) for month, group in itertools.groupby(days, key=lambda day: day.date.replace(day=1))]
     return render(request, "public/archive.html", {
         "digest": digest, "page": page, "months": months, "categories": digest.categories,
-        "digest_list": _digest_list() if digest.is_first and digest.several and page.number == 1 else [],
+        "digest_list": _digest_list() if digest.is_home and digest.several and page.number == 1 else [],
     })
 
 

@@ -14,18 +14,11 @@ from django.urls import reverse
 DIGEST_NAME_PREFIX = "digest_"
 
 
-def digest_is_first(digest) -> bool:
-    """Whether `digest` keeps the site's root paths (asked of the database once per object)."""
-    if getattr(digest, "is_first", None) is None:
-        digest.is_first = digest.is_home
-    return digest.is_first
-
-
 def digest_path(digest, name: str, *args) -> str:
     """`/days/2026-01-09/` for the first digest's day page (or `digest` None), `/d/audio/days/2026-01-09/`
     for another's. `name` is a public page's name, with or without `public:`."""
     name = name.removeprefix("public:")
-    if digest is None or digest_is_first(digest):
+    if digest is None or digest.is_home:
         return reverse(f"public:{name}", args=args)
     return reverse(f"public:{DIGEST_NAME_PREFIX}{name}", args=[digest.slug, *args])
 

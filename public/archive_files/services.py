@@ -41,7 +41,6 @@ from public.archive_files.rendering import PageRenderer
 from public.page_cache import public_cache_clear
 from publishing.days.windows import current_digest_date
 from publishing.models import DigestDay, PublishedPaper
-from publishing.site_links import digest_is_first
 
 logger = logging.getLogger(__name__)
 FAILURES_FILE = ".failures.json"
@@ -116,7 +115,7 @@ def urls_sync(urls: Iterable[str], *, root: Path, renderer: PageRenderer | None 
 def day_key(day: DigestDay) -> str:
     """A day's name in the record of failures (and the health report): its date, after its digest's slug
     unless the digest is the first."""
-    return f"{day.date:%Y-%m-%d}" if digest_is_first(day.digest) else f"{day.digest.slug}/{day.date:%Y-%m-%d}"
+    return f"{day.date:%Y-%m-%d}" if day.digest.is_home else f"{day.digest.slug}/{day.date:%Y-%m-%d}"
 
 
 def _days_of_keys(keys: Iterable[str]) -> tuple[list[DigestDay], list[str]]:

@@ -25,7 +25,7 @@ def post_title(digest, date) -> str:
 
 def _names_digest(digest) -> bool:
     """A page names its digest once the site has several (one digest: the pages as they always were)."""
-    return bool(digest) and (getattr(digest, "several", False) or not getattr(digest, "is_first", True))
+    return bool(digest) and (getattr(digest, "several", False) or not digest.is_home)
 
 
 @register.simple_tag(takes_context=True)
